@@ -1,0 +1,459 @@
+//! A parser for the Jute IDL (`.jute` files): modules, classes and field types.
+//!
+//! Grammar (ZooKeeper's `rcc.jj`): `module a.b.c { class Name { type field; ... } ... }`, with
+//! `//` and `/* */` comments, `include "file";` lines (recorded, not followed), the primitive
+//! types `byte boolean int long float double ustring buffer`, `vector<T>`, `map<K,V>`, and record
+//! references by fully qualified name or by bare name within the same module.
+//!
+//! ```
+//! let file = jute::idl::parse("module m { class A { int x; vector<B> bs; } class B { ustring s; } }")?;
+//! let a = file.record("m.A").unwrap();
+//! assert_eq!(a.fields[1].ty.to_string(), "vector<m.B>");
+//! # Ok::<(), jute::idl::IdlError>(())
+//! ```
+
+use std::fmt;
+
+/// A parsed `.jute` file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct File {
+    /// `include` lines, in order.
+    pub includes: Vec<String>,
+    /// Modules in file order.
+    pub modules: Vec<Module>,
+}
+
+/// `module name { ... }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Module {
+    /// Dotted module name.
+    pub name: String,
+    /// Classes in declaration order.
+    pub records: Vec<RecordDef>,
+}
+
+/// `class Name { ... }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordDef {
+    /// The module it is declared in.
+    pub module: String,
+    /// The class name.
+    pub name: String,
+    /// Fields in declaration (= wire) order.
+    pub fields: Vec<FieldDef>,
+    /// 1-based line of the `class` keyword.
+    pub line: usize,
+}
+
+impl RecordDef {
+    /// `module.name`.
+    pub fn qualified_name(&self) -> String {
+        format!("{}.{}", self.module, self.name)
+    }
+}
+
+/// `type name;`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldDef {
+    /// Field name.
+    pub name: String,
+    /// Field type, with record references resolved to fully qualified names.
+    pub ty: Type,
+}
+
+/// A field type. `Display` gives the same spelling as [`crate::JuteType`]'s.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Type {
+    /// `byte`.
+    Byte,
+    /// `boolean`.
+    Boolean,
+    /// `int`.
+    Int,
+    /// `long`.
+    Long,
+    /// `float`.
+    Float,
+    /// `double`.
+    Double,
+    /// `ustring`.
+    UString,
+    /// `buffer`.
+    Buffer,
+    /// `vector<T>`.
+    Vector(Box<Type>),
+    /// `map<K,V>`.
+    Map(Box<Type>, Box<Type>),
+    /// A record, by fully qualified name.
+    Record(String),
+}
+
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Type::Byte => f.write_str("byte"),
+            Type::Boolean => f.write_str("boolean"),
+            Type::Int => f.write_str("int"),
+            Type::Long => f.write_str("long"),
+            Type::Float => f.write_str("float"),
+            Type::Double => f.write_str("double"),
+            Type::UString => f.write_str("ustring"),
+            Type::Buffer => f.write_str("buffer"),
+            Type::Vector(t) => write!(f, "vector<{t}>"),
+            Type::Map(k, v) => write!(f, "map<{k},{v}>"),
+            Type::Record(name) => f.write_str(name),
+        }
+    }
+}
+
+impl File {
+    /// Every record of every module, in file order.
+    pub fn records(&self) -> impl Iterator<Item = &RecordDef> {
+        self.modules.iter().flat_map(|m| m.records.iter())
+    }
+
+    /// The record with this fully qualified name.
+    pub fn record(&self, qualified: &str) -> Option<&RecordDef> {
+        self.records().find(|r| r.qualified_name() == qualified)
+    }
+}
+
+/// A syntax or reference error, with its line and column (1-based).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}, column {column}: {message}")]
+pub struct IdlError {
+    /// What was wrong.
+    pub message: String,
+    /// Line of the offending token.
+    pub line: usize,
+    /// Column of the offending token.
+    pub column: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Tok {
+    Ident(String),
+    Str(String),
+    Punct(char),
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    tok: Tok,
+    line: usize,
+    column: usize,
+}
+
+fn lex(src: &str) -> Result<Vec<Token>, IdlError> {
+    let chars: Vec<char> = src.chars().collect();
+    let (mut i, mut line, mut col) = (0, 1, 1);
+    let mut out = Vec::new();
+    let err = |message: &str, line, column| IdlError {
+        message: message.to_string(),
+        line,
+        column,
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        let (tl, tc) = (line, col);
+        let advance = |i: &mut usize, line: &mut usize, col: &mut usize| {
+            if chars[*i] == '\n' {
+                *line += 1;
+                *col = 1;
+            } else {
+                *col += 1;
+            }
+            *i += 1;
+        };
+        if c.is_whitespace() {
+            advance(&mut i, &mut line, &mut col);
+        } else if c == '/' && chars.get(i + 1) == Some(&'/') {
+            while i < chars.len() && chars[i] != '\n' {
+                advance(&mut i, &mut line, &mut col);
+            }
+        } else if c == '/' && chars.get(i + 1) == Some(&'*') {
+            advance(&mut i, &mut line, &mut col);
+            advance(&mut i, &mut line, &mut col);
+            loop {
+                if i + 1 >= chars.len() {
+                    return Err(err("unterminated /* comment", tl, tc));
+                }
+                if chars[i] == '*' && chars[i + 1] == '/' {
+                    advance(&mut i, &mut line, &mut col);
+                    advance(&mut i, &mut line, &mut col);
+                    break;
+                }
+                advance(&mut i, &mut line, &mut col);
+            }
+        } else if c.is_ascii_alphabetic() {
+            let mut s = String::new();
+            while i < chars.len()
+                && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '.')
+            {
+                s.push(chars[i]);
+                advance(&mut i, &mut line, &mut col);
+            }
+            out.push(Token {
+                tok: Tok::Ident(s),
+                line: tl,
+                column: tc,
+            });
+        } else if c == '"' {
+            advance(&mut i, &mut line, &mut col);
+            let mut s = String::new();
+            while i < chars.len() && chars[i] != '"' {
+                s.push(chars[i]);
+                advance(&mut i, &mut line, &mut col);
+            }
+            if i >= chars.len() {
+                return Err(err("unterminated string", tl, tc));
+            }
+            advance(&mut i, &mut line, &mut col);
+            out.push(Token {
+                tok: Tok::Str(s),
+                line: tl,
+                column: tc,
+            });
+        } else if "{}<>,;".contains(c) {
+            out.push(Token {
+                tok: Tok::Punct(c),
+                line: tl,
+                column: tc,
+            });
+            advance(&mut i, &mut line, &mut col);
+        } else {
+            return Err(err(&format!("unexpected character {c:?}"), tl, tc));
+        }
+    }
+    Ok(out)
+}
+
+struct Parser {
+    toks: Vec<Token>,
+    pos: usize,
+    end: (usize, usize),
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos).map(|t| &t.tok)
+    }
+
+    fn error_here(&self, message: String) -> IdlError {
+        let (line, column) = self
+            .toks
+            .get(self.pos)
+            .map_or(self.end, |t| (t.line, t.column));
+        IdlError {
+            message,
+            line,
+            column,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self.peek() {
+            Some(Tok::Ident(s)) => format!("`{s}`"),
+            Some(Tok::Str(s)) => format!("\"{s}\""),
+            Some(Tok::Punct(c)) => format!("`{c}`"),
+            None => "end of file".into(),
+        }
+    }
+
+    fn ident(&mut self, what: &str) -> Result<(String, usize), IdlError> {
+        match self.toks.get(self.pos) {
+            Some(Token {
+                tok: Tok::Ident(s),
+                line,
+                ..
+            }) => {
+                let out = (s.clone(), *line);
+                self.pos += 1;
+                Ok(out)
+            }
+            _ => Err(self.error_here(format!("expected {what}, found {}", self.describe()))),
+        }
+    }
+
+    fn punct(&mut self, c: char) -> Result<(), IdlError> {
+        if self.peek() == Some(&Tok::Punct(c)) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(self.error_here(format!("expected `{c}`, found {}", self.describe())))
+        }
+    }
+
+    fn keyword(&mut self, kw: &str) -> Result<(), IdlError> {
+        match self.peek() {
+            Some(Tok::Ident(s)) if s == kw => {
+                self.pos += 1;
+                Ok(())
+            }
+            _ => Err(self.error_here(format!("expected `{kw}`, found {}", self.describe()))),
+        }
+    }
+
+    fn ty(&mut self, module: &str) -> Result<Type, IdlError> {
+        let (name, _) = self.ident("a type")?;
+        Ok(match name.as_str() {
+            "byte" => Type::Byte,
+            "boolean" => Type::Boolean,
+            "int" => Type::Int,
+            "long" => Type::Long,
+            "float" => Type::Float,
+            "double" => Type::Double,
+            "ustring" => Type::UString,
+            "buffer" => Type::Buffer,
+            "vector" => {
+                self.punct('<')?;
+                let t = self.ty(module)?;
+                self.punct('>')?;
+                Type::Vector(Box::new(t))
+            }
+            "map" => {
+                self.punct('<')?;
+                let k = self.ty(module)?;
+                self.punct(',')?;
+                let v = self.ty(module)?;
+                self.punct('>')?;
+                Type::Map(Box::new(k), Box::new(v))
+            }
+            other if other.contains('.') => Type::Record(other.to_string()),
+            other => Type::Record(format!("{module}.{other}")),
+        })
+    }
+}
+
+fn valid_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Parses a `.jute` file and checks that every record it references is defined in it and that
+/// no record or field is defined twice.
+pub fn parse(src: &str) -> Result<File, IdlError> {
+    let toks = lex(src)?;
+    let end = toks.last().map_or((1, 1), |t| (t.line, t.column + 1));
+    let mut p = Parser { toks, pos: 0, end };
+    let mut file = File::default();
+    let mut refs: Vec<(String, usize, usize)> = Vec::new();
+    while p.peek().is_some() {
+        if p.peek() == Some(&Tok::Ident("include".into())) {
+            p.pos += 1;
+            match p.toks.get(p.pos).map(|t| t.tok.clone()) {
+                Some(Tok::Str(s)) => {
+                    p.pos += 1;
+                    file.includes.push(s);
+                }
+                _ => return Err(p.error_here(format!("expected a file name, found {}", p.describe()))),
+            }
+            if p.peek() == Some(&Tok::Punct(';')) {
+                p.pos += 1;
+            }
+            continue;
+        }
+        p.keyword("module")?;
+        let (module, _) = p.ident("a module name")?;
+        if module.split('.').any(|seg| !valid_ident(seg)) {
+            return Err(p.error_here(format!("invalid module name `{module}`")));
+        }
+        p.punct('{')?;
+        let mut records = Vec::new();
+        while p.peek() != Some(&Tok::Punct('}')) {
+            p.keyword("class")?;
+            let (name, line) = p.ident("a class name")?;
+            if !valid_ident(&name) {
+                return Err(p.error_here(format!("invalid class name `{name}`")));
+            }
+            p.punct('{')?;
+            let mut fields: Vec<FieldDef> = Vec::new();
+            while p.peek() != Some(&Tok::Punct('}')) {
+                let at = p.toks.get(p.pos).map_or(p.end, |t| (t.line, t.column));
+                let ty = p.ty(&module)?;
+                collect_refs(&ty, at, &mut refs);
+                let (fname, _) = p.ident("a field name")?;
+                if !valid_ident(&fname) {
+                    return Err(p.error_here(format!("invalid field name `{fname}`")));
+                }
+                if fields.iter().any(|f| f.name == fname) {
+                    return Err(p.error_here(format!("field `{fname}` is defined twice in {name}")));
+                }
+                p.punct(';')?;
+                fields.push(FieldDef { name: fname, ty });
+            }
+            p.punct('}')?;
+            records.push(RecordDef {
+                module: module.clone(),
+                name,
+                fields,
+                line,
+            });
+        }
+        p.punct('}')?;
+        file.modules.push(Module {
+            name: module,
+            records,
+        });
+    }
+    let mut names = std::collections::HashSet::new();
+    for r in file.records() {
+        if !names.insert(r.qualified_name()) {
+            return Err(IdlError {
+                message: format!("class {} is defined twice", r.qualified_name()),
+                line: r.line,
+                column: 1,
+            });
+        }
+    }
+    if let Some((name, line, column)) = refs.into_iter().find(|(n, _, _)| !names.contains(n)) {
+        return Err(IdlError {
+            message: format!("unknown record type `{name}`"),
+            line,
+            column,
+        });
+    }
+    Ok(file)
+}
+
+fn collect_refs(ty: &Type, at: (usize, usize), out: &mut Vec<(String, usize, usize)>) {
+    match ty {
+        Type::Record(n) => out.push((n.clone(), at.0, at.1)),
+        Type::Vector(t) => collect_refs(t, at, out),
+        Type::Map(k, v) => {
+            collect_refs(k, at, out);
+            collect_refs(v, at, out);
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_modules_comments_and_references() {
+        let src = "/* licence */\nmodule a.b {\n  // c\n  class X { int i; vector<Y> ys; map<ustring,buffer> m; }\n  class Y { a.b.X x; }\n}\n";
+        let f = parse(src).unwrap();
+        let x = f.record("a.b.X").unwrap();
+        assert_eq!(x.line, 4);
+        let types: Vec<String> = x.fields.iter().map(|f| f.ty.to_string()).collect();
+        assert_eq!(types, ["int", "vector<a.b.Y>", "map<ustring,buffer>"]);
+        assert_eq!(f.record("a.b.Y").unwrap().fields[0].ty.to_string(), "a.b.X");
+    }
+
+    #[test]
+    fn errors_name_the_place() {
+        let e = parse("module m {\n class A { int x }\n}").unwrap_err();
+        assert_eq!((e.line, e.column), (2, 18), "{e}");
+        assert!(e.message.contains("expected `;`"), "{e}");
+        let e = parse("module m { class A { Missing x; } }").unwrap_err();
+        assert!(e.message.contains("unknown record type `m.Missing`"), "{e}");
+        let e = parse("module m { class A { int x; int x; } }").unwrap_err();
+        assert!(e.message.contains("defined twice"), "{e}");
+        assert!(parse("module m { class A { int x; }").is_err());
+        assert!(parse("module m { class A { int x; } } /* open").is_err());
+    }
+}
