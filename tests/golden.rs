@@ -28,7 +28,11 @@ fn vectors() -> Vec<Vector> {
     text.lines()
         .map(|line| {
             let j: Json = serde_json::from_str(line).expect("valid JSON line");
-            let s = |k: &str| j[k].as_str().unwrap_or_else(|| panic!("{k} in {line}")).to_string();
+            let s = |k: &str| {
+                j[k].as_str()
+                    .unwrap_or_else(|| panic!("{k} in {line}"))
+                    .to_string()
+            };
             Vector {
                 record: s("record"),
                 case: s("case"),
@@ -57,7 +61,10 @@ fn every_record_has_vectors() {
         *per_record.entry(v.record.as_str()).or_default() += 1;
     }
     for info in &RECORDS {
-        let n = per_record.get(info.qualified_name().as_str()).copied().unwrap_or(0);
+        let n = per_record
+            .get(info.qualified_name().as_str())
+            .copied()
+            .unwrap_or(0);
         assert!(n >= 10, "{} has {n} golden vectors", info.qualified_name());
     }
     assert_eq!(per_record.len(), RECORDS.len());
@@ -70,25 +77,58 @@ fn java_bytes_decode_to_the_same_values_and_reencode_identically() {
     for v in &vs {
         let ctx = format!("{} / {}", v.record, v.case);
         let info = find(&v.record).unwrap_or_else(|e| panic!("{ctx}: {e}"));
-        let expected = record_from_json(&info.schema, &v.value).unwrap_or_else(|e| panic!("{ctx}: {e}"));
+        let expected =
+            record_from_json(&info.schema, &v.value).unwrap_or_else(|e| panic!("{ctx}: {e}"));
 
         let from_java = info
             .decode_value(&v.java, Limits::default())
             .unwrap_or_else(|e| panic!("{ctx}: decoding Java's bytes: {e}"));
-        assert_eq!(from_java, expected, "{ctx}: value decoded from Java's bytes");
+        assert_eq!(
+            from_java, expected,
+            "{ctx}: value decoded from Java's bytes"
+        );
         let from_utf8 = info
             .decode_value(&v.utf8, Limits::default())
             .unwrap_or_else(|e| panic!("{ctx}: decoding UTF-8 bytes: {e}"));
         assert_eq!(from_utf8, expected, "{ctx}: value decoded from UTF-8 bytes");
 
-        let encoded = info.encode_value(&expected).unwrap_or_else(|e| panic!("{ctx}: {e}"));
+        let encoded = info
+            .encode_value(&expected)
+            .unwrap_or_else(|e| panic!("{ctx}: {e}"));
         assert_eq!(encoded, v.utf8, "{ctx}: re-encoded bytes");
         if v.java != v.utf8 {
-            assert!(has_supplementary(&v.value), "{ctx}: Java's bytes differ without a non-BMP character");
+            assert!(
+                has_supplementary(&v.value),
+                "{ctx}: Java's bytes differ without a non-BMP character"
+            );
             cesu += 1;
         } else {
             assert_eq!(encoded, v.java, "{ctx}");
         }
     }
-    assert!(cesu > 50, "only {cesu} vectors exercise Java's surrogate-pair strings");
+    assert!(
+        cesu > 50,
+        "only {cesu} vectors exercise Java's surrogate-pair strings"
+    );
+}
+
+/// The committed vectors are exactly what the reference implementation writes today: the Java
+/// generator is run again (it is seeded) and its output compared byte for byte.
+#[test]
+fn committed_vectors_are_reproducible_with_java() {
+    let out = std::env::temp_dir().join(format!("golden-{}.jsonl", std::process::id()));
+    let status = std::process::Command::new("bash")
+        .arg(test_data("java/regen-golden.sh"))
+        .arg(&out)
+        .status()
+        .expect("run tests/java/regen-golden.sh (needs javac and ZooKeeper's jars: scripts/install-zookeeper.sh)");
+    assert!(
+        status.success(),
+        "regen-golden.sh failed: install ZooKeeper and a JDK with scripts/install-zookeeper.sh"
+    );
+    let fresh = std::fs::read_to_string(&out).expect("generated vectors");
+    let _ = std::fs::remove_file(&out);
+    let committed =
+        std::fs::read_to_string(test_data("golden/records.jsonl")).expect("committed vectors");
+    assert!(fresh == committed, "tests/golden/records.jsonl differs from what Java writes now; rerun tests/java/regen-golden.sh");
 }

@@ -35,7 +35,10 @@ pub fn expand(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
         );
     }
     if !input.generics.params.is_empty() {
-        cx.error_spanned_by(&input.generics, "#[derive(JuteEnum)] does not support generics");
+        cx.error_spanned_by(
+            &input.generics,
+            "#[derive(JuteEnum)] does not support generics",
+        );
     }
 
     let mut known: Vec<(&syn::Ident, &Expr)> = Vec::new();

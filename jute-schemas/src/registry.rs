@@ -1,7 +1,9 @@
 //! Every record by name, with type-erased decode/encode through [`Value`]s: what tools use
 //! to work on a record they know only by its Jute name.
 
-use jute::{Decode, DecodeError, FromValue, Limits, Record, RecordSchema, ToValue, Value, ValueError};
+use jute::{
+    Decode, DecodeError, FromValue, Limits, Record, RecordSchema, ToValue, Value, ValueError,
+};
 
 use crate::{data, persistence, proto, quorum, txn};
 
@@ -33,7 +35,9 @@ impl RecordInfo {
 
 impl std::fmt::Debug for RecordInfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RecordInfo").field("schema", &self.schema).finish_non_exhaustive()
+        f.debug_struct("RecordInfo")
+            .field("schema", &self.schema)
+            .finish_non_exhaustive()
     }
 }
 
@@ -148,7 +152,9 @@ impl std::fmt::Display for FindError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             FindError::Unknown(n) => write!(f, "unknown record {n:?} (see `zk jute records`)"),
-            FindError::Ambiguous(all) => write!(f, "ambiguous record name; use one of {}", all.join(", ")),
+            FindError::Ambiguous(all) => {
+                write!(f, "ambiguous record name; use one of {}", all.join(", "))
+            }
         }
     }
 }
@@ -164,6 +170,8 @@ pub fn find(name: &str) -> Result<&'static RecordInfo, FindError> {
     match bare.as_slice() {
         [one] => Ok(one),
         [] => Err(FindError::Unknown(name.to_string())),
-        many => Err(FindError::Ambiguous(many.iter().map(|r| r.qualified_name()).collect())),
+        many => Err(FindError::Ambiguous(
+            many.iter().map(|r| r.qualified_name()).collect(),
+        )),
     }
 }

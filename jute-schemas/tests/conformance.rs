@@ -20,8 +20,14 @@ fn every_record_matches_the_3_9_schema() {
     assert_eq!(RECORDS.len(), in_rust.len(), "a record is registered twice");
     let missing: Vec<_> = in_idl.difference(&in_rust).collect();
     let extra: Vec<_> = in_rust.difference(&in_idl).collect();
-    assert!(missing.is_empty(), "records of zookeeper.jute missing in Rust: {missing:?}");
-    assert!(extra.is_empty(), "records in Rust that zookeeper.jute lacks: {extra:?}");
+    assert!(
+        missing.is_empty(),
+        "records of zookeeper.jute missing in Rust: {missing:?}"
+    );
+    assert!(
+        extra.is_empty(),
+        "records in Rust that zookeeper.jute lacks: {extra:?}"
+    );
     assert_eq!(in_idl.len(), 72);
 
     for info in &RECORDS {
@@ -49,7 +55,9 @@ fn optional_fields_are_what_3_8_lacks() {
     let old = fixture("zookeeper-3.8.jute");
     for info in &RECORDS {
         let name = info.qualified_name();
-        let def = old.record(&name).unwrap_or_else(|| panic!("{name} missing in 3.8"));
+        let def = old
+            .record(&name)
+            .unwrap_or_else(|| panic!("{name} missing in 3.8"));
         let required: Vec<&str> = info
             .schema
             .fields
@@ -73,9 +81,17 @@ fn fixed_record_sizes() {
     assert_eq!(data::Stat::default().encoded_len(), 68);
     assert_eq!(data::StatPersisted::default().encoded_len(), 60);
     let pw = Some(vec![0u8; 16]);
-    let req = proto::ConnectRequest { passwd: pw.clone(), read_only: Some(false), ..Default::default() };
+    let req = proto::ConnectRequest {
+        passwd: pw.clone(),
+        read_only: Some(false),
+        ..Default::default()
+    };
     assert_eq!(req.encoded_len(), 45);
-    let resp = proto::ConnectResponse { passwd: pw, read_only: Some(true), ..Default::default() };
+    let resp = proto::ConnectResponse {
+        passwd: pw,
+        read_only: Some(true),
+        ..Default::default()
+    };
     assert_eq!(resp.encoded_len(), 37);
     assert_eq!(persistence::FileHeader::default().encoded_len(), 16);
     assert_eq!(txn::TxnHeader::default().encoded_len(), 32);

@@ -347,7 +347,11 @@ pub fn parse(src: &str) -> Result<File, IdlError> {
                     p.pos += 1;
                     file.includes.push(s);
                 }
-                _ => return Err(p.error_here(format!("expected a file name, found {}", p.describe()))),
+                _ => {
+                    return Err(
+                        p.error_here(format!("expected a file name, found {}", p.describe()))
+                    )
+                }
             }
             if p.peek() == Some(&Tok::Punct(';')) {
                 p.pos += 1;

@@ -44,7 +44,10 @@ pub fn from_json(ty: &JuteType, json: &Json) -> Result<Value, ValueError> {
             .ok_or_else(|| ValueError::mismatch(format!("{name} (a whole number)"), json))?;
         T::try_from(n).map_err(|_| ValueError::new(format!("{n} is out of range for {name}")))
     }
-    let nullable = matches!(ty, JuteType::UString | JuteType::Buffer | JuteType::Vector(_));
+    let nullable = matches!(
+        ty,
+        JuteType::UString | JuteType::Buffer | JuteType::Vector(_)
+    );
     if json.is_null() && nullable {
         return Ok(Value::Null);
     }
@@ -99,8 +102,7 @@ pub fn from_json(ty: &JuteType, json: &Json) -> Result<Value, ValueError> {
                         from_json(v, vj).map_err(|e| e.at(format!("[{i}].value")))?,
                     )),
                     _ => {
-                        return Err(ValueError::mismatch("[key, value]", item)
-                            .at(format!("[{i}]")))
+                        return Err(ValueError::mismatch("[key, value]", item).at(format!("[{i}]")))
                     }
                 }
             }
@@ -117,14 +119,18 @@ pub fn record_from_json(schema: &RecordSchema, json: &Json) -> Result<Value, Val
         .as_object()
         .ok_or_else(|| ValueError::mismatch(format!("{} (an object)", schema.name), json))?;
     if let Some(k) = obj.keys().find(|k| schema.field(k).is_none()) {
-        return Err(ValueError::new(format!("unknown field {k} for {}", schema.name)));
+        return Err(ValueError::new(format!(
+            "unknown field {k} for {}",
+            schema.name
+        )));
     }
     let mut fields = Vec::with_capacity(schema.fields.len());
     for f in schema.fields {
         match obj.get(f.name) {
-            Some(j) if !(f.optional && j.is_null()) => {
-                fields.push((f.name.to_string(), from_json(&f.ty, j).map_err(|e| e.at(f.name))?))
-            }
+            Some(j) if !(f.optional && j.is_null()) => fields.push((
+                f.name.to_string(),
+                from_json(&f.ty, j).map_err(|e| e.at(f.name))?,
+            )),
             _ if f.optional => {}
             _ => {
                 return Err(ValueError::new(format!(

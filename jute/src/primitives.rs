@@ -69,6 +69,9 @@ impl Typed for bool {
 /// Writes a length or count prefix (the caller guarantees it fits in an `i32`).
 #[inline]
 pub(crate) fn put_len<B: BufMut + ?Sized>(buf: &mut B, len: usize) {
-    debug_assert!(len <= i32::MAX as usize, "jute length {len} exceeds i32::MAX");
+    debug_assert!(
+        len <= i32::MAX as usize,
+        "jute length {len} exceeds i32::MAX"
+    );
     buf.put_i32(len as i32);
 }

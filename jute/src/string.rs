@@ -172,7 +172,10 @@ mod tests {
     #[test]
     fn four_byte_utf8_borrows() {
         let s = "/s\u{1F600}";
-        assert!(matches!(decode_java_utf8(s.as_bytes()), Ok(Cow::Borrowed(_))));
+        assert!(matches!(
+            decode_java_utf8(s.as_bytes()),
+            Ok(Cow::Borrowed(_))
+        ));
     }
 
     #[test]

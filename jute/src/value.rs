@@ -229,7 +229,11 @@ impl<K: FromValue + Ord, V: FromValue> FromValue for BTreeMap<K, V> {
 
 /// Field `name` of a record value, or an error when it is missing (generated `FromValue` code
 /// calls this).
-pub fn required_field<'v>(value: &'v Value, record: &str, name: &str) -> Result<&'v Value, ValueError> {
+pub fn required_field<'v>(
+    value: &'v Value,
+    record: &str,
+    name: &str,
+) -> Result<&'v Value, ValueError> {
     optional_field(value, record, name)?
         .ok_or_else(|| ValueError::new(format!("missing field {name} of {record}")))
 }
@@ -241,17 +245,16 @@ pub fn optional_field<'v>(
     name: &str,
 ) -> Result<Option<&'v Value>, ValueError> {
     let Value::Record(fields) = value else {
-        return Err(ValueError::mismatch(format!("record {record}"), value.kind()));
+        return Err(ValueError::mismatch(
+            format!("record {record}"),
+            value.kind(),
+        ));
     };
     Ok(fields.iter().find(|(n, _)| n == name).map(|(_, v)| v))
 }
 
 /// Fails when a record value has a field the schema does not know.
-pub fn check_record_fields(
-    value: &Value,
-    record: &str,
-    known: &[&str],
-) -> Result<(), ValueError> {
+pub fn check_record_fields(value: &Value, record: &str, known: &[&str]) -> Result<(), ValueError> {
     if let Value::Record(fields) = value {
         if let Some((n, _)) = fields.iter().find(|(n, _)| !known.contains(&n.as_str())) {
             return Err(ValueError::new(format!("unknown field {n} for {record}")));

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what the tests need from Debian's archive: ZooKeeper 3.8 (server, Java client, jars)
+# and a JDK (javac builds the golden-vector and capture programs). Safe to run repeatedly.
+set -euo pipefail
+need=()
+[ -f /usr/share/java/zookeeper.jar ] && [ -f /usr/share/java/zookeeper-jute.jar ] || need+=(zookeeper)
+command -v javac >/dev/null 2>&1 || need+=(default-jdk-headless)
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need[@]}"
+fi
+test -f /usr/share/java/zookeeper.jar || { echo "zookeeper.jar still missing after install" >&2; exit 1; }
+echo "zookeeper: $(ls /usr/share/java/zookeeper-3*.jar | head -1); java: $(java -version 2>&1 | head -1)"

@@ -1,0 +1,191 @@
+//! `zk jute` run as a process, the way a person or a script uses it.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn zk(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zk"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run zk");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait for zk")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("utf-8 stdout")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("utf-8 stderr")
+}
+
+#[test]
+fn records_lists_all_72_by_qualified_name() {
+    let o = zk(&["jute", "records"], "");
+    assert!(o.status.success());
+    let lines: Vec<String> = stdout(&o).lines().map(String::from).collect();
+    assert_eq!(lines.len(), 72);
+    assert!(lines.contains(&"org.apache.zookeeper.proto.GetDataResponse".to_string()));
+    assert!(lines.contains(&"org.apache.zookeeper.txn.MultiTxn".to_string()));
+}
+
+#[test]
+fn decode_and_encode_are_inverse() {
+    // GetDataResponse{data=null, stat=(czxid=1, ...)}
+    let stat = "0000000000000001".to_string() + &"00".repeat(60);
+    let hex = format!("ffffffff{stat}");
+    let o = zk(
+        &[
+            "jute",
+            "decode",
+            "org.apache.zookeeper.proto.GetDataResponse",
+            &hex,
+        ],
+        "",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("json");
+    assert_eq!(json["data"], serde_json::Value::Null);
+    assert_eq!(json["stat"]["czxid"], 1);
+    let o = zk(
+        &["jute", "encode", "GetDataResponse", &json.to_string()],
+        "",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), hex);
+}
+
+#[test]
+fn decode_reads_one_hex_string_per_line_of_stdin() {
+    let o = zk(
+        &["jute", "decode", "RequestHeader"],
+        "0000000100000004\n\nffffffff0000000b\n",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "{\"xid\":1,\"type\":4}\n{\"xid\":-1,\"type\":11}\n"
+    );
+}
+
+#[test]
+fn encode_writes_buffers_vectors_and_strings() {
+    let json = r#"{"path":"/a","data":"78","acl":[{"perms":31,"id":{"scheme":"world","id":"anyone"}}],"flags":0}"#;
+    let o = zk(&["jute", "encode", "CreateRequest", json], "");
+    assert!(o.status.success(), "{}", stderr(&o));
+    // PROTOCOL.md §14: create("/a", b"x", OPEN_ACL_UNSAFE, PERSISTENT), body after the header.
+    assert_eq!(
+        stdout(&o).trim(),
+        "000000022f610000000178000000010000001f00000005776f726c6400000006616e796f6e6500000000"
+    );
+}
+
+#[test]
+fn bad_input_gets_a_clear_message_and_a_nonzero_exit() {
+    let cases: &[(&[&str], &str, &str)] = &[
+        (
+            &["jute", "decode", "NoSuchRecord", "00"],
+            "unknown record \"NoSuchRecord\"",
+            "",
+        ),
+        (
+            &["jute", "decode", "RequestHeader", "0000zz"],
+            "bad hex",
+            "",
+        ),
+        (
+            &["jute", "decode", "RequestHeader", "000"],
+            "odd number of hex digits",
+            "",
+        ),
+        (
+            &["jute", "decode", "RequestHeader", "000000010000000400"],
+            "1 trailing bytes",
+            "",
+        ),
+        (
+            &["jute", "decode", "RequestHeader", "00000001"],
+            "truncated input",
+            "",
+        ),
+        (
+            &["jute", "decode", "GetDataResponse", "7fffffff"],
+            "length 2147483647 is over the limit",
+            "",
+        ),
+        (
+            &["jute", "decode", "RequestHeader"],
+            "line 2: cannot decode RequestHeader: truncated",
+            "0000000100000004\n00\n",
+        ),
+        (
+            &["jute", "encode", "RequestHeader", "{\"xid\":1"],
+            "bad JSON",
+            "",
+        ),
+        (
+            &["jute", "encode", "RequestHeader", "{\"xid\":1}"],
+            "missing field type",
+            "",
+        ),
+        (
+            &[
+                "jute",
+                "encode",
+                "RequestHeader",
+                "{\"xid\":1,\"type\":2,\"x\":3}",
+            ],
+            "unknown field x",
+            "",
+        ),
+        (
+            &[
+                "jute",
+                "encode",
+                "RequestHeader",
+                "{\"xid\":\"1\",\"type\":2}",
+            ],
+            "at xid: expected int",
+            "",
+        ),
+        (
+            &[
+                "jute",
+                "encode",
+                "RequestHeader",
+                "{\"xid\":4294967296,\"type\":2}",
+            ],
+            "out of range for int",
+            "",
+        ),
+        (
+            &[
+                "jute",
+                "encode",
+                "GetDataResponse",
+                "{\"data\":\"0g\",\"stat\":{}}",
+            ],
+            "invalid hex digit",
+            "",
+        ),
+    ];
+    for (args, expected, stdin) in cases {
+        let o = zk(args, stdin);
+        assert!(!o.status.success(), "{args:?} succeeded");
+        let err = stderr(&o);
+        assert!(
+            err.contains(expected),
+            "{args:?}: stderr {err:?} lacks {expected:?}"
+        );
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
