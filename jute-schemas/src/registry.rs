@@ -5,8 +5,6 @@ use jute::{
     Decode, DecodeError, FromValue, Limits, Record, RecordSchema, ToValue, Value, ValueError,
 };
 
-use crate::{data, persistence, proto, quorum, txn};
-
 /// One record of `zookeeper.jute` and the typed code behind it.
 #[derive(Clone, Copy)]
 pub struct RecordInfo {
@@ -63,81 +61,103 @@ where
     }
 }
 
+/// Calls `$callback! { $crate::data::Id, $crate::data::ACL, ... }` with the path of every record
+/// type, in file order: for code (and tests) that must do something with each typed record.
+///
+/// ```
+/// macro_rules! count {
+///     ($($path:path),*) => { [$(stringify!($path)),*].len() };
+/// }
+/// assert_eq!(jute_schemas::for_each_record!(count), 72);
+/// ```
+#[macro_export]
+macro_rules! for_each_record {
+    ($callback:ident) => {
+        $callback! {
+            $crate::data::Id,
+            $crate::data::ACL,
+            $crate::data::Stat,
+            $crate::data::StatPersisted,
+            $crate::data::ClientInfo,
+            $crate::proto::ConnectRequest,
+            $crate::proto::ConnectResponse,
+            $crate::proto::SetWatches,
+            $crate::proto::SetWatches2,
+            $crate::proto::RequestHeader,
+            $crate::proto::MultiHeader,
+            $crate::proto::AuthPacket,
+            $crate::proto::ReplyHeader,
+            $crate::proto::GetDataRequest,
+            $crate::proto::SetDataRequest,
+            $crate::proto::ReconfigRequest,
+            $crate::proto::SetDataResponse,
+            $crate::proto::GetSASLRequest,
+            $crate::proto::SetSASLRequest,
+            $crate::proto::SetSASLResponse,
+            $crate::proto::CreateRequest,
+            $crate::proto::CreateTTLRequest,
+            $crate::proto::DeleteRequest,
+            $crate::proto::GetChildrenRequest,
+            $crate::proto::GetAllChildrenNumberRequest,
+            $crate::proto::GetChildren2Request,
+            $crate::proto::CheckVersionRequest,
+            $crate::proto::GetMaxChildrenRequest,
+            $crate::proto::GetMaxChildrenResponse,
+            $crate::proto::SetMaxChildrenRequest,
+            $crate::proto::SyncRequest,
+            $crate::proto::SyncResponse,
+            $crate::proto::GetACLRequest,
+            $crate::proto::SetACLRequest,
+            $crate::proto::SetACLResponse,
+            $crate::proto::AddWatchRequest,
+            $crate::proto::WatcherEvent,
+            $crate::proto::ErrorResponse,
+            $crate::proto::CreateResponse,
+            $crate::proto::Create2Response,
+            $crate::proto::ExistsRequest,
+            $crate::proto::ExistsResponse,
+            $crate::proto::GetDataResponse,
+            $crate::proto::GetChildrenResponse,
+            $crate::proto::GetAllChildrenNumberResponse,
+            $crate::proto::GetChildren2Response,
+            $crate::proto::GetACLResponse,
+            $crate::proto::CheckWatchesRequest,
+            $crate::proto::RemoveWatchesRequest,
+            $crate::proto::GetEphemeralsRequest,
+            $crate::proto::GetEphemeralsResponse,
+            $crate::proto::WhoAmIResponse,
+            $crate::quorum::LearnerInfo,
+            $crate::quorum::QuorumPacket,
+            $crate::quorum::QuorumAuthPacket,
+            $crate::persistence::FileHeader,
+            $crate::txn::TxnDigest,
+            $crate::txn::TxnHeader,
+            $crate::txn::CreateTxnV0,
+            $crate::txn::CreateTxn,
+            $crate::txn::CreateTTLTxn,
+            $crate::txn::CreateContainerTxn,
+            $crate::txn::DeleteTxn,
+            $crate::txn::SetDataTxn,
+            $crate::txn::CheckVersionTxn,
+            $crate::txn::SetACLTxn,
+            $crate::txn::SetMaxChildrenTxn,
+            $crate::txn::CreateSessionTxn,
+            $crate::txn::CloseSessionTxn,
+            $crate::txn::ErrorTxn,
+            $crate::txn::Txn,
+            $crate::txn::MultiTxn
+        }
+    };
+}
+
+macro_rules! record_infos {
+    ($($path:path),*) => {
+        [$(info::<$path>()),*]
+    };
+}
+
 /// All 72 records of ZooKeeper 3.9's `zookeeper.jute`, in file order.
-pub static RECORDS: [RecordInfo; 72] = [
-    info::<data::Id>(),
-    info::<data::ACL>(),
-    info::<data::Stat>(),
-    info::<data::StatPersisted>(),
-    info::<data::ClientInfo>(),
-    info::<proto::ConnectRequest>(),
-    info::<proto::ConnectResponse>(),
-    info::<proto::SetWatches>(),
-    info::<proto::SetWatches2>(),
-    info::<proto::RequestHeader>(),
-    info::<proto::MultiHeader>(),
-    info::<proto::AuthPacket>(),
-    info::<proto::ReplyHeader>(),
-    info::<proto::GetDataRequest>(),
-    info::<proto::SetDataRequest>(),
-    info::<proto::ReconfigRequest>(),
-    info::<proto::SetDataResponse>(),
-    info::<proto::GetSASLRequest>(),
-    info::<proto::SetSASLRequest>(),
-    info::<proto::SetSASLResponse>(),
-    info::<proto::CreateRequest>(),
-    info::<proto::CreateTTLRequest>(),
-    info::<proto::DeleteRequest>(),
-    info::<proto::GetChildrenRequest>(),
-    info::<proto::GetAllChildrenNumberRequest>(),
-    info::<proto::GetChildren2Request>(),
-    info::<proto::CheckVersionRequest>(),
-    info::<proto::GetMaxChildrenRequest>(),
-    info::<proto::GetMaxChildrenResponse>(),
-    info::<proto::SetMaxChildrenRequest>(),
-    info::<proto::SyncRequest>(),
-    info::<proto::SyncResponse>(),
-    info::<proto::GetACLRequest>(),
-    info::<proto::SetACLRequest>(),
-    info::<proto::SetACLResponse>(),
-    info::<proto::AddWatchRequest>(),
-    info::<proto::WatcherEvent>(),
-    info::<proto::ErrorResponse>(),
-    info::<proto::CreateResponse>(),
-    info::<proto::Create2Response>(),
-    info::<proto::ExistsRequest>(),
-    info::<proto::ExistsResponse>(),
-    info::<proto::GetDataResponse>(),
-    info::<proto::GetChildrenResponse>(),
-    info::<proto::GetAllChildrenNumberResponse>(),
-    info::<proto::GetChildren2Response>(),
-    info::<proto::GetACLResponse>(),
-    info::<proto::CheckWatchesRequest>(),
-    info::<proto::RemoveWatchesRequest>(),
-    info::<proto::GetEphemeralsRequest>(),
-    info::<proto::GetEphemeralsResponse>(),
-    info::<proto::WhoAmIResponse>(),
-    info::<quorum::LearnerInfo>(),
-    info::<quorum::QuorumPacket>(),
-    info::<quorum::QuorumAuthPacket>(),
-    info::<persistence::FileHeader>(),
-    info::<txn::TxnDigest>(),
-    info::<txn::TxnHeader>(),
-    info::<txn::CreateTxnV0>(),
-    info::<txn::CreateTxn>(),
-    info::<txn::CreateTTLTxn>(),
-    info::<txn::CreateContainerTxn>(),
-    info::<txn::DeleteTxn>(),
-    info::<txn::SetDataTxn>(),
-    info::<txn::CheckVersionTxn>(),
-    info::<txn::SetACLTxn>(),
-    info::<txn::SetMaxChildrenTxn>(),
-    info::<txn::CreateSessionTxn>(),
-    info::<txn::CloseSessionTxn>(),
-    info::<txn::ErrorTxn>(),
-    info::<txn::Txn>(),
-    info::<txn::MultiTxn>(),
-];
+pub static RECORDS: [RecordInfo; 72] = crate::for_each_record!(record_infos);
 
 /// Why [`find`] found no single record.
 #[derive(Debug, Clone, PartialEq, Eq)]
