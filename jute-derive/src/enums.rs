@@ -122,7 +122,7 @@ pub fn expand(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
 
         impl ::core::convert::TryFrom<i32> for #ident {
             type Error = #krate::DecodeErrorKind;
-            fn try_from(v: i32) -> ::core::result::Result<Self, Self::Error> {
+            fn try_from(v: i32) -> ::core::result::Result<Self, #krate::DecodeErrorKind> {
                 match v {
                     #(#ident::#consts => ::core::result::Result::Ok(#ident::#variants),)*
                     #fallback
@@ -132,7 +132,7 @@ pub fn expand(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
 
         impl #krate::Encode for #ident {
             #[inline]
-            fn encode<B: #krate::__private::BufMut + ?::core::marker::Sized>(&self, buf: &mut B) {
+            fn encode<B: #krate::bytes::BufMut + ?::core::marker::Sized>(&self, buf: &mut B) {
                 buf.put_i32(self.value());
             }
             #[inline]

@@ -231,7 +231,7 @@ pub fn expand(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
     Ok(quote! {
         impl #impl_generics #krate::Encode for #ident #ty_generics {
             #[inline]
-            fn encode<B: #krate::__private::BufMut + ?::core::marker::Sized>(&self, buf: &mut B) {
+            fn encode<B: #krate::bytes::BufMut + ?::core::marker::Sized>(&self, buf: &mut B) {
                 #(#encode)*
             }
             #[inline]

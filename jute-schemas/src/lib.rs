@@ -29,6 +29,7 @@ pub mod borrowed;
 pub mod data;
 pub mod persistence;
 pub mod proto;
+pub mod protocol;
 pub mod quorum;
 pub mod registry;
 pub mod txn;

@@ -61,8 +61,5 @@ pub use vector::Nullable;
 #[cfg(feature = "derive")]
 pub use jute_derive::{Jute, JuteEnum};
 
-/// Re-exported for generated code.
-#[doc(hidden)]
-pub mod __private {
-    pub use bytes::BufMut;
-}
+/// The `bytes` crate, whose `BufMut` the encoders write into.
+pub use bytes;
