@@ -163,6 +163,8 @@ pub fn expand(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
             }
         }
     });
+    let decode: Vec<_> = decode.collect();
+    let decode2 = decode.clone();
     let idents: Vec<_> = fields.iter().map(|f| f.ident).collect();
     let field_schemas = fields.iter().map(|f| {
         let fname = &f.name;
@@ -244,8 +246,15 @@ pub fn expand(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
             const MIN_LEN: usize = 0 #(#min_len)*;
             #[inline]
             fn decode(reader: &mut #krate::Reader<#de>) -> ::core::result::Result<Self, #krate::DecodeError> {
-                #(#decode)*
-                ::core::result::Result::Ok(Self { #(#idents),* })
+                // One length check up front lets the compiler drop the per-field checks of the
+                // fixed-size prefix; the second copy keeps precise errors for short input.
+                if reader.remaining() >= <Self as #krate::Decode<#de>>::MIN_LEN {
+                    #(#decode)*
+                    ::core::result::Result::Ok(Self { #(#idents),* })
+                } else {
+                    #(#decode2)*
+                    ::core::result::Result::Ok(Self { #(#idents),* })
+                }
             }
         }
 

@@ -81,6 +81,7 @@ struct Inner {
 
 impl DecodeError {
     /// An error of `kind` at byte `offset` of the input.
+    #[cold]
     pub fn new(kind: DecodeErrorKind, offset: usize) -> Self {
         DecodeError(Box::new(Inner {
             kind,
@@ -122,6 +123,8 @@ impl DecodeError {
 
     /// Adds an outer step to the path (generated decoders call this on the way out).
     #[must_use]
+    #[cold]
+    #[inline(never)]
     pub fn within(mut self, record: &'static str, field: Option<&'static str>) -> Self {
         self.0.context.push(DecodeContext { record, field });
         self

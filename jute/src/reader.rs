@@ -8,8 +8,10 @@ use crate::limits::Limits;
 /// Decoders borrow from the slice, so `&'de str`/`&'de [u8]` fields cost no copy.
 #[derive(Debug, Clone)]
 pub struct Reader<'de> {
-    data: &'de [u8],
-    pos: usize,
+    /// The bytes not yet consumed.
+    rest: &'de [u8],
+    /// The length of the whole input (position = `len - rest.len()`).
+    len: usize,
     limits: Limits,
 }
 
@@ -22,8 +24,8 @@ impl<'de> Reader<'de> {
     /// A reader over `data` with the given limits.
     pub fn with_limits(data: &'de [u8], limits: Limits) -> Self {
         Reader {
-            data,
-            pos: 0,
+            rest: data,
+            len: data.len(),
             limits,
         }
     }
@@ -35,12 +37,12 @@ impl<'de> Reader<'de> {
 
     /// Bytes consumed so far.
     pub fn position(&self) -> usize {
-        self.pos
+        self.len - self.rest.len()
     }
 
     /// Bytes not yet consumed.
     pub fn remaining(&self) -> usize {
-        self.data.len() - self.pos
+        self.rest.len()
     }
 
     /// Whether every byte was consumed.
@@ -50,34 +52,45 @@ impl<'de> Reader<'de> {
 
     /// The bytes not yet consumed, without consuming them.
     pub fn rest(&self) -> &'de [u8] {
-        &self.data[self.pos..]
+        self.rest
     }
 
     /// An error of `kind` at the current position.
+    #[cold]
+    #[inline(never)]
     pub fn error(&self, kind: DecodeErrorKind) -> DecodeError {
-        DecodeError::new(kind, self.pos)
+        DecodeError::new(kind, self.position())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn truncated(&self, needed: usize) -> DecodeError {
+        self.error(DecodeErrorKind::Truncated {
+            needed,
+            remaining: self.rest.len(),
+        })
     }
 
     /// Consumes exactly `n` bytes.
     #[inline]
     pub fn take(&mut self, n: usize) -> Result<&'de [u8], DecodeError> {
-        let rest = &self.data[self.pos..];
-        if rest.len() < n {
-            return Err(self.error(DecodeErrorKind::Truncated {
-                needed: n,
-                remaining: rest.len(),
-            }));
+        if self.rest.len() < n {
+            return Err(self.truncated(n));
         }
-        self.pos += n;
-        Ok(&rest[..n])
+        let (head, tail) = self.rest.split_at(n);
+        self.rest = tail;
+        Ok(head)
     }
 
     #[inline]
     fn take_array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
-        let bytes = self.take(N)?;
-        let mut out = [0u8; N];
-        out.copy_from_slice(bytes);
-        Ok(out)
+        match self.rest.split_first_chunk::<N>() {
+            Some((head, tail)) => {
+                self.rest = tail;
+                Ok(*head)
+            }
+            None => Err(self.truncated(N)),
+        }
     }
 
     /// Reads one byte.
@@ -101,47 +114,54 @@ impl<'de> Reader<'de> {
     /// Reads the next `int` without consuming it.
     #[inline]
     pub fn peek_i32(&self) -> Result<i32, DecodeError> {
-        let rest = self.rest();
-        if rest.len() < 4 {
-            return Err(self.error(DecodeErrorKind::Truncated {
-                needed: 4,
-                remaining: rest.len(),
-            }));
+        match self.rest {
+            [a, b, c, d, ..] => Ok(i32::from_be_bytes([*a, *b, *c, *d])),
+            _ => Err(self.truncated(4)),
         }
-        Ok(i32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]))
     }
 
     /// Reads a length or count prefix: `None` for null (-1), otherwise a value checked against
     /// the limit. Anything below -1 is an error.
     #[inline]
     pub fn read_len(&mut self) -> Result<Option<usize>, DecodeError> {
-        let start = self.pos;
         let raw = self.read_i32()?;
-        match raw {
-            -1 => Ok(None),
-            n if n < -1 => Err(DecodeError::new(DecodeErrorKind::NegativeLength(n), start)),
-            n => {
-                let len = n as usize;
-                if len > self.limits.max_length {
-                    return Err(DecodeError::new(
-                        DecodeErrorKind::LengthOverLimit {
-                            length: len,
-                            limit: self.limits.max_length,
-                        },
-                        start,
-                    ));
-                }
-                Ok(Some(len))
-            }
+        if raw >= 0 && raw as usize <= self.limits.max_length {
+            Ok(Some(raw as usize))
+        } else if raw == -1 {
+            Ok(None)
+        } else {
+            Err(self.bad_len(raw))
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn bad_len(&self, raw: i32) -> DecodeError {
+        let start = self.position() - 4;
+        let kind = if raw < 0 {
+            DecodeErrorKind::NegativeLength(raw)
+        } else {
+            DecodeErrorKind::LengthOverLimit {
+                length: raw as usize,
+                limit: self.limits.max_length,
+            }
+        };
+        DecodeError::new(kind, start)
     }
 
     /// Reads a length prefix where null is not allowed.
     #[inline]
     pub fn read_non_null_len(&mut self) -> Result<usize, DecodeError> {
-        let start = self.pos;
-        self.read_len()?
-            .ok_or_else(|| DecodeError::new(DecodeErrorKind::UnexpectedNull, start))
+        match self.read_len()? {
+            Some(len) => Ok(len),
+            None => Err(self.null_at_prefix()),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn null_at_prefix(&self) -> DecodeError {
+        DecodeError::new(DecodeErrorKind::UnexpectedNull, self.position() - 4)
     }
 
     /// Fails with [`DecodeErrorKind::TrailingBytes`] unless every byte was consumed.
