@@ -1,0 +1,466 @@
+//! The session as a state machine without I/O: it turns requests into frames and frames into
+//! replies and watch events. The connection task only moves bytes and delivers outcomes, so
+//! everything here is tested with byte vectors.
+//!
+//! `T` is whatever the caller uses to route a reply back (a channel in the client, a number in
+//! tests).
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use jute::{Decode, Encode, Limits, Reader, Record};
+use jute_schemas::proto::{
+    AuthPacket, ConnectRequest, ConnectResponse, ReplyHeader, RequestHeader, SetWatches2,
+    WatcherEvent,
+};
+use jute_schemas::protocol::{xid, EventType, OpCode, RequestBody, ResponseBody};
+
+use crate::error::Error;
+use crate::path::Chroot;
+use crate::watches::{WatchId, WatchKind, Watches};
+
+/// The Java client's batch bound for SetWatches2 (sum of path lengths).
+pub const SET_WATCHES_MAX_LENGTH: usize = 128 * 1024;
+
+/// A request as the operations build it (paths already with the chroot).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutRequest {
+    /// The op code.
+    pub op: OpCode,
+    /// The record.
+    pub body: RequestBody,
+    /// The watch the request sets when it succeeds: kind, server path, local id.
+    pub watch: Option<(WatchKind, String, WatchId)>,
+}
+
+/// A watch notification for the client (path with the chroot stripped).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchedEvent {
+    /// What happened.
+    pub event_type: EventType,
+    /// The node it happened to.
+    pub path: String,
+    /// The zxid of the change (3.9+ servers; -1 from 3.8).
+    pub zxid: i64,
+}
+
+/// What the session asks the caller to do.
+#[derive(Debug)]
+pub enum Outcome<T> {
+    /// Deliver a reply (or failure) to the request behind `token`.
+    Reply {
+        /// The request's routing token.
+        token: T,
+        /// The response body, or the error.
+        result: Result<ResponseBody, Error>,
+        /// A watch the request would have set but did not (its channel can be dropped).
+        unset_watch: Option<WatchId>,
+    },
+    /// Deliver an event to these watches (one-shot ones are already unregistered).
+    Fire {
+        /// The watches.
+        watches: Vec<(WatchId, WatchKind)>,
+        /// The event.
+        event: WatchedEvent,
+    },
+}
+
+struct Pending<T> {
+    xid: i32,
+    op: OpCode,
+    token: T,
+    watch: Option<(WatchKind, String, WatchId)>,
+}
+
+/// Settings the session needs.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// Requested session timeout.
+    pub timeout: Duration,
+    /// May connect to read-only servers.
+    pub read_only: bool,
+    /// The chroot.
+    pub chroot: Chroot,
+    /// Largest request frame the server accepts (its `jute.maxbuffer`).
+    pub max_request: usize,
+    /// Largest reply the client accepts.
+    pub max_reply: usize,
+}
+
+/// The session state machine.
+pub struct Session<T> {
+    cfg: SessionConfig,
+    session_id: i64,
+    passwd: Vec<u8>,
+    last_zxid: i64,
+    negotiated: Option<Duration>,
+    read_only: bool,
+    next_xid: i32,
+    pending: VecDeque<Pending<T>>,
+    watches: Watches,
+    auth: Vec<AuthPacket>,
+}
+
+fn frame_of(header: &RequestHeader, body: &dyn EncodeDyn) -> Vec<u8> {
+    let mut out = Vec::with_capacity(header.encoded_len() + body.len());
+    header.encode(&mut out);
+    body.write(&mut out);
+    out
+}
+
+trait EncodeDyn {
+    fn len(&self) -> usize;
+    fn write(&self, out: &mut Vec<u8>);
+}
+
+impl<E: Encode> EncodeDyn for E {
+    fn len(&self) -> usize {
+        self.encoded_len()
+    }
+    fn write(&self, out: &mut Vec<u8>) {
+        self.encode(out)
+    }
+}
+
+impl<T> Session<T> {
+    /// A new session (no id yet).
+    pub fn new(cfg: SessionConfig) -> Self {
+        Session {
+            cfg,
+            session_id: 0,
+            passwd: vec![0; 16],
+            last_zxid: 0,
+            negotiated: None,
+            read_only: false,
+            next_xid: 1,
+            pending: VecDeque::new(),
+            watches: Watches::default(),
+            auth: Vec::new(),
+        }
+    }
+
+    /// The session id (0 before the first connection).
+    pub fn session_id(&self) -> i64 {
+        self.session_id
+    }
+
+    /// The negotiated timeout, once connected.
+    pub fn negotiated_timeout(&self) -> Option<Duration> {
+        self.negotiated
+    }
+
+    /// The highest zxid seen in a reply.
+    pub fn last_zxid(&self) -> i64 {
+        self.last_zxid
+    }
+
+    /// Whether the server said it is read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// The chroot.
+    pub fn chroot(&self) -> &Chroot {
+        &self.cfg.chroot
+    }
+
+    /// Requests written and not yet answered.
+    pub fn in_flight(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Locally registered watches.
+    pub fn watch_count(&self) -> usize {
+        self.watches.len()
+    }
+
+    /// How long the connection may stay silent before it is considered dead (2/3 of the
+    /// timeout, as the Java client).
+    pub fn read_timeout(&self) -> Duration {
+        self.negotiated.unwrap_or(self.cfg.timeout) * 2 / 3
+    }
+
+    /// How often to ping when idle (half the read timeout).
+    pub fn ping_interval(&self) -> Duration {
+        self.read_timeout() / 2
+    }
+
+    /// The handshake frame (a bare `ConnectRequest`), resuming the session when there is one.
+    pub fn connect_frame(&self) -> Vec<u8> {
+        ConnectRequest {
+            protocol_version: 0,
+            last_zxid_seen: self.last_zxid,
+            time_out: i32::try_from(self.cfg.timeout.as_millis()).unwrap_or(i32::MAX),
+            session_id: self.session_id,
+            passwd: Some(self.passwd.clone()),
+            read_only: Some(self.cfg.read_only),
+        }
+        .to_vec()
+    }
+
+    /// Handles the handshake reply. Returns the frames to send before anything else (auth
+    /// packets, then SetWatches2 batches), or `SessionExpired` when the server refused the
+    /// session.
+    pub fn on_connect_response(&mut self, frame: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
+        let resp: ConnectResponse = jute::from_slice(frame)
+            .map_err(|e| Error::Protocol(format!("bad ConnectResponse: {e}")))?;
+        if resp.time_out <= 0 {
+            return Err(Error::SessionExpired);
+        }
+        self.session_id = resp.session_id;
+        self.passwd = resp.passwd.unwrap_or_default();
+        self.negotiated = Some(Duration::from_millis(resp.time_out as u64));
+        self.read_only = resp.read_only.unwrap_or(false);
+        let mut frames = Vec::new();
+        for a in &self.auth {
+            frames.push(frame_of(
+                &RequestHeader {
+                    xid: xid::AUTH,
+                    r#type: OpCode::Auth.value(),
+                },
+                a,
+            ));
+        }
+        frames.extend(self.set_watches_frames());
+        Ok(frames)
+    }
+
+    fn set_watches_frames(&self) -> Vec<Vec<u8>> {
+        let by_kind = self.watches.by_kind();
+        let mut entries: Vec<(WatchKind, &String)> = Vec::new();
+        for kind in [
+            WatchKind::Data,
+            WatchKind::Exist,
+            WatchKind::Child,
+            WatchKind::Persistent,
+            WatchKind::PersistentRecursive,
+        ] {
+            if let Some(paths) = by_kind.get(&kind) {
+                entries.extend(paths.iter().map(|p| (kind, p)));
+            }
+        }
+        // Every list is sent, empty rather than null: the server iterates all five.
+        let empty = || SetWatches2 {
+            relative_zxid: self.last_zxid,
+            data_watches: Some(Vec::new()),
+            exist_watches: Some(Vec::new()),
+            child_watches: Some(Vec::new()),
+            persistent_watches: Some(Vec::new()),
+            persistent_recursive_watches: Some(Vec::new()),
+        };
+        let mut frames = Vec::new();
+        let mut batch = empty();
+        let mut size = 0;
+        let flush = |batch: &mut SetWatches2, frames: &mut Vec<Vec<u8>>| {
+            let header = RequestHeader {
+                xid: xid::SET_WATCHES,
+                r#type: OpCode::SetWatches2.value(),
+            };
+            frames.push(frame_of(&header, &*batch));
+            *batch = empty();
+        };
+        for (kind, path) in entries {
+            let list = match kind {
+                WatchKind::Data => &mut batch.data_watches,
+                WatchKind::Exist => &mut batch.exist_watches,
+                WatchKind::Child => &mut batch.child_watches,
+                WatchKind::Persistent => &mut batch.persistent_watches,
+                WatchKind::PersistentRecursive => &mut batch.persistent_recursive_watches,
+            };
+            list.get_or_insert_with(Vec::new).push(path.clone());
+            size += path.len();
+            if size >= SET_WATCHES_MAX_LENGTH {
+                flush(&mut batch, &mut frames);
+                size = 0;
+            }
+        }
+        if size > 0 {
+            flush(&mut batch, &mut frames);
+        }
+        frames
+    }
+
+    /// Remembers credentials (replayed after every reconnect) and returns the auth frame.
+    pub fn add_auth(&mut self, scheme: &str, auth: &[u8]) -> Vec<u8> {
+        let packet = AuthPacket {
+            r#type: 0,
+            scheme: Some(scheme.to_string()),
+            auth: Some(auth.to_vec()),
+        };
+        let frame = frame_of(
+            &RequestHeader {
+                xid: xid::AUTH,
+                r#type: OpCode::Auth.value(),
+            },
+            &packet,
+        );
+        self.auth.push(packet);
+        frame
+    }
+
+    /// The ping frame.
+    pub fn ping_frame(&self) -> Vec<u8> {
+        frame_of(
+            &RequestHeader {
+                xid: xid::PING,
+                r#type: OpCode::Ping.value(),
+            },
+            &RequestBody::None,
+        )
+    }
+
+    /// Assigns an xid to `req` and returns its frame; the reply will come back with `token`.
+    /// A frame over the server's limit is refused here, before anything is sent.
+    pub fn write(&mut self, req: OutRequest, token: T) -> Result<Vec<u8>, (T, Error)> {
+        let xid = self.next_xid;
+        let header = RequestHeader {
+            xid,
+            r#type: req.op.value(),
+        };
+        let size = 4 + header.encoded_len() + req.body.encoded_len();
+        if size - 4 > self.cfg.max_request {
+            return Err((
+                token,
+                Error::RequestTooLarge {
+                    size: size - 4,
+                    limit: self.cfg.max_request,
+                },
+            ));
+        }
+        self.next_xid = if xid == i32::MAX { 1 } else { xid + 1 };
+        let frame = frame_of(&header, &req.body);
+        self.pending.push_back(Pending {
+            xid,
+            op: req.op,
+            token,
+            watch: req.watch,
+        });
+        Ok(frame)
+    }
+
+    /// Handles a reply over the client's limit: fails the request it answers.
+    pub fn on_oversized(&mut self, reply_xid: i32, len: usize) -> Result<Outcome<T>, Error> {
+        let p = self.pop(reply_xid)?;
+        Ok(Outcome::Reply {
+            token: p.token,
+            result: Err(Error::ReplyTooLarge {
+                size: len,
+                limit: self.cfg.max_reply,
+            }),
+            unset_watch: p.watch.map(|(_, _, id)| id),
+        })
+    }
+
+    fn pop(&mut self, reply_xid: i32) -> Result<Pending<T>, Error> {
+        match self.pending.front() {
+            Some(p) if p.xid == reply_xid => Ok(self.pending.pop_front().expect("front exists")),
+            Some(p) => Err(Error::Protocol(format!(
+                "reply for xid {reply_xid} while xid {} was next",
+                p.xid
+            ))),
+            None => Err(Error::Protocol(format!(
+                "reply for xid {reply_xid} with no request waiting"
+            ))),
+        }
+    }
+
+    /// Handles one frame after the handshake. An `Err` means the connection cannot go on.
+    pub fn on_frame(&mut self, frame: &[u8]) -> Result<Option<Outcome<T>>, Error> {
+        let mut r = Reader::with_limits(frame, Limits::new(self.cfg.max_reply));
+        let header = ReplyHeader::decode(&mut r).map_err(|e| Error::Protocol(e.to_string()))?;
+        match header.xid {
+            xid::NOTIFICATION => {
+                let ev: WatcherEvent = jute::from_slice(r.rest())
+                    .map_err(|e| Error::Protocol(format!("bad notification: {e}")))?;
+                let event_type = EventType::try_from(ev.r#type)
+                    .map_err(|e| Error::Protocol(format!("bad notification: {e}")))?;
+                let server_path = ev.path.unwrap_or_default();
+                let watches = self.watches.fire(&server_path, event_type);
+                let event = WatchedEvent {
+                    event_type,
+                    path: self.cfg.chroot.to_client(&server_path),
+                    zxid: header.zxid,
+                };
+                Ok(Some(Outcome::Fire { watches, event }))
+            }
+            xid::PING | xid::SET_WATCHES => Ok(None),
+            xid::AUTH => match Error::from_code(header.err) {
+                None => Ok(None),
+                Some(e) => Err(e),
+            },
+            reply_xid => {
+                let p = self.pop(reply_xid)?;
+                if header.zxid > 0 {
+                    self.last_zxid = self.last_zxid.max(header.zxid);
+                }
+                let result = match Error::from_code(header.err) {
+                    Some(e) => Err(e),
+                    None => Ok(ResponseBody::decode(p.op, &mut r)
+                        .and_then(|b| r.finish().map(|()| b))
+                        .map_err(|e| Error::Protocol(format!("bad {} reply: {e}", p.op.name())))?),
+                };
+                let mut unset_watch = None;
+                if let Some((kind, path, id)) = p.watch {
+                    // exists() on a missing node still sets a watch (for its creation).
+                    let set = result.is_ok()
+                        || (kind == WatchKind::Exist && result == Err(Error::NoNode));
+                    if set {
+                        let kind = if kind == WatchKind::Exist && result.is_ok() {
+                            WatchKind::Data
+                        } else {
+                            kind
+                        };
+                        self.watches.add(&path, kind, id);
+                    } else {
+                        unset_watch = Some(id);
+                    }
+                }
+                Ok(Some(Outcome::Reply {
+                    token: p.token,
+                    result,
+                    unset_watch,
+                }))
+            }
+        }
+    }
+
+    /// The connection dropped: every written request fails with connection loss (its outcome
+    /// is unknown). Watches stay registered for replay.
+    pub fn on_disconnect(&mut self) -> Vec<(T, Error, Option<WatchId>)> {
+        self.pending
+            .drain(..)
+            .map(|p| (p.token, Error::ConnectionLoss, p.watch.map(|(_, _, id)| id)))
+            .collect()
+    }
+
+    /// Unregisters a local watch. Returns the removeWatches request to send when no other
+    /// local watch of that kind is left on the path.
+    pub fn unwatch(&mut self, id: WatchId) -> Option<OutRequest> {
+        let (path, kind, others) = self.watches.remove(id)?;
+        if others {
+            return None;
+        }
+        let watcher_type = match kind {
+            WatchKind::Data | WatchKind::Exist => 2,
+            WatchKind::Child => 1,
+            // 3.8 servers reject types 4 and 5; "any" removes persistent watches there.
+            WatchKind::Persistent | WatchKind::PersistentRecursive => 3,
+        };
+        Some(OutRequest {
+            op: OpCode::RemoveWatches,
+            body: RequestBody::RemoveWatches(jute_schemas::proto::RemoveWatchesRequest {
+                path: Some(path),
+                r#type: watcher_type,
+            }),
+            watch: None,
+        })
+    }
+
+    /// Drops every watch (the session ended); returns their ids.
+    pub fn drop_watches(&mut self) -> Vec<WatchId> {
+        self.watches.drain()
+    }
+}
+
+#[cfg(test)]
+mod tests;

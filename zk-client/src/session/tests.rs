@@ -1,0 +1,387 @@
+//! The session state machine driven with byte vectors.
+
+use std::time::Duration;
+
+use jute::{Encode, Record};
+use jute_schemas::data::Stat;
+use jute_schemas::proto::{
+    ConnectResponse, GetDataRequest, GetDataResponse, ReplyHeader, SetWatches2, WatcherEvent,
+};
+use jute_schemas::protocol::{decode_request, EventType, OpCode, RequestBody, ResponseBody};
+
+use super::*;
+
+fn config(chroot: &str) -> SessionConfig {
+    SessionConfig {
+        timeout: Duration::from_secs(30),
+        read_only: false,
+        chroot: Chroot::new(chroot).unwrap(),
+        max_request: 0xfffff,
+        max_reply: 0xfffff,
+    }
+}
+
+fn welcome(timeout: i32, sid: i64) -> Vec<u8> {
+    ConnectResponse {
+        protocol_version: 0,
+        time_out: timeout,
+        session_id: sid,
+        passwd: Some(vec![7; 16]),
+        read_only: Some(false),
+    }
+    .to_vec()
+}
+
+fn reply(xid: i32, zxid: i64, err: i32, body: &impl Encode) -> Vec<u8> {
+    let mut v = ReplyHeader { xid, zxid, err }.to_vec();
+    body.encode(&mut v);
+    v
+}
+
+fn get_data(path: &str, watch: Option<WatchId>) -> OutRequest {
+    OutRequest {
+        op: OpCode::GetData,
+        body: RequestBody::GetData(GetDataRequest {
+            path: Some(path.into()),
+            watch: watch.is_some(),
+        }),
+        watch: watch.map(|id| (WatchKind::Data, path.to_string(), id)),
+    }
+}
+
+fn notification(ty: EventType, path: &str) -> Vec<u8> {
+    reply(
+        -1,
+        -1,
+        0,
+        &WatcherEvent {
+            r#type: ty.value(),
+            state: 3,
+            path: Some(path.into()),
+        },
+    )
+}
+
+fn connected(chroot: &str) -> Session<u32> {
+    let mut s = Session::new(config(chroot));
+    s.on_connect_response(&welcome(20_000, 0x42)).unwrap();
+    s
+}
+
+#[test]
+fn handshake_bytes_match_the_java_client() {
+    let s: Session<u32> = Session::new(config("/"));
+    // PROTOCOL.md §14: new session, 30 s, readOnly=false.
+    let expected = jute::json::hex_decode("00000000 0000000000000000 00007530 0000000000000000 00000010 00000000000000000000000000000000 00").unwrap();
+    assert_eq!(s.connect_frame(), expected);
+}
+
+#[test]
+fn negotiated_timeout_sets_ping_and_read_timeouts() {
+    let s = connected("/");
+    assert_eq!(s.session_id(), 0x42);
+    assert_eq!(s.negotiated_timeout(), Some(Duration::from_secs(20)));
+    assert_eq!(s.read_timeout().as_millis(), 13_333);
+    assert!(s.ping_interval() < s.read_timeout());
+}
+
+#[test]
+fn refused_session_is_expired() {
+    let mut s: Session<u32> = Session::new(config("/"));
+    assert_eq!(
+        s.on_connect_response(&welcome(0, 0)),
+        Err(Error::SessionExpired)
+    );
+    assert!(matches!(
+        s.on_connect_response(&[0, 1]),
+        Err(Error::Protocol(_))
+    ));
+}
+
+#[test]
+fn replies_match_requests_in_order() {
+    let mut s = connected("/");
+    let f1 = s.write(get_data("/a", None), 10).unwrap();
+    let f2 = s.write(get_data("/b", None), 20).unwrap();
+    assert_eq!(&f1[..8], [0, 0, 0, 1, 0, 0, 0, 4]);
+    assert_eq!(&f2[..4], [0, 0, 0, 2]);
+    assert_eq!(
+        decode_request(&f2, jute::Limits::default())
+            .unwrap()
+            .header
+            .xid,
+        2
+    );
+    let body = GetDataResponse {
+        data: Some(b"x".to_vec()),
+        stat: Stat::default(),
+    };
+    match s.on_frame(&reply(1, 5, 0, &body)).unwrap() {
+        Some(Outcome::Reply {
+            token: 10,
+            result: Ok(ResponseBody::GetData(r)),
+            ..
+        }) => assert_eq!(r.data.unwrap(), b"x"),
+        other => panic!("{other:?}"),
+    }
+    match s.on_frame(&reply(2, 6, -101, &Empty)).unwrap() {
+        Some(Outcome::Reply {
+            token: 20,
+            result: Err(Error::NoNode),
+            ..
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.last_zxid(), 6);
+    assert_eq!(s.in_flight(), 0);
+}
+
+/// No body (error replies, pings).
+struct Empty;
+
+impl Encode for Empty {
+    fn encode<B: jute::bytes::BufMut + ?Sized>(&self, _: &mut B) {}
+    fn encoded_len(&self) -> usize {
+        0
+    }
+}
+
+#[test]
+fn an_out_of_order_reply_ends_the_connection() {
+    let mut s = connected("/");
+    s.write(get_data("/a", None), 1).unwrap();
+    assert!(
+        matches!(s.on_frame(&reply(9, 1, 0, &Empty)), Err(Error::Protocol(m)) if m.contains("xid 9"))
+    );
+    let mut s = connected("/");
+    assert!(matches!(
+        s.on_frame(&reply(3, 1, 0, &Empty)),
+        Err(Error::Protocol(_))
+    ));
+}
+
+#[test]
+fn a_malformed_body_ends_the_connection() {
+    let mut s = connected("/");
+    s.write(get_data("/a", None), 1).unwrap();
+    let mut frame = ReplyHeader {
+        xid: 1,
+        zxid: 1,
+        err: 0,
+    }
+    .to_vec();
+    frame.extend([0, 0, 0, 9, 1]);
+    assert!(matches!(s.on_frame(&frame), Err(Error::Protocol(m)) if m.contains("getData")));
+}
+
+#[test]
+fn watches_register_on_success_and_fire_with_the_chroot_stripped() {
+    let mut s = connected("/app");
+    s.write(get_data("/app/a", Some(7)), 1).unwrap();
+    let body = GetDataResponse {
+        data: None,
+        stat: Stat::default(),
+    };
+    let Some(Outcome::Reply {
+        unset_watch: None, ..
+    }) = s.on_frame(&reply(1, 3, 0, &body)).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(s.watch_count(), 1);
+    match s
+        .on_frame(&notification(EventType::NodeDataChanged, "/app/a"))
+        .unwrap()
+    {
+        Some(Outcome::Fire { watches, event }) => {
+            assert_eq!(watches, [(7, WatchKind::Data)]);
+            assert_eq!(
+                event,
+                WatchedEvent {
+                    event_type: EventType::NodeDataChanged,
+                    path: "/a".into(),
+                    zxid: -1
+                }
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.watch_count(), 0, "one-shot");
+    assert_eq!(s.last_zxid(), 3, "notifications do not move the zxid");
+}
+
+#[test]
+fn failed_reads_set_no_watch_except_exists_on_a_missing_node() {
+    let mut s = connected("/");
+    s.write(get_data("/a", Some(1)), 1).unwrap();
+    let Some(Outcome::Reply {
+        unset_watch: Some(1),
+        result: Err(Error::NoNode),
+        ..
+    }) = s.on_frame(&reply(1, 1, -101, &Empty)).unwrap()
+    else {
+        panic!()
+    };
+    let exists = OutRequest {
+        op: OpCode::Exists,
+        body: RequestBody::Exists(jute_schemas::proto::ExistsRequest {
+            path: Some("/b".into()),
+            watch: true,
+        }),
+        watch: Some((WatchKind::Exist, "/b".into(), 2)),
+    };
+    s.write(exists, 2).unwrap();
+    let Some(Outcome::Reply {
+        unset_watch: None,
+        result: Err(Error::NoNode),
+        ..
+    }) = s.on_frame(&reply(2, 1, -101, &Empty)).unwrap()
+    else {
+        panic!()
+    };
+    let Some(Outcome::Fire { watches, .. }) = s
+        .on_frame(&notification(EventType::NodeCreated, "/b"))
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(watches, [(2, WatchKind::Exist)]);
+}
+
+#[test]
+fn size_limits() {
+    let mut s = Session::new(SessionConfig {
+        max_request: 100,
+        max_reply: 50,
+        ..config("/")
+    });
+    s.on_connect_response(&welcome(10_000, 1)).unwrap();
+    let big = OutRequest {
+        op: OpCode::SetData,
+        body: RequestBody::SetData(jute_schemas::proto::SetDataRequest {
+            path: Some("/a".into()),
+            data: Some(vec![0; 200]),
+            version: -1,
+        }),
+        watch: None,
+    };
+    let Err((7, Error::RequestTooLarge { size, limit: 100 })) = s.write(big, 7) else {
+        panic!()
+    };
+    assert_eq!(size, 8 + 6 + 204 + 4);
+    assert_eq!(s.in_flight(), 0, "nothing was queued");
+    s.write(get_data("/a", Some(3)), 8).unwrap();
+    let Ok(Outcome::Reply {
+        token: 8,
+        result: Err(Error::ReplyTooLarge {
+            size: 5000,
+            limit: 50,
+        }),
+        unset_watch: Some(3),
+    }) = s.on_oversized(1, 5000)
+    else {
+        panic!()
+    };
+}
+
+#[test]
+fn disconnect_fails_written_requests_and_reconnect_replays_auth_and_watches() {
+    let mut s = connected("/");
+    s.add_auth("digest", b"user:pw");
+    s.write(get_data("/w", Some(1)), 1).unwrap();
+    s.on_frame(&reply(1, 77, 0, &GetDataResponse::default()))
+        .unwrap();
+    s.write(get_data("/x", None), 2).unwrap();
+    let failed = s.on_disconnect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!((failed[0].0, &failed[0].1), (2, &Error::ConnectionLoss));
+
+    // The reconnect resumes the session with the last zxid.
+    let hello: jute_schemas::proto::ConnectRequest = jute::from_slice(&s.connect_frame()).unwrap();
+    assert_eq!(
+        (
+            hello.session_id,
+            hello.last_zxid_seen,
+            hello.passwd.as_deref()
+        ),
+        (0x42, 77, Some(&[7u8; 16][..]))
+    );
+    let frames = s.on_connect_response(&welcome(20_000, 0x42)).unwrap();
+    assert_eq!(frames.len(), 2);
+    let auth = decode_request(&frames[0], jute::Limits::default()).unwrap();
+    assert_eq!((auth.header.xid, auth.op()), (-4, Ok(OpCode::Auth)));
+    let sw = decode_request(&frames[1], jute::Limits::default()).unwrap();
+    assert_eq!((sw.header.xid, sw.op()), (-8, Ok(OpCode::SetWatches2)));
+    let RequestBody::SetWatches2(SetWatches2 {
+        relative_zxid: 77,
+        data_watches: Some(d),
+        exist_watches: Some(e),
+        ..
+    }) = &sw.body
+    else {
+        panic!("{sw:?}")
+    };
+    assert_eq!((d.as_slice(), e.len()), (&["/w".to_string()][..], 0));
+}
+
+#[test]
+fn set_watches_is_split_into_128k_batches() {
+    let mut s = connected("/");
+    for i in 0..10_000u64 {
+        let path = format!("/watch/{i:020}");
+        s.write(get_data(&path, Some(i)), 0).unwrap();
+        s.on_frame(&reply((i + 1) as i32, 1, 0, &GetDataResponse::default()))
+            .unwrap();
+    }
+    let frames = s.on_connect_response(&welcome(20_000, 0x42)).unwrap();
+    // 10,000 paths of 27 characters: 270,000 > 2 × 128 KiB.
+    assert_eq!(frames.len(), 3);
+    let total: usize = frames
+        .iter()
+        .map(
+            |f| match decode_request(f, jute::Limits::default()).unwrap().body {
+                RequestBody::SetWatches2(w) => w.data_watches.unwrap().len(),
+                _ => 0,
+            },
+        )
+        .sum();
+    assert_eq!(total, 10_000);
+}
+
+#[test]
+fn xids_wrap_to_one() {
+    let mut s = connected("/");
+    s.next_xid = i32::MAX;
+    s.write(get_data("/a", None), 1).unwrap();
+    let f = s.write(get_data("/b", None), 2).unwrap();
+    assert_eq!(&f[..4], [0, 0, 0, 1]);
+}
+
+#[test]
+fn auth_failure_ends_the_connection() {
+    let mut s = connected("/");
+    assert!(matches!(
+        s.on_frame(&reply(-4, 0, -115, &Empty)),
+        Err(Error::AuthFailed)
+    ));
+    assert!(s.on_frame(&reply(-4, 0, 0, &Empty)).unwrap().is_none());
+    assert!(s.on_frame(&reply(-2, 9, 0, &Empty)).unwrap().is_none());
+}
+
+#[test]
+fn dropping_the_last_local_watch_removes_the_server_watch() {
+    let mut s = connected("/");
+    for (id, xid) in [(1, 1), (2, 2)] {
+        s.write(get_data("/a", Some(id)), 0).unwrap();
+        s.on_frame(&reply(xid, 1, 0, &GetDataResponse::default()))
+            .unwrap();
+    }
+    assert!(s.unwatch(1).is_none(), "another local data watch remains");
+    let req = s.unwatch(2).expect("last one");
+    assert_eq!(req.op, OpCode::RemoveWatches);
+    let RequestBody::RemoveWatches(r) = req.body else {
+        panic!()
+    };
+    assert_eq!((r.path.as_deref(), r.r#type), (Some("/a"), 2));
+    assert!(s.unwatch(2).is_none());
+}

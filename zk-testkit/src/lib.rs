@@ -1,0 +1,51 @@
+//! Real ZooKeeper servers for tests, like Curator's `TestingServer`.
+//!
+//! [`TestServer::start`] runs a standalone ZooKeeper from the installed Debian `zookeeper`
+//! package (`/usr/share/java/zookeeper.jar`, Java on the `PATH`) in a fresh temporary directory
+//! on a free loopback port, waits until it answers, and stops it when dropped. TTL nodes and
+//! containers are enabled and every four-letter word is allowed. When the package is missing
+//! and the process runs as root, it is installed with `apt-get`; otherwise the error says what
+//! to install.
+//!
+//! ```no_run
+//! let server = zk_testkit::TestServer::start()?;
+//! println!("ZooKeeper at {}", server.connect_string());
+//! assert_eq!(server.four_letter_word("ruok")?, "imok");
+//! # Ok::<(), zk_testkit::Error>(())
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod install;
+mod server;
+
+pub use install::{ensure_installed, ZOOKEEPER_JAR};
+pub use server::{four_letter_word, ServerOptions, TestServer};
+
+/// Why a server could not be provided.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// ZooKeeper or Java is not installed and could not be installed.
+    #[error("ZooKeeper is not available: {0}")]
+    NotInstalled(String),
+    /// The server process did not start or did not answer in time.
+    #[error("ZooKeeper did not start: {0}")]
+    StartFailed(String),
+    /// A file or socket operation failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
+        let context = context.into();
+        move |source| Error::Io { context, source }
+    }
+}
