@@ -121,6 +121,14 @@ pub enum Error {
     /// The server sent something the client cannot decode; the connection is dropped.
     #[error("protocol error: {0}")]
     Protocol(String),
+    /// An operation of a multi failed, so none took effect.
+    #[error("operation {index} of the multi failed: {error}")]
+    MultiFailed {
+        /// Index of the failing operation.
+        index: usize,
+        /// Why it failed.
+        error: Box<Error>,
+    },
     /// No server could be reached.
     #[error("no server could be reached: {0}")]
     NoHosts(String),

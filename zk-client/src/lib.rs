@@ -1,12 +1,56 @@
-//! An async Apache ZooKeeper client (work in progress: protocol core).
+//! An async Apache ZooKeeper client for tokio, built on the generated Jute records of
+//! `jute-schemas`.
+//!
+//! - [`Client`]: every operation of the client protocol, typed; calls are queued in call order
+//!   and any number can be in flight on one connection.
+//! - Watches: one-shot watches come back with the read that set them ([`OneshotWatcher`], a
+//!   future of the event); persistent and recursive watches are streams ([`PersistentWatcher`]).
+//!   Dropping a handle removes the server-side watch when no other local handle needs it.
+//! - Session state on a `watch` channel ([`Client::state`]).
+//! - Paths are checked with the server's rules before anything is sent; the chroot of the
+//!   connect string is added on the way out and stripped from every path that comes back.
+//!
+//! Inside, [`session::Session`] is the protocol as a state machine without I/O, and one tokio
+//! task moves frames between it and the socket.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), zk_client::Error> {
+//! use zk_client::{Client, CreateMode, CreateOptions};
+//!
+//! let zk = Client::connect("127.0.0.1:2181/app").await?;
+//! zk.create("/config", b"v1", &CreateOptions::default()).await?;
+//! let (data, _stat, watch) = zk.get_data_watch("/config").await?;
+//! assert_eq!(data, b"v1");
+//! zk.set_data("/config", b"v2", None).await?;
+//! let event = watch.await?;
+//! assert_eq!(event.path, "/config");
+//! zk.close().await;
+//! # Ok(()) }
+//! ```
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
+pub mod acl;
+mod builder;
+mod client;
 pub mod codec;
 pub mod connect_string;
+mod connection;
 pub mod error;
+mod multi;
 pub mod path;
 pub mod session;
+mod types;
+mod watcher;
 pub mod watches;
 
+pub use builder::ClientBuilder;
+pub use client::{Client, CONFIG_NODE, MAX_TTL_MS};
 pub use error::Error;
+pub use multi::{Op, OpResult, ReadOp, ReadResult};
+pub use types::{
+    AddWatchMode, ClientInfo, CreateMode, CreateOptions, EventType, SessionState, Stat,
+    WatchedEvent, WatcherType,
+};
+pub use watcher::{OneshotWatcher, PersistentWatcher};

@@ -55,7 +55,11 @@ pub enum Outcome<T> {
         result: Result<ResponseBody, Error>,
         /// A watch the request would have set but did not (its channel can be dropped).
         unset_watch: Option<WatchId>,
+        /// Local watches a successful removeWatches took away (they get a "removed" event).
+        removed: Vec<(WatchId, WatchKind, WatchedEvent)>,
     },
+    /// The answer to an `add_auth` (replayed credentials after a reconnect get none).
+    Auth,
     /// Deliver an event to these watches (one-shot ones are already unregistered).
     Fire {
         /// The watches.
@@ -70,6 +74,8 @@ struct Pending<T> {
     op: OpCode,
     token: T,
     watch: Option<(WatchKind, String, WatchId)>,
+    /// For removeWatches: the server path and watcher type.
+    removal: Option<(String, i32)>,
 }
 
 /// Settings the session needs.
@@ -99,6 +105,8 @@ pub struct Session<T> {
     pending: VecDeque<Pending<T>>,
     watches: Watches,
     auth: Vec<AuthPacket>,
+    /// One entry per auth packet in flight: whether a caller waits for its answer.
+    auth_in_flight: VecDeque<bool>,
 }
 
 fn frame_of(header: &RequestHeader, body: &dyn EncodeDyn) -> Vec<u8> {
@@ -136,6 +144,7 @@ impl<T> Session<T> {
             pending: VecDeque::new(),
             watches: Watches::default(),
             auth: Vec::new(),
+            auth_in_flight: VecDeque::new(),
         }
     }
 
@@ -212,6 +221,8 @@ impl<T> Session<T> {
         self.negotiated = Some(Duration::from_millis(resp.time_out as u64));
         self.read_only = resp.read_only.unwrap_or(false);
         let mut frames = Vec::new();
+        // Replayed credentials: their answers have nobody waiting.
+        self.auth_in_flight.clear();
         for a in &self.auth {
             frames.push(frame_of(
                 &RequestHeader {
@@ -220,6 +231,7 @@ impl<T> Session<T> {
                 },
                 a,
             ));
+            self.auth_in_flight.push_back(false);
         }
         frames.extend(self.set_watches_frames());
         Ok(frames)
@@ -295,6 +307,7 @@ impl<T> Session<T> {
             &packet,
         );
         self.auth.push(packet);
+        self.auth_in_flight.push_back(true);
         frame
     }
 
@@ -329,11 +342,16 @@ impl<T> Session<T> {
         }
         self.next_xid = if xid == i32::MAX { 1 } else { xid + 1 };
         let frame = frame_of(&header, &req.body);
+        let removal = match &req.body {
+            RequestBody::RemoveWatches(r) => r.path.clone().map(|p| (p, r.r#type)),
+            _ => None,
+        };
         self.pending.push_back(Pending {
             xid,
             op: req.op,
             token,
             watch: req.watch,
+            removal,
         });
         Ok(frame)
     }
@@ -348,6 +366,7 @@ impl<T> Session<T> {
                 limit: self.cfg.max_reply,
             }),
             unset_watch: p.watch.map(|(_, _, id)| id),
+            removed: Vec::new(),
         })
     }
 
@@ -384,10 +403,15 @@ impl<T> Session<T> {
                 Ok(Some(Outcome::Fire { watches, event }))
             }
             xid::PING | xid::SET_WATCHES => Ok(None),
-            xid::AUTH => match Error::from_code(header.err) {
-                None => Ok(None),
-                Some(e) => Err(e),
-            },
+            xid::AUTH => {
+                let waited = self.auth_in_flight.pop_front().unwrap_or(false);
+                match Error::from_code(header.err) {
+                    // The server closes the connection after a failed auth.
+                    Some(e) => Err(e),
+                    None if waited => Ok(Some(Outcome::Auth)),
+                    None => Ok(None),
+                }
+            }
             reply_xid => {
                 let p = self.pop(reply_xid)?;
                 if header.zxid > 0 {
@@ -415,10 +439,15 @@ impl<T> Session<T> {
                         unset_watch = Some(id);
                     }
                 }
+                let removed = match (&p.removal, &result) {
+                    (Some((path, ty)), Ok(_)) => self.removed_locally(path, *ty),
+                    _ => Vec::new(),
+                };
                 Ok(Some(Outcome::Reply {
                     token: p.token,
                     result,
                     unset_watch,
+                    removed,
                 }))
             }
         }
@@ -454,6 +483,51 @@ impl<T> Session<T> {
             }),
             watch: None,
         })
+    }
+
+    /// Local watches on `server_path` matching a removed watcher type (1 children, 2 data,
+    /// 3 any, 4 persistent, 5 persistent-recursive), unregistered, with their removal events.
+    fn removed_locally(
+        &mut self,
+        server_path: &str,
+        ty: i32,
+    ) -> Vec<(WatchId, WatchKind, WatchedEvent)> {
+        let kinds: &[WatchKind] = match ty {
+            1 => &[WatchKind::Child],
+            2 => &[WatchKind::Data, WatchKind::Exist],
+            4 => &[WatchKind::Persistent],
+            5 => &[WatchKind::PersistentRecursive],
+            _ => &[
+                WatchKind::Child,
+                WatchKind::Data,
+                WatchKind::Exist,
+                WatchKind::Persistent,
+                WatchKind::PersistentRecursive,
+            ],
+        };
+        let path = self.cfg.chroot.to_client(server_path);
+        self.watches
+            .take(server_path, kinds)
+            .into_iter()
+            .map(|(id, kind)| {
+                let event_type = match kind {
+                    WatchKind::Child => EventType::ChildWatchRemoved,
+                    WatchKind::Data | WatchKind::Exist => EventType::DataWatchRemoved,
+                    WatchKind::Persistent | WatchKind::PersistentRecursive => {
+                        EventType::PersistentWatchRemoved
+                    }
+                };
+                (
+                    id,
+                    kind,
+                    WatchedEvent {
+                        event_type,
+                        path: path.clone(),
+                        zxid: -1,
+                    },
+                )
+            })
+            .collect()
     }
 
     /// Drops every watch (the session ended); returns their ids.

@@ -113,6 +113,27 @@ impl Watches {
         out
     }
 
+    /// Unregisters every watch of `kinds` on `path`.
+    pub fn take(&mut self, path: &str, kinds: &[WatchKind]) -> Vec<(WatchId, WatchKind)> {
+        let mut out = Vec::new();
+        if let Some(list) = self.by_path.get_mut(path) {
+            list.retain(|&(kind, id)| {
+                let hit = kinds.contains(&kind);
+                if hit {
+                    out.push((id, kind));
+                }
+                !hit
+            });
+            if list.is_empty() {
+                self.by_path.remove(path);
+            }
+        }
+        for (id, _) in &out {
+            self.paths.remove(id);
+        }
+        out
+    }
+
     /// Every registered server path by kind, for SetWatches2 after a reconnect.
     pub fn by_kind(&self) -> HashMap<WatchKind, Vec<String>> {
         let mut out: HashMap<WatchKind, Vec<String>> = HashMap::new();

@@ -278,6 +278,7 @@ fn size_limits() {
             limit: 50,
         }),
         unset_watch: Some(3),
+        ..
     }) = s.on_oversized(1, 5000)
     else {
         panic!()

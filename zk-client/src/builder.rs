@@ -1,0 +1,149 @@
+//! Configuring and connecting a [`Client`].
+
+use std::sync::atomic::{AtomicI64, AtomicU64};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+
+use crate::client::{Client, Inner};
+use crate::connect_string::ConnectString;
+use crate::connection::{Task, TaskConfig};
+use crate::error::Error;
+use crate::session::{Session, SessionConfig};
+use crate::types::SessionState;
+
+/// Builds a [`Client`]: connect string, timeouts, limits.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), zk_client::Error> {
+/// use std::time::Duration;
+/// let client = zk_client::ClientBuilder::new("127.0.0.1:2181,127.0.0.1:2182/app")
+///     .session_timeout(Duration::from_secs(10))
+///     .connect()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    connect_string: String,
+    session_timeout: Duration,
+    read_only: bool,
+    max_request: usize,
+    max_reply: usize,
+    queue: usize,
+}
+
+impl ClientBuilder {
+    /// A builder for `connect_string` (`host:port,...[/chroot]`, default port 2181).
+    pub fn new(connect_string: impl Into<String>) -> Self {
+        ClientBuilder {
+            connect_string: connect_string.into(),
+            session_timeout: Duration::from_secs(30),
+            read_only: false,
+            max_request: jute::JUTE_MAXBUFFER_DEFAULT,
+            max_reply: jute::JUTE_MAXBUFFER_DEFAULT,
+            queue: 4096,
+        }
+    }
+
+    /// The session timeout to ask for (the server clamps it to 2–20 ticks). Default 30 s.
+    #[must_use]
+    pub fn session_timeout(mut self, timeout: Duration) -> Self {
+        self.session_timeout = timeout;
+        self
+    }
+
+    /// Whether a read-only server (a partitioned minority) may be used. Default false.
+    #[must_use]
+    pub fn read_only(mut self, allowed: bool) -> Self {
+        self.read_only = allowed;
+        self
+    }
+
+    /// The largest request frame to send (the server's `jute.maxbuffer`, default 1,048,575).
+    /// Larger requests fail with [`Error::RequestTooLarge`] without being sent.
+    #[must_use]
+    pub fn max_request_size(mut self, bytes: usize) -> Self {
+        self.max_request = bytes;
+        self
+    }
+
+    /// The largest reply frame to accept (default 1,048,575). A larger reply fails only the
+    /// request it answers, with [`Error::ReplyTooLarge`].
+    #[must_use]
+    pub fn max_reply_size(mut self, bytes: usize) -> Self {
+        self.max_reply = bytes;
+        self
+    }
+
+    /// How many requests may wait to be written before calls wait for room. Default 4096.
+    #[must_use]
+    pub fn request_queue(mut self, capacity: usize) -> Self {
+        self.queue = capacity.max(1);
+        self
+    }
+
+    /// Connects, waiting until a session is established (or the session timeout passes).
+    pub async fn connect(&self) -> Result<Client, Error> {
+        let cs = ConnectString::parse(&self.connect_string)?;
+        let hosts = cs.hosts.clone();
+        let session = Session::new(SessionConfig {
+            timeout: self.session_timeout,
+            read_only: self.read_only,
+            chroot: cs.chroot.clone(),
+            max_request: self.max_request,
+            max_reply: self.max_reply,
+        });
+        let (cmd_tx, cmd_rx) = mpsc::channel(self.queue);
+        let (unwatch_tx, unwatch_rx) = mpsc::unbounded_channel();
+        let (state_tx, mut state_rx) = watch::channel(SessionState::Connecting);
+        let session_id = Arc::new(AtomicI64::new(0));
+        let connect_timeout =
+            (self.session_timeout / hosts.len().max(1) as u32).max(Duration::from_millis(500));
+        let task = Task::new(
+            session,
+            TaskConfig {
+                hosts: hosts.clone(),
+                connect_timeout,
+                max_reply: self.max_reply,
+                session_id: session_id.clone(),
+            },
+            cmd_rx,
+            unwatch_rx,
+            state_tx,
+            self.queue,
+        );
+        tokio::spawn(task.run());
+        let client = Client {
+            inner: Arc::new(Inner {
+                cmd_tx,
+                unwatch_tx,
+                state: state_rx.clone(),
+                chroot: cs.chroot,
+                next_watch: AtomicU64::new(1),
+                session_id,
+            }),
+        };
+        let waited = tokio::time::timeout(self.session_timeout, async {
+            state_rx
+                .wait_for(|s| s.is_connected() || s.is_terminal())
+                .await
+                .map(|s| *s)
+        })
+        .await;
+        match waited {
+            Ok(Ok(s)) if s.is_connected() => Ok(client),
+            Ok(Ok(s)) => Err(s.ending_error()),
+            Ok(Err(_)) => Err(Error::Closed),
+            Err(_) => {
+                let names: Vec<String> = hosts.iter().map(|(h, p)| format!("{h}:{p}")).collect();
+                Err(Error::NoHosts(format!(
+                    "no session with any of {} within {:?}",
+                    names.join(","),
+                    self.session_timeout
+                )))
+            }
+        }
+    }
+}

@@ -1,0 +1,786 @@
+//! The client handle and its operations.
+//!
+//! Every operation validates its arguments and enqueues its request when it is called, so the
+//! order of calls is the order on the wire; the returned future (`Send + 'static`) only waits
+//! for the reply. When the request queue is full, the future waits for room first.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use jute_schemas::proto::{
+    AddWatchRequest, CheckWatchesRequest, CreateRequest, CreateTTLRequest, DeleteRequest,
+    ExistsRequest, GetACLRequest, GetAllChildrenNumberRequest, GetChildren2Request,
+    GetChildrenRequest, GetDataRequest, GetEphemeralsRequest, ReconfigRequest,
+    RemoveWatchesRequest, SetACLRequest, SetDataRequest, SyncRequest,
+};
+use jute_schemas::protocol::{OpCode, RequestBody, ResponseBody};
+use tokio::sync::mpsc::error::TrySendError;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::acl::Acl;
+use crate::connection::Command;
+use crate::error::Error;
+use crate::path::{validate_path, Chroot};
+use crate::session::OutRequest;
+use crate::types::{
+    AddWatchMode, ClientInfo, CreateMode, CreateOptions, SessionState, Stat, WatcherType,
+};
+use crate::watcher::{OneshotWatcher, PersistentWatcher, Unwatcher, WatchSink};
+use crate::watches::{WatchId, WatchKind};
+
+/// The node that holds the ensemble configuration (never under the chroot).
+pub const CONFIG_NODE: &str = "/zookeeper/config";
+
+/// The largest TTL the server accepts (`EphemeralType.TTL.maxValue()`), in milliseconds.
+pub const MAX_TTL_MS: i64 = 0xFF_FFFF_FFFF;
+
+/// A ZooKeeper session. Cheap to clone; all clones share the session.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), zk_client::Error> {
+/// use zk_client::{Client, CreateOptions, CreateMode};
+/// let zk = Client::connect("127.0.0.1:2181").await?;
+/// let (path, _stat) = zk.create("/jobs/job-", b"payload", &CreateOptions::new(CreateMode::PersistentSequential)).await?;
+/// let (data, stat) = zk.get_data(&path).await?;
+/// zk.set_data(&path, b"done", Some(stat.version)).await?;
+/// zk.close().await;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) cmd_tx: mpsc::Sender<Command>,
+    pub(crate) unwatch_tx: mpsc::UnboundedSender<WatchId>,
+    pub(crate) state: watch::Receiver<SessionState>,
+    pub(crate) chroot: Chroot,
+    pub(crate) next_watch: AtomicU64,
+    pub(crate) session_id: Arc<AtomicI64>,
+}
+
+pub(crate) fn unexpected(op: &str, body: &ResponseBody) -> Error {
+    Error::Protocol(format!("unexpected reply to {op}: {body:?}"))
+}
+
+fn version(v: Option<i32>) -> i32 {
+    v.unwrap_or(-1)
+}
+
+impl Client {
+    /// Connects with the default settings (see [`crate::ClientBuilder`]).
+    pub async fn connect(connect_string: &str) -> Result<Client, Error> {
+        crate::ClientBuilder::new(connect_string).connect().await
+    }
+
+    /// The session state, as a channel that sees every change.
+    pub fn state(&self) -> watch::Receiver<SessionState> {
+        self.inner.state.clone()
+    }
+
+    /// The session id (0 before the first connection).
+    pub fn session_id(&self) -> i64 {
+        self.inner.session_id.load(Ordering::Relaxed)
+    }
+
+    /// The chroot of the connect string.
+    pub fn chroot(&self) -> Option<&str> {
+        self.inner.chroot.as_str()
+    }
+
+    pub(crate) fn server_path(&self, path: &str, sequential: bool) -> Result<String, Error> {
+        validate_path(path, sequential)?;
+        Ok(self.inner.chroot.to_server(path))
+    }
+
+    pub(crate) fn client_path(&self, server_path: Option<String>) -> String {
+        self.inner
+            .chroot
+            .to_client(&server_path.unwrap_or_default())
+    }
+
+    /// Queues `req` now; the future waits for its reply.
+    pub(crate) fn submit(
+        &self,
+        req: OutRequest,
+        watch: Option<(WatchId, WatchSink)>,
+    ) -> impl Future<Output = Result<ResponseBody, Error>> + Send + 'static {
+        let (tx, rx) = oneshot::channel();
+        let state = self.inner.state.clone();
+        let cmd = Command::Request {
+            req,
+            reply: tx,
+            watch,
+        };
+        let queued = match self.inner.cmd_tx.try_send(cmd) {
+            Ok(()) => Ok(None),
+            Err(TrySendError::Full(cmd)) => Ok(Some((self.inner.cmd_tx.clone(), cmd))),
+            Err(TrySendError::Closed(_)) => Err(()),
+        };
+        async move {
+            match queued {
+                Err(()) => return Err(state.borrow().ending_error()),
+                Ok(Some((tx, cmd))) => {
+                    if tx.send(cmd).await.is_err() {
+                        return Err(state.borrow().ending_error());
+                    }
+                }
+                Ok(None) => {}
+            }
+            rx.await
+                .unwrap_or_else(|_| Err(state.borrow().ending_error()))
+        }
+    }
+
+    fn request(
+        &self,
+        op: OpCode,
+        body: RequestBody,
+    ) -> impl Future<Output = Result<ResponseBody, Error>> + Send + 'static {
+        self.submit(
+            OutRequest {
+                op,
+                body,
+                watch: None,
+            },
+            None,
+        )
+    }
+
+    pub(crate) fn request_raw(
+        &self,
+        op: OpCode,
+        body: RequestBody,
+    ) -> impl Future<Output = Result<ResponseBody, Error>> + Send + 'static {
+        self.request(op, body)
+    }
+
+    fn new_watch(&self) -> (WatchId, Unwatcher) {
+        let id = self.inner.next_watch.fetch_add(1, Ordering::Relaxed);
+        (
+            id,
+            Unwatcher {
+                id,
+                tx: self.inner.unwatch_tx.clone(),
+            },
+        )
+    }
+
+    /// A one-shot watch request: the future yields the reply and the watcher.
+    fn watched(
+        &self,
+        op: OpCode,
+        body: RequestBody,
+        kind: WatchKind,
+        server_path: String,
+    ) -> impl Future<Output = Result<(ResponseBody, OneshotWatcher), Error>> + Send + 'static {
+        let (id, unwatch) = self.new_watch();
+        let (tx, rx) = oneshot::channel();
+        let reply = self.submit(
+            OutRequest {
+                op,
+                body,
+                watch: Some((kind, server_path, id)),
+            },
+            Some((id, WatchSink::Oneshot(tx))),
+        );
+        let state = self.state();
+        async move {
+            let body = match reply.await {
+                Ok(body) => body,
+                // exists() on a missing node still sets a watch (for the node's creation).
+                Err(Error::NoNode) if kind == WatchKind::Exist => ResponseBody::None,
+                Err(e) => return Err(e),
+            };
+            Ok((body, OneshotWatcher::new(rx, state, unwatch)))
+        }
+    }
+
+    /// Creates a node; returns its path (with the sequence number for sequential modes) and Stat.
+    ///
+    /// TTL modes use `createTTL`, containers `createContainer`, everything else `create2`.
+    pub fn create(
+        &self,
+        path: &str,
+        data: &[u8],
+        options: &CreateOptions,
+    ) -> impl Future<Output = Result<(String, Stat), Error>> + Send + 'static {
+        let sent =
+            create_request(self, path, data, options).map(|(op, body)| self.request(op, body));
+        let this = self.clone();
+        async move {
+            match sent?.await? {
+                ResponseBody::Create2(r) => Ok((this.client_path(r.path), r.stat)),
+                other => Err(unexpected("create", &other)),
+            }
+        }
+    }
+
+    /// Deletes a node (`version`: `None` for any).
+    pub fn delete(
+        &self,
+        path: &str,
+        version: Option<i32>,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'static {
+        let sent = self.server_path(path, false).map(|p| {
+            self.request(
+                OpCode::Delete,
+                RequestBody::Delete(DeleteRequest {
+                    path: Some(p),
+                    version: self::version(version),
+                }),
+            )
+        });
+        async move { sent?.await.map(|_| ()) }
+    }
+
+    /// The node's Stat, or `None` when it does not exist.
+    pub fn exists(
+        &self,
+        path: &str,
+    ) -> impl Future<Output = Result<Option<Stat>, Error>> + Send + 'static {
+        let sent = self.server_path(path, false).map(|p| {
+            self.request(
+                OpCode::Exists,
+                RequestBody::Exists(ExistsRequest {
+                    path: Some(p),
+                    watch: false,
+                }),
+            )
+        });
+        async move {
+            match sent?.await {
+                Ok(ResponseBody::Exists(r)) => Ok(Some(r.stat)),
+                Ok(other) => Err(unexpected("exists", &other)),
+                Err(Error::NoNode) => Ok(None),
+                Err(e) => Err(e),
+            }
+        }
+    }
+
+    /// Like [`Client::exists`], and watches for the node's creation, change or deletion (the
+    /// watch is set even when the node does not exist).
+    pub fn exists_watch(
+        &self,
+        path: &str,
+    ) -> impl Future<Output = Result<(Option<Stat>, OneshotWatcher), Error>> + Send + 'static {
+        let sent = self.server_path(path, false).map(|p| {
+            self.watched(
+                OpCode::Exists,
+                RequestBody::Exists(ExistsRequest {
+                    path: Some(p.clone()),
+                    watch: true,
+                }),
+                WatchKind::Exist,
+                p,
+            )
+        });
+        async move {
+            match sent?.await? {
+                (ResponseBody::Exists(r), w) => Ok((Some(r.stat), w)),
+                // The node does not exist; the watch waits for its creation.
+                (ResponseBody::None, w) => Ok((None, w)),
+                (other, _) => Err(unexpected("exists", &other)),
+            }
+        }
+    }
+
+    /// The node's data (null data reads as empty) and Stat.
+    pub fn get_data(
+        &self,
+        path: &str,
+    ) -> impl Future<Output = Result<(Vec<u8>, Stat), Error>> + Send + 'static {
+        let sent = self.server_path(path, false).map(|p| {
+            self.request(
+                OpCode::GetData,
+                RequestBody::GetData(GetDataRequest {
+                    path: Some(p),
+                    watch: false,
+                }),
+            )
+        });
+        async move {
+            match sent?.await? {
+                ResponseBody::GetData(r) => Ok((r.data.unwrap_or_default(), r.stat)),
+                other => Err(unexpected("getData", &other)),
+            }
+        }
+    }
+
+    /// Like [`Client::get_data`], and watches for the next change or deletion.
+    pub fn get_data_watch(
+        &self,
+        path: &str,
+    ) -> impl Future<Output = Result<(Vec<u8>, Stat, OneshotWatcher), Error>> + Send + 'static {
+        let sent = self.server_path(path, false).map(|p| {
+            self.watched(
+                OpCode::GetData,
+                RequestBody::GetData(GetDataRequest {
+                    path: Some(p.clone()),
+                    watch: true,
+                }),
+                WatchKind::Data,
+                p,
+            )
+        });
+        async move {
+            match sent?.await? {
+                (ResponseBody::GetData(r), w) => Ok((r.data.unwrap_or_default(), r.stat, w)),
+                (other, _) => Err(unexpected("getData", &other)),
+            }
+        }
+    }
+
+    /// Replaces the node's data (`version`: `None` for any); returns the new Stat.
+    pub fn set_data(
+        &self,
+        path: &str,
+        data: &[u8],
+        version: Option<i32>,
+    ) -> impl Future<Output = Result<Stat, Error>> + Send + 'static {
+        let data = data.to_vec();
+        let sent = self.server_path(path, false).map(|p| {
+            self.request(
+                OpCode::SetData,
+                RequestBody::SetData(SetDataRequest {
+                    path: Some(p),
+                    data: Some(data),
+                    version: self::version(version),
+                }),
+            )
+        });
+        async move {
+            match sent?.await? {
+                ResponseBody::SetData(r) => Ok(r.stat),
+                other => Err(unexpected("setData", &other)),
+            }
+        }
+    }
+
+    /// The names of the node's children.
+    pub fn get_children(
+        &self,
+        path: &str,
+    ) -> impl Future<Output = Result<Vec<String>, Error>> + Send + 'static {
+        let sent = self.server_path(path, false).map(|p| {
+            self.request(
+                OpCode::GetChildren,
+                RequestBody::GetChildren(GetChildrenRequest {
+                    path: Some(p),
+                    watch: false,
+                }),
+            )
+        });
+        async move {
+            match sent?.await? {
+                ResponseBody::GetChildren(r) => Ok(r.children.unwrap_or_default()),
+                other => Err(unexpected("getChildren", &other)),
+            }
+        }
+    }
+
+    /// The names of the node's children and the node's Stat.
+    pub fn get_children2(
+        &self,
+        path: &str,
+    ) -> impl Future<Output = Result<(Vec<String>, Stat), Error>> + Send + 'static {
+        let sent = self.server_path(path, false).map(|p| {
+            self.request(
+                OpCode::GetChildren2,
+                RequestBody::GetChildren2(GetChildren2Request {
+                    path: Some(p),
+                    watch: false,
+                }),
+            )
+        });
+        async move {
+            match sent?.await? {
+                ResponseBody::GetChildren2(r) => Ok((r.children.unwrap_or_default(), r.stat)),
+                other => Err(unexpected("getChildren2", &other)),
+            }
+        }
+    }
+
+    /// Like [`Client::get_children`], and watches for the next child change or deletion.
+    pub fn get_children_watch(
+        &self,
+        path: &str,
+    ) -> impl Future<Output = Result<(Vec<String>, OneshotWatcher), Error>> + Send + 'static {
+        let sent = self.server_path(path, false).map(|p| {
+            self.watched(
+                OpCode::GetChildren,
+                RequestBody::GetChildren(GetChildrenRequest {
+                    path: Some(p.clone()),
+                    watch: true,
+                }),
+                WatchKind::Child,
+                p,
+            )
+        });
+        async move {
+            match sent?.await? {
+                (ResponseBody::GetChildren(r), w) => Ok((r.children.unwrap_or_default(), w)),
+                (other, _) => Err(unexpected("getChildren", &other)),
+            }
+        }
+    }
+
+    /// The number of descendants of the node (not counting the node).
+    pub fn get_all_children_number(
+        &self,
+        path: &str,
+    ) -> impl Future<Output = Result<i32, Error>> + Send + 'static {
+        let sent = self.server_path(path, false).map(|p| {
+            self.request(
+                OpCode::GetAllChildrenNumber,
+                RequestBody::GetAllChildrenNumber(GetAllChildrenNumberRequest { path: Some(p) }),
+            )
+        });
+        async move {
+            match sent?.await? {
+                ResponseBody::GetAllChildrenNumber(r) => Ok(r.total_number),
+                other => Err(unexpected("getAllChildrenNumber", &other)),
+            }
+        }
+    }
+
+    /// The paths of this session's ephemeral nodes under `prefix` (`/` for all).
+    pub fn get_ephemerals(
+        &self,
+        prefix: &str,
+    ) -> impl Future<Output = Result<Vec<String>, Error>> + Send + 'static {
+        let sent = self.server_path(prefix, false).map(|p| {
+            self.request(
+                OpCode::GetEphemerals,
+                RequestBody::GetEphemerals(GetEphemeralsRequest {
+                    prefix_path: Some(p),
+                }),
+            )
+        });
+        let this = self.clone();
+        async move {
+            match sent?.await? {
+                ResponseBody::GetEphemerals(r) => Ok(r
+                    .ephemerals
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|p| this.client_path(Some(p)))
+                    .collect()),
+                other => Err(unexpected("getEphemerals", &other)),
+            }
+        }
+    }
+
+    /// The node's ACL and Stat.
+    pub fn get_acl(
+        &self,
+        path: &str,
+    ) -> impl Future<Output = Result<(Vec<Acl>, Stat), Error>> + Send + 'static {
+        let sent = self.server_path(path, false).map(|p| {
+            self.request(
+                OpCode::GetAcl,
+                RequestBody::GetAcl(GetACLRequest { path: Some(p) }),
+            )
+        });
+        async move {
+            match sent?.await? {
+                ResponseBody::GetAcl(r) => Ok((r.acl.unwrap_or_default(), r.stat)),
+                other => Err(unexpected("getACL", &other)),
+            }
+        }
+    }
+
+    /// Replaces the node's ACL (`version`: the ACL version, `None` for any); returns the Stat.
+    pub fn set_acl(
+        &self,
+        path: &str,
+        acl: &[Acl],
+        version: Option<i32>,
+    ) -> impl Future<Output = Result<Stat, Error>> + Send + 'static {
+        let acl = acl.to_vec();
+        let sent = self.server_path(path, false).map(|p| {
+            self.request(
+                OpCode::SetAcl,
+                RequestBody::SetAcl(SetACLRequest {
+                    path: Some(p),
+                    acl: Some(acl),
+                    version: self::version(version),
+                }),
+            )
+        });
+        async move {
+            match sent?.await? {
+                ResponseBody::SetAcl(r) => Ok(r.stat),
+                other => Err(unexpected("setACL", &other)),
+            }
+        }
+    }
+
+    /// Waits until the server this session is connected to has caught up with the leader on
+    /// `path`; returns the path.
+    pub fn sync(&self, path: &str) -> impl Future<Output = Result<String, Error>> + Send + 'static {
+        let sent = self.server_path(path, false).map(|p| {
+            self.request(
+                OpCode::Sync,
+                RequestBody::Sync(SyncRequest { path: Some(p) }),
+            )
+        });
+        let this = self.clone();
+        async move {
+            match sent?.await? {
+                ResponseBody::Sync(r) => Ok(this.client_path(r.path)),
+                other => Err(unexpected("sync", &other)),
+            }
+        }
+    }
+
+    /// Sets a persistent (or persistent-recursive) watch; events arrive on the returned stream
+    /// until it is dropped, which removes the watch from the server.
+    pub fn add_watch(
+        &self,
+        path: &str,
+        mode: AddWatchMode,
+    ) -> impl Future<Output = Result<PersistentWatcher, Error>> + Send + 'static {
+        let (id, unwatch) = self.new_watch();
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let kind = match mode {
+            AddWatchMode::Persistent => WatchKind::Persistent,
+            AddWatchMode::PersistentRecursive => WatchKind::PersistentRecursive,
+        };
+        let sent = self.server_path(path, false).map(|p| {
+            let body = RequestBody::AddWatch(AddWatchRequest {
+                path: Some(p.clone()),
+                mode: mode.value(),
+            });
+            self.submit(
+                OutRequest {
+                    op: OpCode::AddWatch,
+                    body,
+                    watch: Some((kind, p, id)),
+                },
+                Some((id, WatchSink::Stream(tx))),
+            )
+        });
+        let state = self.state();
+        async move {
+            sent?.await?;
+            Ok(PersistentWatcher::new(rx, state, unwatch))
+        }
+    }
+
+    /// Removes every watch of `kind` on `path` from the server; local handles of that kind
+    /// receive a `*WatchRemoved` event. `NoWatcher` when there was none.
+    pub fn remove_watches(
+        &self,
+        path: &str,
+        kind: WatcherType,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'static {
+        let sent = self.server_path(path, false).map(|p| {
+            self.request(
+                OpCode::RemoveWatches,
+                RequestBody::RemoveWatches(RemoveWatchesRequest {
+                    path: Some(p),
+                    r#type: kind.value(),
+                }),
+            )
+        });
+        async move { sent?.await.map(|_| ()) }
+    }
+
+    /// Whether the server holds a watch of `kind` on `path` for this session (`NoWatcher` if not).
+    pub fn check_watches(
+        &self,
+        path: &str,
+        kind: WatcherType,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'static {
+        let sent = self.server_path(path, false).map(|p| {
+            self.request(
+                OpCode::CheckWatches,
+                RequestBody::CheckWatches(CheckWatchesRequest {
+                    path: Some(p),
+                    r#type: kind.value(),
+                }),
+            )
+        });
+        async move { sent?.await.map(|_| ()) }
+    }
+
+    /// The identities of this session (`ip`, plus any added with [`Client::add_auth`]).
+    pub fn who_am_i(
+        &self,
+    ) -> impl Future<Output = Result<Vec<ClientInfo>, Error>> + Send + 'static {
+        let sent = self.request(OpCode::WhoAmI, RequestBody::None);
+        async move {
+            match sent.await? {
+                ResponseBody::WhoAmI(r) => Ok(r.client_info.unwrap_or_default()),
+                other => Err(unexpected("whoAmI", &other)),
+            }
+        }
+    }
+
+    /// The ensemble configuration (`/zookeeper/config`, outside any chroot) and its Stat.
+    pub fn get_config(
+        &self,
+    ) -> impl Future<Output = Result<(Vec<u8>, Stat), Error>> + Send + 'static {
+        let sent = self.request(
+            OpCode::GetData,
+            RequestBody::GetData(GetDataRequest {
+                path: Some(CONFIG_NODE.into()),
+                watch: false,
+            }),
+        );
+        async move {
+            match sent.await? {
+                ResponseBody::GetData(r) => Ok((r.data.unwrap_or_default(), r.stat)),
+                other => Err(unexpected("getConfig", &other)),
+            }
+        }
+    }
+
+    /// Like [`Client::get_config`], and watches for the next configuration change.
+    pub fn get_config_watch(
+        &self,
+    ) -> impl Future<Output = Result<(Vec<u8>, Stat, OneshotWatcher), Error>> + Send + 'static {
+        let body = RequestBody::GetData(GetDataRequest {
+            path: Some(CONFIG_NODE.into()),
+            watch: true,
+        });
+        let sent = self.watched(OpCode::GetData, body, WatchKind::Data, CONFIG_NODE.into());
+        async move {
+            match sent.await? {
+                (ResponseBody::GetData(r), w) => Ok((r.data.unwrap_or_default(), r.stat, w)),
+                (other, _) => Err(unexpected("getConfig", &other)),
+            }
+        }
+    }
+
+    /// Changes the ensemble membership (incremental: `joining`/`leaving`; or bulk:
+    /// `new_members`), if the configuration is still `from_config` (-1: any). Returns the new
+    /// configuration and its Stat.
+    pub fn reconfig(
+        &self,
+        joining: Option<&str>,
+        leaving: Option<&str>,
+        new_members: Option<&str>,
+        from_config: i64,
+    ) -> impl Future<Output = Result<(Vec<u8>, Stat), Error>> + Send + 'static {
+        let body = RequestBody::Reconfig(ReconfigRequest {
+            joining_servers: joining.map(str::to_string),
+            leaving_servers: leaving.map(str::to_string),
+            new_members: new_members.map(str::to_string),
+            cur_config_id: from_config,
+        });
+        let sent = self.request(OpCode::Reconfig, body);
+        async move {
+            match sent.await? {
+                ResponseBody::Reconfig(r) => Ok((r.data.unwrap_or_default(), r.stat)),
+                other => Err(unexpected("reconfig", &other)),
+            }
+        }
+    }
+
+    /// Adds credentials (e.g. `digest`, `user:password`) to the session; they are sent again
+    /// after every reconnect. A rejected credential ends the session with `AuthFailed`.
+    pub fn add_auth(
+        &self,
+        scheme: &str,
+        auth: &[u8],
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'static {
+        let (tx, rx) = oneshot::channel();
+        let cmd = Command::AddAuth {
+            scheme: scheme.to_string(),
+            auth: auth.to_vec(),
+            reply: tx,
+        };
+        let cmd_tx = self.inner.cmd_tx.clone();
+        let state = self.state();
+        let queued = cmd_tx.try_send(cmd);
+        async move {
+            match queued {
+                Ok(()) => {}
+                Err(TrySendError::Full(cmd)) => {
+                    if cmd_tx.send(cmd).await.is_err() {
+                        return Err(state.borrow().ending_error());
+                    }
+                }
+                Err(TrySendError::Closed(_)) => return Err(state.borrow().ending_error()),
+            }
+            rx.await
+                .unwrap_or_else(|_| Err(state.borrow().ending_error()))
+        }
+    }
+
+    /// Ends the session (ephemeral nodes are deleted, watches removed). Later calls on any
+    /// clone fail with [`Error::Closed`].
+    pub async fn close(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self
+            .inner
+            .cmd_tx
+            .send(Command::Close { reply: tx })
+            .await
+            .is_ok()
+        {
+            let _ = rx.await;
+        }
+        let mut state = self.state();
+        let _ = state.wait_for(|s| s.is_terminal()).await;
+    }
+}
+
+pub(crate) fn create_request(
+    client: &Client,
+    path: &str,
+    data: &[u8],
+    options: &CreateOptions,
+) -> Result<(OpCode, RequestBody), Error> {
+    let server_path = client.server_path(path, options.is_sequential())?;
+    let data = Some(data.to_vec());
+    let acl = Some(options.acl.clone());
+    let flags = options.mode.value();
+    if options.is_ttl() {
+        let ttl = options
+            .ttl
+            .ok_or_else(|| Error::InvalidArgument("a TTL mode needs a ttl".into()))?
+            .as_millis();
+        let ttl = i64::try_from(ttl)
+            .ok()
+            .filter(|t| (1..=MAX_TTL_MS).contains(t))
+            .ok_or_else(|| {
+                Error::InvalidArgument(format!("ttl must be between 1 ms and {MAX_TTL_MS} ms"))
+            })?;
+        return Ok((
+            OpCode::CreateTtl,
+            RequestBody::CreateTtl(CreateTTLRequest {
+                path: Some(server_path),
+                data,
+                acl,
+                flags,
+                ttl,
+            }),
+        ));
+    }
+    if options.ttl.is_some() {
+        return Err(Error::InvalidArgument(format!(
+            "a ttl needs a TTL mode, not {:?}",
+            options.mode
+        )));
+    }
+    let op = if options.mode == CreateMode::Container {
+        OpCode::CreateContainer
+    } else {
+        OpCode::Create2
+    };
+    Ok((
+        op,
+        RequestBody::Create(CreateRequest {
+            path: Some(server_path),
+            data,
+            acl,
+            flags,
+        }),
+    ))
+}

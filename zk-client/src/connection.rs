@@ -1,0 +1,507 @@
+//! The tokio task behind a client: it connects, moves frames between the socket and the
+//! [`Session`] state machine, and delivers replies and watch events. Per connection an inner
+//! loop runs until the connection ends; the outer loop reconnects within the session until the
+//! session ends (expired, auth failed, closed) or every client handle is gone.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use jute_schemas::protocol::{OpCode, RequestBody, ResponseBody};
+use rand::seq::{IndexedRandom, SliceRandom};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::{sleep, sleep_until, timeout, Instant};
+use tokio_util::codec::Framed;
+use tracing::{debug, warn};
+
+use crate::codec::{Frame, FrameCodec};
+use crate::error::Error;
+use crate::session::{OutRequest, Outcome, Session};
+use crate::types::SessionState;
+use crate::watcher::WatchSink;
+use crate::watches::WatchId;
+
+/// Requests written and not yet answered, at most, before the task stops reading commands.
+const MAX_IN_FLIGHT: usize = 16 * 1024;
+/// Commands written per wake-up before flushing.
+const WRITE_BATCH: usize = 256;
+
+/// What a client handle asks of the task.
+#[derive(Debug)]
+pub(crate) enum Command {
+    Request {
+        req: OutRequest,
+        reply: oneshot::Sender<Result<ResponseBody, Error>>,
+        watch: Option<(WatchId, WatchSink)>,
+    },
+    AddAuth {
+        scheme: String,
+        auth: Vec<u8>,
+        reply: oneshot::Sender<Result<(), Error>>,
+    },
+    Close {
+        reply: oneshot::Sender<()>,
+    },
+    /// A request of the task's own (removeWatches for a dropped handle, while disconnected).
+    Internal(OutRequest),
+}
+
+/// Where a reply goes.
+#[derive(Debug)]
+pub(crate) enum Token {
+    User(oneshot::Sender<Result<ResponseBody, Error>>),
+    /// A request of the task's own (removeWatches after a dropped handle).
+    Internal,
+    /// closeSession.
+    Close,
+}
+
+/// How one connection ended.
+#[derive(Debug)]
+enum Exit {
+    Lost(String),
+    Terminal(SessionState, Error),
+    ClientsGone,
+}
+
+pub(crate) struct TaskConfig {
+    pub hosts: Vec<(String, u16)>,
+    pub connect_timeout: Duration,
+    pub max_reply: usize,
+    /// Published for [`crate::Client::session_id`].
+    pub session_id: std::sync::Arc<std::sync::atomic::AtomicI64>,
+}
+
+pub(crate) struct Task {
+    session: Session<Token>,
+    cfg: TaskConfig,
+    cmd_rx: mpsc::Receiver<Command>,
+    unwatch_rx: mpsc::UnboundedReceiver<WatchId>,
+    state_tx: watch::Sender<SessionState>,
+    sinks: HashMap<WatchId, WatchSink>,
+    auth_waiters: VecDeque<oneshot::Sender<Result<(), Error>>>,
+    backlog: VecDeque<Command>,
+    close_reply: Option<oneshot::Sender<()>>,
+    backlog_limit: usize,
+}
+
+type Conn = Framed<TcpStream, FrameCodec>;
+
+impl Task {
+    pub(crate) fn new(
+        session: Session<Token>,
+        mut cfg: TaskConfig,
+        cmd_rx: mpsc::Receiver<Command>,
+        unwatch_rx: mpsc::UnboundedReceiver<WatchId>,
+        state_tx: watch::Sender<SessionState>,
+        backlog_limit: usize,
+    ) -> Self {
+        cfg.hosts.shuffle(&mut rand::rng());
+        Task {
+            session,
+            cfg,
+            cmd_rx,
+            unwatch_rx,
+            state_tx,
+            sinks: HashMap::new(),
+            auth_waiters: VecDeque::new(),
+            backlog: VecDeque::new(),
+            close_reply: None,
+            backlog_limit,
+        }
+    }
+
+    pub(crate) async fn run(mut self) {
+        let mut host = 0usize;
+        let mut failures_in_a_row = 0usize;
+        loop {
+            let target = self.cfg.hosts[host % self.cfg.hosts.len()].clone();
+            host += 1;
+            let attempt = connect(target, self.cfg.connect_timeout);
+            let stream = tokio::select! {
+                s = attempt => s,
+                exit = self.wait_while_disconnected() => {
+                    self.finish(exit);
+                    return;
+                }
+            };
+            let stream = match stream {
+                Ok(s) => s,
+                Err(e) => {
+                    failures_in_a_row += 1;
+                    debug!("connect failed: {e}");
+                    if failures_in_a_row % self.cfg.hosts.len() == 0 {
+                        let pause = Duration::from_millis(100 + rand::random::<u64>() % 900);
+                        tokio::select! {
+                            () = sleep(pause) => {}
+                            exit = self.wait_while_disconnected() => {
+                                self.finish(exit);
+                                return;
+                            }
+                        }
+                    }
+                    continue;
+                }
+            };
+            failures_in_a_row = 0;
+            let exit = self
+                .serve(Framed::new(stream, FrameCodec::new(self.cfg.max_reply)))
+                .await;
+            match exit {
+                Exit::Lost(why) => {
+                    debug!("connection lost: {why}");
+                    for (token, err, watch) in self.session.on_disconnect() {
+                        self.deliver_error(token, err, watch);
+                    }
+                    for w in self.auth_waiters.drain(..) {
+                        let _ = w.send(Err(Error::ConnectionLoss));
+                    }
+                    if let Some(reply) = self.close_reply.take() {
+                        // The server cannot be told; the session will time out on its own.
+                        let _ = reply.send(());
+                        self.finish(Exit::Terminal(SessionState::Closed, Error::Closed));
+                        return;
+                    }
+                    let _ = self.state_tx.send(SessionState::Disconnected);
+                }
+                other => {
+                    self.finish(other);
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Resolves a host (picking one of its addresses at random) and connects within `limit`.
+async fn connect((host, port): (String, u16), limit: Duration) -> Result<TcpStream, String> {
+    {
+        let addrs: Vec<_> = tokio::net::lookup_host((host.as_str(), port))
+            .await
+            .map_err(|e| format!("{host}:{port}: {e}"))?
+            .collect();
+        let addr = addrs
+            .choose(&mut rand::rng())
+            .ok_or_else(|| format!("{host}:{port}: no address"))?;
+        let stream = timeout(limit, TcpStream::connect(addr))
+            .await
+            .map_err(|_| format!("{addr}: connect timed out"))?
+            .map_err(|e| format!("{addr}: {e}"))?;
+        let _ = stream.set_nodelay(true);
+        Ok(stream)
+    }
+}
+
+impl Task {
+    /// While there is no connection: keeps commands for later, answers close, and notices when
+    /// every client is gone. Returns only when the task should end.
+    async fn wait_while_disconnected(&mut self) -> Exit {
+        loop {
+            tokio::select! {
+                cmd = self.cmd_rx.recv(), if self.backlog.len() < self.backlog_limit => match cmd {
+                    None => return Exit::ClientsGone,
+                    Some(Command::Close { reply }) => {
+                        let _ = reply.send(());
+                        return Exit::Terminal(SessionState::Closed, Error::Closed);
+                    }
+                    Some(cmd) => self.backlog.push_back(cmd),
+                },
+                Some(id) = self.unwatch_rx.recv() => self.unwatch(id),
+            }
+        }
+    }
+
+    fn unwatch(&mut self, id: WatchId) {
+        self.sinks.remove(&id);
+        if let Some(req) = self.session.unwatch(id) {
+            self.backlog.push_back(Command::Internal(req));
+        }
+    }
+
+    async fn serve(&mut self, mut conn: Conn) -> Exit {
+        let hello = self.session.connect_frame();
+        if let Err(e) = conn.send(hello.as_slice()).await {
+            return Exit::Lost(e.to_string());
+        }
+        let first = match timeout(self.cfg.connect_timeout, conn.next()).await {
+            Err(_) => return Exit::Lost("no handshake reply".into()),
+            Ok(None) => return Exit::Lost("closed during the handshake".into()),
+            Ok(Some(Err(e))) => return Exit::Lost(e.to_string()),
+            Ok(Some(Ok(Frame::Oversized { len, .. }))) => {
+                return Exit::Lost(format!("handshake reply of {len} bytes"))
+            }
+            Ok(Some(Ok(Frame::Data(b)))) => b,
+        };
+        let replay = match self.session.on_connect_response(&first) {
+            Ok(frames) => frames,
+            Err(Error::SessionExpired) => {
+                return Exit::Terminal(SessionState::Expired, Error::SessionExpired)
+            }
+            Err(e) => return Exit::Lost(e.to_string()),
+        };
+        for f in &replay {
+            if let Err(e) = conn.feed(f.as_slice()).await {
+                return Exit::Lost(e.to_string());
+            }
+        }
+        self.cfg.session_id.store(
+            self.session.session_id(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        let state = if self.session.is_read_only() {
+            SessionState::ConnectedReadOnly
+        } else {
+            SessionState::Connected
+        };
+        let _ = self.state_tx.send(state);
+        while let Some(cmd) = self.backlog.pop_front() {
+            if let Err(e) = self.command(cmd, &mut conn).await {
+                return e;
+            }
+        }
+        if let Err(e) = conn.flush().await {
+            return Exit::Lost(e.to_string());
+        }
+        let mut last_recv = Instant::now();
+        let mut last_send = Instant::now();
+        loop {
+            let ping_at = last_send + self.session.ping_interval();
+            let dead_at = last_recv + self.session.read_timeout();
+            tokio::select! {
+                biased;
+                frame = conn.next() => {
+                    last_recv = Instant::now();
+                    let outcome = match frame {
+                        None => return Exit::Lost("closed by the server".into()),
+                        Some(Err(e)) => return Exit::Lost(e.to_string()),
+                        Some(Ok(Frame::Data(b))) => self.session.on_frame(&b),
+                        Some(Ok(Frame::Oversized { xid, len })) => self.session.on_oversized(xid, len).map(Some),
+                    };
+                    match outcome {
+                        Ok(Some(o)) => {
+                            if let Some(exit) = self.deliver(o) {
+                                return exit;
+                            }
+                        }
+                        Ok(None) => {}
+                        Err(Error::AuthFailed) => {
+                            if let Some(w) = self.auth_waiters.pop_front() {
+                                let _ = w.send(Err(Error::AuthFailed));
+                            }
+                            return Exit::Terminal(SessionState::AuthFailed, Error::AuthFailed);
+                        }
+                        Err(e) => return Exit::Lost(e.to_string()),
+                    }
+                }
+                Some(id) = self.unwatch_rx.recv() => {
+                    self.sinks.remove(&id);
+                    if let Some(req) = self.session.unwatch(id) {
+                        match self.session.write(req, Token::Internal) {
+                            Ok(f) => {
+                                if let Err(e) = conn.send(f.as_slice()).await {
+                                    return Exit::Lost(e.to_string());
+                                }
+                                last_send = Instant::now();
+                            }
+                            Err((_, e)) => warn!("cannot remove a watch: {e}"),
+                        }
+                    }
+                }
+                cmd = self.cmd_rx.recv(), if self.session.in_flight() < MAX_IN_FLIGHT && self.close_reply.is_none() => {
+                    let Some(cmd) = cmd else { return Exit::ClientsGone };
+                    if let Err(e) = self.command(cmd, &mut conn).await {
+                        return e;
+                    }
+                    for _ in 0..WRITE_BATCH {
+                        match self.cmd_rx.try_recv() {
+                            Ok(cmd) => {
+                                if let Err(e) = self.command(cmd, &mut conn).await {
+                                    return e;
+                                }
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    if let Err(e) = conn.flush().await {
+                        return Exit::Lost(e.to_string());
+                    }
+                    last_send = Instant::now();
+                }
+                () = sleep_until(ping_at) => {
+                    let ping = self.session.ping_frame();
+                    if let Err(e) = conn.send(ping.as_slice()).await {
+                        return Exit::Lost(e.to_string());
+                    }
+                    last_send = Instant::now();
+                }
+                () = sleep_until(dead_at) => {
+                    return Exit::Lost(format!("nothing heard for {:?}", self.session.read_timeout()));
+                }
+            }
+        }
+    }
+
+    /// Writes one command (without flushing).
+    async fn command(&mut self, cmd: Command, conn: &mut Conn) -> Result<(), Exit> {
+        let frame = match cmd {
+            Command::Request { req, reply, watch } => {
+                let watch_id = watch.as_ref().map(|(id, _)| *id);
+                if let Some((id, sink)) = watch {
+                    self.sinks.insert(id, sink);
+                }
+                match self.session.write(req, Token::User(reply)) {
+                    Ok(f) => f,
+                    Err((token, e)) => {
+                        self.deliver_error(token, e, watch_id);
+                        return Ok(());
+                    }
+                }
+            }
+            Command::Internal(req) => match self.session.write(req, Token::Internal) {
+                Ok(f) => f,
+                Err((_, e)) => {
+                    warn!("cannot send an internal request: {e}");
+                    return Ok(());
+                }
+            },
+            Command::AddAuth {
+                scheme,
+                auth,
+                reply,
+            } => {
+                self.auth_waiters.push_back(reply);
+                self.session.add_auth(&scheme, &auth)
+            }
+            Command::Close { reply } => {
+                self.close_reply = Some(reply);
+                let req = OutRequest {
+                    op: OpCode::CloseSession,
+                    body: RequestBody::None,
+                    watch: None,
+                };
+                match self.session.write(req, Token::Close) {
+                    Ok(f) => f,
+                    Err(_) => return Err(Exit::Terminal(SessionState::Closed, Error::Closed)),
+                }
+            }
+        };
+        conn.feed(frame.as_slice())
+            .await
+            .map_err(|e| Exit::Lost(e.to_string()))
+    }
+
+    fn deliver_error(&mut self, token: Token, err: Error, watch: Option<WatchId>) {
+        if let Some(id) = watch {
+            self.sinks.remove(&id);
+        }
+        if let Token::User(tx) = token {
+            let _ = tx.send(Err(err));
+        }
+    }
+
+    /// Delivers an outcome; returns an exit when it ends the connection.
+    fn deliver(&mut self, outcome: Outcome<Token>) -> Option<Exit> {
+        match outcome {
+            Outcome::Reply {
+                token,
+                result,
+                unset_watch,
+                removed,
+            } => {
+                if let Some(id) = unset_watch {
+                    self.sinks.remove(&id);
+                }
+                for (id, _, event) in removed {
+                    match self.sinks.remove(&id) {
+                        Some(WatchSink::Oneshot(tx)) => {
+                            let _ = tx.send(event);
+                        }
+                        Some(WatchSink::Stream(tx)) => {
+                            let _ = tx.send(event);
+                        }
+                        None => {}
+                    }
+                }
+                match token {
+                    Token::User(tx) => {
+                        let _ = tx.send(result);
+                    }
+                    Token::Internal => {
+                        if let Err(e) = result {
+                            if e != Error::NoWatcher {
+                                warn!("removing a watch failed: {e}");
+                            }
+                        }
+                    }
+                    Token::Close => {
+                        if let Some(reply) = self.close_reply.take() {
+                            let _ = reply.send(());
+                        }
+                        return Some(Exit::Terminal(SessionState::Closed, Error::Closed));
+                    }
+                }
+            }
+            Outcome::Auth => {
+                if let Some(w) = self.auth_waiters.pop_front() {
+                    let _ = w.send(Ok(()));
+                }
+            }
+            Outcome::Fire { watches, event } => {
+                for (id, kind) in watches {
+                    if kind.is_persistent() {
+                        if let Some(WatchSink::Stream(tx)) = self.sinks.get(&id) {
+                            let _ = tx.send(event.clone());
+                        }
+                    } else if let Some(WatchSink::Oneshot(tx)) = self.sinks.remove(&id) {
+                        let _ = tx.send(event.clone());
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Ends the session: everything waiting learns why, then the state is published.
+    fn finish(&mut self, exit: Exit) {
+        let (state, err) = match exit {
+            Exit::Terminal(s, e) => (s, e),
+            Exit::Lost(_) | Exit::ClientsGone => (SessionState::Closed, Error::Closed),
+        };
+        for (token, _, watch) in self.session.on_disconnect() {
+            self.deliver_error(token, err.clone(), watch);
+        }
+        for cmd in self.backlog.drain(..) {
+            refuse(cmd, &err);
+        }
+        for w in self.auth_waiters.drain(..) {
+            let _ = w.send(Err(err.clone()));
+        }
+        if let Some(reply) = self.close_reply.take() {
+            let _ = reply.send(());
+        }
+        self.session.drop_watches();
+        self.sinks.clear();
+        let _ = self.state_tx.send(state);
+        self.cmd_rx.close();
+        while let Ok(cmd) = self.cmd_rx.try_recv() {
+            refuse(cmd, &err);
+        }
+    }
+}
+
+/// Answers a command that will never be sent.
+fn refuse(cmd: Command, err: &Error) {
+    match cmd {
+        Command::Request { reply, .. } => {
+            let _ = reply.send(Err(err.clone()));
+        }
+        Command::AddAuth { reply, .. } => {
+            let _ = reply.send(Err(err.clone()));
+        }
+        Command::Close { reply } => {
+            let _ = reply.send(());
+        }
+        Command::Internal(_) => {}
+    }
+}
