@@ -1,0 +1,101 @@
+//! Pipelining, call order, and size limits on a real connection.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{client, server};
+use zk_client::{ClientBuilder, CreateMode, CreateOptions, Error};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_go_out_in_call_order_with_many_in_flight() {
+    let srv = server();
+    let zk = client(&srv).await;
+    zk.create("/q", b"", &CreateOptions::default())
+        .await
+        .unwrap();
+    // Futures created in order but awaited in reverse: the sequence numbers follow call order.
+    let futures: Vec<_> = (0..500)
+        .map(|i| {
+            zk.create(
+                "/q/n-",
+                format!("{i}").as_bytes(),
+                &CreateOptions::new(CreateMode::PersistentSequential),
+            )
+        })
+        .collect();
+    let mut paths = Vec::new();
+    for f in futures.into_iter().rev() {
+        paths.push(f.await.unwrap().0);
+    }
+    paths.reverse();
+    for (i, p) in paths.iter().enumerate() {
+        assert_eq!(p, &format!("/q/n-{i:010}"));
+        assert_eq!(zk.get_data(p).await.unwrap().0, format!("{i}").as_bytes());
+    }
+    zk.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn size_limits_fail_only_the_request_concerned() {
+    let srv = server();
+    let zk = ClientBuilder::new(srv.connect_string())
+        .session_timeout(Duration::from_secs(5))
+        .max_reply_size(64 * 1024)
+        .connect()
+        .await
+        .unwrap();
+    // Too large to send: refused locally, nothing sent.
+    let huge = vec![7u8; 0x100000];
+    let err = zk
+        .create("/huge", &huge, &CreateOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::RequestTooLarge { limit: 0xfffff, .. }),
+        "{err:?}"
+    );
+    assert_eq!(zk.exists("/huge").await.unwrap(), None);
+
+    // A reply over the client's limit fails that read only; the session goes on.
+    let big = vec![1u8; 200 * 1024];
+    zk.create("/big", &big, &CreateOptions::default())
+        .await
+        .unwrap();
+    let before = zk.get_data("/");
+    let read = zk.get_data("/big");
+    let after = zk.get_data("/");
+    assert!(before.await.is_ok());
+    let err = read.await.unwrap_err();
+    assert_eq!(
+        err,
+        Error::ReplyTooLarge {
+            size: 16 + 4 + 200 * 1024 + 68,
+            limit: 64 * 1024
+        }
+    );
+    assert!(after.await.is_ok());
+    assert_eq!(
+        zk.exists("/big").await.unwrap().unwrap().data_length,
+        200 * 1024
+    );
+    zk.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_errors_are_clear() {
+    let err = ClientBuilder::new("127.0.0.1:1")
+        .session_timeout(Duration::from_secs(1))
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::NoHosts(m) if m.contains("127.0.0.1:1")),
+        "{err:?}"
+    );
+    let err = ClientBuilder::new("host:notaport")
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidConnectString(_)), "{err:?}");
+}
