@@ -157,9 +157,8 @@ impl Task {
                     for w in self.auth_waiters.drain(..) {
                         let _ = w.send(Err(Error::ConnectionLoss));
                     }
-                    if let Some(reply) = self.close_reply.take() {
+                    if self.close_reply.is_some() {
                         // The server cannot be told; the session will time out on its own.
-                        let _ = reply.send(());
                         self.finish(Exit::Terminal(SessionState::Closed, Error::Closed));
                         return;
                     }
@@ -285,12 +284,9 @@ impl Task {
                             }
                         }
                         Ok(None) => {}
-                        Err(Error::AuthFailed) => {
-                            if let Some(w) = self.auth_waiters.pop_front() {
-                                let _ = w.send(Err(Error::AuthFailed));
-                            }
-                            return Exit::Terminal(SessionState::AuthFailed, Error::AuthFailed);
-                        }
+                        // The waiting add_auth learns it in finish(), after the state is
+                        // published.
+                        Err(Error::AuthFailed) => return Exit::Terminal(SessionState::AuthFailed, Error::AuthFailed),
                         Err(e) => return Exit::Lost(e.to_string()),
                     }
                 }
@@ -468,6 +464,9 @@ impl Task {
             Exit::Terminal(s, e) => (s, e),
             Exit::Lost(_) | Exit::ClientsGone => (SessionState::Closed, Error::Closed),
         };
+        // Publish first: whoever is woken by the error below must already see the final state.
+        let _ = self.state_tx.send(state);
+        self.cmd_rx.close();
         for (token, _, watch) in self.session.on_disconnect() {
             self.deliver_error(token, err.clone(), watch);
         }
@@ -482,8 +481,6 @@ impl Task {
         }
         self.session.drop_watches();
         self.sinks.clear();
-        let _ = self.state_tx.send(state);
-        self.cmd_rx.close();
         while let Ok(cmd) = self.cmd_rx.try_recv() {
             refuse(cmd, &err);
         }

@@ -192,6 +192,13 @@ async fn removing_watches() {
     // A persistent watch goes away with its handle too.
     let p = zk.add_watch("/r", AddWatchMode::Persistent).await.unwrap();
     zk.check_watches("/r", WatcherType::Any).await.unwrap();
+    // Watcher types 4 and 5 are 3.9 additions; the 3.8 server cannot read them.
+    assert_eq!(
+        zk.check_watches("/r", WatcherType::Persistent)
+            .await
+            .unwrap_err(),
+        Error::MarshallingError
+    );
     drop(p);
     eventually(|| async {
         zk.check_watches("/r", WatcherType::Any).await == Err(Error::NoWatcher)

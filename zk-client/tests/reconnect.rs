@@ -1,0 +1,77 @@
+//! The server restarts within the session timeout: the client reconnects to the same session,
+//! re-registers its watches (SetWatches2) and replays its credentials.
+
+mod common;
+
+use std::time::Duration;
+
+use common::server;
+use tokio::time::timeout;
+use zk_client::{acl, ClientBuilder, CreateMode, CreateOptions, EventType, SessionState};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_watches_and_auth_survive_a_server_restart() {
+    let mut srv = server();
+    let zk = ClientBuilder::new(srv.connect_string())
+        .session_timeout(Duration::from_secs(10))
+        .connect()
+        .await
+        .unwrap();
+    let sid = zk.session_id();
+    zk.add_auth("digest", b"user:pw").await.unwrap();
+    zk.create("/eph", b"", &CreateOptions::new(CreateMode::Ephemeral))
+        .await
+        .unwrap();
+    zk.create(
+        "/data",
+        b"0",
+        &CreateOptions::default().with_acl(acl::creator_all()),
+    )
+    .await
+    .unwrap();
+    let (_, _, changed) = zk.get_data_watch("/data").await.unwrap();
+    let (_, created) = zk.exists_watch("/later").await.unwrap();
+    let mut state = zk.state();
+
+    srv.stop();
+    timeout(
+        Duration::from_secs(10),
+        state.wait_for(|s| *s == SessionState::Disconnected),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    srv.restart().expect("restart the server");
+    timeout(
+        Duration::from_secs(20),
+        state.wait_for(|s| *s == SessionState::Connected),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+
+    assert_eq!(zk.session_id(), sid, "same session");
+    assert!(zk.exists("/eph").await.unwrap().is_some(), "ephemeral kept");
+    // Credentials were replayed: the creator-only node is still ours to write.
+    zk.set_data("/data", b"1", None).await.unwrap();
+    zk.create("/later", b"", &CreateOptions::default())
+        .await
+        .unwrap();
+    let ev = timeout(Duration::from_secs(10), changed)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (ev.event_type, ev.path.as_str()),
+        (EventType::NodeDataChanged, "/data")
+    );
+    let ev = timeout(Duration::from_secs(10), created)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (ev.event_type, ev.path.as_str()),
+        (EventType::NodeCreated, "/later")
+    );
+    zk.close().await;
+}
