@@ -9,10 +9,9 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use jute_schemas::proto::{
-    AddWatchRequest, CheckWatchesRequest, CreateRequest, CreateTTLRequest, DeleteRequest,
-    ExistsRequest, GetACLRequest, GetAllChildrenNumberRequest, GetChildren2Request,
-    GetChildrenRequest, GetDataRequest, GetEphemeralsRequest, ReconfigRequest,
-    RemoveWatchesRequest, SetACLRequest, SetDataRequest, SyncRequest,
+    CreateRequest, CreateTTLRequest, DeleteRequest, ExistsRequest, GetACLRequest,
+    GetAllChildrenNumberRequest, GetChildren2Request, GetChildrenRequest, GetDataRequest,
+    GetEphemeralsRequest, ReconfigRequest, SetACLRequest, SetDataRequest, SyncRequest,
 };
 use jute_schemas::protocol::{OpCode, RequestBody, ResponseBody};
 use tokio::sync::mpsc::error::TrySendError;
@@ -23,11 +22,9 @@ use crate::connection::Command;
 use crate::error::Error;
 use crate::path::{validate_path, Chroot};
 use crate::session::OutRequest;
-use crate::types::{
-    AddWatchMode, ClientInfo, CreateMode, CreateOptions, SessionState, Stat, WatcherType,
-};
-use crate::watcher::{OneshotWatcher, PersistentWatcher, Unwatcher, WatchSink};
-use crate::watches::{WatchId, WatchKind};
+use crate::types::{ClientInfo, CreateMode, CreateOptions, SessionState, Stat};
+use crate::watcher::{Unwatcher, WatchSink};
+use crate::watches::WatchId;
 
 /// The node that holds the ensemble configuration (never under the chroot).
 pub const CONFIG_NODE: &str = "/zookeeper/config";
@@ -158,7 +155,25 @@ impl Client {
         self.request(op, body)
     }
 
-    fn new_watch(&self) -> (WatchId, Unwatcher) {
+    /// The common shape of an operation on one path: check and translate the path, queue the
+    /// request now, and turn the reply body into the result (`extract` hands back a body it does
+    /// not expect).
+    pub(crate) fn call<T: Send + 'static>(
+        &self,
+        path: &str,
+        name: &'static str,
+        build: impl FnOnce(String) -> (OpCode, RequestBody),
+        extract: impl FnOnce(&Client, ResponseBody) -> Result<T, ResponseBody> + Send + 'static,
+    ) -> impl Future<Output = Result<T, Error>> + Send + 'static {
+        let sent = self.server_path(path, false).map(|p| {
+            let (op, body) = build(p);
+            self.request(op, body)
+        });
+        let this = self.clone();
+        async move { extract(&this, sent?.await?).map_err(|other| unexpected(name, &other)) }
+    }
+
+    pub(crate) fn new_watch(&self) -> (WatchId, Unwatcher) {
         let id = self.inner.next_watch.fetch_add(1, Ordering::Relaxed);
         (
             id,
@@ -167,36 +182,6 @@ impl Client {
                 tx: self.inner.unwatch_tx.clone(),
             },
         )
-    }
-
-    /// A one-shot watch request: the future yields the reply and the watcher.
-    fn watched(
-        &self,
-        op: OpCode,
-        body: RequestBody,
-        kind: WatchKind,
-        server_path: String,
-    ) -> impl Future<Output = Result<(ResponseBody, OneshotWatcher), Error>> + Send + 'static {
-        let (id, unwatch) = self.new_watch();
-        let (tx, rx) = oneshot::channel();
-        let reply = self.submit(
-            OutRequest {
-                op,
-                body,
-                watch: Some((kind, server_path, id)),
-            },
-            Some((id, WatchSink::Oneshot(tx))),
-        );
-        let state = self.state();
-        async move {
-            let body = match reply.await {
-                Ok(body) => body,
-                // exists() on a missing node still sets a watch (for the node's creation).
-                Err(Error::NoNode) if kind == WatchKind::Exist => ResponseBody::None,
-                Err(e) => return Err(e),
-            };
-            Ok((body, OneshotWatcher::new(rx, state, unwatch)))
-        }
     }
 
     /// Creates a node; returns its path (with the sequence number for sequential modes) and Stat.
@@ -225,16 +210,21 @@ impl Client {
         path: &str,
         version: Option<i32>,
     ) -> impl Future<Output = Result<(), Error>> + Send + 'static {
-        let sent = self.server_path(path, false).map(|p| {
-            self.request(
-                OpCode::Delete,
-                RequestBody::Delete(DeleteRequest {
-                    path: Some(p),
-                    version: self::version(version),
-                }),
-            )
-        });
-        async move { sent?.await.map(|_| ()) }
+        let version = self::version(version);
+        self.call(
+            path,
+            "delete",
+            move |p| {
+                (
+                    OpCode::Delete,
+                    RequestBody::Delete(DeleteRequest {
+                        path: Some(p),
+                        version,
+                    }),
+                )
+            },
+            |_, _| Ok(()),
+        )
     }
 
     /// The node's Stat, or `None` when it does not exist.
@@ -261,77 +251,28 @@ impl Client {
         }
     }
 
-    /// Like [`Client::exists`], and watches for the node's creation, change or deletion (the
-    /// watch is set even when the node does not exist).
-    pub fn exists_watch(
-        &self,
-        path: &str,
-    ) -> impl Future<Output = Result<(Option<Stat>, OneshotWatcher), Error>> + Send + 'static {
-        let sent = self.server_path(path, false).map(|p| {
-            self.watched(
-                OpCode::Exists,
-                RequestBody::Exists(ExistsRequest {
-                    path: Some(p.clone()),
-                    watch: true,
-                }),
-                WatchKind::Exist,
-                p,
-            )
-        });
-        async move {
-            match sent?.await? {
-                (ResponseBody::Exists(r), w) => Ok((Some(r.stat), w)),
-                // The node does not exist; the watch waits for its creation.
-                (ResponseBody::None, w) => Ok((None, w)),
-                (other, _) => Err(unexpected("exists", &other)),
-            }
-        }
-    }
-
     /// The node's data (null data reads as empty) and Stat.
     pub fn get_data(
         &self,
         path: &str,
     ) -> impl Future<Output = Result<(Vec<u8>, Stat), Error>> + Send + 'static {
-        let sent = self.server_path(path, false).map(|p| {
-            self.request(
-                OpCode::GetData,
-                RequestBody::GetData(GetDataRequest {
-                    path: Some(p),
-                    watch: false,
-                }),
-            )
-        });
-        async move {
-            match sent?.await? {
+        self.call(
+            path,
+            "getData",
+            move |p| {
+                (
+                    OpCode::GetData,
+                    RequestBody::GetData(GetDataRequest {
+                        path: Some(p),
+                        watch: false,
+                    }),
+                )
+            },
+            |_, body| match body {
                 ResponseBody::GetData(r) => Ok((r.data.unwrap_or_default(), r.stat)),
-                other => Err(unexpected("getData", &other)),
-            }
-        }
-    }
-
-    /// Like [`Client::get_data`], and watches for the next change or deletion.
-    pub fn get_data_watch(
-        &self,
-        path: &str,
-    ) -> impl Future<Output = Result<(Vec<u8>, Stat, OneshotWatcher), Error>> + Send + 'static {
-        let sent = self.server_path(path, false).map(|p| {
-            self.watched(
-                OpCode::GetData,
-                RequestBody::GetData(GetDataRequest {
-                    path: Some(p.clone()),
-                    watch: true,
-                }),
-                WatchKind::Data,
-                p,
-            )
-        });
-        async move {
-            match sent?.await? {
-                (ResponseBody::GetData(r), w) => Ok((r.data.unwrap_or_default(), r.stat, w)),
-                (other, _) => Err(unexpected("getData", &other)),
-            }
-        }
+                other => Err(other),
+            },
+        )
     }
 
     /// Replaces the node's data (`version`: `None` for any); returns the new Stat.
@@ -341,23 +282,25 @@ impl Client {
         data: &[u8],
         version: Option<i32>,
     ) -> impl Future<Output = Result<Stat, Error>> + Send + 'static {
-        let data = data.to_vec();
-        let sent = self.server_path(path, false).map(|p| {
-            self.request(
-                OpCode::SetData,
-                RequestBody::SetData(SetDataRequest {
-                    path: Some(p),
-                    data: Some(data),
-                    version: self::version(version),
-                }),
-            )
-        });
-        async move {
-            match sent?.await? {
+        let (data, version) = (Some(data.to_vec()), self::version(version));
+        self.call(
+            path,
+            "setData",
+            move |p| {
+                (
+                    OpCode::SetData,
+                    RequestBody::SetData(SetDataRequest {
+                        path: Some(p),
+                        data,
+                        version,
+                    }),
+                )
+            },
+            |_, body| match body {
                 ResponseBody::SetData(r) => Ok(r.stat),
-                other => Err(unexpected("setData", &other)),
-            }
-        }
+                other => Err(other),
+            },
+        )
     }
 
     /// The names of the node's children.
@@ -365,21 +308,23 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = Result<Vec<String>, Error>> + Send + 'static {
-        let sent = self.server_path(path, false).map(|p| {
-            self.request(
-                OpCode::GetChildren,
-                RequestBody::GetChildren(GetChildrenRequest {
-                    path: Some(p),
-                    watch: false,
-                }),
-            )
-        });
-        async move {
-            match sent?.await? {
+        self.call(
+            path,
+            "getChildren",
+            move |p| {
+                (
+                    OpCode::GetChildren,
+                    RequestBody::GetChildren(GetChildrenRequest {
+                        path: Some(p),
+                        watch: false,
+                    }),
+                )
+            },
+            |_, body| match body {
                 ResponseBody::GetChildren(r) => Ok(r.children.unwrap_or_default()),
-                other => Err(unexpected("getChildren", &other)),
-            }
-        }
+                other => Err(other),
+            },
+        )
     }
 
     /// The names of the node's children and the node's Stat.
@@ -387,45 +332,23 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = Result<(Vec<String>, Stat), Error>> + Send + 'static {
-        let sent = self.server_path(path, false).map(|p| {
-            self.request(
-                OpCode::GetChildren2,
-                RequestBody::GetChildren2(GetChildren2Request {
-                    path: Some(p),
-                    watch: false,
-                }),
-            )
-        });
-        async move {
-            match sent?.await? {
+        self.call(
+            path,
+            "getChildren2",
+            move |p| {
+                (
+                    OpCode::GetChildren2,
+                    RequestBody::GetChildren2(GetChildren2Request {
+                        path: Some(p),
+                        watch: false,
+                    }),
+                )
+            },
+            |_, body| match body {
                 ResponseBody::GetChildren2(r) => Ok((r.children.unwrap_or_default(), r.stat)),
-                other => Err(unexpected("getChildren2", &other)),
-            }
-        }
-    }
-
-    /// Like [`Client::get_children`], and watches for the next child change or deletion.
-    pub fn get_children_watch(
-        &self,
-        path: &str,
-    ) -> impl Future<Output = Result<(Vec<String>, OneshotWatcher), Error>> + Send + 'static {
-        let sent = self.server_path(path, false).map(|p| {
-            self.watched(
-                OpCode::GetChildren,
-                RequestBody::GetChildren(GetChildrenRequest {
-                    path: Some(p.clone()),
-                    watch: true,
-                }),
-                WatchKind::Child,
-                p,
-            )
-        });
-        async move {
-            match sent?.await? {
-                (ResponseBody::GetChildren(r), w) => Ok((r.children.unwrap_or_default(), w)),
-                (other, _) => Err(unexpected("getChildren", &other)),
-            }
-        }
+                other => Err(other),
+            },
+        )
     }
 
     /// The number of descendants of the node (not counting the node).
@@ -433,18 +356,22 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = Result<i32, Error>> + Send + 'static {
-        let sent = self.server_path(path, false).map(|p| {
-            self.request(
-                OpCode::GetAllChildrenNumber,
-                RequestBody::GetAllChildrenNumber(GetAllChildrenNumberRequest { path: Some(p) }),
-            )
-        });
-        async move {
-            match sent?.await? {
+        self.call(
+            path,
+            "getAllChildrenNumber",
+            move |p| {
+                (
+                    OpCode::GetAllChildrenNumber,
+                    RequestBody::GetAllChildrenNumber(GetAllChildrenNumberRequest {
+                        path: Some(p),
+                    }),
+                )
+            },
+            |_, body| match body {
                 ResponseBody::GetAllChildrenNumber(r) => Ok(r.total_number),
-                other => Err(unexpected("getAllChildrenNumber", &other)),
-            }
-        }
+                other => Err(other),
+            },
+        )
     }
 
     /// The paths of this session's ephemeral nodes under `prefix` (`/` for all).
@@ -452,26 +379,27 @@ impl Client {
         &self,
         prefix: &str,
     ) -> impl Future<Output = Result<Vec<String>, Error>> + Send + 'static {
-        let sent = self.server_path(prefix, false).map(|p| {
-            self.request(
-                OpCode::GetEphemerals,
-                RequestBody::GetEphemerals(GetEphemeralsRequest {
-                    prefix_path: Some(p),
-                }),
-            )
-        });
-        let this = self.clone();
-        async move {
-            match sent?.await? {
+        self.call(
+            prefix,
+            "getEphemerals",
+            move |p| {
+                (
+                    OpCode::GetEphemerals,
+                    RequestBody::GetEphemerals(GetEphemeralsRequest {
+                        prefix_path: Some(p),
+                    }),
+                )
+            },
+            |this, body| match body {
                 ResponseBody::GetEphemerals(r) => Ok(r
                     .ephemerals
                     .unwrap_or_default()
                     .into_iter()
                     .map(|p| this.client_path(Some(p)))
                     .collect()),
-                other => Err(unexpected("getEphemerals", &other)),
-            }
-        }
+                other => Err(other),
+            },
+        )
     }
 
     /// The node's ACL and Stat.
@@ -479,18 +407,20 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = Result<(Vec<Acl>, Stat), Error>> + Send + 'static {
-        let sent = self.server_path(path, false).map(|p| {
-            self.request(
-                OpCode::GetAcl,
-                RequestBody::GetAcl(GetACLRequest { path: Some(p) }),
-            )
-        });
-        async move {
-            match sent?.await? {
+        self.call(
+            path,
+            "getACL",
+            move |p| {
+                (
+                    OpCode::GetAcl,
+                    RequestBody::GetAcl(GetACLRequest { path: Some(p) }),
+                )
+            },
+            |_, body| match body {
                 ResponseBody::GetAcl(r) => Ok((r.acl.unwrap_or_default(), r.stat)),
-                other => Err(unexpected("getACL", &other)),
-            }
-        }
+                other => Err(other),
+            },
+        )
     }
 
     /// Replaces the node's ACL (`version`: the ACL version, `None` for any); returns the Stat.
@@ -500,112 +430,44 @@ impl Client {
         acl: &[Acl],
         version: Option<i32>,
     ) -> impl Future<Output = Result<Stat, Error>> + Send + 'static {
-        let acl = acl.to_vec();
-        let sent = self.server_path(path, false).map(|p| {
-            self.request(
-                OpCode::SetAcl,
-                RequestBody::SetAcl(SetACLRequest {
-                    path: Some(p),
-                    acl: Some(acl),
-                    version: self::version(version),
-                }),
-            )
-        });
-        async move {
-            match sent?.await? {
+        let (acl, version) = (Some(acl.to_vec()), self::version(version));
+        self.call(
+            path,
+            "setACL",
+            move |p| {
+                (
+                    OpCode::SetAcl,
+                    RequestBody::SetAcl(SetACLRequest {
+                        path: Some(p),
+                        acl,
+                        version,
+                    }),
+                )
+            },
+            |_, body| match body {
                 ResponseBody::SetAcl(r) => Ok(r.stat),
-                other => Err(unexpected("setACL", &other)),
-            }
-        }
+                other => Err(other),
+            },
+        )
     }
 
     /// Waits until the server this session is connected to has caught up with the leader on
     /// `path`; returns the path.
     pub fn sync(&self, path: &str) -> impl Future<Output = Result<String, Error>> + Send + 'static {
-        let sent = self.server_path(path, false).map(|p| {
-            self.request(
-                OpCode::Sync,
-                RequestBody::Sync(SyncRequest { path: Some(p) }),
-            )
-        });
-        let this = self.clone();
-        async move {
-            match sent?.await? {
+        self.call(
+            path,
+            "sync",
+            move |p| {
+                (
+                    OpCode::Sync,
+                    RequestBody::Sync(SyncRequest { path: Some(p) }),
+                )
+            },
+            |this, body| match body {
                 ResponseBody::Sync(r) => Ok(this.client_path(r.path)),
-                other => Err(unexpected("sync", &other)),
-            }
-        }
-    }
-
-    /// Sets a persistent (or persistent-recursive) watch; events arrive on the returned stream
-    /// until it is dropped, which removes the watch from the server.
-    pub fn add_watch(
-        &self,
-        path: &str,
-        mode: AddWatchMode,
-    ) -> impl Future<Output = Result<PersistentWatcher, Error>> + Send + 'static {
-        let (id, unwatch) = self.new_watch();
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let kind = match mode {
-            AddWatchMode::Persistent => WatchKind::Persistent,
-            AddWatchMode::PersistentRecursive => WatchKind::PersistentRecursive,
-        };
-        let sent = self.server_path(path, false).map(|p| {
-            let body = RequestBody::AddWatch(AddWatchRequest {
-                path: Some(p.clone()),
-                mode: mode.value(),
-            });
-            self.submit(
-                OutRequest {
-                    op: OpCode::AddWatch,
-                    body,
-                    watch: Some((kind, p, id)),
-                },
-                Some((id, WatchSink::Stream(tx))),
-            )
-        });
-        let state = self.state();
-        async move {
-            sent?.await?;
-            Ok(PersistentWatcher::new(rx, state, unwatch))
-        }
-    }
-
-    /// Removes every watch of `kind` on `path` from the server; local handles of that kind
-    /// receive a `*WatchRemoved` event. `NoWatcher` when there was none.
-    pub fn remove_watches(
-        &self,
-        path: &str,
-        kind: WatcherType,
-    ) -> impl Future<Output = Result<(), Error>> + Send + 'static {
-        let sent = self.server_path(path, false).map(|p| {
-            self.request(
-                OpCode::RemoveWatches,
-                RequestBody::RemoveWatches(RemoveWatchesRequest {
-                    path: Some(p),
-                    r#type: kind.value(),
-                }),
-            )
-        });
-        async move { sent?.await.map(|_| ()) }
-    }
-
-    /// Whether the server holds a watch of `kind` on `path` for this session (`NoWatcher` if not).
-    pub fn check_watches(
-        &self,
-        path: &str,
-        kind: WatcherType,
-    ) -> impl Future<Output = Result<(), Error>> + Send + 'static {
-        let sent = self.server_path(path, false).map(|p| {
-            self.request(
-                OpCode::CheckWatches,
-                RequestBody::CheckWatches(CheckWatchesRequest {
-                    path: Some(p),
-                    r#type: kind.value(),
-                }),
-            )
-        });
-        async move { sent?.await.map(|_| ()) }
+                other => Err(other),
+            },
+        )
     }
 
     /// The identities of this session (`ip`, plus any added with [`Client::add_auth`]).
@@ -636,23 +498,6 @@ impl Client {
             match sent.await? {
                 ResponseBody::GetData(r) => Ok((r.data.unwrap_or_default(), r.stat)),
                 other => Err(unexpected("getConfig", &other)),
-            }
-        }
-    }
-
-    /// Like [`Client::get_config`], and watches for the next configuration change.
-    pub fn get_config_watch(
-        &self,
-    ) -> impl Future<Output = Result<(Vec<u8>, Stat, OneshotWatcher), Error>> + Send + 'static {
-        let body = RequestBody::GetData(GetDataRequest {
-            path: Some(CONFIG_NODE.into()),
-            watch: true,
-        });
-        let sent = self.watched(OpCode::GetData, body, WatchKind::Data, CONFIG_NODE.into());
-        async move {
-            match sent.await? {
-                (ResponseBody::GetData(r), w) => Ok((r.data.unwrap_or_default(), r.stat, w)),
-                (other, _) => Err(unexpected("getConfig", &other)),
             }
         }
     }

@@ -171,28 +171,6 @@ impl Task {
             }
         }
     }
-}
-
-/// Resolves a host (picking one of its addresses at random) and connects within `limit`.
-async fn connect((host, port): (String, u16), limit: Duration) -> Result<TcpStream, String> {
-    {
-        let addrs: Vec<_> = tokio::net::lookup_host((host.as_str(), port))
-            .await
-            .map_err(|e| format!("{host}:{port}: {e}"))?
-            .collect();
-        let addr = addrs
-            .choose(&mut rand::rng())
-            .ok_or_else(|| format!("{host}:{port}: no address"))?;
-        let stream = timeout(limit, TcpStream::connect(addr))
-            .await
-            .map_err(|_| format!("{addr}: connect timed out"))?
-            .map_err(|e| format!("{addr}: {e}"))?;
-        let _ = stream.set_nodelay(true);
-        Ok(stream)
-    }
-}
-
-impl Task {
     /// While there is no connection: keeps commands for later, answers close, and notices when
     /// every client is gone. Returns only when the task should end.
     async fn wait_while_disconnected(&mut self) -> Exit {
@@ -501,4 +479,21 @@ fn refuse(cmd: Command, err: &Error) {
         }
         Command::Internal(_) => {}
     }
+}
+
+/// Resolves a host (picking one of its addresses at random) and connects within `limit`.
+async fn connect((host, port): (String, u16), limit: Duration) -> Result<TcpStream, String> {
+    let addrs: Vec<_> = tokio::net::lookup_host((host.as_str(), port))
+        .await
+        .map_err(|e| format!("{host}:{port}: {e}"))?
+        .collect();
+    let addr = addrs
+        .choose(&mut rand::rng())
+        .ok_or_else(|| format!("{host}:{port}: no address"))?;
+    let stream = timeout(limit, TcpStream::connect(addr))
+        .await
+        .map_err(|_| format!("{addr}: connect timed out"))?
+        .map_err(|e| format!("{addr}: {e}"))?;
+    let _ = stream.set_nodelay(true);
+    Ok(stream)
 }

@@ -42,6 +42,7 @@ mod multi;
 pub mod path;
 pub mod session;
 mod types;
+mod watch_ops;
 mod watcher;
 pub mod watches;
 
