@@ -370,13 +370,17 @@ impl<T> Session<T> {
         })
     }
 
+    /// The request a reply answers: replies come in request order, so it must be the oldest.
     fn pop(&mut self, reply_xid: i32) -> Result<Pending<T>, Error> {
-        match self.pending.front() {
-            Some(p) if p.xid == reply_xid => Ok(self.pending.pop_front().expect("front exists")),
-            Some(p) => Err(Error::Protocol(format!(
-                "reply for xid {reply_xid} while xid {} was next",
-                p.xid
-            ))),
+        match self.pending.pop_front() {
+            Some(p) if p.xid == reply_xid => Ok(p),
+            Some(p) => {
+                let next = p.xid;
+                self.pending.push_front(p);
+                Err(Error::Protocol(format!(
+                    "reply for xid {reply_xid} while xid {next} was next"
+                )))
+            }
             None => Err(Error::Protocol(format!(
                 "reply for xid {reply_xid} with no request waiting"
             ))),
