@@ -99,3 +99,34 @@ async fn connect_errors_are_clear() {
         .unwrap_err();
     assert!(matches!(err, Error::InvalidConnectString(_)), "{err:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pings_keep_an_idle_session_alive() {
+    let srv = server();
+    let zk = ClientBuilder::new(srv.connect_string())
+        .session_timeout(Duration::from_secs(2))
+        .connect()
+        .await
+        .unwrap();
+    let sid = zk.session_id();
+    zk.create("/idle", b"", &CreateOptions::new(CreateMode::Ephemeral))
+        .await
+        .unwrap();
+    let mut state = zk.state();
+    assert_eq!(
+        *state.borrow_and_update(),
+        zk_client::SessionState::Connected
+    );
+    // Three session timeouts without a request: only pings keep the session.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert!(
+        !state.has_changed().unwrap(),
+        "the state never left Connected"
+    );
+    assert!(
+        zk.exists("/idle").await.unwrap().is_some(),
+        "the ephemeral node is still there"
+    );
+    assert_eq!(zk.session_id(), sid);
+    zk.close().await;
+}
