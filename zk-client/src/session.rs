@@ -469,16 +469,45 @@ impl<T> Session<T> {
     /// Unregisters a local watch. Returns the removeWatches request to send when no other
     /// local watch of that kind is left on the path.
     pub fn unwatch(&mut self, id: WatchId) -> Option<OutRequest> {
-        let (path, kind, others) = self.watches.remove(id)?;
-        if others {
+        let (path, kind, remaining) = self.watches.remove(id)?;
+        // What a removal of each server-side type would also take away. Data and exist watches
+        // are one server type; on 3.8, types 1 and 2 also remove a persistent watch on the path,
+        // and 3.8 cannot read the persistent types (4, 5), so those go as "any" (3). A removal
+        // that would take away a watch another local handle still needs is not sent: the
+        // server's watch then stays until it fires or the session ends, and its events find no
+        // handle. Never losing a watch matters more than an idle one on the server.
+        let (watcher_type, shared_with): (i32, &[WatchKind]) = match kind {
+            WatchKind::Data | WatchKind::Exist => (
+                2,
+                &[
+                    WatchKind::Data,
+                    WatchKind::Exist,
+                    WatchKind::Persistent,
+                    WatchKind::PersistentRecursive,
+                ],
+            ),
+            WatchKind::Child => (
+                1,
+                &[
+                    WatchKind::Child,
+                    WatchKind::Persistent,
+                    WatchKind::PersistentRecursive,
+                ],
+            ),
+            WatchKind::Persistent | WatchKind::PersistentRecursive => (
+                3,
+                &[
+                    WatchKind::Data,
+                    WatchKind::Exist,
+                    WatchKind::Child,
+                    WatchKind::Persistent,
+                    WatchKind::PersistentRecursive,
+                ],
+            ),
+        };
+        if remaining.iter().any(|k| shared_with.contains(k)) {
             return None;
         }
-        let watcher_type = match kind {
-            WatchKind::Data | WatchKind::Exist => 2,
-            WatchKind::Child => 1,
-            // 3.8 servers reject types 4 and 5; "any" removes persistent watches there.
-            WatchKind::Persistent | WatchKind::PersistentRecursive => 3,
-        };
         Some(OutRequest {
             op: OpCode::RemoveWatches,
             body: RequestBody::RemoveWatches(jute_schemas::proto::RemoveWatchesRequest {

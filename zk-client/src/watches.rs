@@ -48,18 +48,18 @@ impl Watches {
         self.paths.insert(id, path.to_string());
     }
 
-    /// Removes watch `id`; returns its path and kind, and whether another local watch of the
-    /// same kind remains on that path.
-    pub fn remove(&mut self, id: WatchId) -> Option<(String, WatchKind, bool)> {
+    /// Removes watch `id`; returns its path, its kind, and the kinds of the local watches left
+    /// on that path.
+    pub fn remove(&mut self, id: WatchId) -> Option<(String, WatchKind, Vec<WatchKind>)> {
         let path = self.paths.remove(&id)?;
         let list = self.by_path.get_mut(&path)?;
         let pos = list.iter().position(|(_, i)| *i == id)?;
         let (kind, _) = list.remove(pos);
-        let others = list.iter().any(|(k, _)| *k == kind);
+        let remaining = list.iter().map(|(k, _)| *k).collect();
         if list.is_empty() {
             self.by_path.remove(&path);
         }
-        Some((path, kind, others))
+        Some((path, kind, remaining))
     }
 
     /// The watches a notification fires, and removes the one-shot ones among them.
@@ -213,18 +213,21 @@ mod tests {
         assert_eq!(w.len(), 2);
         assert_eq!(
             w.remove(4),
-            Some(("/a".into(), WatchKind::Persistent, false))
+            Some(("/a".into(), WatchKind::Persistent, vec![]))
         );
         assert_eq!(w.remove(4), None);
     }
 
     #[test]
-    fn remove_reports_other_local_watches_of_the_same_kind() {
+    fn remove_reports_the_local_watches_left_on_the_path() {
         let mut w = Watches::default();
         w.add("/x", WatchKind::Data, 1);
         w.add("/x", WatchKind::Data, 2);
-        assert_eq!(w.remove(1), Some(("/x".into(), WatchKind::Data, true)));
-        assert_eq!(w.remove(2), Some(("/x".into(), WatchKind::Data, false)));
+        assert_eq!(
+            w.remove(1),
+            Some(("/x".into(), WatchKind::Data, vec![WatchKind::Data]))
+        );
+        assert_eq!(w.remove(2), Some(("/x".into(), WatchKind::Data, vec![])));
         assert!(w.is_empty());
     }
 }

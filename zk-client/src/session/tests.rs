@@ -386,3 +386,60 @@ fn dropping_the_last_local_watch_removes_the_server_watch() {
     assert_eq!((r.path.as_deref(), r.r#type), (Some("/a"), 2));
     assert!(s.unwatch(2).is_none());
 }
+
+#[test]
+fn removals_never_take_away_a_watch_another_handle_needs() {
+    let mut s = connected("/");
+    let mut xid = 0;
+    // Writes `req` and answers it with `body`.
+    let mut watch = |s: &mut Session<u32>, req: OutRequest, body: Vec<u8>| {
+        xid += 1;
+        s.write(req, 0).unwrap();
+        let mut frame = ReplyHeader {
+            xid,
+            zxid: 1,
+            err: 0,
+        }
+        .to_vec();
+        frame.extend(body);
+        s.on_frame(&frame).unwrap();
+    };
+    let data_reply = GetDataResponse::default().to_vec();
+    // A data watch and an exists watch are one server-side type.
+    watch(&mut s, get_data("/a", Some(1)), data_reply.clone());
+    let exists = OutRequest {
+        op: OpCode::Exists,
+        body: RequestBody::Exists(jute_schemas::proto::ExistsRequest {
+            path: Some("/a".into()),
+            watch: true,
+        }),
+        watch: Some((WatchKind::Exist, "/a".into(), 2)),
+    };
+    watch(&mut s, exists, Stat::default().to_vec());
+    assert!(
+        s.unwatch(1).is_none(),
+        "the exists watch needs the data-type watch"
+    );
+    assert!(s.unwatch(2).is_some());
+    // "Any" for a persistent watch is sent only when nothing else is left on the path.
+    watch(&mut s, get_data("/b", Some(3)), data_reply);
+    let add = OutRequest {
+        op: OpCode::AddWatch,
+        body: RequestBody::AddWatch(jute_schemas::proto::AddWatchRequest {
+            path: Some("/b".into()),
+            mode: 0,
+        }),
+        watch: Some((WatchKind::Persistent, "/b".into(), 4)),
+    };
+    watch(
+        &mut s,
+        add,
+        jute_schemas::proto::ErrorResponse { err: 0 }.to_vec(),
+    );
+    assert!(s.unwatch(4).is_none(), "a data watch on /b remains");
+    let req = s.unwatch(3).expect("nothing left on /b");
+    let RequestBody::RemoveWatches(r) = req.body else {
+        panic!()
+    };
+    assert_eq!(r.r#type, 2);
+}
