@@ -1,7 +1,7 @@
 //! Configuring and connecting a [`Client`].
 
-use std::sync::atomic::{AtomicI64, AtomicU64};
-use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
@@ -11,7 +11,7 @@ use crate::connect_string::ConnectString;
 use crate::connection::{Task, TaskConfig};
 use crate::error::Error;
 use crate::session::{Session, SessionConfig};
-use crate::types::SessionState;
+use crate::types::{SessionIdentity, SessionState};
 
 /// Builds a [`Client`]: connect string, timeouts, limits.
 ///
@@ -98,7 +98,7 @@ impl ClientBuilder {
         let (cmd_tx, cmd_rx) = mpsc::channel(self.queue);
         let (unwatch_tx, unwatch_rx) = mpsc::unbounded_channel();
         let (state_tx, mut state_rx) = watch::channel(SessionState::Connecting);
-        let session_id = Arc::new(AtomicI64::new(0));
+        let identity = Arc::new(Mutex::new(SessionIdentity::default()));
         let connect_timeout =
             (self.session_timeout / hosts.len().max(1) as u32).max(Duration::from_millis(500));
         let task = Task::new(
@@ -107,7 +107,7 @@ impl ClientBuilder {
                 hosts: hosts.clone(),
                 connect_timeout,
                 max_reply: self.max_reply,
-                session_id: session_id.clone(),
+                identity: identity.clone(),
             },
             cmd_rx,
             unwatch_rx,
@@ -122,7 +122,7 @@ impl ClientBuilder {
                 state: state_rx.clone(),
                 chroot: cs.chroot,
                 next_watch: AtomicU64::new(1),
-                session_id,
+                identity,
             }),
         };
         let waited = tokio::time::timeout(self.session_timeout, async {

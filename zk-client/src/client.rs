@@ -5,8 +5,8 @@
 //! for the reply. When the request queue is full, the future waits for room first.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use jute_schemas::proto::{
     CreateRequest, CreateTTLRequest, DeleteRequest, ExistsRequest, GetACLRequest,
@@ -22,7 +22,7 @@ use crate::connection::Command;
 use crate::error::Error;
 use crate::path::{validate_path, Chroot};
 use crate::session::OutRequest;
-use crate::types::{ClientInfo, CreateMode, CreateOptions, SessionState, Stat};
+use crate::types::{ClientInfo, CreateMode, CreateOptions, SessionIdentity, SessionState, Stat};
 use crate::watcher::{Unwatcher, WatchSink};
 use crate::watches::WatchId;
 
@@ -56,7 +56,7 @@ pub(crate) struct Inner {
     pub(crate) state: watch::Receiver<SessionState>,
     pub(crate) chroot: Chroot,
     pub(crate) next_watch: AtomicU64,
-    pub(crate) session_id: Arc<AtomicI64>,
+    pub(crate) identity: Arc<Mutex<SessionIdentity>>,
 }
 
 pub(crate) fn unexpected(op: &str, body: &ResponseBody) -> Error {
@@ -80,7 +80,16 @@ impl Client {
 
     /// The session id (0 before the first connection).
     pub fn session_id(&self) -> i64 {
-        self.inner.session_id.load(Ordering::Relaxed)
+        self.inner.identity.lock().map_or(0, |i| i.id)
+    }
+
+    /// The session password (with the id, what another connection needs to take the session
+    /// over; the test kit uses it to expire a session on purpose).
+    pub fn session_password(&self) -> Vec<u8> {
+        self.inner
+            .identity
+            .lock()
+            .map_or_else(|_| Vec::new(), |i| i.passwd.clone())
     }
 
     /// The chroot of the connect string.

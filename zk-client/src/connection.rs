@@ -18,7 +18,7 @@ use tracing::{debug, warn};
 use crate::codec::{Frame, FrameCodec};
 use crate::error::Error;
 use crate::session::{OutRequest, Outcome, Session};
-use crate::types::SessionState;
+use crate::types::{SessionIdentity, SessionState};
 use crate::watcher::WatchSink;
 use crate::watches::WatchId;
 
@@ -69,8 +69,8 @@ pub(crate) struct TaskConfig {
     pub hosts: Vec<(String, u16)>,
     pub connect_timeout: Duration,
     pub max_reply: usize,
-    /// Published for [`crate::Client::session_id`].
-    pub session_id: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    /// Published for [`crate::Client::session_id`] and [`crate::Client::session_password`].
+    pub identity: std::sync::Arc<std::sync::Mutex<SessionIdentity>>,
 }
 
 pub(crate) struct Task {
@@ -222,10 +222,10 @@ impl Task {
                 return Exit::Lost(e.to_string());
             }
         }
-        self.cfg.session_id.store(
-            self.session.session_id(),
-            std::sync::atomic::Ordering::Relaxed,
-        );
+        if let Ok(mut identity) = self.cfg.identity.lock() {
+            identity.id = self.session.session_id();
+            identity.passwd = self.session.password().to_vec();
+        }
         let state = if self.session.is_read_only() {
             SessionState::ConnectedReadOnly
         } else {

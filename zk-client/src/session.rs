@@ -153,6 +153,11 @@ impl<T> Session<T> {
         self.session_id
     }
 
+    /// The session password (16 bytes once connected).
+    pub fn password(&self) -> &[u8] {
+        &self.passwd
+    }
+
     /// The negotiated timeout, once connected.
     pub fn negotiated_timeout(&self) -> Option<Duration> {
         self.negotiated

@@ -9,6 +9,13 @@ pub use crate::session::WatchedEvent;
 
 use crate::acl::{self, Acl};
 
+/// The session's id and password, published by the connection task after each handshake.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct SessionIdentity {
+    pub(crate) id: i64,
+    pub(crate) passwd: Vec<u8>,
+}
+
 /// The state of the session, published on [`crate::Client::state`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionState {

@@ -17,9 +17,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod expire;
 mod install;
 mod server;
 
+pub use expire::expire_session;
 pub use install::{ensure_installed, ZOOKEEPER_JAR};
 pub use server::{four_letter_word, ServerOptions, TestServer};
 

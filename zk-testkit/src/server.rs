@@ -52,6 +52,9 @@ pub struct TestServer {
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
+/// SLF4J's simple binding from Debian's `libslf4j-java` (a dependency of the zookeeper package).
+const SLF4J_SIMPLE: &str = "/usr/share/java/slf4j-simple.jar";
+
 fn free_port() -> Result<u16, Error> {
     let l =
         TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(Error::io("finding a free port"))?;
@@ -141,9 +144,17 @@ impl TestServer {
         for (k, v) in &self.options.system_properties {
             cmd.arg(format!("-D{k}={v}"));
         }
+        // Debian's package has no SLF4J binding, so the server logs nothing; slf4j-simple (in the
+        // same directory when installed) sends its log to stderr, which lands in stdout.log.
+        let mut classpath = format!("{}:{ZOOKEEPER_JAR}", self.dir.display());
+        if Path::new(SLF4J_SIMPLE).exists() {
+            classpath.push(':');
+            classpath.push_str(SLF4J_SIMPLE);
+            cmd.arg("-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
+        }
         cmd.arg("-Xmx256m")
             .arg("-cp")
-            .arg(format!("{}:{ZOOKEEPER_JAR}", self.dir.display()))
+            .arg(classpath)
             .arg("org.apache.zookeeper.server.ZooKeeperServerMain")
             .arg(self.dir.join("zoo.cfg"))
             .stdin(Stdio::null())
@@ -218,6 +229,11 @@ impl TestServer {
     /// Sends a four-letter word and returns the reply text.
     pub fn four_letter_word(&self, word: &str) -> Result<String, Error> {
         four_letter_word(self.addr, word)
+    }
+
+    /// Ends a client's session on purpose (see [`crate::expire_session`]).
+    pub fn expire_session(&self, session_id: i64, password: &[u8]) -> Result<(), Error> {
+        crate::expire_session(self.addr, session_id, password)
     }
 
     /// Stops the process (keeping its data), as a crash would.

@@ -1,0 +1,71 @@
+//! Session expiry is terminal and explicit: the state, every watch handle and every later call
+//! see it; a new client from the same builder is the way back.
+
+mod common;
+
+use std::time::Duration;
+
+use common::server;
+use tokio::time::timeout;
+use zk_client::{AddWatchMode, ClientBuilder, CreateMode, CreateOptions, Error, SessionState};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_session_fails_everything_and_a_new_client_recovers() {
+    let srv = server();
+    let builder = ClientBuilder::new(srv.connect_string()).session_timeout(Duration::from_secs(5));
+    let zk = builder.connect().await.unwrap();
+    zk.create("/eph", b"", &CreateOptions::new(CreateMode::Ephemeral))
+        .await
+        .unwrap();
+    zk.create("/n", b"", &CreateOptions::default())
+        .await
+        .unwrap();
+    let (_, _, one_shot) = zk.get_data_watch("/n").await.unwrap();
+    let mut persistent = zk.add_watch("/n", AddWatchMode::Persistent).await.unwrap();
+    let mut state = zk.state();
+
+    // A wrong password is an error of the test kit, not a silent success.
+    let wrong = srv.expire_session(zk.session_id(), &[0u8; 16]).unwrap_err();
+    assert!(wrong.to_string().contains("wrong password"), "{wrong}");
+    if let Err(e) = srv.expire_session(zk.session_id(), &zk.session_password()) {
+        let path = srv.dir().join("stdout.log");
+        let log = std::fs::read(&path).map(|b| String::from_utf8_lossy(&b).to_string());
+        panic!("expire the session: {e}\n{}: {log:?}", path.display());
+    }
+
+    timeout(
+        Duration::from_secs(20),
+        state.wait_for(|s| *s == SessionState::Expired),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        timeout(Duration::from_secs(5), one_shot)
+            .await
+            .unwrap()
+            .unwrap_err(),
+        Error::SessionExpired
+    );
+    assert_eq!(persistent.next().await.unwrap_err(), Error::SessionExpired);
+    assert_eq!(zk.get_data("/n").await.unwrap_err(), Error::SessionExpired);
+    assert_eq!(
+        zk.add_auth("digest", b"a:b").await.unwrap_err(),
+        Error::SessionExpired
+    );
+    assert_eq!(
+        zk.clone().exists("/n").await.unwrap_err(),
+        Error::SessionExpired
+    );
+
+    // Recovery: a new client from the same builder, with a new session.
+    let again = builder.connect().await.unwrap();
+    assert_ne!(again.session_id(), 0);
+    assert_eq!(
+        again.exists("/eph").await.unwrap(),
+        None,
+        "the expired session's ephemeral is gone"
+    );
+    assert!(again.exists("/n").await.unwrap().is_some());
+    again.close().await;
+}
