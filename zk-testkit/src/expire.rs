@@ -23,7 +23,7 @@ fn read_frame(s: &mut TcpStream, ctx: &str) -> Result<Vec<u8>, Error> {
         .map_err(Error::io(format!("{ctx}: reading a reply")))?;
     let len = u32::from_be_bytes(len) as usize;
     if len > 1 << 20 {
-        return Err(Error::StartFailed(format!("{ctx}: reply of {len} bytes")));
+        return Err(Error::Expire(format!("{ctx}: reply of {len} bytes")));
     }
     let mut body = vec![0u8; len];
     s.read_exact(&mut body)
@@ -61,13 +61,13 @@ pub fn expire_session(addr: SocketAddr, session_id: i64, password: &[u8]) -> Res
         match read_frame(&mut s, &ctx) {
             Ok(reply) => {
                 let reply: ConnectResponse = jute::from_slice(&reply)
-                    .map_err(|e| Error::StartFailed(format!("{ctx}: bad ConnectResponse: {e}")))?;
+                    .map_err(|e| Error::Expire(format!("{ctx}: bad ConnectResponse: {e}")))?;
                 if reply.time_out <= 0 {
                     if accepted_once {
                         // The server no longer knows the session: done.
                         return Ok(());
                     }
-                    return Err(Error::StartFailed(format!(
+                    return Err(Error::Expire(format!(
                         "{ctx}: the server refused the session (already expired, or a wrong password)"
                     )));
                 }
@@ -87,7 +87,7 @@ pub fn expire_session(addr: SocketAddr, session_id: i64, password: &[u8]) -> Res
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    Err(Error::StartFailed(format!(
+    Err(Error::Expire(format!(
         "{ctx}: the session was still alive after 50 attempts"
     )))
 }

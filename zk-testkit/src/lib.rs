@@ -35,6 +35,9 @@ pub enum Error {
     /// The server process did not start or did not answer in time.
     #[error("ZooKeeper did not start: {0}")]
     StartFailed(String),
+    /// A session could not be expired on purpose.
+    #[error("cannot expire the session: {0}")]
+    Expire(String),
     /// A file or socket operation failed.
     #[error("{context}: {source}")]
     Io {
