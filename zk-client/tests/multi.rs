@@ -8,10 +8,6 @@ use zk_client::{CreateMode, CreateOptions, Error, Op, OpResult, ReadOp, ReadResu
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn multi_is_atomic_and_names_the_failing_operation() {
     let srv = server();
-    let root = client(&srv).await;
-    root.create("/app", b"", &CreateOptions::default())
-        .await
-        .unwrap();
     let zk = client_at(&srv, "/app").await;
     zk.create("/m", b"0", &CreateOptions::default())
         .await
@@ -110,7 +106,6 @@ async fn multi_is_atomic_and_names_the_failing_operation() {
     );
     assert_eq!(zk.multi(&[]).await.unwrap(), []);
     zk.close().await;
-    root.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

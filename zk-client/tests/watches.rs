@@ -13,13 +13,6 @@ const WAIT: Duration = Duration::from_secs(10);
 
 async fn one_shot_watches(chroot: &str) {
     let srv = server();
-    if !chroot.is_empty() {
-        let root = client(&srv).await;
-        root.create(chroot, b"", &CreateOptions::default())
-            .await
-            .unwrap();
-        root.close().await;
-    }
     let zk = client_at(&srv, chroot).await;
     zk.create("/w", b"0", &CreateOptions::default())
         .await
@@ -89,10 +82,6 @@ async fn one_shot_watches_fire_under_a_chroot() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn persistent_and_recursive_watches_stream_events() {
     let srv = server();
-    let root = client(&srv).await;
-    root.create("/app", b"", &CreateOptions::default())
-        .await
-        .unwrap();
     let zk = client_at(&srv, "/app").await;
     zk.create("/p", b"", &CreateOptions::default())
         .await
@@ -142,7 +131,6 @@ async fn persistent_and_recursive_watches_stream_events() {
     zk.close().await;
     // The session ended: the streams say so.
     assert_eq!(persistent.next().await.unwrap_err(), Error::Closed);
-    root.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

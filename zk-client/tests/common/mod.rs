@@ -12,10 +12,26 @@ pub fn server() -> TestServer {
 }
 
 pub async fn client(server: &TestServer) -> Client {
-    client_at(server, "").await
+    connect(server, "").await
 }
 
+/// A client under `chroot` (e.g. `/app`, or "" for none), creating the chroot node first.
 pub async fn client_at(server: &TestServer, chroot: &str) -> Client {
+    if !chroot.is_empty() {
+        let root = connect(server, "").await;
+        match root
+            .create(chroot, b"", &zk_client::CreateOptions::default())
+            .await
+        {
+            Ok(_) | Err(zk_client::Error::NodeExists) => {}
+            Err(e) => panic!("creating the chroot {chroot}: {e}"),
+        }
+        root.close().await;
+    }
+    connect(server, chroot).await
+}
+
+async fn connect(server: &TestServer, chroot: &str) -> Client {
     ClientBuilder::new(format!("{}{chroot}", server.connect_string()))
         .session_timeout(Duration::from_secs(5))
         .connect()
