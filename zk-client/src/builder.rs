@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 
+use crate::backoff::Backoff;
 use crate::client::{Client, Inner};
 use crate::connect_string::ConnectString;
 use crate::connection::{Task, TaskConfig};
@@ -32,6 +33,7 @@ pub struct ClientBuilder {
     max_request: usize,
     max_reply: usize,
     queue: usize,
+    backoff: Backoff,
 }
 
 impl ClientBuilder {
@@ -44,6 +46,7 @@ impl ClientBuilder {
             max_request: jute::JUTE_MAXBUFFER_DEFAULT,
             max_reply: jute::JUTE_MAXBUFFER_DEFAULT,
             queue: 4096,
+            backoff: Backoff::default(),
         }
     }
 
@@ -84,6 +87,15 @@ impl ClientBuilder {
         self
     }
 
+    /// How long to wait between connection attempts (default: up to 100 ms of jitter before
+    /// each reconnect, and after each full pass over the hosts without success, 100 ms doubling
+    /// up to 10 s, jittered).
+    #[must_use]
+    pub fn reconnect_backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
     /// Connects, waiting until a session is established (or the session timeout passes).
     pub async fn connect(&self) -> Result<Client, Error> {
         let cs = ConnectString::parse(&self.connect_string)?;
@@ -107,6 +119,7 @@ impl ClientBuilder {
                 hosts: hosts.clone(),
                 connect_timeout,
                 max_reply: self.max_reply,
+                backoff: self.backoff.clone(),
                 identity: identity.clone(),
             },
             cmd_rx,

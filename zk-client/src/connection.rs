@@ -15,6 +15,7 @@ use tokio::time::{sleep, sleep_until, timeout, Instant};
 use tokio_util::codec::Framed;
 use tracing::{debug, warn};
 
+use crate::backoff::Backoff;
 use crate::codec::{Frame, FrameCodec};
 use crate::error::Error;
 use crate::session::{OutRequest, Outcome, Session};
@@ -69,6 +70,8 @@ pub(crate) struct TaskConfig {
     pub hosts: Vec<(String, u16)>,
     pub connect_timeout: Duration,
     pub max_reply: usize,
+    /// Delays between connection attempts.
+    pub backoff: Backoff,
     /// Published for [`crate::Client::session_id`] and [`crate::Client::session_password`].
     pub identity: std::sync::Arc<std::sync::Mutex<SessionIdentity>>,
 }
@@ -115,7 +118,21 @@ impl Task {
     pub(crate) async fn run(mut self) {
         let mut host = 0usize;
         let mut failures_in_a_row = 0usize;
+        let mut first_attempt = true;
         loop {
+            if !first_attempt {
+                let hosts = self.cfg.hosts.len();
+                let pause = if failures_in_a_row > 0 && failures_in_a_row % hosts == 0 {
+                    let pass = u32::try_from(failures_in_a_row / hosts).unwrap_or(u32::MAX);
+                    self.cfg.backoff.after_failed_pass(pass, rand::random())
+                } else {
+                    self.cfg.backoff.before_attempt(rand::random())
+                };
+                if !self.pause(pause).await {
+                    return;
+                }
+            }
+            first_attempt = false;
             let target = self.cfg.hosts[host % self.cfg.hosts.len()].clone();
             host += 1;
             let attempt = connect(target, self.cfg.connect_timeout);
@@ -131,16 +148,6 @@ impl Task {
                 Err(e) => {
                     failures_in_a_row += 1;
                     debug!("connect failed: {e}");
-                    if failures_in_a_row % self.cfg.hosts.len() == 0 {
-                        let pause = Duration::from_millis(100 + rand::random::<u64>() % 900);
-                        tokio::select! {
-                            () = sleep(pause) => {}
-                            exit = self.wait_while_disconnected() => {
-                                self.finish(exit);
-                                return;
-                            }
-                        }
-                    }
                     continue;
                 }
             };
@@ -171,6 +178,20 @@ impl Task {
             }
         }
     }
+    /// Waits `pause` while still answering commands; false when the task has to end.
+    async fn pause(&mut self, pause: Duration) -> bool {
+        if pause.is_zero() {
+            return true;
+        }
+        tokio::select! {
+            () = sleep(pause) => true,
+            exit = self.wait_while_disconnected() => {
+                self.finish(exit);
+                false
+            }
+        }
+    }
+
     /// While there is no connection: keeps commands for later, answers close, and notices when
     /// every client is gone. Returns only when the task should end.
     async fn wait_while_disconnected(&mut self) -> Exit {

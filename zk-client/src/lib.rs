@@ -32,6 +32,7 @@
 #![warn(missing_docs)]
 
 pub mod acl;
+mod backoff;
 mod builder;
 mod client;
 pub mod codec;
@@ -46,6 +47,7 @@ mod watch_ops;
 mod watcher;
 pub mod watches;
 
+pub use backoff::Backoff;
 pub use builder::ClientBuilder;
 pub use client::{Client, CONFIG_NODE, MAX_TTL_MS};
 pub use error::Error;

@@ -75,3 +75,46 @@ async fn session_watches_and_auth_survive_a_server_restart() {
     );
     zk.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reconnect_backoff_is_used_while_no_server_answers() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
+    use zk_client::Backoff;
+
+    let mut srv = server();
+    let passes = Arc::new(AtomicU32::new(0));
+    let seen = passes.clone();
+    let zk = ClientBuilder::new(srv.connect_string())
+        .session_timeout(Duration::from_secs(10))
+        .reconnect_backoff(Backoff::custom(move |pass| {
+            seen.fetch_max(pass, Ordering::Relaxed);
+            Duration::from_millis(100)
+        }))
+        .connect()
+        .await
+        .unwrap();
+    let mut state = zk.state();
+    srv.stop();
+    timeout(
+        Duration::from_secs(10),
+        state.wait_for(|s| *s == SessionState::Disconnected),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let during = passes.load(Ordering::Relaxed);
+    // One host, 100 ms per failed pass: several passes in a second, counted up from 1.
+    assert!(during >= 3, "only {during} failed passes in 1 s");
+    srv.restart().unwrap();
+    timeout(
+        Duration::from_secs(20),
+        state.wait_for(|s| *s == SessionState::Connected),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(zk.exists("/").await.unwrap().is_some());
+    zk.close().await;
+}
