@@ -34,6 +34,7 @@ pub struct ClientBuilder {
     max_reply: usize,
     queue: usize,
     backoff: Backoff,
+    request_timeout: Option<Option<Duration>>,
 }
 
 impl ClientBuilder {
@@ -47,6 +48,7 @@ impl ClientBuilder {
             max_reply: jute::JUTE_MAXBUFFER_DEFAULT,
             queue: 4096,
             backoff: Backoff::default(),
+            request_timeout: None,
         }
     }
 
@@ -96,6 +98,15 @@ impl ClientBuilder {
         self
     }
 
+    /// How long each call may wait for its reply (`None`: no limit). Default: twice the
+    /// session timeout. A call that runs out of time fails with [`Error::Timeout`], its outcome
+    /// unknown; [`Client::with_timeout`] overrides this per call.
+    #[must_use]
+    pub fn request_timeout(mut self, deadline: Option<Duration>) -> Self {
+        self.request_timeout = Some(deadline);
+        self
+    }
+
     /// Connects, waiting until a session is established (or the session timeout passes).
     pub async fn connect(&self) -> Result<Client, Error> {
         let cs = ConnectString::parse(&self.connect_string)?;
@@ -137,6 +148,9 @@ impl ClientBuilder {
                 next_watch: AtomicU64::new(1),
                 identity,
             }),
+            deadline: self
+                .request_timeout
+                .unwrap_or(Some(self.session_timeout * 2)),
         };
         let waited = tokio::time::timeout(self.session_timeout, async {
             state_rx

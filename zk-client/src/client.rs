@@ -7,6 +7,7 @@
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use jute_schemas::proto::{
     CreateRequest, CreateTTLRequest, DeleteRequest, ExistsRequest, GetACLRequest,
@@ -47,6 +48,8 @@ pub const MAX_TTL_MS: i64 = 0xFF_FFFF_FFFF;
 #[derive(Debug, Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
+    /// How long a call may wait for its reply (`None`: no limit).
+    pub(crate) deadline: Option<Duration>,
 }
 
 #[derive(Debug)]
@@ -115,18 +118,31 @@ impl Client {
         watch: Option<(WatchId, WatchSink)>,
     ) -> impl Future<Output = Result<ResponseBody, Error>> + Send + 'static {
         let (tx, rx) = oneshot::channel();
+        self.enqueue(
+            Command::Request {
+                req,
+                reply: tx,
+                watch,
+            },
+            rx,
+        )
+    }
+
+    /// Queues `cmd` now (or, when the queue is full, as soon as there is room) and waits for its
+    /// answer on `rx`, at most until the deadline.
+    fn enqueue<T: Send + 'static>(
+        &self,
+        cmd: Command,
+        rx: oneshot::Receiver<Result<T, Error>>,
+    ) -> impl Future<Output = Result<T, Error>> + Send + 'static {
         let state = self.inner.state.clone();
-        let cmd = Command::Request {
-            req,
-            reply: tx,
-            watch,
-        };
         let queued = match self.inner.cmd_tx.try_send(cmd) {
             Ok(()) => Ok(None),
             Err(TrySendError::Full(cmd)) => Ok(Some((self.inner.cmd_tx.clone(), cmd))),
             Err(TrySendError::Closed(_)) => Err(()),
         };
-        async move {
+        let deadline = self.deadline;
+        let answer = async move {
             match queued {
                 Err(()) => return Err(state.borrow().ending_error()),
                 Ok(Some((tx, cmd))) => {
@@ -138,6 +154,28 @@ impl Client {
             }
             rx.await
                 .unwrap_or_else(|_| Err(state.borrow().ending_error()))
+        };
+        async move {
+            match deadline {
+                Some(limit) => tokio::time::timeout(limit, answer)
+                    .await
+                    .unwrap_or(Err(Error::Timeout)),
+                None => answer.await,
+            }
+        }
+    }
+
+    /// A handle on the same session whose calls wait at most `deadline` for their reply
+    /// (`None`: as long as it takes). The default comes from
+    /// [`crate::ClientBuilder::request_timeout`].
+    ///
+    /// A call that runs out of time fails with [`Error::Timeout`]: its outcome is unknown (the
+    /// request may already be on its way or applied).
+    #[must_use]
+    pub fn with_timeout(&self, deadline: Option<Duration>) -> Client {
+        Client {
+            inner: self.inner.clone(),
+            deadline,
         }
     }
 
@@ -549,22 +587,7 @@ impl Client {
             auth: auth.to_vec(),
             reply: tx,
         };
-        let cmd_tx = self.inner.cmd_tx.clone();
-        let state = self.state();
-        let queued = cmd_tx.try_send(cmd);
-        async move {
-            match queued {
-                Ok(()) => {}
-                Err(TrySendError::Full(cmd)) => {
-                    if cmd_tx.send(cmd).await.is_err() {
-                        return Err(state.borrow().ending_error());
-                    }
-                }
-                Err(TrySendError::Closed(_)) => return Err(state.borrow().ending_error()),
-            }
-            rx.await
-                .unwrap_or_else(|_| Err(state.borrow().ending_error()))
-        }
+        self.enqueue(cmd, rx)
     }
 
     /// Ends the session (ephemeral nodes are deleted, watches removed). Later calls on any

@@ -85,8 +85,8 @@ pub enum Error {
     /// The client was closed.
     #[error("client closed")]
     Closed,
-    /// No reply within the request deadline.
-    #[error("request timed out")]
+    /// No reply within the request deadline: the outcome is unknown.
+    #[error("no reply within the request deadline: the outcome is unknown")]
     Timeout,
     /// The request would be larger than the server accepts; it was not sent.
     #[error("request of {size} bytes is over the limit of {limit} bytes; not sent")]

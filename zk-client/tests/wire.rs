@@ -130,3 +130,51 @@ async fn pings_keep_an_idle_session_alive() {
     assert_eq!(zk.session_id(), sid);
     zk.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deadlines_bound_calls_while_no_server_answers() {
+    use zk_client::SessionState;
+
+    let mut srv = server();
+    let zk = ClientBuilder::new(srv.connect_string())
+        .session_timeout(Duration::from_secs(10))
+        .request_timeout(Some(Duration::from_millis(400)))
+        .connect()
+        .await
+        .unwrap();
+    let mut state = zk.state();
+    srv.stop();
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        state.wait_for(|s| *s == SessionState::Disconnected),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+
+    // The builder's default deadline, and a per-call override; neither call can hang.
+    let bound = Duration::from_secs(10);
+    let by_default = tokio::time::timeout(bound, zk.get_data("/"))
+        .await
+        .expect("bounded by the deadline");
+    assert_eq!(by_default.unwrap_err(), Error::Timeout);
+    let short = zk.with_timeout(Some(Duration::from_millis(100)));
+    let overridden = tokio::time::timeout(bound, short.exists("/"))
+        .await
+        .expect("bounded by the deadline");
+    assert_eq!(overridden.unwrap_err(), Error::Timeout);
+
+    // Without a deadline a call waits for the reconnect and then succeeds.
+    let patient = zk.with_timeout(None);
+    let waiting = tokio::spawn(async move { patient.exists("/").await });
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(!waiting.is_finished(), "no deadline: still waiting");
+    srv.restart().unwrap();
+    let stat = tokio::time::timeout(Duration::from_secs(20), waiting)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(stat.is_some());
+    zk.close().await;
+}
