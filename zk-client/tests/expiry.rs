@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::server;
+use common::{reach, server};
 use tokio::time::timeout;
 use zk_client::{AddWatchMode, ClientBuilder, CreateMode, CreateOptions, Error, SessionState};
 
@@ -33,13 +33,7 @@ async fn an_expired_session_fails_everything_and_a_new_client_recovers() {
         panic!("expire the session: {e}\n{}: {log:?}", path.display());
     }
 
-    timeout(
-        Duration::from_secs(20),
-        state.wait_for(|s| *s == SessionState::Expired),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    reach(&mut state, SessionState::Expired).await;
     assert_eq!(
         timeout(Duration::from_secs(5), one_shot)
             .await

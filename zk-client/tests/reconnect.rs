@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::server;
+use common::{reach, server};
 use tokio::time::timeout;
 use zk_client::{acl, ClientBuilder, CreateMode, CreateOptions, EventType, SessionState};
 
@@ -34,21 +34,9 @@ async fn session_watches_and_auth_survive_a_server_restart() {
     let mut state = zk.state();
 
     srv.stop();
-    timeout(
-        Duration::from_secs(10),
-        state.wait_for(|s| *s == SessionState::Disconnected),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    reach(&mut state, SessionState::Disconnected).await;
     srv.restart().expect("restart the server");
-    timeout(
-        Duration::from_secs(20),
-        state.wait_for(|s| *s == SessionState::Connected),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    reach(&mut state, SessionState::Connected).await;
 
     assert_eq!(zk.session_id(), sid, "same session");
     assert!(zk.exists("/eph").await.unwrap().is_some(), "ephemeral kept");
@@ -96,25 +84,13 @@ async fn the_reconnect_backoff_is_used_while_no_server_answers() {
         .unwrap();
     let mut state = zk.state();
     srv.stop();
-    timeout(
-        Duration::from_secs(10),
-        state.wait_for(|s| *s == SessionState::Disconnected),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    reach(&mut state, SessionState::Disconnected).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let during = passes.load(Ordering::Relaxed);
     // One host, 100 ms per failed pass: several passes in a second, counted up from 1.
     assert!(during >= 3, "only {during} failed passes in 1 s");
     srv.restart().unwrap();
-    timeout(
-        Duration::from_secs(20),
-        state.wait_for(|s| *s == SessionState::Connected),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    reach(&mut state, SessionState::Connected).await;
     assert!(zk.exists("/").await.unwrap().is_some());
     zk.close().await;
 }

@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{client, server};
+use common::{client, reach, server};
 use zk_client::{ClientBuilder, CreateMode, CreateOptions, Error};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -144,13 +144,7 @@ async fn deadlines_bound_calls_while_no_server_answers() {
         .unwrap();
     let mut state = zk.state();
     srv.stop();
-    tokio::time::timeout(
-        Duration::from_secs(10),
-        state.wait_for(|s| *s == SessionState::Disconnected),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    reach(&mut state, SessionState::Disconnected).await;
 
     // The builder's default deadline, and a per-call override; neither call can hang.
     let bound = Duration::from_secs(10);

@@ -53,3 +53,14 @@ where
     }
     panic!("condition not reached within 10 s");
 }
+
+/// Waits at most 20 s until the session state is `want`.
+pub async fn reach(
+    state: &mut tokio::sync::watch::Receiver<zk_client::SessionState>,
+    want: zk_client::SessionState,
+) {
+    tokio::time::timeout(Duration::from_secs(20), state.wait_for(|s| *s == want))
+        .await
+        .unwrap_or_else(|_| panic!("state {want:?} not reached within 20 s"))
+        .unwrap_or_else(|_| panic!("the client ended before reaching {want:?}"));
+}
