@@ -1,5 +1,9 @@
-//! Real ZooKeeper servers for tests, like Curator's `TestingServer`.
+//! Real ZooKeeper servers for tests, like Curator's `TestingServer` and `TestingCluster`, and
+//! the faults that test a client: kill, clean stop, freeze (SIGSTOP) and restart of a server or
+//! the leader, sessions expired on purpose, and a [`Proxy`] that drops connections at a chosen
+//! byte.
 //!
+//! [`Ensemble::start`] runs three `QuorumPeerMain` members on loopback ports.
 //! [`TestServer::start`] runs a standalone ZooKeeper from the installed Debian `zookeeper`
 //! package (`/usr/share/java/zookeeper.jar`, Java on the `PATH`) in a fresh temporary directory
 //! on a free loopback port, waits until it answers, and stops it when dropped. TTL nodes and
@@ -17,12 +21,17 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod ensemble;
 mod expire;
 mod install;
+mod process;
+pub mod proxy;
 mod server;
 
+pub use ensemble::{Ensemble, EnsembleOptions, Mode};
 pub use expire::expire_session;
 pub use install::{ensure_installed, ZOOKEEPER_JAR};
+pub use proxy::Proxy;
 pub use server::{four_letter_word, ServerOptions, TestServer};
 
 /// Why a server could not be provided.

@@ -1,14 +1,12 @@
 //! A standalone server process.
 
-use std::fs;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 
-use crate::install::{ensure_installed, ZOOKEEPER_JAR};
+use crate::install::ensure_installed;
+use crate::process::{fresh_dir, write_file, JavaProcess};
 use crate::Error;
 
 /// Settings of a [`TestServer`].
@@ -44,18 +42,13 @@ impl Default for ServerOptions {
 /// A running standalone ZooKeeper, stopped (and its directory removed) on drop.
 #[derive(Debug)]
 pub struct TestServer {
-    child: Option<Child>,
-    dir: PathBuf,
+    process: JavaProcess,
     addr: SocketAddr,
-    options: ServerOptions,
+    start_timeout: Duration,
 }
 
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
-/// SLF4J's simple binding from Debian's `libslf4j-java` (a dependency of the zookeeper package).
-const SLF4J_SIMPLE: &str = "/usr/share/java/slf4j-simple.jar";
-
-fn free_port() -> Result<u16, Error> {
+/// A free loopback port (bound and released; fine for tests on one machine).
+pub(crate) fn free_port() -> Result<u16, Error> {
     let l =
         TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(Error::io("finding a free port"))?;
     Ok(l.local_addr()
@@ -76,6 +69,23 @@ pub fn four_letter_word(addr: SocketAddr, word: &str) -> Result<String, Error> {
     Ok(out)
 }
 
+/// The `zoo.cfg` lines every test server shares.
+pub(crate) fn common_config(o: &ServerOptions, data: &Path) -> String {
+    let mut cfg = format!(
+        "tickTime={}\ndataDir={}\nadmin.enableServer=false\n4lw.commands.whitelist=*\n\
+         extendedTypesEnabled={}\nreconfigEnabled={}\n",
+        o.tick_time_ms,
+        data.display(),
+        o.extended_types,
+        o.reconfig
+    );
+    for line in &o.extra_config {
+        cfg.push_str(line);
+        cfg.push('\n');
+    }
+    cfg
+}
+
 impl TestServer {
     /// Starts a server with the default [`ServerOptions`].
     pub fn start() -> Result<TestServer, Error> {
@@ -85,130 +95,34 @@ impl TestServer {
     /// Starts a server with the given options.
     pub fn start_with(options: ServerOptions) -> Result<TestServer, Error> {
         ensure_installed()?;
-        let dir = std::env::temp_dir().join(format!(
-            "zk-testkit-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        fs::create_dir_all(dir.join("data"))
-            .map_err(Error::io(format!("creating {}", dir.display())))?;
+        let dir = fresh_dir("standalone")?;
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()?));
+        let mut cfg = common_config(&options, &dir.join("data"));
+        cfg.push_str(&format!(
+            "clientPort={}\nclientPortAddress=127.0.0.1\n",
+            addr.port()
+        ));
+        write_file(&dir, "zoo.cfg", &cfg)?;
+        let config = dir.join("zoo.cfg");
         let mut server = TestServer {
-            child: None,
-            dir,
+            process: JavaProcess::new(
+                dir,
+                "org.apache.zookeeper.server.ZooKeeperServerMain",
+                config,
+                options.system_properties.clone(),
+            ),
             addr,
-            options,
+            start_timeout: options.start_timeout,
         };
-        server.write_config()?;
         server.launch()?;
         Ok(server)
     }
 
-    fn write_config(&self) -> Result<(), Error> {
-        let o = &self.options;
-        let mut cfg = format!(
-            "tickTime={}\ndataDir={}\nclientPort={}\nclientPortAddress=127.0.0.1\n\
-             admin.enableServer=false\n4lw.commands.whitelist=*\nextendedTypesEnabled={}\n\
-             reconfigEnabled={}\n",
-            o.tick_time_ms,
-            self.dir.join("data").display(),
-            self.addr.port(),
-            o.extended_types,
-            o.reconfig
-        );
-        for line in &o.extra_config {
-            cfg.push_str(line);
-            cfg.push('\n');
-        }
-        let write = |name: &str, text: &str| {
-            let p = self.dir.join(name);
-            fs::write(&p, text).map_err(Error::io(format!("writing {}", p.display())))
-        };
-        write("zoo.cfg", &cfg)?;
-        write(
-            "log4j.properties",
-            "log4j.rootLogger=WARN, F\nlog4j.appender.F=org.apache.log4j.FileAppender\n\
-             log4j.appender.F.File=server.log\nlog4j.appender.F.layout=org.apache.log4j.PatternLayout\n\
-             log4j.appender.F.layout.ConversionPattern=%d %p %c{1}: %m%n\n",
-        )
-    }
-
     fn launch(&mut self) -> Result<(), Error> {
-        let log = fs::File::create(self.dir.join("stdout.log"))
-            .map_err(Error::io("creating the server log"))?;
-        let log2 = log
-            .try_clone()
-            .map_err(Error::io("creating the server log"))?;
-        let mut cmd = Command::new("java");
-        cmd.current_dir(&self.dir);
-        for (k, v) in &self.options.system_properties {
-            cmd.arg(format!("-D{k}={v}"));
-        }
-        // Debian's package has no SLF4J binding, so the server logs nothing; slf4j-simple (in the
-        // same directory when installed) sends its log to stderr, which lands in stdout.log.
-        let mut classpath = format!("{}:{ZOOKEEPER_JAR}", self.dir.display());
-        if Path::new(SLF4J_SIMPLE).exists() {
-            classpath.push(':');
-            classpath.push_str(SLF4J_SIMPLE);
-            cmd.arg("-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
-        }
-        cmd.arg("-Xmx256m")
-            .arg("-cp")
-            .arg(classpath)
-            .arg("org.apache.zookeeper.server.ZooKeeperServerMain")
-            .arg(self.dir.join("zoo.cfg"))
-            .stdin(Stdio::null())
-            .stdout(log)
-            .stderr(log2);
-        let child = cmd
-            .spawn()
-            .map_err(|e| Error::StartFailed(format!("cannot run java: {e}")))?;
-        self.child = Some(child);
-        let deadline = Instant::now() + self.options.start_timeout;
-        loop {
-            if let Ok(reply) = four_letter_word(self.addr, "srvr") {
-                if reply.starts_with("Zookeeper version") {
-                    return Ok(());
-                }
-            }
-            if let Some(child) = &mut self.child {
-                if let Ok(Some(status)) = child.try_wait() {
-                    self.child = None;
-                    return Err(Error::StartFailed(format!(
-                        "the server exited with {status}: {}",
-                        self.log_tail()
-                    )));
-                }
-            }
-            if Instant::now() > deadline {
-                self.kill();
-                return Err(Error::StartFailed(format!(
-                    "no answer on {} after {:?}: {}",
-                    self.addr,
-                    self.options.start_timeout,
-                    self.log_tail()
-                )));
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn log_tail(&self) -> String {
-        let mut text = String::new();
-        for name in ["stdout.log", "server.log"] {
-            if let Ok(t) = fs::read_to_string(self.dir.join(name)) {
-                text.push_str(&t);
-            }
-        }
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(20)..].join("\n")
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        let addr = self.addr;
+        self.process.launch(self.start_timeout, || {
+            four_letter_word(addr, "srvr").is_ok_and(|r| r.starts_with("Zookeeper version"))
+        })
     }
 
     /// `127.0.0.1:PORT`.
@@ -221,9 +135,9 @@ impl TestServer {
         self.addr
     }
 
-    /// The server's directory (data, configuration, logs).
+    /// The server's directory (data in `data/`, `zoo.cfg`, the log in `stdout.log`).
     pub fn dir(&self) -> &Path {
-        &self.dir
+        &self.process.dir
     }
 
     /// Sends a four-letter word and returns the reply text.
@@ -236,29 +150,46 @@ impl TestServer {
         crate::expire_session(self.addr, session_id, password)
     }
 
-    /// Stops the process (keeping its data), as a crash would.
+    /// Kills the process (SIGKILL, keeping its data), as a crash would.
     pub fn stop(&mut self) {
-        self.kill();
+        self.process.kill();
+    }
+
+    /// Stops the process cleanly (SIGTERM), keeping its data.
+    pub fn terminate(&mut self) {
+        self.process.terminate();
+    }
+
+    /// Freezes the process (SIGSTOP): connections stay open and nothing answers, as a server
+    /// stuck in a long GC pause. [`TestServer::thaw`] resumes it.
+    pub fn freeze(&mut self) -> Result<(), Error> {
+        self.process.freeze()
+    }
+
+    /// Resumes a frozen process (SIGCONT).
+    pub fn thaw(&mut self) {
+        self.process.thaw();
     }
 
     /// Starts the process again on the same port with the same data; sessions whose timeout has
     /// not passed continue.
     pub fn restart(&mut self) -> Result<(), Error> {
-        self.kill();
+        self.process.kill();
         self.launch()
     }
 
     /// Whether the process is running.
     pub fn is_running(&mut self) -> bool {
-        self.child
-            .as_mut()
-            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+        self.process.is_running()
     }
-}
 
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        self.kill();
-        let _ = fs::remove_dir_all(&self.dir);
+    /// The process id, while running.
+    pub fn pid(&self) -> Option<u32> {
+        self.process.pid()
+    }
+
+    /// The last lines of the server's log.
+    pub fn log_tail(&self) -> String {
+        self.process.log_tail()
     }
 }
