@@ -20,7 +20,7 @@ fn framed_echo() -> std::net::SocketAddr {
                     let mut out = Vec::new();
                     for len in [4u32, 6, 8] {
                         out.extend_from_slice(&len.to_be_bytes());
-                        out.extend(std::iter::repeat_n(b[0], len as usize));
+                        out.resize(out.len() + len as usize, b[0]);
                     }
                     if s.write_all(&out).is_err() {
                         return;
