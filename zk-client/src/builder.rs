@@ -4,7 +4,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::backoff::Backoff;
 use crate::client::{Client, Inner};
@@ -35,6 +35,8 @@ pub struct ClientBuilder {
     queue: usize,
     backoff: Backoff,
     request_timeout: Option<Option<Duration>>,
+    local_expiry: bool,
+    fail_fast: bool,
 }
 
 impl ClientBuilder {
@@ -49,6 +51,8 @@ impl ClientBuilder {
             queue: 4096,
             backoff: Backoff::default(),
             request_timeout: None,
+            local_expiry: true,
+            fail_fast: false,
         }
     }
 
@@ -59,7 +63,15 @@ impl ClientBuilder {
         self
     }
 
-    /// Whether a read-only server (a partitioned minority) may be used. Default false.
+    /// Whether a read-only server (a member cut off from the quorum, started with
+    /// `readonlymode.enabled=true`) may be used. Default false.
+    ///
+    /// When allowed, the state is [`SessionState::ConnectedReadOnly`] while connected to one:
+    /// reads work and writes fail with [`Error::NotReadOnly`]. Meanwhile the client asks the
+    /// other hosts (`isro`, 100 ms apart doubling up to 10 s) for a read-write server and moves
+    /// to the first it finds; requests in flight at that moment fail with
+    /// [`Error::ConnectionLoss`]. A session that only read-only servers have seen cannot be
+    /// resumed elsewhere: the read-write server gives it a new id (watches are set again).
     #[must_use]
     pub fn read_only(mut self, allowed: bool) -> Self {
         self.read_only = allowed;
@@ -107,6 +119,30 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether the client declares its session expired on its own after a whole (negotiated)
+    /// session timeout without hearing from any server, as Curator does. Default true.
+    ///
+    /// By then the servers have expired it too, or will as soon as they can: they drop a
+    /// session they have not heard from for that long, and the client counts from the last
+    /// frame it received, which is no later than the last one the servers received. Without
+    /// this, a client cut off from every server stays [`SessionState::Disconnected`] until a
+    /// server is reachable and says the session is gone.
+    #[must_use]
+    pub fn local_expiry(mut self, enabled: bool) -> Self {
+        self.local_expiry = enabled;
+        self
+    }
+
+    /// Whether [`ClientBuilder::connect`] fails with [`Error::NoHosts`] (naming each host's
+    /// failure) as soon as one pass over the hosts found none reachable, instead of retrying
+    /// until the session timeout. Default false. Only the first connection is concerned: later
+    /// reconnects always retry.
+    #[must_use]
+    pub fn fail_fast(mut self, enabled: bool) -> Self {
+        self.fail_fast = enabled;
+        self
+    }
+
     /// Connects, waiting until a session is established (or the session timeout passes).
     pub async fn connect(&self) -> Result<Client, Error> {
         let cs = ConnectString::parse(&self.connect_string)?;
@@ -122,6 +158,7 @@ impl ClientBuilder {
         let (unwatch_tx, unwatch_rx) = mpsc::unbounded_channel();
         let (state_tx, mut state_rx) = watch::channel(SessionState::Connecting);
         let identity = Arc::new(Mutex::new(SessionIdentity::default()));
+        let (fail_tx, fail_rx) = oneshot::channel();
         let connect_timeout =
             (self.session_timeout / hosts.len().max(1) as u32).max(Duration::from_millis(500));
         let task = Task::new(
@@ -132,6 +169,8 @@ impl ClientBuilder {
                 max_reply: self.max_reply,
                 backoff: self.backoff.clone(),
                 identity: identity.clone(),
+                local_expiry: self.local_expiry,
+                fail_fast: self.fail_fast.then_some(fail_tx),
             },
             cmd_rx,
             unwatch_rx,
@@ -159,18 +198,23 @@ impl ClientBuilder {
                 .map(|s| *s)
         })
         .await;
+        let names: Vec<String> = hosts.iter().map(|(h, p)| format!("{h}:{p}")).collect();
         match waited {
             Ok(Ok(s)) if s.is_connected() => Ok(client),
+            Ok(Ok(SessionState::Closed)) if self.fail_fast => match fail_rx.await {
+                Ok(why) => Err(Error::NoHosts(format!(
+                    "none of {} is reachable: {why}",
+                    names.join(",")
+                ))),
+                Err(_) => Err(Error::Closed),
+            },
             Ok(Ok(s)) => Err(s.ending_error()),
             Ok(Err(_)) => Err(Error::Closed),
-            Err(_) => {
-                let names: Vec<String> = hosts.iter().map(|(h, p)| format!("{h}:{p}")).collect();
-                Err(Error::NoHosts(format!(
-                    "no session with any of {} within {:?}",
-                    names.join(","),
-                    self.session_timeout
-                )))
-            }
+            Err(_) => Err(Error::NoHosts(format!(
+                "no session with any of {} within {:?}",
+                names.join(","),
+                self.session_timeout
+            ))),
         }
     }
 }

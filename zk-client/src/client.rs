@@ -95,6 +95,11 @@ impl Client {
             .map_or_else(|_| Vec::new(), |i| i.passwd.clone())
     }
 
+    /// The address of the server the client is connected to now (`None` while disconnected).
+    pub fn connected_server(&self) -> Option<std::net::SocketAddr> {
+        self.inner.identity.lock().ok().and_then(|i| i.server)
+    }
+
     /// The chroot of the connect string.
     pub fn chroot(&self) -> Option<&str> {
         self.inner.chroot.as_str()

@@ -4,11 +4,13 @@
 //! session ends (expired, auth failed, closed) or every client handle is gone.
 
 use std::collections::{HashMap, VecDeque};
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use jute_schemas::protocol::{OpCode, RequestBody, ResponseBody};
 use rand::seq::{IndexedRandom, SliceRandom};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::{sleep, sleep_until, timeout, Instant};
@@ -62,6 +64,8 @@ pub(crate) enum Token {
 #[derive(Debug)]
 enum Exit {
     Lost(String),
+    /// Connected read-only, a read-write server was found: move to the host with this index.
+    SwitchTo(usize),
     Terminal(SessionState, Error),
     ClientsGone,
 }
@@ -74,6 +78,10 @@ pub(crate) struct TaskConfig {
     pub backoff: Backoff,
     /// Published for [`crate::Client::session_id`] and [`crate::Client::session_password`].
     pub identity: std::sync::Arc<std::sync::Mutex<SessionIdentity>>,
+    /// Declare the session expired after a whole session timeout without the server.
+    pub local_expiry: bool,
+    /// When set, the first connect gives up after one pass over the hosts and says why here.
+    pub fail_fast: Option<oneshot::Sender<String>>,
 }
 
 pub(crate) struct Task {
@@ -87,6 +95,11 @@ pub(crate) struct Task {
     backlog: VecDeque<Command>,
     close_reply: Option<oneshot::Sender<()>>,
     backlog_limit: usize,
+    /// When the session is known to be expired on the server if nothing is heard before: the
+    /// last frame received plus the negotiated timeout (set while disconnected).
+    expires_at: Option<Instant>,
+    /// When the server was last heard from.
+    last_heard: Instant,
 }
 
 type Conn = Framed<TcpStream, FrameCodec>;
@@ -112,15 +125,19 @@ impl Task {
             backlog: VecDeque::new(),
             close_reply: None,
             backlog_limit,
+            expires_at: None,
+            last_heard: Instant::now(),
         }
     }
 
     pub(crate) async fn run(mut self) {
         let mut host = 0usize;
         let mut failures_in_a_row = 0usize;
-        let mut first_attempt = true;
+        let mut no_pause = true;
+        let mut next: Option<usize> = None;
+        let mut why_not = Vec::new();
         loop {
-            if !first_attempt {
+            if !no_pause {
                 let hosts = self.cfg.hosts.len();
                 let pause = if failures_in_a_row > 0 && failures_in_a_row % hosts == 0 {
                     let pass = u32::try_from(failures_in_a_row / hosts).unwrap_or(u32::MAX);
@@ -132,9 +149,10 @@ impl Task {
                     return;
                 }
             }
-            first_attempt = false;
-            let target = self.cfg.hosts[host % self.cfg.hosts.len()].clone();
-            host += 1;
+            no_pause = false;
+            let index = next.take().unwrap_or(host % self.cfg.hosts.len());
+            host = index + 1;
+            let target = self.cfg.hosts[index].clone();
             let attempt = connect(target, self.cfg.connect_timeout);
             let stream = tokio::select! {
                 s = attempt => s,
@@ -148,36 +166,66 @@ impl Task {
                 Err(e) => {
                     failures_in_a_row += 1;
                     debug!("connect failed: {e}");
+                    if self.cfg.fail_fast.is_some() {
+                        why_not.push(e);
+                        if failures_in_a_row >= self.cfg.hosts.len() {
+                            if let Some(tx) = self.cfg.fail_fast.take() {
+                                let _ = tx.send(why_not.join("; "));
+                            }
+                            self.finish(Exit::Terminal(SessionState::Closed, Error::Closed));
+                            return;
+                        }
+                    }
                     continue;
                 }
             };
             failures_in_a_row = 0;
+            let server = stream.peer_addr().ok();
             let exit = self
-                .serve(Framed::new(stream, FrameCodec::new(self.cfg.max_reply)))
+                .serve(
+                    Framed::new(stream, FrameCodec::new(self.cfg.max_reply)),
+                    server,
+                )
                 .await;
-            match exit {
-                Exit::Lost(why) => {
-                    debug!("connection lost: {why}");
-                    for (token, err, watch) in self.session.on_disconnect() {
-                        self.deliver_error(token, err, watch);
-                    }
-                    for w in self.auth_waiters.drain(..) {
-                        let _ = w.send(Err(Error::ConnectionLoss));
-                    }
-                    if self.close_reply.is_some() {
-                        // The server cannot be told; the session will time out on its own.
-                        self.finish(Exit::Terminal(SessionState::Closed, Error::Closed));
-                        return;
-                    }
-                    let _ = self.state_tx.send(SessionState::Disconnected);
+            if let Ok(mut identity) = self.cfg.identity.lock() {
+                identity.server = None;
+            }
+            let why = match exit {
+                Exit::Lost(why) => why,
+                Exit::SwitchTo(index) => {
+                    next = Some(index);
+                    no_pause = true;
+                    format!(
+                        "moving to the read-write server {:?}",
+                        self.cfg.hosts[index]
+                    )
                 }
                 other => {
                     self.finish(other);
                     return;
                 }
+            };
+            debug!("connection lost: {why}");
+            if self.cfg.local_expiry && self.session.session_id() != 0 {
+                if let Some(timeout) = self.session.negotiated_timeout() {
+                    self.expires_at = Some(self.last_heard + timeout);
+                }
             }
+            for (token, err, watch) in self.session.on_disconnect() {
+                self.deliver_error(token, err, watch);
+            }
+            for w in self.auth_waiters.drain(..) {
+                let _ = w.send(Err(Error::ConnectionLoss));
+            }
+            if self.close_reply.is_some() {
+                // The server cannot be told; the session will time out on its own.
+                self.finish(Exit::Terminal(SessionState::Closed, Error::Closed));
+                return;
+            }
+            let _ = self.state_tx.send(SessionState::Disconnected);
         }
     }
+
     /// Waits `pause` while still answering commands; false when the task has to end.
     async fn pause(&mut self, pause: Duration) -> bool {
         if pause.is_zero() {
@@ -195,8 +243,20 @@ impl Task {
     /// While there is no connection: keeps commands for later, answers close, and notices when
     /// every client is gone. Returns only when the task should end.
     async fn wait_while_disconnected(&mut self) -> Exit {
+        let expires_at = self.expires_at;
+        let expiry = async move {
+            match expires_at {
+                Some(at) => sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(expiry);
         loop {
             tokio::select! {
+                () = &mut expiry => {
+                    warn!("no server for a whole session timeout: the session is expired");
+                    return Exit::Terminal(SessionState::Expired, Error::SessionExpired);
+                }
                 cmd = self.cmd_rx.recv(), if self.backlog.len() < self.backlog_limit => match cmd {
                     None => return Exit::ClientsGone,
                     Some(Command::Close { reply }) => {
@@ -217,7 +277,7 @@ impl Task {
         }
     }
 
-    async fn serve(&mut self, mut conn: Conn) -> Exit {
+    async fn serve(&mut self, mut conn: Conn, server: Option<SocketAddr>) -> Exit {
         let hello = self.session.connect_frame();
         if let Err(e) = conn.send(hello.as_slice()).await {
             return Exit::Lost(e.to_string());
@@ -246,7 +306,10 @@ impl Task {
         if let Ok(mut identity) = self.cfg.identity.lock() {
             identity.id = self.session.session_id();
             identity.passwd = self.session.password().to_vec();
+            identity.server = server;
         }
+        self.expires_at = None;
+        self.last_heard = Instant::now();
         let state = if self.session.is_read_only() {
             SessionState::ConnectedReadOnly
         } else {
@@ -263,6 +326,25 @@ impl Task {
         }
         let mut last_recv = Instant::now();
         let mut last_send = Instant::now();
+        // Connected read-only: look for a read-write server among the others meanwhile.
+        let read_only = self.session.is_read_only();
+        let others: Vec<(usize, (String, u16))> = self
+            .cfg
+            .hosts
+            .iter()
+            .cloned()
+            .enumerate()
+            .filter(|(_, host)| !is_server(host, server))
+            .collect();
+        let limit = self.cfg.connect_timeout;
+        let probe = async move {
+            if read_only && !others.is_empty() {
+                find_read_write(others, limit).await
+            } else {
+                std::future::pending().await
+            }
+        };
+        tokio::pin!(probe);
         loop {
             let ping_at = last_send + self.session.ping_interval();
             let dead_at = last_recv + self.session.read_timeout();
@@ -270,6 +352,7 @@ impl Task {
                 biased;
                 frame = conn.next() => {
                     last_recv = Instant::now();
+                    self.last_heard = last_recv;
                     let outcome = match frame {
                         None => return Exit::Lost("closed by the server".into()),
                         Some(Err(e)) => return Exit::Lost(e.to_string()),
@@ -333,6 +416,7 @@ impl Task {
                 () = sleep_until(dead_at) => {
                     return Exit::Lost(format!("nothing heard for {:?}", self.session.read_timeout()));
                 }
+                index = &mut probe => return Exit::SwitchTo(index),
             }
         }
     }
@@ -461,7 +545,9 @@ impl Task {
     fn finish(&mut self, exit: Exit) {
         let (state, err) = match exit {
             Exit::Terminal(s, e) => (s, e),
-            Exit::Lost(_) | Exit::ClientsGone => (SessionState::Closed, Error::Closed),
+            Exit::Lost(_) | Exit::SwitchTo(_) | Exit::ClientsGone => {
+                (SessionState::Closed, Error::Closed)
+            }
         };
         // Publish first: whoever is woken by the error below must already see the final state.
         let _ = self.state_tx.send(state);
@@ -517,4 +603,44 @@ async fn connect((host, port): (String, u16), limit: Duration) -> Result<TcpStre
         .map_err(|e| format!("{addr}: {e}"))?;
     let _ = stream.set_nodelay(true);
     Ok(stream)
+}
+
+/// Whether `host` names the server at `addr` (by address; names are not resolved again).
+fn is_server(host: &(String, u16), addr: Option<SocketAddr>) -> bool {
+    let Some(addr) = addr else { return false };
+    host.1 == addr.port()
+        && host
+            .0
+            .trim_matches(|c| c == '[' || c == ']')
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip == addr.ip())
+}
+
+/// Asks `hosts` in turn whether they serve writes (the `isro` four-letter word), from 100 ms
+/// apart doubling up to 10 s, until one answers `rw`; returns its index.
+async fn find_read_write(hosts: Vec<(usize, (String, u16))>, limit: Duration) -> usize {
+    let mut delay = Duration::from_millis(100);
+    loop {
+        sleep(delay).await;
+        for (index, host) in &hosts {
+            if is_read_write(host.clone(), limit).await {
+                debug!("{}:{} serves writes", host.0, host.1);
+                return *index;
+            }
+        }
+        delay = (delay * 2).min(Duration::from_secs(10));
+    }
+}
+
+async fn is_read_write(host: (String, u16), limit: Duration) -> bool {
+    let Ok(mut stream) = connect(host, limit).await else {
+        return false;
+    };
+    let ask = async {
+        stream.write_all(b"isro").await?;
+        let mut reply = Vec::new();
+        stream.read_to_end(&mut reply).await?;
+        Ok::<_, std::io::Error>(reply)
+    };
+    matches!(timeout(limit, ask).await, Ok(Ok(reply)) if reply == b"rw")
 }

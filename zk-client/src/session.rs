@@ -101,6 +101,9 @@ pub struct Session<T> {
     last_zxid: i64,
     negotiated: Option<Duration>,
     read_only: bool,
+    /// Whether a read-write server ever accepted this session. Until one has, the session id
+    /// is one a read-only server made up, which no other server knows.
+    seen_rw: bool,
     next_xid: i32,
     pending: VecDeque<Pending<T>>,
     watches: Watches,
@@ -140,6 +143,7 @@ impl<T> Session<T> {
             last_zxid: 0,
             negotiated: None,
             read_only: false,
+            seen_rw: false,
             next_xid: 1,
             pending: VecDeque::new(),
             watches: Watches::default(),
@@ -200,12 +204,14 @@ impl<T> Session<T> {
     }
 
     /// The handshake frame (a bare `ConnectRequest`), resuming the session when there is one.
+    /// A session only a read-only server has seen is not resumed (as the Java client): its id
+    /// means nothing to other servers, so a new session is asked for.
     pub fn connect_frame(&self) -> Vec<u8> {
         ConnectRequest {
             protocol_version: 0,
             last_zxid_seen: self.last_zxid,
             time_out: i32::try_from(self.cfg.timeout.as_millis()).unwrap_or(i32::MAX),
-            session_id: self.session_id,
+            session_id: if self.seen_rw { self.session_id } else { 0 },
             passwd: Some(self.passwd.clone()),
             read_only: Some(self.cfg.read_only),
         }
@@ -225,6 +231,9 @@ impl<T> Session<T> {
         self.passwd = resp.passwd.unwrap_or_default();
         self.negotiated = Some(Duration::from_millis(resp.time_out as u64));
         self.read_only = resp.read_only.unwrap_or(false);
+        if !self.read_only {
+            self.seen_rw = true;
+        }
         let mut frames = Vec::new();
         // Replayed credentials: their answers have nobody waiting.
         self.auth_in_flight.clear();
@@ -411,7 +420,13 @@ impl<T> Session<T> {
                 };
                 Ok(Some(Outcome::Fire { watches, event }))
             }
-            xid::PING | xid::SET_WATCHES => Ok(None),
+            xid::PING => Ok(None),
+            xid::SET_WATCHES => match Error::from_code(header.err) {
+                None => Ok(None),
+                // The watches of that batch are not on the server: rather than lose them
+                // silently, drop the connection; the next one sends them again.
+                Some(e) => Err(Error::Protocol(format!("SetWatches2 refused: {e}"))),
+            },
             xid::AUTH => {
                 let waited = self.auth_in_flight.pop_front().unwrap_or(false);
                 match Error::from_code(header.err) {

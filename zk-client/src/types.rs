@@ -14,6 +14,8 @@ use crate::acl::{self, Acl};
 pub(crate) struct SessionIdentity {
     pub(crate) id: i64,
     pub(crate) passwd: Vec<u8>,
+    /// The server of the current connection.
+    pub(crate) server: Option<std::net::SocketAddr>,
 }
 
 /// The state of the session, published on [`crate::Client::state`].

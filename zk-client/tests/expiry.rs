@@ -63,3 +63,72 @@ async fn an_expired_session_fails_everything_and_a_new_client_recovers() {
     assert!(again.exists("/n").await.unwrap().is_some());
     again.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_down_past_the_session_timeout_expires_the_session_locally() {
+    let mut srv = server();
+    let zk = ClientBuilder::new(srv.connect_string())
+        .session_timeout(Duration::from_secs(2))
+        .connect()
+        .await
+        .unwrap();
+    let negotiated = Duration::from_secs(2);
+    zk.create("/n", b"", &CreateOptions::default())
+        .await
+        .unwrap();
+    let (_, _, one_shot) = zk.get_data_watch("/n").await.unwrap();
+    let mut persistent = zk.add_watch("/n", AddWatchMode::Persistent).await.unwrap();
+    let mut state = zk.state();
+
+    srv.stop();
+    reach(&mut state, SessionState::Disconnected).await;
+    let lost_at = std::time::Instant::now();
+    // Calls made while no server is there wait in the queue, and must not hang.
+    let pending: Vec<_> = (0..10).map(|_| zk.exists("/n")).collect();
+
+    reach(&mut state, SessionState::Expired).await;
+    let after = lost_at.elapsed();
+    assert!(
+        after <= negotiated + Duration::from_secs(2),
+        "expired {after:?} after the loss, with a {negotiated:?} session"
+    );
+    for call in pending {
+        let answer = timeout(Duration::from_secs(5), call)
+            .await
+            .expect("a queued call is answered");
+        assert_eq!(answer.unwrap_err(), Error::SessionExpired);
+    }
+    assert_eq!(
+        timeout(Duration::from_secs(5), one_shot)
+            .await
+            .unwrap()
+            .unwrap_err(),
+        Error::SessionExpired
+    );
+    assert_eq!(persistent.next().await.unwrap_err(), Error::SessionExpired);
+    assert_eq!(zk.get_data("/n").await.unwrap_err(), Error::SessionExpired);
+
+    // With local expiry off, the client keeps trying until a server says so.
+    srv.restart().unwrap();
+    let patient = ClientBuilder::new(srv.connect_string())
+        .session_timeout(Duration::from_secs(2))
+        .local_expiry(false)
+        .connect()
+        .await
+        .unwrap();
+    let mut state = patient.state();
+    srv.stop();
+    reach(&mut state, SessionState::Disconnected).await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(*state.borrow(), SessionState::Disconnected);
+    srv.restart().unwrap();
+    // The restarted server expires the session only after a timeout of its own; the client
+    // either resumes it or learns it expired, and never stays disconnected.
+    timeout(
+        Duration::from_secs(20),
+        state.wait_for(|s| s.is_connected() || *s == SessionState::Expired),
+    )
+    .await
+    .expect("a reachable server settles the session")
+    .unwrap();
+}

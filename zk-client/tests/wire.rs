@@ -98,6 +98,28 @@ async fn connect_errors_are_clear() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::InvalidConnectString(_)), "{err:?}");
+
+    // Failing fast: one pass over the hosts, each named with its own failure, long before the
+    // (here 30 s) session timeout.
+    let started = std::time::Instant::now();
+    let err = ClientBuilder::new("127.0.0.1:1,127.0.0.1:2")
+        .session_timeout(Duration::from_secs(30))
+        .fail_fast(true)
+        .connect()
+        .await
+        .unwrap_err();
+    let Error::NoHosts(why) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(
+        why.contains("127.0.0.1:1") && why.contains("127.0.0.1:2") && why.contains("refused"),
+        "{why}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

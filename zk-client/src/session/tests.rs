@@ -5,7 +5,8 @@ use std::time::Duration;
 use jute::{Encode, Record};
 use jute_schemas::data::Stat;
 use jute_schemas::proto::{
-    ConnectResponse, GetDataRequest, GetDataResponse, ReplyHeader, SetWatches2, WatcherEvent,
+    ConnectRequest, ConnectResponse, GetDataRequest, GetDataResponse, ReplyHeader, SetWatches2,
+    WatcherEvent,
 };
 use jute_schemas::protocol::{decode_request, EventType, OpCode, RequestBody, ResponseBody};
 
@@ -442,4 +443,66 @@ fn removals_never_take_away_a_watch_another_handle_needs() {
         panic!()
     };
     assert_eq!(r.r#type, 2);
+}
+
+#[test]
+fn a_refused_set_watches_ends_the_connection() {
+    let mut s = connected("/");
+    s.write(get_data("/w", Some(1)), 1).unwrap();
+    s.on_frame(&reply(1, 5, 0, &GetDataResponse::default()))
+        .unwrap();
+    let _ = s.on_disconnect();
+    let replay = s.on_connect_response(&welcome(30_000, 42)).unwrap();
+    assert_eq!(replay.len(), 1);
+    // ZooKeeper's -5 (MarshallingError) on the SetWatches2 xid.
+    let mut refused = ReplyHeader {
+        xid: xid::SET_WATCHES,
+        zxid: 5,
+        err: -5,
+    }
+    .to_vec();
+    refused.truncate(16);
+    match s.on_frame(&refused) {
+        Err(Error::Protocol(m)) => assert!(m.contains("SetWatches2"), "{m}"),
+        other => panic!("expected a protocol error, got {other:?}"),
+    }
+    // The watch is still registered, to be sent again on the next connection.
+    assert_eq!(s.watch_count(), 1);
+    assert_eq!(
+        s.on_connect_response(&welcome(30_000, 42)).unwrap().len(),
+        1
+    );
+}
+
+#[test]
+fn a_session_only_a_read_only_server_saw_is_not_resumed() {
+    let mut s: Session<u32> = Session::new(SessionConfig {
+        read_only: true,
+        ..config("/")
+    });
+    let read_only = ConnectResponse {
+        protocol_version: 0,
+        time_out: 30_000,
+        session_id: 77,
+        passwd: Some(vec![1; 16]),
+        read_only: Some(true),
+    }
+    .to_vec();
+    s.on_connect_response(&read_only).unwrap();
+    assert!(s.is_read_only());
+    let hello: ConnectRequest = jute::from_slice(&s.connect_frame()).unwrap();
+    assert_eq!(
+        hello.session_id, 0,
+        "a read-only server's session id is not resumed"
+    );
+    assert_eq!(hello.read_only, Some(true));
+
+    s.on_connect_response(&welcome(30_000, 88)).unwrap();
+    assert!(!s.is_read_only());
+    let hello: ConnectRequest = jute::from_slice(&s.connect_frame()).unwrap();
+    assert_eq!(hello.session_id, 88, "a read-write session is resumed");
+    // From now on even a read-only server is asked to resume it.
+    s.on_connect_response(&read_only).unwrap();
+    let hello: ConnectRequest = jute::from_slice(&s.connect_frame()).unwrap();
+    assert_eq!(hello.session_id, 77);
 }
