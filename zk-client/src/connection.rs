@@ -64,6 +64,10 @@ pub(crate) enum Token {
 #[derive(Debug)]
 enum Exit {
     Lost(String),
+    /// The server closed or failed the connection before accepting the session (a member
+    /// without a quorum, a read-only server refusing this client, a full server): for pacing
+    /// it counts as a failed attempt.
+    Refused(String),
     /// Connected read-only, a read-write server was found: move to the host with this index.
     SwitchTo(usize),
     Terminal(SessionState, Error),
@@ -168,18 +172,13 @@ impl Task {
                     debug!("connect failed: {e}");
                     if self.cfg.fail_fast.is_some() {
                         why_not.push(e);
-                        if failures_in_a_row >= self.cfg.hosts.len() {
-                            if let Some(tx) = self.cfg.fail_fast.take() {
-                                let _ = tx.send(why_not.join("; "));
-                            }
-                            self.finish(Exit::Terminal(SessionState::Closed, Error::Closed));
-                            return;
-                        }
+                    }
+                    if self.fail_first_pass(failures_in_a_row, &mut why_not) {
+                        return;
                     }
                     continue;
                 }
             };
-            failures_in_a_row = 0;
             let server = stream.peer_addr().ok();
             let exit = self
                 .serve(
@@ -191,8 +190,24 @@ impl Task {
                 identity.server = None;
             }
             let why = match exit {
-                Exit::Lost(why) => why,
+                Exit::Refused(why) => {
+                    failures_in_a_row += 1;
+                    let from = server.map(|a| a.to_string()).unwrap_or_default();
+                    debug!("no session from {from}: {why}");
+                    if self.cfg.fail_fast.is_some() {
+                        why_not.push(format!("{from}: {why}"));
+                    }
+                    if self.fail_first_pass(failures_in_a_row, &mut why_not) {
+                        return;
+                    }
+                    continue;
+                }
+                Exit::Lost(why) => {
+                    failures_in_a_row = 0;
+                    why
+                }
                 Exit::SwitchTo(index) => {
+                    failures_in_a_row = 0;
                     next = Some(index);
                     no_pause = true;
                     format!(
@@ -224,6 +239,19 @@ impl Task {
             }
             let _ = self.state_tx.send(SessionState::Disconnected);
         }
+    }
+
+    /// With fail-fast and no session yet: after a whole pass over the hosts without one, ends
+    /// the task and tells the waiting `connect` why. True when it did.
+    fn fail_first_pass(&mut self, failures_in_a_row: usize, why_not: &mut Vec<String>) -> bool {
+        if self.cfg.fail_fast.is_none() || failures_in_a_row < self.cfg.hosts.len() {
+            return false;
+        }
+        if let Some(tx) = self.cfg.fail_fast.take() {
+            let _ = tx.send(why_not.join("; "));
+        }
+        self.finish(Exit::Terminal(SessionState::Closed, Error::Closed));
+        true
     }
 
     /// Waits `pause` while still answering commands; false when the task has to end.
@@ -280,14 +308,14 @@ impl Task {
     async fn serve(&mut self, mut conn: Conn, server: Option<SocketAddr>) -> Exit {
         let hello = self.session.connect_frame();
         if let Err(e) = conn.send(hello.as_slice()).await {
-            return Exit::Lost(e.to_string());
+            return Exit::Refused(e.to_string());
         }
         let first = match timeout(self.cfg.connect_timeout, conn.next()).await {
-            Err(_) => return Exit::Lost("no handshake reply".into()),
-            Ok(None) => return Exit::Lost("closed during the handshake".into()),
-            Ok(Some(Err(e))) => return Exit::Lost(e.to_string()),
+            Err(_) => return Exit::Refused("no handshake reply".into()),
+            Ok(None) => return Exit::Refused("closed during the handshake".into()),
+            Ok(Some(Err(e))) => return Exit::Refused(e.to_string()),
             Ok(Some(Ok(Frame::Oversized { len, .. }))) => {
-                return Exit::Lost(format!("handshake reply of {len} bytes"))
+                return Exit::Refused(format!("handshake reply of {len} bytes"))
             }
             Ok(Some(Ok(Frame::Data(b)))) => b,
         };
@@ -296,11 +324,11 @@ impl Task {
             Err(Error::SessionExpired) => {
                 return Exit::Terminal(SessionState::Expired, Error::SessionExpired)
             }
-            Err(e) => return Exit::Lost(e.to_string()),
+            Err(e) => return Exit::Refused(e.to_string()),
         };
         for f in &replay {
             if let Err(e) = conn.feed(f.as_slice()).await {
-                return Exit::Lost(e.to_string());
+                return Exit::Refused(e.to_string());
             }
         }
         if let Ok(mut identity) = self.cfg.identity.lock() {
@@ -310,6 +338,8 @@ impl Task {
         }
         self.expires_at = None;
         self.last_heard = Instant::now();
+        // Fail-fast concerns the first connection only.
+        self.cfg.fail_fast = None;
         let state = if self.session.is_read_only() {
             SessionState::ConnectedReadOnly
         } else {
@@ -545,7 +575,7 @@ impl Task {
     fn finish(&mut self, exit: Exit) {
         let (state, err) = match exit {
             Exit::Terminal(s, e) => (s, e),
-            Exit::Lost(_) | Exit::SwitchTo(_) | Exit::ClientsGone => {
+            Exit::Lost(_) | Exit::Refused(_) | Exit::SwitchTo(_) | Exit::ClientsGone => {
                 (SessionState::Closed, Error::Closed)
             }
         };

@@ -222,6 +222,17 @@ impl<T> Session<T> {
     /// packets, then SetWatches2 batches), or `SessionExpired` when the server refused the
     /// session.
     pub fn on_connect_response(&mut self, frame: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
+        // A server that cannot create the session may answer with a bare reply header (a 3.8
+        // read-only server without local sessions sends NotReadOnly with xid 0).
+        if frame.len() == 16 {
+            if let Ok(h) = jute::from_slice::<ReplyHeader>(frame) {
+                let code =
+                    Error::from_code(h.err).map_or_else(|| h.err.to_string(), |e| e.to_string());
+                return Err(Error::Protocol(format!(
+                    "the server answered the handshake with an error: {code}"
+                )));
+            }
+        }
         let resp: ConnectResponse = jute::from_slice(frame)
             .map_err(|e| Error::Protocol(format!("bad ConnectResponse: {e}")))?;
         if resp.time_out <= 0 {

@@ -16,6 +16,12 @@ pub struct EnsembleOptions {
     /// Settings every member shares (tickTime, reconfig, extra lines, JVM properties).
     pub server: ServerOptions,
     /// Lets a member that lost the quorum serve reads (`readonlymode.enabled`). Default false.
+    ///
+    /// This also turns on local sessions (`localSessionsEnabled`, with upgrading): a read-only
+    /// ZooKeeper 3.8 server can only create local sessions, and answers a new client's
+    /// handshake with a bare `NotReadOnly` reply header without them. Local sessions are not
+    /// replicated until they create an ephemeral node, so a client whose session is still
+    /// local cannot resume it on another member.
     pub read_only_mode: bool,
 }
 
@@ -101,6 +107,9 @@ impl Ensemble {
             write_file(&dir.join("data"), "myid", &format!("{}\n", i + 1))?;
             let mut cfg = common_config(&options.server, &dir.join("data"));
             cfg.push_str("initLimit=10\nsyncLimit=5\nstandaloneEnabled=false\n");
+            if options.read_only_mode {
+                cfg.push_str("localSessionsEnabled=true\nlocalSessionsUpgradingEnabled=true\n");
+            }
             cfg.push_str(&servers);
             write_file(&dir, "zoo.cfg", &cfg)?;
             let config = dir.join("zoo.cfg");

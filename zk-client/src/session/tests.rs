@@ -506,3 +506,18 @@ fn a_session_only_a_read_only_server_saw_is_not_resumed() {
     let hello: ConnectRequest = jute::from_slice(&s.connect_frame()).unwrap();
     assert_eq!(hello.session_id, 77);
 }
+
+#[test]
+fn a_handshake_answered_with_an_error_header_is_named() {
+    let mut s: Session<u32> = Session::new(config("/"));
+    let header = ReplyHeader {
+        xid: 0,
+        zxid: 0x1_0000_0003,
+        err: -119,
+    }
+    .to_vec();
+    match s.on_connect_response(&header) {
+        Err(Error::Protocol(m)) => assert!(m.contains("read-only"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}

@@ -59,8 +59,18 @@ pub async fn reach(
     state: &mut tokio::sync::watch::Receiver<zk_client::SessionState>,
     want: zk_client::SessionState,
 ) {
-    tokio::time::timeout(Duration::from_secs(20), state.wait_for(|s| *s == want))
+    let reached = tokio::time::timeout(Duration::from_secs(20), state.wait_for(|s| *s == want))
         .await
-        .unwrap_or_else(|_| panic!("state {want:?} not reached within 20 s"))
-        .unwrap_or_else(|_| panic!("the client ended before reaching {want:?}"));
+        .map(|r| r.is_ok());
+    match reached {
+        Ok(true) => {}
+        Ok(false) => panic!(
+            "the client ended ({:?}) before reaching {want:?}",
+            *state.borrow()
+        ),
+        Err(_) => panic!(
+            "state {want:?} not reached within 20 s (still {:?})",
+            *state.borrow()
+        ),
+    }
 }
