@@ -173,7 +173,7 @@ impl Task {
                     if self.cfg.fail_fast.is_some() {
                         why_not.push(e);
                     }
-                    if self.fail_first_pass(failures_in_a_row, &mut why_not) {
+                    if self.fail_first_pass(failures_in_a_row, &why_not) {
                         return;
                     }
                     continue;
@@ -197,7 +197,7 @@ impl Task {
                     if self.cfg.fail_fast.is_some() {
                         why_not.push(format!("{from}: {why}"));
                     }
-                    if self.fail_first_pass(failures_in_a_row, &mut why_not) {
+                    if self.fail_first_pass(failures_in_a_row, &why_not) {
                         return;
                     }
                     continue;
@@ -243,7 +243,7 @@ impl Task {
 
     /// With fail-fast and no session yet: after a whole pass over the hosts without one, ends
     /// the task and tells the waiting `connect` why. True when it did.
-    fn fail_first_pass(&mut self, failures_in_a_row: usize, why_not: &mut Vec<String>) -> bool {
+    fn fail_first_pass(&mut self, failures_in_a_row: usize, why_not: &[String]) -> bool {
         if self.cfg.fail_fast.is_none() || failures_in_a_row < self.cfg.hosts.len() {
             return false;
         }
