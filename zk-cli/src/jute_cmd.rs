@@ -7,6 +7,8 @@ use jute::json::{hex_decode, hex_encode, record_from_json, to_json};
 use jute::Limits;
 use jute_schemas::registry::{find, RecordInfo, RECORDS};
 
+use crate::error::CmdError;
+
 /// Subcommands of `zk jute`.
 #[derive(Subcommand)]
 pub enum JuteCommand {
@@ -35,38 +37,6 @@ pub enum JuteCommand {
         /// The record as JSON, with the schema's field names.
         json: Option<String>,
     },
-}
-
-/// A failure of a `zk jute` command.
-#[derive(Debug)]
-pub struct CmdError {
-    message: String,
-    code: u8,
-}
-
-impl CmdError {
-    fn usage(message: impl Into<String>) -> Self {
-        CmdError {
-            message: message.into(),
-            code: 2,
-        }
-    }
-    fn data(message: impl Into<String>) -> Self {
-        CmdError {
-            message: message.into(),
-            code: 1,
-        }
-    }
-    /// The process exit code: 2 for a bad command line, 1 for bad input data.
-    pub fn exit_code(&self) -> u8 {
-        self.code
-    }
-}
-
-impl std::fmt::Display for CmdError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
 }
 
 fn io_err(e: std::io::Error) -> CmdError {

@@ -2,6 +2,8 @@
 
 #![forbid(unsafe_code)]
 
+mod error;
+mod files_cmd;
 mod jute_cmd;
 
 use std::io::{self, Write};
@@ -13,7 +15,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "zk",
     version,
-    about = "ZooKeeper toolkit: inspect Jute records"
+    about = "ZooKeeper toolkit: Jute records, transaction logs and snapshots"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -27,6 +29,10 @@ enum Command {
         #[command(subcommand)]
         command: jute_cmd::JuteCommand,
     },
+    /// Print a transaction log (`version-2/log.*`): every transaction, checksums verified.
+    Txnlog(files_cmd::TxnlogArgs),
+    /// Print a snapshot (`version-2/snapshot.*`): nodes, sessions, ACL cache, digest.
+    Snapshot(files_cmd::FileArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +41,8 @@ fn main() -> ExitCode {
     let mut out = stdout.lock();
     let result = match cli.command {
         Command::Jute { command } => jute_cmd::run(command, &mut io::stdin().lock(), &mut out),
+        Command::Txnlog(args) => files_cmd::txnlog(&args, &mut out),
+        Command::Snapshot(args) => files_cmd::snapshot(&args, &mut out),
     };
     let _ = out.flush();
     match result {

@@ -1,0 +1,46 @@
+//! How a `zk` command fails: a message for stderr and an exit code that says what kind of
+//! failure it was.
+
+/// A failed command.
+#[derive(Debug)]
+pub struct CmdError {
+    message: String,
+    code: u8,
+}
+
+/// Exit codes.
+pub mod code {
+    /// Bad input data or a damaged file.
+    pub const DATA: u8 = 1;
+    /// A bad command line.
+    pub const USAGE: u8 = 2;
+    /// No server could be reached, or the connection or session was lost.
+    pub const CONNECTION: u8 = 3;
+    /// ZooKeeper answered with an error (no node, bad version, ...).
+    pub const SERVER: u8 = 4;
+}
+
+impl CmdError {
+    pub fn new(code: u8, message: impl Into<String>) -> Self {
+        CmdError {
+            message: message.into(),
+            code,
+        }
+    }
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(code::USAGE, message)
+    }
+    pub fn data(message: impl Into<String>) -> Self {
+        Self::new(code::DATA, message)
+    }
+    /// The process exit code (see [`code`]).
+    pub fn exit_code(&self) -> u8 {
+        self.code
+    }
+}
+
+impl std::fmt::Display for CmdError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}

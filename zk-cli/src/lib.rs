@@ -1,0 +1,8 @@
+//! The library behind the `zk` command line: readers of ZooKeeper's on-disk files, and how
+//! data is shown. The binary is `zk` (see `zk --help`).
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod ondisk;
+pub mod show;

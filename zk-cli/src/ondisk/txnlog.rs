@@ -1,0 +1,190 @@
+//! Transaction logs (`version-2/log.<zxid>`): a file header, then entries of
+//! `checksum (long), length (int), TxnHeader + record [+ TxnDigest], 'B'`, then zeros up to the
+//! preallocated size. The checksum is Adler-32 of the payload only.
+
+use jute::{Decode, Reader};
+use jute_schemas::persistence::FileHeader;
+use jute_schemas::txn::{TxnDigest, TxnHeader};
+
+use super::txn::{self, TxnBody};
+use super::{adler32, limits, read_header, FileError, TXNLOG_MAGIC};
+
+/// One transaction of a log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// Where the entry starts in the file.
+    pub offset: u64,
+    /// Session, client xid, zxid, time (ms since the epoch), type.
+    pub header: TxnHeader,
+    /// The record.
+    pub body: TxnBody,
+    /// The digest of the data tree after the transaction (when digests are on).
+    pub digest: Option<TxnDigest>,
+    /// The stored (and verified) Adler-32 checksum.
+    pub checksum: u32,
+}
+
+/// A whole log: the entries read, and how it ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TxnLog {
+    /// The file header.
+    pub header: FileHeader,
+    /// Every transaction, in file order.
+    pub entries: Vec<Entry>,
+    /// The offset where the entries end (zeros, or the end of the file, follow).
+    pub end: u64,
+}
+
+/// How far a log could be read: what was read, and the problem that stopped it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Partial {
+    /// What could be read before the problem.
+    pub log: TxnLog,
+    /// The problem.
+    pub error: FileError,
+}
+
+/// Reads a whole log. A problem after the header returns what was read with it, so a tool can
+/// print the good entries and then the error.
+pub fn read(bytes: &[u8]) -> Result<TxnLog, Box<Partial>> {
+    let header = read_header(bytes, TXNLOG_MAGIC, "transaction log").map_err(|error| {
+        Box::new(Partial {
+            log: TxnLog {
+                header: FileHeader::default(),
+                entries: Vec::new(),
+                end: 0,
+            },
+            error,
+        })
+    })?;
+    let mut log = TxnLog {
+        header,
+        entries: Vec::new(),
+        end: 16,
+    };
+    let mut pos = 16usize;
+    loop {
+        match read_entry(bytes, pos) {
+            Ok(Some((entry, next))) => {
+                log.entries.push(entry);
+                pos = next;
+                log.end = pos as u64;
+            }
+            Ok(None) => return Ok(log),
+            Err(error) => return Err(Box::new(Partial { log, error })),
+        }
+    }
+}
+
+fn be_i64(b: &[u8]) -> i64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[..8]);
+    i64::from_be_bytes(a)
+}
+
+fn be_i32(b: &[u8]) -> i32 {
+    let mut a = [0u8; 4];
+    a.copy_from_slice(&b[..4]);
+    i32::from_be_bytes(a)
+}
+
+/// Reads the entry at `pos`: `None` at the end of the entries.
+fn read_entry(bytes: &[u8], pos: usize) -> Result<Option<(Entry, usize)>, FileError> {
+    let rest = &bytes[pos..];
+    if rest.is_empty() {
+        return Ok(None);
+    }
+    if rest.len() < 12 {
+        if rest.iter().all(|b| *b == 0) {
+            return Ok(None);
+        }
+        return Err(FileError::at(
+            pos,
+            format!("truncated entry: {} bytes, shorter than its 12-byte prefix", rest.len()),
+        ));
+    }
+    let checksum = be_i64(rest);
+    let len = be_i32(&rest[8..]);
+    if len == 0 {
+        // Preallocated zeros: the end. Anything else after it would be a damaged file.
+        if checksum == 0 {
+            return Ok(None);
+        }
+        return Err(FileError::at(pos, format!("entry of length 0 with checksum {checksum:#x}")));
+    }
+    let Ok(len) = usize::try_from(len) else {
+        return Err(FileError::at(pos + 8, format!("negative entry length {len}")));
+    };
+    if len > limits().max_length {
+        return Err(FileError::at(pos + 8, format!("entry length {len} is over the limit")));
+    }
+    let start = pos + 12;
+    let Some(payload) = bytes.get(start..start + len) else {
+        return Err(FileError::at(
+            pos,
+            format!(
+                "truncated entry: length {len} runs past the end of the file ({} bytes left)",
+                bytes.len() - start
+            ),
+        ));
+    };
+    match bytes.get(start + len) {
+        Some(b'B') => {}
+        Some(other) => {
+            return Err(FileError::at(
+                start + len,
+                format!("entry end marker is {other:#04x}, not 0x42 ('B')"),
+            ))
+        }
+        None => {
+            return Err(FileError::at(
+                start + len,
+                "truncated entry: the end marker 'B' is missing",
+            ))
+        }
+    }
+    let computed = adler32(payload);
+    // Java writes the 32-bit Adler value as a long.
+    if checksum != i64::from(computed) {
+        return Err(FileError::at(
+            pos,
+            format!("checksum mismatch: stored {checksum:#x}, computed {computed:#x}"),
+        ));
+    }
+    let mut r = Reader::with_limits(payload, limits());
+    let header = TxnHeader::decode(&mut r)
+        .map_err(|e| FileError::at(start + e.offset(), format!("bad TxnHeader: {e}")))?;
+    let body_start = r.position();
+    let (body, used) = txn::decode(header.r#type, &payload[body_start..]).map_err(|e| {
+        FileError::at(
+            start + body_start,
+            format!("bad {} record: {e}", txn::type_name(header.r#type)),
+        )
+    })?;
+    let after = &payload[body_start + used..];
+    let digest = if after.is_empty() {
+        None
+    } else {
+        let mut r = Reader::with_limits(after, limits());
+        let d = TxnDigest::decode(&mut r).map_err(|e| {
+            FileError::at(start + body_start + used, format!("bad TxnDigest: {e}"))
+        })?;
+        if !r.is_empty() {
+            return Err(FileError::at(
+                start + body_start + used + r.position(),
+                format!("{} unexpected bytes at the end of the entry", r.remaining()),
+            ));
+        }
+        Some(d)
+    };
+    Ok(Some((
+        Entry {
+            offset: pos as u64,
+            header,
+            body,
+            digest,
+            checksum: computed,
+        },
+        start + len + 1,
+    )))
+}
