@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Installs what the tests need from Debian's archive: ZooKeeper 3.8 (server, Java client, jars)
-# and a JDK (javac builds the golden-vector and capture programs). Safe to run repeatedly.
+# Installs what the tests need from Debian's archive: ZooKeeper 3.8 (server, Java client, jars),
+# a JDK (javac builds the golden-vector and capture programs), tmux (drives the zk shell in a
+# real terminal) and tcpdump (captures for zk dump). Safe to run repeatedly.
 set -euo pipefail
 need=()
 [ -f /usr/share/java/zookeeper.jar ] && [ -f /usr/share/java/zookeeper-jute.jar ] || need+=(zookeeper)
 command -v javac >/dev/null 2>&1 || need+=(default-jdk-headless)
+command -v tmux >/dev/null 2>&1 || need+=(tmux)
+command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "installing: ${need[*]}"
   SUDO=""

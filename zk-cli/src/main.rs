@@ -1,25 +1,45 @@
-//! `zk`: a command line for ZooKeeper's wire format (and, as the toolkit grows, for ZooKeeper).
+//! `zk`: a ZooKeeper shell and one-shot client commands, and decoders for Jute records,
+//! transaction logs and snapshots.
 
 #![forbid(unsafe_code)]
 
+mod client;
 mod error;
 mod files_cmd;
 mod jute_cmd;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+
+use crate::client::commands::ClientCommand;
+use crate::error::{code, CmdError};
 
 #[derive(Parser)]
 #[command(
     name = "zk",
     version,
-    about = "ZooKeeper toolkit: Jute records, transaction logs and snapshots"
+    about = "ZooKeeper toolkit: a shell and client commands, four-letter words, and decoders \
+             for Jute records, transaction logs and snapshots",
+    after_help = "Without a command, zk starts an interactive shell on the servers of -s."
 )]
 struct Cli {
+    /// The servers (`host:port,...[/chroot]`); give it before the command.
+    #[arg(short, long, default_value = "127.0.0.1:2181", env = "ZK_SERVERS")]
+    server: String,
+    /// Start a throwaway local ZooKeeper (through zk-testkit) and use it instead of -s.
+    #[arg(long, global = true)]
+    local: bool,
+    /// Output one JSON value per result, for scripts.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Session timeout in milliseconds.
+    #[arg(long, global = true, default_value_t = 10_000)]
+    timeout_ms: u64,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
@@ -33,17 +53,60 @@ enum Command {
     Txnlog(files_cmd::TxnlogArgs),
     /// Print a snapshot (`version-2/snapshot.*`): nodes, sessions, ACL cache, digest.
     Snapshot(files_cmd::FileArgs),
+    /// Start the interactive shell (the default without a command).
+    Shell,
+    #[command(flatten)]
+    Client(ClientCommand),
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CmdError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CmdError::new(code::CONNECTION, format!("cannot start the runtime: {e}")))
+}
+
+fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CmdError> {
+    let command = cli.command.unwrap_or(Command::Shell);
+    match command {
+        Command::Jute { command } => {
+            return jute_cmd::run(command, &mut io::stdin().lock(), out);
+        }
+        Command::Txnlog(args) => return files_cmd::txnlog(&args, out),
+        Command::Snapshot(args) => return files_cmd::snapshot(&args, out),
+        Command::Shell | Command::Client(_) => {}
+    }
+    // Kept alive (and stopped on drop) for as long as the command runs.
+    let local = if cli.local {
+        let server = zk_testkit::TestServer::start()
+            .map_err(|e| CmdError::new(code::CONNECTION, format!("--local: {e}")))?;
+        eprintln!("zk: local ZooKeeper at {}", server.connect_string());
+        Some(server)
+    } else {
+        None
+    };
+    let hosts = local
+        .as_ref()
+        .map_or_else(|| cli.server.clone(), |s| s.connect_string());
+    let ctx = client::Ctx::new(hosts, Duration::from_millis(cli.timeout_ms), cli.json);
+    let rt = runtime()?;
+    match command {
+        Command::Client(cmd) => {
+            let mut ctx = ctx;
+            let result = rt.block_on(client::commands::run(cmd, &mut ctx, out));
+            rt.block_on(ctx.close());
+            result
+        }
+        _ => client::shell::run(ctx, &rt).map_err(CmdError::data),
+    }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = io::stdout();
     let mut out = stdout.lock();
-    let result = match cli.command {
-        Command::Jute { command } => jute_cmd::run(command, &mut io::stdin().lock(), &mut out),
-        Command::Txnlog(args) => files_cmd::txnlog(&args, &mut out),
-        Command::Snapshot(args) => files_cmd::snapshot(&args, &mut out),
-    };
+    let result = run(cli, &mut out);
     let _ = out.flush();
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,104 @@
+//! Talking to ZooKeeper: the client commands (one-shot, `zk -s HOSTS CMD ...`), the
+//! interactive shell, and the four-letter words.
+
+pub mod commands;
+pub mod fourlw;
+pub mod paths;
+pub mod render;
+pub mod shell;
+
+use std::time::Duration;
+
+use zk_client::{Client, ClientBuilder, Error};
+
+use crate::error::{code, CmdError};
+use zk_cli::show::DataFormat;
+
+/// What every command runs with: the servers, the session (made on first use), the shell's
+/// current directory and the output style.
+pub struct Ctx {
+    /// The connect string.
+    pub hosts: String,
+    /// Session timeout.
+    pub timeout: Duration,
+    client: Option<Client>,
+    /// The current directory (`cd`), for relative paths.
+    pub cwd: String,
+    /// JSON output.
+    pub json: bool,
+    /// Whether this is the interactive shell (watches print in the background).
+    pub interactive: bool,
+}
+
+impl Ctx {
+    /// A context for `hosts`.
+    pub fn new(hosts: String, timeout: Duration, json: bool) -> Self {
+        Ctx {
+            hosts,
+            timeout,
+            client: None,
+            cwd: "/".into(),
+            json,
+            interactive: false,
+        }
+    }
+
+    /// The session, connecting on first use.
+    pub async fn client(&mut self) -> Result<Client, CmdError> {
+        if let Some(c) = &self.client {
+            if !c.state().borrow().is_terminal() {
+                return Ok(c.clone());
+            }
+        }
+        let c = ClientBuilder::new(self.hosts.clone())
+            .session_timeout(self.timeout)
+            .fail_fast(true)
+            .connect()
+            .await
+            .map_err(|e| failure("connecting", e))?;
+        self.client = Some(c.clone());
+        Ok(c)
+    }
+
+    /// The session if one is open (for completion).
+    pub fn existing_client(&self) -> Option<Client> {
+        self.client.clone()
+    }
+
+    /// Ends the session.
+    pub async fn close(&mut self) {
+        if let Some(c) = self.client.take() {
+            c.close().await;
+        }
+    }
+}
+
+/// The command error for a client error: exit code 3 when the servers or the session are the
+/// problem, 4 for ZooKeeper's answer, 2 for a bad argument.
+pub fn failure(what: &str, e: Error) -> CmdError {
+    let c = match e {
+        Error::ConnectionLoss
+        | Error::SessionExpired
+        | Error::NoHosts(_)
+        | Error::Timeout
+        | Error::Closed
+        | Error::Protocol(_) => code::CONNECTION,
+        Error::InvalidPath { .. }
+        | Error::InvalidArgument(_)
+        | Error::InvalidConnectString(_)
+        | Error::RequestTooLarge { .. } => code::USAGE,
+        _ => code::SERVER,
+    };
+    CmdError::new(c, format!("{what}: {e}"))
+}
+
+/// How data is shown, from the `--hex`/`--base64` flags.
+pub fn data_format(hex: bool, base64: bool) -> DataFormat {
+    if hex {
+        DataFormat::Hex
+    } else if base64 {
+        DataFormat::Base64
+    } else {
+        DataFormat::Auto
+    }
+}

@@ -1,0 +1,111 @@
+//! Text and JSON forms of what the server answers.
+
+use jute::json::to_json;
+use jute::ToValue;
+use serde_json::{json, Value};
+use zk_client::acl::Acl;
+use zk_client::{Stat, WatchedEvent};
+use zk_cli::show;
+
+/// A Stat as zkCli prints it.
+pub fn stat_text(s: &Stat) -> String {
+    format!(
+        "cZxid = {}\nctime = {}\nmZxid = {}\nmtime = {}\npZxid = {}\ncversion = {}\n\
+         dataVersion = {}\naclVersion = {}\nephemeralOwner = {:#x}\ndataLength = {}\n\
+         numChildren = {}\n",
+        show::zxid(s.czxid),
+        show::time_ms(s.ctime),
+        show::zxid(s.mzxid),
+        show::time_ms(s.mtime),
+        show::zxid(s.pzxid),
+        s.cversion,
+        s.version,
+        s.aversion,
+        s.ephemeral_owner,
+        s.data_length,
+        s.num_children
+    )
+}
+
+/// A Stat as JSON (the record's field names).
+pub fn stat_json(s: &Stat) -> Value {
+    to_json(&s.to_value())
+}
+
+/// `r`, `w`, `c`, `d`, `a` letters of a permission mask.
+pub fn perms(p: i32) -> String {
+    [(1, 'r'), (2, 'w'), (4, 'c'), (8, 'd'), (16, 'a')]
+        .iter()
+        .filter(|(bit, _)| p & bit != 0)
+        .map(|(_, c)| *c)
+        .collect()
+}
+
+/// An ACL as `scheme:id:perms`.
+pub fn acl_text(a: &Acl) -> String {
+    format!(
+        "{}:{}:{}",
+        a.id.scheme.as_deref().unwrap_or(""),
+        a.id.id.as_deref().unwrap_or(""),
+        perms(a.perms)
+    )
+}
+
+/// Parses `scheme:id:perms[,...]` (the id may itself contain `:`, as digest ids do).
+pub fn parse_acl(s: &str) -> Result<Vec<Acl>, String> {
+    s.split(',')
+        .map(|one| {
+            let (rest, letters) = one
+                .rsplit_once(':')
+                .ok_or_else(|| format!("not scheme:id:perms: {one:?}"))?;
+            let (scheme, id) = rest
+                .split_once(':')
+                .ok_or_else(|| format!("not scheme:id:perms: {one:?}"))?;
+            let mut mask = 0;
+            for c in letters.chars() {
+                mask |= match c {
+                    'r' => 1,
+                    'w' => 2,
+                    'c' => 4,
+                    'd' => 8,
+                    'a' => 16,
+                    other => return Err(format!("unknown permission {other:?} in {one:?}")),
+                };
+            }
+            Ok(Acl {
+                perms: mask,
+                id: zk_client::acl::Id {
+                    scheme: Some(scheme.to_string()),
+                    id: Some(id.to_string()),
+                },
+            })
+        })
+        .collect()
+}
+
+/// A watch event line, as zkCli prints it.
+pub fn event_text(e: &WatchedEvent) -> String {
+    format!(
+        "WATCHER:: WatchedEvent state:SyncConnected type:{:?} path:{}",
+        e.event_type, e.path
+    )
+}
+
+/// A watch event as JSON.
+pub fn event_json(e: &WatchedEvent) -> Value {
+    json!({"event": format!("{:?}", e.event_type), "path": e.path, "zxid": e.zxid})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn acls_parse_and_print() {
+        let acl = parse_acl("world:anyone:r,digest:bob:abc=:cdrwa").unwrap();
+        assert_eq!(acl.len(), 2);
+        assert_eq!(acl_text(&acl[1]), "digest:bob:abc=:rwcda");
+        assert!(parse_acl("world:anyone:x").is_err());
+        assert!(parse_acl("nothing").is_err());
+    }
+}
