@@ -19,9 +19,6 @@ use crate::error::CmdError;
 pub struct FileArgs {
     /// The file (`version-2/log.*` or `version-2/snapshot.*`).
     file: PathBuf,
-    /// One JSON object per line.
-    #[arg(long)]
-    json: bool,
     /// Only this path and the paths below it.
     #[arg(long)]
     path: Option<String>,
@@ -84,7 +81,9 @@ fn under(path: &str, root: &str) -> bool {
     let root = root.trim_end_matches('/');
     root.is_empty()
         || path == root
-        || path.strip_prefix(root).is_some_and(|rest| rest.starts_with('/'))
+        || path
+            .strip_prefix(root)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 fn write_err(e: std::io::Error) -> CmdError {
@@ -178,7 +177,7 @@ fn body_text(body: &TxnBody, f: DataFormat) -> String {
 }
 
 /// Runs `zk txnlog`.
-pub fn txnlog(args: &TxnlogArgs, out: &mut dyn Write) -> Result<(), CmdError> {
+pub fn txnlog(args: &TxnlogArgs, json: bool, out: &mut dyn Write) -> Result<(), CmdError> {
     let c = &args.common;
     let bytes = c.read()?;
     let (log, problem) = match txnlog::read(&bytes) {
@@ -200,7 +199,7 @@ pub fn txnlog(args: &TxnlogArgs, out: &mut dyn Write) -> Result<(), CmdError> {
             continue;
         }
         shown += 1;
-        if c.json {
+        if json {
             let line = json!({
                 "offset": e.offset,
                 "time": show::time_ms(h.time),
@@ -233,7 +232,7 @@ pub fn txnlog(args: &TxnlogArgs, out: &mut dyn Write) -> Result<(), CmdError> {
             }
         }
     }
-    if !c.json {
+    if !json {
         writeln!(
             out,
             "{} transactions ({} shown), checksums verified; entries end at byte {}",
@@ -254,10 +253,10 @@ pub fn txnlog(args: &TxnlogArgs, out: &mut dyn Write) -> Result<(), CmdError> {
 }
 
 /// Runs `zk snapshot`.
-pub fn snapshot(c: &FileArgs, out: &mut dyn Write) -> Result<(), CmdError> {
+pub fn snapshot(c: &FileArgs, json: bool, out: &mut dyn Write) -> Result<(), CmdError> {
     let bytes = c.read()?;
-    let snap = snapshot::read(&bytes)
-        .map_err(|e| CmdError::data(format!("{}: {e}", c.file.display())))?;
+    let snap =
+        snapshot::read(&bytes).map_err(|e| CmdError::data(format!("{}: {e}", c.file.display())))?;
     let f = c.format();
     let ephemerals = |sid: i64| {
         snap.nodes
@@ -265,7 +264,7 @@ pub fn snapshot(c: &FileArgs, out: &mut dyn Write) -> Result<(), CmdError> {
             .filter(|n| n.stat.ephemeral_owner == sid)
             .count()
     };
-    if c.json {
+    if json {
         for n in snap.nodes.iter().filter(|n| c.wants(&n.path)) {
             let line = json!({
                 "node": n.path,
@@ -317,7 +316,10 @@ pub fn snapshot(c: &FileArgs, out: &mut dyn Write) -> Result<(), CmdError> {
                 snap.acls
                     .iter()
                     .find(|(id, _)| *id == n.acl_id)
-                    .map_or_else(|| format!("#{} (not in the cache)", n.acl_id), |(_, a)| acl_text(a))
+                    .map_or_else(
+                        || format!("#{} (not in the cache)", n.acl_id),
+                        |(_, a)| acl_text(a),
+                    )
             },
             show::data(n.data.as_deref(), f),
         ));

@@ -32,8 +32,8 @@ struct Cli {
     /// Start a throwaway local ZooKeeper (through zk-testkit) and use it instead of -s.
     #[arg(long, global = true)]
     local: bool,
-    /// Output one JSON value per result, for scripts.
-    #[arg(long, global = true)]
+    /// Output one JSON value per result (per line), for scripts.
+    #[arg(long = "json", id = "json_output", global = true)]
     json: bool,
     /// Session timeout in milliseconds.
     #[arg(long, global = true, default_value_t = 10_000)]
@@ -73,8 +73,8 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CmdError> {
         Command::Jute { command } => {
             return jute_cmd::run(command, &mut io::stdin().lock(), out);
         }
-        Command::Txnlog(args) => return files_cmd::txnlog(&args, out),
-        Command::Snapshot(args) => return files_cmd::snapshot(&args, out),
+        Command::Txnlog(args) => return files_cmd::txnlog(&args, cli.json, out),
+        Command::Snapshot(args) => return files_cmd::snapshot(&args, cli.json, out),
         Command::Shell | Command::Client(_) => {}
     }
     // Kept alive (and stopped on drop) for as long as the command runs.
@@ -104,8 +104,8 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CmdError> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
+    // Not locked for the whole run: the shell's background watch tasks print too.
+    let mut out = io::BufWriter::new(io::stdout());
     let result = run(cli, &mut out);
     let _ = out.flush();
     match result {

@@ -34,9 +34,7 @@ pub fn data(data: Option<&[u8]>, format: DataFormat) -> String {
 pub fn time_ms(ms: i64) -> String {
     u64::try_from(ms)
         .ok()
-        .and_then(|ms| {
-            std::time::UNIX_EPOCH.checked_add(std::time::Duration::from_millis(ms))
-        })
+        .and_then(|ms| std::time::UNIX_EPOCH.checked_add(std::time::Duration::from_millis(ms)))
         .map_or_else(
             || ms.to_string(),
             |t| humantime::format_rfc3339_millis(t).to_string(),

@@ -40,7 +40,8 @@ impl Zk {
         let mut all = vec!["--json"];
         all.extend_from_slice(args);
         let text = self.ok(&all);
-        serde_json::from_str(text.lines().next().unwrap_or("")).unwrap_or_else(|e| panic!("{e}: {text}"))
+        serde_json::from_str(text.lines().next().unwrap_or(""))
+            .unwrap_or_else(|e| panic!("{e}: {text}"))
     }
 
     /// Runs and requires failure with `code`; returns stderr.
@@ -55,16 +56,24 @@ impl Zk {
 fn node_commands() {
     let zk = Zk::start();
     assert_eq!(zk.ok(&["create", "/app", "v1"]), "Created /app\n");
-    assert_eq!(zk.ok(&["create", "-p", "/app/deep/er/leaf", "x"]), "Created /app/deep/er/leaf\n");
+    assert_eq!(
+        zk.ok(&["create", "-p", "/app/deep/er/leaf", "x"]),
+        "Created /app/deep/er/leaf\n"
+    );
     let seq = zk.ok(&["create", "-s", "/app/job-", ""]);
     assert!(seq.starts_with("Created /app/job-0000000"), "{seq}");
     zk.ok(&["create", "-c", "/box"]);
     zk.ok(&["create", "-t", "60000", "/ttl", "t"]);
     assert_eq!(zk.ok(&["get", "/app"]), "v1\n");
     zk.ok(&["set", "/app", "v2", "-v", "0"]);
-    assert!(zk.fails(4, &["set", "/app", "v3", "-v", "0"]).contains("version"));
+    assert!(zk
+        .fails(4, &["set", "/app", "v3", "-v", "0"])
+        .contains("version"));
     let got = zk.ok(&["get", "-s", "/app"]);
-    assert!(got.starts_with("v2\ncZxid = 0x") && got.contains("dataVersion = 1"), "{got}");
+    assert!(
+        got.starts_with("v2\ncZxid = 0x") && got.contains("dataVersion = 1"),
+        "{got}"
+    );
     assert_eq!(zk.ok(&["ls", "/"]), "[app, box, ttl, zookeeper]\n");
     let tree = zk.ok(&["ls", "-R", "/app/deep"]);
     assert_eq!(tree, "/app/deep\n/app/deep/er\n/app/deep/er/leaf\n");
@@ -83,7 +92,9 @@ fn node_commands() {
     zk.ok(&["delete", "/app/deep/er/leaf"]);
     assert!(zk.fails(4, &["delete", "/app"]).contains("children"));
     zk.ok(&["deleteall", "/app"]);
-    assert!(zk.fails(4, &["get", "/app"]).contains("/app: node does not exist"));
+    assert!(zk
+        .fails(4, &["get", "/app"])
+        .contains("/app: node does not exist"));
     assert!(zk.fails(2, &["get", "/bad\u{1}name"]).contains("invalid"));
     assert_eq!(zk.ok(&["sync", "/"]), "Sync is OK: /\n");
 }
@@ -96,13 +107,17 @@ fn acl_auth_watch_and_server_commands() {
     zk.ok(&["create", "/open/kid", "y"]);
     zk.ok(&["setAcl", "-R", "/open", "world:anyone:ra"]);
     assert_eq!(zk.ok(&["getAcl", "/open/kid"]), "world:anyone:ra\n");
-    assert!(zk.fails(4, &["set", "/open/kid", "z"]).contains("not authorized"));
-    assert!(zk.fails(2, &["setAcl", "/open", "world:anyone:q"]).contains("permission"));
+    assert!(zk
+        .fails(4, &["set", "/open/kid", "z"])
+        .contains("not authorized"));
+    assert!(zk
+        .fails(2, &["setAcl", "/open", "world:anyone:q"])
+        .contains("permission"));
     let who = zk.json(&["whoami"]);
     assert_eq!(who[0]["scheme"], "ip");
 
     // One-shot watches print the event (made by a second zk process) and exit.
-    let mut watcher = Command::new(env!("CARGO_BIN_EXE_zk"))
+    let watcher = Command::new(env!("CARGO_BIN_EXE_zk"))
         .args(["-s", &zk.server.connect_string(), "get", "-w", "/open"])
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -119,7 +134,15 @@ fn acl_auth_watch_and_server_commands() {
 
     // A persistent recursive watch, two events.
     let watcher = Command::new(env!("CARGO_BIN_EXE_zk"))
-        .args(["-s", &zk.server.connect_string(), "--json", "addWatch", "/open", "--count", "2"])
+        .args([
+            "-s",
+            &zk.server.connect_string(),
+            "--json",
+            "addWatch",
+            "/open",
+            "--count",
+            "2",
+        ])
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("zk addWatch");
@@ -134,9 +157,14 @@ fn acl_auth_watch_and_server_commands() {
     assert_eq!(events.len(), 2);
     assert_eq!(events[0]["event"], "NodeCreated");
     assert_eq!(events[0]["path"], "/open/new");
-    assert!(zk.fails(4, &["removewatches", "/open"]).contains("no such watch"));
+    assert!(zk
+        .fails(4, &["removewatches", "/open"])
+        .contains("no such watch"));
 
-    assert_eq!(zk.json(&["getEphemerals"])["ephemerals"], serde_json::json!([]));
+    assert_eq!(
+        zk.json(&["getEphemerals"])["ephemerals"],
+        serde_json::json!([])
+    );
     assert!(zk.ok(&["config"]).is_empty() || zk.json(&["config"])["config"].is_string());
     assert!(zk.ok(&["version"]).contains("ZooKeeper server: 3.8"));
     assert_eq!(zk.ok(&["ruok"]), "imok\n");
@@ -144,9 +172,14 @@ fn acl_auth_watch_and_server_commands() {
     assert!(zk.ok(&["stat"]).contains("Clients:"));
     assert!(zk.ok(&["mntr"]).contains("zk_version"));
     assert!(zk.ok(&["4lw", "wchs"]).contains("watching"));
-    assert!(zk.fails(2, &["4lw", "nope"]).contains("unknown four-letter word"));
+    assert!(zk
+        .fails(2, &["4lw", "nope"])
+        .contains("unknown four-letter word"));
     let four = zk.json(&["envi"]);
-    assert!(four["reply"].as_str().unwrap_or("").contains("java.version"));
+    assert!(four["reply"]
+        .as_str()
+        .unwrap_or("")
+        .contains("java.version"));
 }
 
 #[test]

@@ -123,7 +123,12 @@ async fn known_history() -> (TestServer, i64, i64) {
 async fn txnlog_and_snapshot_account_for_every_operation() {
     let (srv, closed, kept) = known_history().await;
     let logs = files(srv.dir(), "log.");
-    let log = logs.first().expect("a transaction log").to_str().unwrap().to_string();
+    let log = logs
+        .first()
+        .expect("a transaction log")
+        .to_str()
+        .unwrap()
+        .to_string();
 
     let out = zk(&["txnlog", &log, "--json"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -181,7 +186,12 @@ async fn txnlog_and_snapshot_account_for_every_operation() {
 
     // The snapshot written at the restart.
     let snaps = files(srv.dir(), "snapshot.");
-    let snap = snaps.last().expect("a snapshot").to_str().unwrap().to_string();
+    let snap = snaps
+        .last()
+        .expect("a snapshot")
+        .to_str()
+        .unwrap()
+        .to_string();
     let out = zk(&["snapshot", &snap, "--json"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let lines = json_lines(&out);
@@ -200,13 +210,16 @@ async fn txnlog_and_snapshot_account_for_every_operation() {
         .find(|l| l["session"] == format!("{kept:#x}"))
         .expect("the open session");
     assert_eq!(session["ephemerals"], 1);
-    assert!(lines
-        .iter()
-        .any(|l| l["acl"].as_str().is_some_and(|a| a.starts_with("digest:alice:"))));
+    assert!(lines.iter().any(|l| l["acl"]
+        .as_str()
+        .is_some_and(|a| a.starts_with("digest:alice:"))));
     assert_eq!(lines.last().unwrap()["seals"], 2, "{:?}", lines.last());
     let out = zk(&["snapshot", &snap, "--path", "/m1"]);
     let t = text(&out.stdout);
-    assert!(t.contains("ZNode Details (count=1)") && t.contains("data = uno"), "{t}");
+    assert!(
+        t.contains("ZNode Details (count=1)") && t.contains("data = uno"),
+        "{t}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -233,7 +246,11 @@ async fn damaged_files_give_errors_naming_the_offset() {
         "{err}"
     );
     assert!(err.contains("after 2 good transactions"), "{err}");
-    assert_eq!(text(&out.stdout).lines().count(), 3, "two entries and the summary");
+    assert_eq!(
+        text(&out.stdout).lines().count(),
+        3,
+        "two entries and the summary"
+    );
 
     // Cut in the middle of the third entry.
     let p = scratch.join("truncated.log");
@@ -241,7 +258,10 @@ async fn damaged_files_give_errors_naming_the_offset() {
     let out = zk(&["txnlog", p.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains(&format!("at byte {third}: truncated entry")), "{err}");
+    assert!(
+        err.contains(&format!("at byte {third}: truncated entry")),
+        "{err}"
+    );
 
     // A snapshot cut short, and one with a flipped byte.
     let snap = files(srv.dir(), "snapshot.").pop().unwrap();
@@ -251,7 +271,10 @@ async fn damaged_files_give_errors_naming_the_offset() {
     let out = zk(&["snapshot", p.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("truncated snapshot") && err.contains("at byte"), "{err}");
+    assert!(
+        err.contains("truncated snapshot") && err.contains("at byte"),
+        "{err}"
+    );
     let mut flipped = sbytes.clone();
     let i = sbytes.windows(5).position(|w| w == b"world").unwrap();
     flipped[i] = b'W';
@@ -265,7 +288,10 @@ async fn damaged_files_give_errors_naming_the_offset() {
     let out = zk(&["txnlog", snap.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("not a ZooKeeper transaction log: magic 0x5a4b534e (ZKSN)"), "{err}");
+    assert!(
+        err.contains("not a ZooKeeper transaction log: magic 0x5a4b534e (ZKSN)"),
+        "{err}"
+    );
     let p = scratch.join("text");
     std::fs::write(&p, b"hello").unwrap();
     let err = text(&zk(&["snapshot", p.to_str().unwrap()]).stderr);

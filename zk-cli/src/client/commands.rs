@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use clap::{Subcommand, ValueEnum};
 use serde_json::{json, Value};
-use zk_client::{AddWatchMode, Client, CreateMode, CreateOptions, Error, WatcherType};
 use zk_cli::show;
+use zk_client::{AddWatchMode, Client, CreateMode, CreateOptions, Error, WatcherType};
 
 use super::paths::{child, resolve};
 use super::render::{acl_text, event_json, event_text, parse_acl, stat_json, stat_text};
@@ -257,7 +257,12 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
                     .map_err(|e| failure(&path, e))?;
                 (c, Some(w))
             } else {
-                (zk.get_children(&path).await.map_err(|e| failure(&path, e))?, None)
+                (
+                    zk.get_children(&path)
+                        .await
+                        .map_err(|e| failure(&path, e))?,
+                    None,
+                )
             };
             let stat_v = if stat {
                 Some(zk.exists(&path).await.map_err(|e| failure(&path, e))?)
@@ -293,7 +298,10 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
             let path = at(&path);
             let zk = ctx.client().await?;
             let (data, st, w) = if watch {
-                let (d, s, w) = zk.get_data_watch(&path).await.map_err(|e| failure(&path, e))?;
+                let (d, s, w) = zk
+                    .get_data_watch(&path)
+                    .await
+                    .map_err(|e| failure(&path, e))?;
                 (d, s, Some(w))
             } else {
                 let (d, s) = zk.get_data(&path).await.map_err(|e| failure(&path, e))?;
@@ -380,7 +388,9 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
         ClientCommand::Delete { path, version } => {
             let path = at(&path);
             let zk = ctx.client().await?;
-            zk.delete(&path, version).await.map_err(|e| failure(&path, e))?;
+            zk.delete(&path, version)
+                .await
+                .map_err(|e| failure(&path, e))?;
             if json {
                 put_json(out, &json!({"deleted": path}))
             } else {
@@ -414,14 +424,20 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
             let path = at(&path);
             let zk = ctx.client().await?;
             let (st, w) = if watch {
-                let (s, w) = zk.exists_watch(&path).await.map_err(|e| failure(&path, e))?;
+                let (s, w) = zk
+                    .exists_watch(&path)
+                    .await
+                    .map_err(|e| failure(&path, e))?;
                 (s, Some(w))
             } else {
                 (zk.exists(&path).await.map_err(|e| failure(&path, e))?, None)
             };
             let Some(st) = st else {
                 if let Some(w) = w {
-                    put(out, &format!("Node does not exist: {path} (watching for it)\n"))?;
+                    put(
+                        out,
+                        &format!("Node does not exist: {path} (watching for it)\n"),
+                    )?;
                     return wait_event(ctx, w, out).await;
                 }
                 return Err(failure(&path, Error::NoNode));
@@ -515,7 +531,10 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
                 WatchMode::Persistent => AddWatchMode::Persistent,
                 WatchMode::PersistentRecursive => AddWatchMode::PersistentRecursive,
             };
-            let mut w = zk.add_watch(&path, m).await.map_err(|e| failure(&path, e))?;
+            let mut w = zk
+                .add_watch(&path, m)
+                .await
+                .map_err(|e| failure(&path, e))?;
             if ctx.interactive {
                 tokio::spawn(async move {
                     while let Ok(e) = w.next().await {

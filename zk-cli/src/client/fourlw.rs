@@ -26,7 +26,10 @@ pub async fn send(hosts: &str, word: &str) -> Result<String, CmdError> {
         .next()
         .unwrap_or("")
         .trim();
-    let with_port = if first.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) {
+    let with_port = if first
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+    {
         first.to_string()
     } else {
         format!("{first}:2181")

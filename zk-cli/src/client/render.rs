@@ -3,9 +3,9 @@
 use jute::json::to_json;
 use jute::ToValue;
 use serde_json::{json, Value};
+use zk_cli::show;
 use zk_client::acl::Acl;
 use zk_client::{Stat, WatchedEvent};
-use zk_cli::show;
 
 /// A Stat as zkCli prints it.
 pub fn stat_text(s: &Stat) -> String {

@@ -97,7 +97,11 @@ impl Completer for ShellHelper {
             return Ok((start, Vec::new()));
         }
         // A path: complete the last segment from the server's children.
-        let cwd = self.cwd.lock().map(|c| c.clone()).unwrap_or_else(|_| "/".into());
+        let cwd = self
+            .cwd
+            .lock()
+            .map(|c| c.clone())
+            .unwrap_or_else(|_| "/".into());
         let (dir_typed, partial) = match word.rfind('/') {
             Some(i) => (&word[..=i], &word[i + 1..]),
             None => ("", word),
@@ -158,8 +162,7 @@ pub fn run(mut ctx: Ctx, runtime: &tokio::runtime::Runtime) -> Result<(), String
     let mut names: Vec<String> = Line::command()
         .get_subcommands()
         .flat_map(|c| {
-            std::iter::once(c.get_name().to_string())
-                .chain(c.get_all_aliases().map(str::to_string))
+            std::iter::once(c.get_name().to_string()).chain(c.get_all_aliases().map(str::to_string))
         })
         .collect();
     names.sort();

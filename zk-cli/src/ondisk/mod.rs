@@ -50,7 +50,10 @@ pub(crate) fn read_header(bytes: &[u8], magic: i32, kind: &str) -> Result<FileHe
     let header = FileHeader::decode(&mut r).map_err(|_| {
         FileError::at(
             0,
-            format!("not a ZooKeeper {kind}: {} bytes, shorter than a file header", bytes.len()),
+            format!(
+                "not a ZooKeeper {kind}: {} bytes, shorter than a file header",
+                bytes.len()
+            ),
         )
     })?;
     if header.magic != magic {

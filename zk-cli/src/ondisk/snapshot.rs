@@ -90,7 +90,10 @@ impl<'a> Cursor<'a> {
         }
         let slash: String = self.decode(&format!("seal {n} marker"))?;
         if slash != "/" {
-            return Err(FileError::at(at + 8, format!("seal {n}: marker {slash:?}, expected \"/\"")));
+            return Err(FileError::at(
+                at + 8,
+                format!("seal {n}: marker {slash:?}, expected \"/\""),
+            ));
         }
         Ok(())
     }
@@ -99,7 +102,10 @@ impl<'a> Cursor<'a> {
 /// Reads a whole snapshot.
 pub fn read(bytes: &[u8]) -> Result<Snapshot, FileError> {
     if bytes.starts_with(&[0x1f, 0x8b]) {
-        return Err(FileError::at(0, "a gzip-compressed snapshot: decompress it first (gunzip)"));
+        return Err(FileError::at(
+            0,
+            "a gzip-compressed snapshot: decompress it first (gunzip)",
+        ));
     }
     let header = read_header(bytes, SNAPSHOT_MAGIC, "snapshot")?;
     let mut c = Cursor { bytes, pos: 16 };
@@ -107,7 +113,10 @@ pub fn read(bytes: &[u8]) -> Result<Snapshot, FileError> {
     let count = usize::try_from(count)
         .map_err(|_| FileError::at(16, format!("negative session count {count}")))?;
     if count > bytes.len() / 12 {
-        return Err(FileError::at(16, format!("session count {count} is more than the file holds")));
+        return Err(FileError::at(
+            16,
+            format!("session count {count} is more than the file holds"),
+        ));
     }
     let mut sessions = Vec::with_capacity(count);
     for _ in 0..count {
@@ -120,7 +129,10 @@ pub fn read(bytes: &[u8]) -> Result<Snapshot, FileError> {
     let count = usize::try_from(count)
         .map_err(|_| FileError::at(at, format!("negative ACL cache size {count}")))?;
     if count > bytes.len() / 12 {
-        return Err(FileError::at(at, format!("ACL cache size {count} is more than the file holds")));
+        return Err(FileError::at(
+            at,
+            format!("ACL cache size {count} is more than the file holds"),
+        ));
     }
     let mut acls = Vec::with_capacity(count);
     for _ in 0..count {
@@ -186,7 +198,10 @@ pub fn read(bytes: &[u8]) -> Result<Snapshot, FileError> {
     if !c.at_end() {
         return Err(FileError::at(
             c.pos,
-            format!("{} unexpected bytes after the last seal", bytes.len() - c.pos),
+            format!(
+                "{} unexpected bytes after the last seal",
+                bytes.len() - c.pos
+            ),
         ));
     }
     Ok(snap)

@@ -100,7 +100,10 @@ fn read_entry(bytes: &[u8], pos: usize) -> Result<Option<(Entry, usize)>, FileEr
         }
         return Err(FileError::at(
             pos,
-            format!("truncated entry: {} bytes, shorter than its 12-byte prefix", rest.len()),
+            format!(
+                "truncated entry: {} bytes, shorter than its 12-byte prefix",
+                rest.len()
+            ),
         ));
     }
     let checksum = be_i64(rest);
@@ -110,13 +113,22 @@ fn read_entry(bytes: &[u8], pos: usize) -> Result<Option<(Entry, usize)>, FileEr
         if checksum == 0 {
             return Ok(None);
         }
-        return Err(FileError::at(pos, format!("entry of length 0 with checksum {checksum:#x}")));
+        return Err(FileError::at(
+            pos,
+            format!("entry of length 0 with checksum {checksum:#x}"),
+        ));
     }
     let Ok(len) = usize::try_from(len) else {
-        return Err(FileError::at(pos + 8, format!("negative entry length {len}")));
+        return Err(FileError::at(
+            pos + 8,
+            format!("negative entry length {len}"),
+        ));
     };
     if len > limits().max_length {
-        return Err(FileError::at(pos + 8, format!("entry length {len} is over the limit")));
+        return Err(FileError::at(
+            pos + 8,
+            format!("entry length {len} is over the limit"),
+        ));
     }
     let start = pos + 12;
     let Some(payload) = bytes.get(start..start + len) else {
@@ -166,9 +178,8 @@ fn read_entry(bytes: &[u8], pos: usize) -> Result<Option<(Entry, usize)>, FileEr
         None
     } else {
         let mut r = Reader::with_limits(after, limits());
-        let d = TxnDigest::decode(&mut r).map_err(|e| {
-            FileError::at(start + body_start + used, format!("bad TxnDigest: {e}"))
-        })?;
+        let d = TxnDigest::decode(&mut r)
+            .map_err(|e| FileError::at(start + body_start + used, format!("bad TxnDigest: {e}")))?;
         if !r.is_empty() {
             return Err(FileError::at(
                 start + body_start + used + r.position(),
