@@ -10,7 +10,7 @@ use jute_schemas::proto::{ConnectRequest, ConnectResponse};
 use jute_schemas::protocol::{
     decode_request, decode_response, xid, ErrorCode, EventType, OpCode, RequestBody, ResponseBody,
 };
-use zk_conformance_tests::pcap::{connections, frames};
+use zk_cli::capture::{connections, frames};
 use zk_conformance_tests::test_data;
 
 const FOUR_LETTER_WORDS: [&[u8; 4]; 18] = [
@@ -44,6 +44,14 @@ fn check_capture(name: &str) -> Seen {
     let mut seen = Seen::default();
     for (ci, conn) in conns.iter().enumerate() {
         let ctx = format!("{name} connection {ci} from {:?}", conn.request.from);
+        // The whole capture: every connection that carried data, from its SYN, no bytes
+        // missing.
+        for s in [&conn.request, &conn.reply] {
+            assert!(
+                s.data.is_empty() || (s.syn_seen && s.gap_at.is_none()),
+                "{ctx}: incomplete stream"
+            );
+        }
         if conn.request.data.is_empty() && conn.reply.data.is_empty() {
             // Refused (the script's readiness probe before the server listened): no payload.
             continue;

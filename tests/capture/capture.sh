@@ -57,7 +57,7 @@ start_server() {
   exit 1
 }
 
-tcpdump -i lo -U -s 0 -w "$work/capture.pcap" "tcp port $port" 2>"$work/tcpdump.log" &
+tcpdump -i lo --immediate-mode -U -s 0 -w "$work/capture.pcap" "tcp port $port" 2>"$work/tcpdump.log" &
 tcpdump_pid=$!
 for _ in $(seq 50); do grep -q "listening" "$work/tcpdump.log" 2>/dev/null && break; sleep 0.1; done
 

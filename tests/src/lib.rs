@@ -8,5 +8,3 @@ use std::path::PathBuf;
 pub fn test_data(relative: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
 }
-
-pub mod pcap;

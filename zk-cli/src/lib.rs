@@ -4,5 +4,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod capture;
+pub mod dump;
 pub mod ondisk;
 pub mod show;

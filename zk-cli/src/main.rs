@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod client;
+mod dump_cmd;
 mod error;
 mod files_cmd;
 mod jute_cmd;
@@ -22,7 +23,7 @@ use crate::error::{code, CmdError};
     name = "zk",
     version,
     about = "ZooKeeper toolkit: a shell and client commands, four-letter words, and decoders \
-             for Jute records, transaction logs and snapshots",
+             for Jute records, captured traffic, transaction logs and snapshots",
     after_help = "Without a command, zk starts an interactive shell on the servers of -s."
 )]
 struct Cli {
@@ -53,6 +54,9 @@ enum Command {
     Txnlog(files_cmd::TxnlogArgs),
     /// Print a snapshot (`version-2/snapshot.*`): nodes, sessions, ACL cache, digest.
     Snapshot(files_cmd::FileArgs),
+    /// Decode captured traffic (pcap or pcapng): every request, reply and notification, and a
+    /// summary per op code.
+    Dump(dump_cmd::DumpArgs),
     /// Start the interactive shell (the default without a command).
     Shell,
     #[command(flatten)]
@@ -75,6 +79,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CmdError> {
         }
         Command::Txnlog(args) => return files_cmd::txnlog(&args, cli.json, out),
         Command::Snapshot(args) => return files_cmd::snapshot(&args, cli.json, out),
+        Command::Dump(args) => return dump_cmd::run(&args, cli.json, out),
         Command::Shell | Command::Client(_) => {}
     }
     // Kept alive (and stopped on drop) for as long as the command runs.

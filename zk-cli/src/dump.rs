@@ -1,0 +1,547 @@
+//! Captured ZooKeeper traffic as events: each request, reply, notification, ping and handshake
+//! of each connection, with the reply's latency, plus a summary per op code (as zktraffic).
+//! Decoding uses the generated records of `jute-schemas::protocol`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use jute::Limits;
+use jute_schemas::proto::{ConnectRequest, ConnectResponse, ReplyHeader};
+use jute_schemas::protocol::{
+    decode_request, decode_response, xid, ErrorCode, EventType, OpCode, RequestBody, ResponseBody,
+};
+
+use crate::capture::{Connection, Stream};
+
+/// What an event is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Client to server.
+    Request,
+    /// Server to client, answering a request.
+    Reply,
+    /// A watch notification.
+    Notification,
+    /// A four-letter word and its answer.
+    FourLetterWord,
+}
+
+/// One line of the dump.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// When its last byte was captured (µs since the epoch).
+    pub time_us: u64,
+    /// The client's address.
+    pub client: String,
+    /// The session, once known (from the handshake).
+    pub session: Option<i64>,
+    /// Request, reply, notification.
+    pub kind: Kind,
+    /// The xid (0 for the handshake).
+    pub xid: i32,
+    /// The op code name (`getData`, `connect`, `ping`, `notification`, ...).
+    pub op: String,
+    /// The main path.
+    pub path: Option<String>,
+    /// Other arguments or results, briefly.
+    pub args: String,
+    /// Frame size in bytes (without the length prefix).
+    pub size: usize,
+    /// The reply's error code (replies only; 0 is success).
+    pub err: Option<i32>,
+    /// For replies: time since the request (µs).
+    pub latency_us: Option<u64>,
+    /// For replies: the header's zxid.
+    pub zxid: Option<i64>,
+}
+
+/// Figures of one op code.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OpStats {
+    /// Requests seen.
+    pub count: usize,
+    /// Bytes of those requests.
+    pub request_bytes: usize,
+    /// Bytes of their replies.
+    pub reply_bytes: usize,
+    /// Replies with an error.
+    pub errors: usize,
+    /// Latencies (µs) of the answered ones, sorted.
+    pub latencies_us: Vec<u64>,
+}
+
+impl OpStats {
+    /// The latency at quantile `q` (0..=1), in µs.
+    pub fn latency(&self, q: f64) -> Option<u64> {
+        if self.latencies_us.is_empty() {
+            return None;
+        }
+        let i = ((self.latencies_us.len() - 1) as f64 * q).round() as usize;
+        self.latencies_us.get(i).copied()
+    }
+}
+
+/// The decoded capture.
+#[derive(Debug, Default)]
+pub struct Dump {
+    /// Every event, by time.
+    pub events: Vec<Event>,
+    /// Per op code name.
+    pub summary: BTreeMap<String, OpStats>,
+    /// What could not be decoded, and where.
+    pub notes: Vec<String>,
+}
+
+const FOUR_LETTER_WORDS: [&[u8; 4]; 18] = [
+    b"conf", b"cons", b"crst", b"dirs", b"dump", b"envi", b"gtmk", b"ruok", b"stmk", b"srst",
+    b"srvr", b"stat", b"wchc", b"wchp", b"wchs", b"mntr", b"isro", b"hash",
+];
+
+/// A frame and where it ends in its stream.
+struct Framed<'a> {
+    body: &'a [u8],
+    end: u64,
+}
+
+fn split(data: &[u8], start: usize) -> (Vec<Framed<'_>>, Option<String>) {
+    let mut out = Vec::new();
+    let mut pos = start;
+    while pos < data.len() {
+        let Some(len_bytes) = data.get(pos..pos + 4) else {
+            return (
+                out,
+                Some(format!(
+                    "{} bytes at the end, too few for a frame",
+                    data.len() - pos
+                )),
+            );
+        };
+        let len = i32::from_be_bytes([len_bytes[0], len_bytes[1], len_bytes[2], len_bytes[3]]);
+        let Ok(len) = usize::try_from(len) else {
+            return (
+                out,
+                Some(format!("negative frame length {len} at byte {pos}")),
+            );
+        };
+        let Some(body) = data.get(pos + 4..pos + 4 + len) else {
+            return (
+                out,
+                Some(format!("a frame of {len} bytes at byte {pos} is cut off")),
+            );
+        };
+        pos += 4 + len;
+        out.push(Framed {
+            body,
+            end: pos as u64,
+        });
+    }
+    (out, None)
+}
+
+fn plausible_request(body: &[u8]) -> bool {
+    body.len() >= 8
+        && body.len() <= 1 << 20
+        && OpCode::try_from(i32::from_be_bytes([body[4], body[5], body[6], body[7]])).is_ok()
+}
+
+fn plausible_reply(body: &[u8]) -> bool {
+    let Ok(h) = jute::from_slice::<ReplyHeader>(body.get(..16).unwrap_or(&[])) else {
+        return false;
+    };
+    body.len() <= 1 << 20 && (h.err == 0 || ErrorCode::try_from(h.err).is_ok()) && h.xid >= -8
+}
+
+/// Where whole frames start in a stream whose beginning was not captured: the first offset
+/// from which three frames (or all that remain) look like ZooKeeper frames.
+fn resync(data: &[u8], ok: fn(&[u8]) -> bool) -> Option<usize> {
+    (0..data.len().min(1 << 20)).find(|&start| {
+        let (frames, _) = split(data, start);
+        !frames.is_empty() && frames.iter().take(3).all(|f| ok(f.body))
+    })
+}
+
+fn path_of(body: &RequestBody) -> Option<String> {
+    let p = match body {
+        RequestBody::Create(r) => &r.path,
+        RequestBody::CreateTtl(r) => &r.path,
+        RequestBody::Delete(r) => &r.path,
+        RequestBody::Exists(r) => &r.path,
+        RequestBody::GetData(r) => &r.path,
+        RequestBody::SetData(r) => &r.path,
+        RequestBody::GetAcl(r) => &r.path,
+        RequestBody::SetAcl(r) => &r.path,
+        RequestBody::GetChildren(r) => &r.path,
+        RequestBody::GetChildren2(r) => &r.path,
+        RequestBody::Sync(r) => &r.path,
+        RequestBody::Check(r) => &r.path,
+        RequestBody::CheckWatches(r) => &r.path,
+        RequestBody::RemoveWatches(r) => &r.path,
+        RequestBody::GetEphemerals(r) => &r.prefix_path,
+        RequestBody::GetAllChildrenNumber(r) => &r.path,
+        RequestBody::AddWatch(r) => &r.path,
+        RequestBody::Multi(m) => return m.ops.first().and_then(|o| path_of(&o.body)),
+        _ => return None,
+    };
+    p.clone()
+}
+
+fn len_of<T>(v: &Option<Vec<T>>) -> usize {
+    v.as_ref().map_or(0, Vec::len)
+}
+
+fn request_args(body: &RequestBody) -> String {
+    match body {
+        RequestBody::Create(r) => format!("data={}B flags={}", len_of(&r.data), r.flags),
+        RequestBody::CreateTtl(r) => {
+            format!("data={}B flags={} ttl={}", len_of(&r.data), r.flags, r.ttl)
+        }
+        RequestBody::Delete(r) => format!("version={}", r.version),
+        RequestBody::Exists(r) => format!("watch={}", r.watch),
+        RequestBody::GetData(r) => format!("watch={}", r.watch),
+        RequestBody::GetChildren(r) => format!("watch={}", r.watch),
+        RequestBody::GetChildren2(r) => format!("watch={}", r.watch),
+        RequestBody::SetData(r) => format!("data={}B version={}", len_of(&r.data), r.version),
+        RequestBody::SetAcl(r) => format!("acls={} version={}", len_of(&r.acl), r.version),
+        RequestBody::Check(r) => format!("version={}", r.version),
+        RequestBody::RemoveWatches(r) => format!("type={}", r.r#type),
+        RequestBody::CheckWatches(r) => format!("type={}", r.r#type),
+        RequestBody::AddWatch(r) => format!("mode={}", r.mode),
+        RequestBody::Auth(a) => format!("scheme={}", a.scheme.as_deref().unwrap_or("")),
+        RequestBody::SetWatches2(w) => format!(
+            "relativeZxid={:#x} data={} exist={} child={} persistent={} recursive={}",
+            w.relative_zxid,
+            len_of(&w.data_watches),
+            len_of(&w.exist_watches),
+            len_of(&w.child_watches),
+            len_of(&w.persistent_watches),
+            len_of(&w.persistent_recursive_watches)
+        ),
+        RequestBody::SetWatches(w) => format!(
+            "relativeZxid={:#x} data={} exist={} child={}",
+            w.relative_zxid,
+            len_of(&w.data_watches),
+            len_of(&w.exist_watches),
+            len_of(&w.child_watches)
+        ),
+        RequestBody::Multi(m) => {
+            let ops: Vec<String> = m
+                .ops
+                .iter()
+                .map(|o| {
+                    let name = OpCode::try_from(o.header.r#type)
+                        .map_or_else(|_| o.header.r#type.to_string(), |op| op.name().to_string());
+                    match path_of(&o.body) {
+                        Some(p) => format!("{name} {p}"),
+                        None => name,
+                    }
+                })
+                .collect();
+            format!("ops=[{}]", ops.join(", "))
+        }
+        RequestBody::Reconfig(r) => format!(
+            "joining={:?} leaving={:?}",
+            r.joining_servers.as_deref().unwrap_or(""),
+            r.leaving_servers.as_deref().unwrap_or("")
+        ),
+        _ => String::new(),
+    }
+}
+
+fn reply_args(body: &ResponseBody) -> (Option<String>, String) {
+    match body {
+        ResponseBody::Create(r) => (r.path.clone(), String::new()),
+        ResponseBody::Create2(r) => (r.path.clone(), format!("czxid={:#x}", r.stat.czxid)),
+        ResponseBody::GetData(r) => (
+            None,
+            format!("data={}B version={}", len_of(&r.data), r.stat.version),
+        ),
+        ResponseBody::SetData(r) => (None, format!("version={}", r.stat.version)),
+        ResponseBody::Exists(r) => (None, format!("version={}", r.stat.version)),
+        ResponseBody::GetChildren(r) => (None, format!("children={}", len_of(&r.children))),
+        ResponseBody::GetChildren2(r) => (None, format!("children={}", len_of(&r.children))),
+        ResponseBody::GetAcl(r) => (None, format!("acls={}", len_of(&r.acl))),
+        ResponseBody::Multi(m) => {
+            let failed = m.results.iter().filter(|r| r.header.err != 0).count();
+            (None, format!("results={} failed={failed}", m.results.len()))
+        }
+        ResponseBody::GetEphemerals(r) => (None, format!("ephemerals={}", len_of(&r.ephemerals))),
+        ResponseBody::GetAllChildrenNumber(r) => (None, format!("count={}", r.total_number)),
+        _ => (None, String::new()),
+    }
+}
+
+struct Pending {
+    code: Option<OpCode>,
+    op: String,
+    time_us: u64,
+    path: Option<String>,
+}
+
+/// Decodes the connections of a capture.
+pub fn dump(conns: &[Connection]) -> Dump {
+    let mut d = Dump::default();
+    for conn in conns {
+        decode_connection(conn, &mut d);
+    }
+    d.events.sort_by_key(|e| e.time_us);
+    for e in &d.events {
+        if e.kind == Kind::Request {
+            let s = d.summary.entry(e.op.clone()).or_default();
+            s.count += 1;
+            s.request_bytes += e.size;
+        } else if e.kind == Kind::Reply {
+            let s = d.summary.entry(e.op.clone()).or_default();
+            s.reply_bytes += e.size;
+            if e.err.is_some_and(|c| c != 0) {
+                s.errors += 1;
+            }
+            if let Some(l) = e.latency_us {
+                s.latencies_us.push(l);
+            }
+        }
+    }
+    for s in d.summary.values_mut() {
+        s.latencies_us.sort_unstable();
+    }
+    d
+}
+
+fn decode_connection(conn: &Connection, d: &mut Dump) {
+    let req: &Stream = &conn.request;
+    let rep: &Stream = &conn.reply;
+    let client = req.from.map_or_else(|| "?".into(), |a| a.to_string());
+    if req.data.is_empty() && rep.data.is_empty() {
+        return;
+    }
+    for (s, dir) in [(req, "client"), (rep, "server")] {
+        if let Some(at) = s.gap_at {
+            d.notes.push(format!("{client}: bytes missing from the {dir} at offset {at}; the rest of that direction is skipped"));
+        }
+    }
+    if req.syn_seen && FOUR_LETTER_WORDS.iter().any(|w| req.data.starts_with(*w)) {
+        let word = String::from_utf8_lossy(&req.data[..4]).into_owned();
+        d.events.push(Event {
+            time_us: req.first_seen_us,
+            client,
+            session: None,
+            kind: Kind::FourLetterWord,
+            xid: 0,
+            op: word,
+            path: None,
+            args: format!("reply={}B", rep.data.len()),
+            size: req.data.len(),
+            err: None,
+            latency_us: rep
+                .data
+                .is_empty()
+                .then_some(0)
+                .or(Some(rep.first_seen_us.saturating_sub(req.first_seen_us))),
+            zxid: None,
+        });
+        return;
+    }
+    let limits = Limits::default();
+    let mut session = None;
+    let (req_start, rep_start) = if req.syn_seen {
+        (Some(0), Some(0))
+    } else {
+        let a = resync(&req.data, plausible_request);
+        let b = resync(&rep.data, plausible_reply);
+        d.notes.push(format!(
+            "{client}: the connection's start was not captured; decoding from the first whole frame (client byte {}, server byte {})",
+            a.map_or("none".into(), |v| v.to_string()),
+            b.map_or("none".into(), |v| v.to_string())
+        ));
+        (a, b)
+    };
+    let (requests, req_note) = req_start.map_or((Vec::new(), None), |s| split(&req.data, s));
+    let (replies, rep_note) = rep_start.map_or((Vec::new(), None), |s| split(&rep.data, s));
+    for note in [req_note, rep_note].into_iter().flatten() {
+        d.notes.push(format!("{client}: {note}"));
+    }
+    // Walk both directions in time order, so each reply finds its request.
+    let mut events: Vec<(u64, bool, usize)> = Vec::new();
+    for (i, f) in requests.iter().enumerate() {
+        events.push((req.time_of(f.end - 1), true, i));
+    }
+    for (i, f) in replies.iter().enumerate() {
+        events.push((rep.time_of(f.end - 1), false, i));
+    }
+    events.sort();
+    let mut pending: HashMap<i32, Pending> = HashMap::new();
+    let mut handshake_pending = req.syn_seen;
+    let mut handshake_reply_pending = req.syn_seen;
+    let mut handshake_time = 0;
+    for (time_us, is_request, i) in events {
+        if is_request {
+            let f = &requests[i];
+            if handshake_pending {
+                handshake_pending = false;
+                handshake_time = time_us;
+                match jute::from_slice::<ConnectRequest>(f.body) {
+                    Ok(c) => {
+                        d.events.push(Event {
+                            time_us,
+                            client: client.clone(),
+                            session: (c.session_id != 0).then_some(c.session_id),
+                            kind: Kind::Request,
+                            xid: 0,
+                            op: "connect".into(),
+                            path: None,
+                            args: format!(
+                                "session={:#x} timeout={} lastZxid={:#x} readOnly={}",
+                                c.session_id,
+                                c.time_out,
+                                c.last_zxid_seen,
+                                c.read_only.unwrap_or(false)
+                            ),
+                            size: f.body.len(),
+                            err: None,
+                            latency_us: None,
+                            zxid: None,
+                        });
+                        continue;
+                    }
+                    Err(e) => d.notes.push(format!("{client}: bad ConnectRequest: {e}")),
+                }
+            }
+            match decode_request(f.body, limits) {
+                Ok(r) => {
+                    let op = r
+                        .op()
+                        .map_or_else(|_| r.header.r#type.to_string(), |o| o.name().to_string());
+                    let path = path_of(&r.body);
+                    pending.insert(
+                        r.header.xid,
+                        Pending {
+                            code: r.op().ok(),
+                            op: op.clone(),
+                            time_us,
+                            path: path.clone(),
+                        },
+                    );
+                    d.events.push(Event {
+                        time_us,
+                        client: client.clone(),
+                        session,
+                        kind: Kind::Request,
+                        xid: r.header.xid,
+                        op,
+                        path,
+                        args: request_args(&r.body),
+                        size: f.body.len(),
+                        err: None,
+                        latency_us: None,
+                        zxid: None,
+                    });
+                }
+                Err(e) => d.notes.push(format!(
+                    "{client}: undecodable request at client byte {}: {e}",
+                    f.end - f.body.len() as u64
+                )),
+            }
+        } else {
+            let f = &replies[i];
+            if handshake_reply_pending {
+                handshake_reply_pending = false;
+                if let Ok(c) = jute::from_slice::<ConnectResponse>(f.body) {
+                    session = (c.session_id != 0).then_some(c.session_id);
+                    for e in d.events.iter_mut().rev().take_while(|e| e.client == client) {
+                        e.session = session;
+                    }
+                    d.events.push(Event {
+                        time_us,
+                        client: client.clone(),
+                        session,
+                        kind: Kind::Reply,
+                        xid: 0,
+                        op: "connect".into(),
+                        path: None,
+                        args: format!(
+                            "session={:#x} timeout={} readOnly={}{}",
+                            c.session_id,
+                            c.time_out,
+                            c.read_only.unwrap_or(false),
+                            if c.time_out <= 0 {
+                                " (session expired)"
+                            } else {
+                                ""
+                            }
+                        ),
+                        size: f.body.len(),
+                        err: None,
+                        latency_us: Some(time_us.saturating_sub(handshake_time)),
+                        zxid: None,
+                    });
+                    continue;
+                }
+            }
+            let header = jute::from_slice::<ReplyHeader>(f.body.get(..16).unwrap_or(f.body));
+            let Ok(header) = header else {
+                d.notes.push(format!(
+                    "{client}: undecodable reply at server byte {}",
+                    f.end - f.body.len() as u64
+                ));
+                continue;
+            };
+            if header.xid == xid::NOTIFICATION {
+                let (path, args) = match decode_response(f.body, None, limits).map(|r| r.body) {
+                    Ok(ResponseBody::Notification(ev)) => (
+                        ev.path.clone(),
+                        EventType::try_from(ev.r#type)
+                            .map_or_else(|_| format!("type={}", ev.r#type), |t| format!("{t:?}")),
+                    ),
+                    _ => (None, "undecodable".into()),
+                };
+                d.events.push(Event {
+                    time_us,
+                    client: client.clone(),
+                    session,
+                    kind: Kind::Notification,
+                    xid: header.xid,
+                    op: "notification".into(),
+                    path,
+                    args,
+                    size: f.body.len(),
+                    err: None,
+                    latency_us: None,
+                    zxid: Some(header.zxid),
+                });
+                continue;
+            }
+            let request = pending.remove(&header.xid);
+            let op = request.as_ref().map(|p| p.op.clone());
+            let code = request.as_ref().and_then(|p| p.code);
+            let (path, args) = match (header.err, code) {
+                (0, Some(code)) => match decode_response(f.body, Some(code), limits) {
+                    Ok(r) => reply_args(&r.body),
+                    Err(e) => (None, format!("undecodable: {e}")),
+                },
+                (0, None) => (None, String::new()),
+                (err, _) => (
+                    None,
+                    ErrorCode::try_from(err)
+                        .map_or_else(|_| format!("error {err}"), |c| format!("{c:?}")),
+                ),
+            };
+            d.events.push(Event {
+                time_us,
+                client: client.clone(),
+                session,
+                kind: Kind::Reply,
+                xid: header.xid,
+                op: op.unwrap_or_else(|| match header.xid {
+                    xid::PING => "ping".into(),
+                    xid::AUTH => "auth".into(),
+                    xid::SET_WATCHES => "setWatches2".into(),
+                    _ => "unmatched".into(),
+                }),
+                path: path.or_else(|| request.as_ref().and_then(|p| p.path.clone())),
+                args,
+                size: f.body.len(),
+                err: Some(header.err),
+                latency_us: request.map(|p| time_us.saturating_sub(p.time_us)),
+                zxid: Some(header.zxid),
+            });
+        }
+    }
+}
