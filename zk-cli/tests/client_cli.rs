@@ -196,3 +196,15 @@ fn a_server_that_is_down_is_a_clear_failure() {
         .expect("zk");
     assert_eq!(out.status.code(), Some(2), "{out:?}");
 }
+
+#[test]
+fn local_starts_a_throwaway_server() {
+    let out = Command::new(env!("CARGO_BIN_EXE_zk"))
+        .args(["--local", "--json", "create", "/tmp-node", "v"])
+        .output()
+        .expect("zk --local");
+    assert!(out.status.success(), "{out:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["path"], "/tmp-node");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("local ZooKeeper at 127.0.0.1:"));
+}
