@@ -125,7 +125,7 @@ impl Client {
         let (tx, rx) = oneshot::channel();
         self.enqueue(
             Command::Request {
-                req,
+                req: Box::new(req),
                 reply: tx,
                 watch,
             },

@@ -34,7 +34,9 @@ const WRITE_BATCH: usize = 256;
 #[derive(Debug)]
 pub(crate) enum Command {
     Request {
-        req: OutRequest,
+        /// Boxed: the channel's blocks hold commands inline, and an idle session should not
+        /// carry kilobytes of empty request slots.
+        req: Box<OutRequest>,
         reply: oneshot::Sender<Result<ResponseBody, Error>>,
         watch: Option<(WatchId, WatchSink)>,
     },
@@ -47,7 +49,7 @@ pub(crate) enum Command {
         reply: oneshot::Sender<()>,
     },
     /// A request of the task's own (removeWatches for a dropped handle, while disconnected).
-    Internal(OutRequest),
+    Internal(Box<OutRequest>),
 }
 
 /// Where a reply goes.
@@ -181,10 +183,7 @@ impl Task {
             };
             let server = stream.peer_addr().ok();
             let exit = self
-                .serve(
-                    Framed::new(stream, FrameCodec::new(self.cfg.max_reply)),
-                    server,
-                )
+                .serve(framed(stream, FrameCodec::new(self.cfg.max_reply)), server)
                 .await;
             if let Ok(mut identity) = self.cfg.identity.lock() {
                 identity.server = None;
@@ -301,7 +300,7 @@ impl Task {
     fn unwatch(&mut self, id: WatchId) {
         self.sinks.remove(&id);
         if let Some(req) = self.session.unwatch(id) {
-            self.backlog.push_back(Command::Internal(req));
+            self.backlog.push_back(Command::Internal(Box::new(req)));
         }
     }
 
@@ -459,7 +458,7 @@ impl Task {
                 if let Some((id, sink)) = watch {
                     self.sinks.insert(id, sink);
                 }
-                match self.session.write(req, Token::User(reply)) {
+                match self.session.write(*req, Token::User(reply)) {
                     Ok(f) => f,
                     Err((token, e)) => {
                         self.deliver_error(token, e, watch_id);
@@ -467,7 +466,7 @@ impl Task {
                     }
                 }
             }
-            Command::Internal(req) => match self.session.write(req, Token::Internal) {
+            Command::Internal(req) => match self.session.write(*req, Token::Internal) {
                 Ok(f) => f,
                 Err((_, e)) => {
                     warn!("cannot send an internal request: {e}");
@@ -673,4 +672,24 @@ async fn is_read_write(host: (String, u16), limit: Duration) -> bool {
         Ok::<_, std::io::Error>(reply)
     };
     matches!(timeout(limit, ask).await, Ok(Ok(reply)) if reply == b"rw")
+}
+
+/// Buffers start small (tokio-util's default is 8 KiB each way): an idle session then costs
+/// little, and the codec reserves room for each frame as its length arrives.
+const INITIAL_BUFFER: usize = 512;
+
+fn framed(stream: TcpStream, codec: FrameCodec) -> Conn {
+    let mut parts = tokio_util::codec::FramedParts::new::<&[u8]>(stream, codec);
+    parts.read_buf = bytes::BytesMut::with_capacity(INITIAL_BUFFER);
+    parts.write_buf = bytes::BytesMut::with_capacity(INITIAL_BUFFER);
+    Framed::from_parts(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn commands_are_small() {
+        // Tokio's bounded channel allocates 32 slots at a time per session.
+        assert!(std::mem::size_of::<super::Command>() <= 64);
+    }
 }

@@ -1,0 +1,109 @@
+//! Closed-loop load: keep `concurrency` operations in flight, warm up, then measure for a
+//! fixed time (or a fixed count). Every contender runs through this same loop in its own
+//! process, so the figures differ only by client.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
+
+use crate::measure::{cpu_ms, peak_rss_kb, Measurement};
+
+/// How long to run.
+#[derive(Debug, Clone, Copy)]
+pub enum Span {
+    /// Warm up for the first, then measure for the second.
+    Timed(Duration, Duration),
+    /// Exactly this many operations, all measured.
+    Count(u64),
+}
+
+/// Runs `op(i)` with `concurrency` in flight for `span`.
+pub async fn closed_loop<F, Fut, T>(
+    concurrency: usize,
+    span: Span,
+    op: F,
+) -> Result<Measurement, String>
+where
+    F: FnMut(u64) -> Fut,
+    Fut: Future<Output = Result<T, String>>,
+{
+    closed_loop_keep(concurrency, span, false, op)
+        .await
+        .map(|(m, _)| m)
+}
+
+/// Like [`closed_loop`], keeping what each measured operation returned when `keep` is set
+/// (watch handles, which must live on).
+pub async fn closed_loop_keep<F, Fut, T>(
+    concurrency: usize,
+    span: Span,
+    keep: bool,
+    mut op: F,
+) -> Result<(Measurement, Vec<T>), String>
+where
+    F: FnMut(u64) -> Fut,
+    Fut: Future<Output = Result<T, String>>,
+{
+    let mut kept = Vec::new();
+    let mut inflight = FuturesUnordered::new();
+    let mut next = 0u64;
+    let limit = match span {
+        Span::Count(n) => n,
+        Span::Timed(..) => u64::MAX,
+    };
+    let start_op = |i: u64, op: &mut F| {
+        let fut = op(i);
+        let t = Instant::now();
+        async move { (t, fut.await) }
+    };
+    let (warm_until, measure_for) = match span {
+        Span::Timed(w, m) => (Instant::now() + w, m),
+        Span::Count(_) => (Instant::now(), Duration::MAX),
+    };
+    let mut m = Measurement::default();
+    let mut measuring: Option<(Instant, f64)> = None;
+    if matches!(span, Span::Count(_)) {
+        measuring = Some((Instant::now(), cpu_ms()));
+    }
+    while (inflight.len() < concurrency) && next < limit {
+        inflight.push(start_op(next, &mut op));
+        next += 1;
+    }
+    while let Some((t, result)) = inflight.next().await {
+        let value = result?;
+        if keep {
+            kept.push(value);
+        }
+        let now = Instant::now();
+        match measuring {
+            Some((t0, _)) => {
+                m.ops += 1;
+                m.latencies_us
+                    .push(u32::try_from(now.duration_since(t).as_micros()).unwrap_or(u32::MAX));
+                if now.duration_since(t0) >= measure_for {
+                    break;
+                }
+            }
+            None if now >= warm_until => measuring = Some((now, cpu_ms())),
+            None => {}
+        }
+        if next < limit {
+            inflight.push(start_op(next, &mut op));
+            next += 1;
+        }
+    }
+    if let Some((t0, cpu0)) = measuring {
+        m.secs = t0.elapsed().as_secs_f64();
+        m.cpu_ms = cpu_ms() - cpu0;
+    }
+    // What is still in flight finishes unmeasured.
+    while let Some((_, r)) = inflight.next().await {
+        let value = r?;
+        if keep {
+            kept.push(value);
+        }
+    }
+    m.peak_rss_kb = peak_rss_kb();
+    Ok((m, kept))
+}
