@@ -5,6 +5,9 @@
 //! ```sh
 //! cargo run --release -p zk-bench -- --rounds 3 --seconds 3
 //! ```
+//!
+//! Each Rust contender runs on a tokio runtime of 2 worker threads (`ZK_BENCH_WORKERS` changes
+//! that); the Java client uses its own threads.
 
 #![forbid(unsafe_code)]
 
@@ -103,8 +106,12 @@ fn child(
 ) -> Result<(), String> {
     let c = Contender::parse(contender).ok_or_else(|| format!("unknown contender {contender}"))?;
     let s = Scenario::parse(scenario).ok_or_else(|| format!("unknown scenario {scenario}"))?;
+    let workers = std::env::var("ZK_BENCH_WORKERS")
+        .ok()
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(2);
     let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(workers)
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;

@@ -64,6 +64,13 @@ impl FrameCodec {
     }
 }
 
+/// A frame at least this long means traffic: read ahead.
+const BUSY_FRAME: usize = 256;
+/// Read-ahead room when busy.
+const READ_AHEAD: usize = 16 * 1024;
+/// Below this much spare room, a busy connection gets [`READ_AHEAD`] more.
+const MIN_SPARE: usize = 2 * 1024;
+
 impl Decoder for FrameCodec {
     type Item = Frame;
     type Error = CodecError;
@@ -99,7 +106,16 @@ impl Decoder for FrameCodec {
                         return Ok(None);
                     }
                     self.state = State::Head;
-                    return Ok(Some(Frame::Data(src.split_to(len))));
+                    let frame = src.split_to(len);
+                    // Busy connection (a large frame, or more bytes already behind this one):
+                    // make room to read many frames per read. An idle session (pings) keeps
+                    // its small buffer.
+                    if (len >= BUSY_FRAME || !src.is_empty())
+                        && src.capacity() - src.len() < MIN_SPARE
+                    {
+                        src.reserve(READ_AHEAD);
+                    }
+                    return Ok(Some(Frame::Data(frame)));
                 }
                 State::Skip(remaining) => {
                     let n = remaining.min(src.len());
