@@ -107,3 +107,51 @@ where
     m.peak_rss_kb = peak_rss_kb();
     Ok((m, kept))
 }
+
+/// The session scenario: opens `n` sessions with `connect` (16 at a time), then idles 5 s with
+/// all of them open; memory per session and idle CPU go into `extra`.
+pub async fn sessions<F, Fut, T>(n: usize, connect: F) -> Result<Measurement, String>
+where
+    F: FnMut(u64) -> Fut,
+    Fut: Future<Output = Result<T, String>>,
+{
+    let before = crate::measure::rss_kb();
+    let t = Instant::now();
+    let cpu0 = cpu_ms();
+    let (mut m, sessions) = closed_loop_keep(16, Span::Count(n as u64), true, connect).await?;
+    m.secs = t.elapsed().as_secs_f64();
+    m.cpu_ms = cpu_ms() - cpu0;
+    let per = (crate::measure::rss_kb().saturating_sub(before) * 1024) as f64 / n as f64;
+    let idle0 = cpu_ms();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    m.extra.push(("bytes_per_session".into(), per));
+    m.extra
+        .push(("idle_cpu_ms_per_s".into(), (cpu_ms() - idle0) / 5.0));
+    m.peak_rss_kb = peak_rss_kb();
+    drop(sessions);
+    Ok(m)
+}
+
+/// The watch scenario: sets `n` one-shot watches with `watch(i)` (`concurrency` at a time),
+/// keeps their handles, then waits for `ready` (the parent measures re-registration).
+pub async fn watches<F, Fut, T, R>(
+    concurrency: usize,
+    n: usize,
+    watch: F,
+    ready: R,
+) -> Result<Measurement, String>
+where
+    F: FnMut(u64) -> Fut,
+    Fut: Future<Output = Result<T, String>>,
+    R: Future<Output = ()>,
+{
+    let before = crate::measure::rss_kb();
+    let (mut m, handles) =
+        closed_loop_keep(concurrency, Span::Count(n as u64), true, watch).await?;
+    let per = (crate::measure::rss_kb().saturating_sub(before) * 1024) as f64 / n as f64;
+    m.extra.push(("bytes_per_watch".into(), per));
+    ready.await;
+    m.peak_rss_kb = peak_rss_kb();
+    drop(handles);
+    Ok(m)
+}

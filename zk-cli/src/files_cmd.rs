@@ -90,28 +90,6 @@ fn write_err(e: std::io::Error) -> CmdError {
     CmdError::data(format!("writing the output: {e}"))
 }
 
-fn acl_text(acl: &[jute_schemas::data::ACL]) -> String {
-    acl.iter()
-        .map(|a| {
-            format!(
-                "{}:{}:{}",
-                a.id.scheme.as_deref().unwrap_or(""),
-                a.id.id.as_deref().unwrap_or(""),
-                perms(a.perms)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-fn perms(p: i32) -> String {
-    [(1, 'r'), (2, 'w'), (4, 'c'), (8, 'd'), (16, 'a')]
-        .iter()
-        .filter(|(bit, _)| p & bit != 0)
-        .map(|(_, c)| *c)
-        .collect()
-}
-
 /// One transaction body as text.
 fn body_text(body: &TxnBody, f: DataFormat) -> String {
     match body {
@@ -124,7 +102,7 @@ fn body_text(body: &TxnBody, f: DataFormat) -> String {
             "{} data={} acl={} ephemeral={} parentCVersion={}",
             t.path.as_deref().unwrap_or(""),
             show::data(t.data.as_deref(), f),
-            acl_text(t.acl.as_deref().unwrap_or(&[])),
+            show::acls(t.acl.as_deref().unwrap_or(&[])),
             t.ephemeral,
             t.parent_c_version
         ),
@@ -132,14 +110,14 @@ fn body_text(body: &TxnBody, f: DataFormat) -> String {
             "{} data={} acl={} ephemeral={}",
             t.path.as_deref().unwrap_or(""),
             show::data(t.data.as_deref(), f),
-            acl_text(t.acl.as_deref().unwrap_or(&[])),
+            show::acls(t.acl.as_deref().unwrap_or(&[])),
             t.ephemeral
         ),
         TxnBody::CreateTtl(t) => format!(
             "{} data={} acl={} ttl={} parentCVersion={}",
             t.path.as_deref().unwrap_or(""),
             show::data(t.data.as_deref(), f),
-            acl_text(t.acl.as_deref().unwrap_or(&[])),
+            show::acls(t.acl.as_deref().unwrap_or(&[])),
             t.ttl,
             t.parent_c_version
         ),
@@ -147,7 +125,7 @@ fn body_text(body: &TxnBody, f: DataFormat) -> String {
             "{} data={} acl={} parentCVersion={}",
             t.path.as_deref().unwrap_or(""),
             show::data(t.data.as_deref(), f),
-            acl_text(t.acl.as_deref().unwrap_or(&[])),
+            show::acls(t.acl.as_deref().unwrap_or(&[])),
             t.parent_c_version
         ),
         TxnBody::Delete(t) => t.path.clone().unwrap_or_default(),
@@ -160,7 +138,7 @@ fn body_text(body: &TxnBody, f: DataFormat) -> String {
         TxnBody::SetAcl(t) => format!(
             "{} acl={} version={}",
             t.path.as_deref().unwrap_or(""),
-            acl_text(t.acl.as_deref().unwrap_or(&[])),
+            show::acls(t.acl.as_deref().unwrap_or(&[])),
             t.version
         ),
         TxnBody::Check(t) => format!("{} version={}", t.path.as_deref().unwrap_or(""), t.version),
@@ -280,7 +258,7 @@ pub fn snapshot(c: &FileArgs, json: bool, out: &mut dyn Write) -> Result<(), Cmd
             writeln!(out, "{line}").map_err(write_err)?;
         }
         for (id, acl) in &snap.acls {
-            let line = json!({"aclId": id, "acl": acl_text(acl)});
+            let line = json!({"aclId": id, "acl": show::acls(acl)});
             writeln!(out, "{line}").map_err(write_err)?;
         }
         let line = json!({
@@ -318,7 +296,7 @@ pub fn snapshot(c: &FileArgs, json: bool, out: &mut dyn Write) -> Result<(), Cmd
                     .find(|(id, _)| *id == n.acl_id)
                     .map_or_else(
                         || format!("#{} (not in the cache)", n.acl_id),
-                        |(_, a)| acl_text(a),
+                        |(_, a)| show::acls(a),
                     )
             },
             show::data(n.data.as_deref(), f),
@@ -333,7 +311,7 @@ pub fn snapshot(c: &FileArgs, json: bool, out: &mut dyn Write) -> Result<(), Cmd
     }
     text.push_str(&format!("----\nACL cache: {} entries\n", snap.acls.len()));
     for (id, acl) in &snap.acls {
-        text.push_str(&format!("{id}: {}\n", acl_text(acl)));
+        text.push_str(&format!("{id}: {}\n", show::acls(acl)));
     }
     if let Some(d) = &snap.digest {
         text.push_str(&format!(

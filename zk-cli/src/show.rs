@@ -41,6 +41,30 @@ pub fn time_ms(ms: i64) -> String {
         )
 }
 
+/// The `r`, `w`, `c`, `d`, `a` letters of a permission mask.
+pub fn perms(p: i32) -> String {
+    [(1, 'r'), (2, 'w'), (4, 'c'), (8, 'd'), (16, 'a')]
+        .iter()
+        .filter(|(bit, _)| p & bit != 0)
+        .map(|(_, c)| *c)
+        .collect()
+}
+
+/// An ACL entry as `scheme:id:perms`.
+pub fn acl(a: &jute_schemas::data::ACL) -> String {
+    format!(
+        "{}:{}:{}",
+        a.id.scheme.as_deref().unwrap_or(""),
+        a.id.id.as_deref().unwrap_or(""),
+        perms(a.perms)
+    )
+}
+
+/// An ACL list, comma-separated.
+pub fn acls(list: &[jute_schemas::data::ACL]) -> String {
+    list.iter().map(acl).collect::<Vec<_>>().join(",")
+}
+
 /// A zxid as ZooKeeper prints it (`0x` and lowercase hex).
 pub fn zxid(z: i64) -> String {
     format!("{z:#x}")

@@ -1,11 +1,11 @@
 //! This project's client.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use zk_client::{Client, ClientBuilder, CreateMode, CreateOptions};
 
-use crate::driver::{closed_loop, closed_loop_keep, Span};
-use crate::measure::{cpu_ms, peak_rss_kb, rss_kb, Measurement};
+use crate::driver::{self, closed_loop, Span};
+use crate::measure::Measurement;
 use crate::scenario::{Scenario, CD, DATA, KIDS, MISSING, SESSIONS, WATCHED, WATCHES};
 
 async fn connect(server: &str) -> Result<Client, String> {
@@ -29,39 +29,22 @@ where
 {
     let c = s.concurrency();
     if s == Scenario::Sessions1k {
-        let before = rss_kb();
-        let t = Instant::now();
-        let cpu0 = cpu_ms();
-        let (mut m, sessions) =
-            closed_loop_keep(16, Span::Count(SESSIONS as u64), true, |_| connect(server)).await?;
-        m.secs = t.elapsed().as_secs_f64();
-        m.cpu_ms = cpu_ms() - cpu0;
-        let per = (rss_kb().saturating_sub(before) * 1024) as f64 / SESSIONS as f64;
-        let idle0 = cpu_ms();
-        tokio::time::sleep(Duration::from_secs(5)).await;
-        m.extra.push(("bytes_per_session".into(), per));
-        m.extra
-            .push(("idle_cpu_ms_per_s".into(), (cpu_ms() - idle0) / 5.0));
-        m.peak_rss_kb = peak_rss_kb();
-        drop(sessions);
-        return Ok(m);
+        return driver::sessions(SESSIONS, |_| connect(server)).await;
     }
     let zk = connect(server).await?;
     let data = vec![b'y'; 1024];
     let m = match s {
         Scenario::Watches100k => {
-            let before = rss_kb();
-            let (mut m, watchers) = closed_loop_keep(c, Span::Count(WATCHES as u64), true, |i| {
-                let f = zk.exists_watch(&format!("{WATCHED}/n{i}"));
-                async move { f.await.map(|(_, w)| w).map_err(e) }
-            })
-            .await?;
-            let per = (rss_kb().saturating_sub(before) * 1024) as f64 / WATCHES as f64;
-            m.extra.push(("bytes_per_watch".into(), per));
-            ready.await;
-            m.peak_rss_kb = peak_rss_kb();
-            drop(watchers);
-            m
+            driver::watches(
+                c,
+                WATCHES,
+                |i| {
+                    let f = zk.exists_watch(&format!("{WATCHED}/n{i}"));
+                    async move { f.await.map(|(_, w)| w).map_err(e) }
+                },
+                ready,
+            )
+            .await?
         }
         Scenario::Get1k(_) => {
             closed_loop(c, span, |_| {

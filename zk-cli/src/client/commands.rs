@@ -229,6 +229,28 @@ fn put_json(out: &mut dyn Write, v: &Value) -> Result<(), CmdError> {
     put(out, &format!("{v}\n"))
 }
 
+/// Prints a result as JSON (`v`, with the Stat under "stat" when given) or as `text` followed
+/// by the Stat in zkCli's form.
+fn emit(
+    out: &mut dyn Write,
+    json: bool,
+    mut v: Value,
+    text: &str,
+    stat: Option<&zk_client::Stat>,
+) -> Result<(), CmdError> {
+    if json {
+        if let Some(s) = stat {
+            v["stat"] = stat_json(s);
+        }
+        return put_json(out, &v);
+    }
+    put(out, text)?;
+    match stat {
+        Some(s) => put(out, &stat_text(s)),
+        None => Ok(()),
+    }
+}
+
 /// Runs `cmd`.
 pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Result<(), CmdError> {
     let json = ctx.json;
@@ -271,18 +293,15 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
             };
             let mut sorted = children;
             sorted.sort();
-            if json {
-                let mut v = json!({"path": path, "children": sorted});
-                if let Some(Some(s)) = &stat_v {
-                    v["stat"] = stat_json(s);
-                }
-                put_json(out, &v)?;
-            } else {
-                put(out, &format!("[{}]\n", sorted.join(", ")))?;
-                if let Some(Some(s)) = &stat_v {
-                    put(out, &stat_text(s))?;
-                }
-            }
+            let text = format!("[{}]\n", sorted.join(", "));
+            let v = json!({"path": path, "children": sorted});
+            emit(
+                out,
+                json,
+                v,
+                &text,
+                stat_v.as_ref().and_then(Option::as_ref),
+            )?;
             if let Some(w) = event {
                 wait_event(ctx, w, out).await?;
             }
@@ -308,18 +327,9 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
                 (d, s, None)
             };
             let shown = show::data(Some(&data), data_format(hex, base64));
-            if json {
-                let mut v = json!({"path": path, "data": shown});
-                if stat {
-                    v["stat"] = stat_json(&st);
-                }
-                put_json(out, &v)?;
-            } else {
-                put(out, &format!("{shown}\n"))?;
-                if stat {
-                    put(out, &stat_text(&st))?;
-                }
-            }
+            let text = format!("{shown}\n");
+            let v = json!({"path": path, "data": shown});
+            emit(out, json, v, &text, stat.then_some(&st))?;
             if let Some(w) = w {
                 wait_event(ctx, w, out).await?;
             }
@@ -457,19 +467,9 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
             let zk = ctx.client().await?;
             let (acl, st) = zk.get_acl(&path).await.map_err(|e| failure(&path, e))?;
             let lines: Vec<String> = acl.iter().map(acl_text).collect();
-            if json {
-                let mut v = json!({"path": path, "acl": lines});
-                if stat {
-                    v["stat"] = stat_json(&st);
-                }
-                put_json(out, &v)
-            } else {
-                put(out, &(lines.join("\n") + "\n"))?;
-                if stat {
-                    put(out, &stat_text(&st))?;
-                }
-                Ok(())
-            }
+            let text = lines.join("\n") + "\n";
+            let v = json!({"path": path, "acl": lines});
+            emit(out, json, v, &text, stat.then_some(&st))
         }
         ClientCommand::SetAcl {
             path,

@@ -32,23 +32,9 @@ pub fn stat_json(s: &Stat) -> Value {
     to_json(&s.to_value())
 }
 
-/// `r`, `w`, `c`, `d`, `a` letters of a permission mask.
-pub fn perms(p: i32) -> String {
-    [(1, 'r'), (2, 'w'), (4, 'c'), (8, 'd'), (16, 'a')]
-        .iter()
-        .filter(|(bit, _)| p & bit != 0)
-        .map(|(_, c)| *c)
-        .collect()
-}
-
 /// An ACL as `scheme:id:perms`.
 pub fn acl_text(a: &Acl) -> String {
-    format!(
-        "{}:{}:{}",
-        a.id.scheme.as_deref().unwrap_or(""),
-        a.id.id.as_deref().unwrap_or(""),
-        perms(a.perms)
-    )
+    show::acl(a)
 }
 
 /// Parses `scheme:id:perms[,...]` (the id may itself contain `:`, as digest ids do).
