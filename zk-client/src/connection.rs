@@ -374,9 +374,14 @@ impl Task {
             }
         };
         tokio::pin!(probe);
+        // One timer for both the ping and the read timeout. It is not moved on every frame
+        // (that would touch tokio's timer wheel twice per reply): when it fires it checks the
+        // real deadlines, which only ever move later, and is set again for the nearer one.
+        let ping_interval = self.session.ping_interval();
+        let read_timeout = self.session.read_timeout();
+        let timer = sleep_until((last_send + ping_interval).min(last_recv + read_timeout));
+        tokio::pin!(timer);
         loop {
-            let ping_at = last_send + self.session.ping_interval();
-            let dead_at = last_recv + self.session.read_timeout();
             tokio::select! {
                 biased;
                 frame = conn.next() => {
@@ -435,15 +440,21 @@ impl Task {
                     }
                     last_send = Instant::now();
                 }
-                () = sleep_until(ping_at) => {
-                    let ping = self.session.ping_frame();
-                    if let Err(e) = conn.send(ping.as_slice()).await {
-                        return Exit::Lost(e.to_string());
+                () = &mut timer => {
+                    let now = Instant::now();
+                    if now >= last_recv + read_timeout {
+                        return Exit::Lost(format!("nothing heard for {read_timeout:?}"));
                     }
-                    last_send = Instant::now();
-                }
-                () = sleep_until(dead_at) => {
-                    return Exit::Lost(format!("nothing heard for {:?}", self.session.read_timeout()));
+                    if now >= last_send + ping_interval {
+                        let ping = self.session.ping_frame();
+                        if let Err(e) = conn.send(ping.as_slice()).await {
+                            return Exit::Lost(e.to_string());
+                        }
+                        last_send = Instant::now();
+                    }
+                    timer
+                        .as_mut()
+                        .reset((last_send + ping_interval).min(last_recv + read_timeout));
                 }
                 index = &mut probe => return Exit::SwitchTo(index),
             }
