@@ -330,11 +330,9 @@ fn decode_connection(conn: &Connection, d: &mut Dump) {
             args: format!("reply={}B", rep.data.len()),
             size: req.data.len(),
             err: None,
-            latency_us: rep
-                .data
-                .is_empty()
-                .then_some(0)
-                .or(Some(rep.first_seen_us.saturating_sub(req.first_seen_us))),
+            // No answer captured, no latency.
+            latency_us: (!rep.data.is_empty())
+                .then(|| rep.first_seen_us.saturating_sub(req.first_seen_us)),
             zxid: None,
         });
         return;

@@ -117,13 +117,16 @@ impl Completer for ShellHelper {
             .filter(|c| c.starts_with(partial))
             .collect();
         names.sort();
+        // A single match that has children completes with a slash, ready for the next level
+        // (one more request; not one per candidate, which a wide node would make thousands).
+        let unique = names.len() == 1;
         let pairs = names
             .into_iter()
             .map(|n| {
-                let has_children = !self.children(&child(&dir, &n)).is_empty();
+                let slash = unique && !self.children(&child(&dir, &n)).is_empty();
                 Pair {
                     display: n.clone(),
-                    replacement: format!("{dir_typed}{n}{}", if has_children { "/" } else { "" }),
+                    replacement: format!("{dir_typed}{n}{}", if slash { "/" } else { "" }),
                 }
             })
             .collect();
