@@ -272,21 +272,10 @@ pub fn snapshot(c: &FileArgs, json: bool, out: &mut dyn Write) -> Result<(), Cmd
     let nodes: Vec<_> = snap.nodes.iter().filter(|n| c.wants(&n.path)).collect();
     let mut text = format!("ZNode Details (count={}):\n", nodes.len());
     for n in nodes {
-        let s = &n.stat;
         text.push_str(&format!(
-            "----\n{}\n  cZxid = {}\n  ctime = {}\n  mZxid = {}\n  mtime = {}\n  pZxid = {}\n  \
-             cversion = {}\n  dataVersion = {}\n  aclVersion = {}\n  ephemeralOwner = {:#x}\n  \
-             dataLength = {}\n  acl = {}\n  data = {}\n",
+            "----\n{}\n{}  dataLength = {}\n  acl = {}\n  data = {}\n",
             n.path,
-            show::zxid(s.czxid),
-            show::time_ms(s.ctime),
-            show::zxid(s.mzxid),
-            show::time_ms(s.mtime),
-            show::zxid(s.pzxid),
-            s.cversion,
-            s.version,
-            s.aversion,
-            s.ephemeral_owner,
+            show::stat_lines(&n.stat, "  "),
             n.data.as_ref().map_or(0, Vec::len),
             if n.acl_id == -1 {
                 "world:anyone:rwcda (open)".to_string()

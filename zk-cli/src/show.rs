@@ -65,6 +65,25 @@ pub fn acls(list: &[jute_schemas::data::ACL]) -> String {
     list.iter().map(acl).collect::<Vec<_>>().join(",")
 }
 
+/// The Stat lines both zkCli and SnapshotFormatter print (`cZxid = 0x..` through
+/// `ephemeralOwner`), each after `indent` and ending in a newline.
+pub fn stat_lines(s: &jute_schemas::data::StatPersisted, indent: &str) -> String {
+    [
+        ("cZxid", zxid(s.czxid)),
+        ("ctime", time_ms(s.ctime)),
+        ("mZxid", zxid(s.mzxid)),
+        ("mtime", time_ms(s.mtime)),
+        ("pZxid", zxid(s.pzxid)),
+        ("cversion", s.cversion.to_string()),
+        ("dataVersion", s.version.to_string()),
+        ("aclVersion", s.aversion.to_string()),
+        ("ephemeralOwner", format!("{:#x}", s.ephemeral_owner)),
+    ]
+    .iter()
+    .map(|(k, v)| format!("{indent}{k} = {v}\n"))
+    .collect()
+}
+
 /// A zxid as ZooKeeper prints it (`0x` and lowercase hex).
 pub fn zxid(z: i64) -> String {
     format!("{z:#x}")
@@ -82,5 +101,26 @@ mod tests {
         assert_eq!(data(Some(b"hi"), DataFormat::Base64), "aGk=");
         assert_eq!(data(None, DataFormat::Auto), "null");
         assert_eq!(time_ms(0), "1970-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn stat_lines_in_zookeepers_order() {
+        let s = jute_schemas::data::StatPersisted {
+            czxid: 2,
+            mzxid: 3,
+            ctime: 0,
+            mtime: 0,
+            version: 1,
+            cversion: 4,
+            aversion: 5,
+            ephemeral_owner: 255,
+            pzxid: 6,
+        };
+        assert_eq!(
+            stat_lines(&s, "  "),
+            "  cZxid = 0x2\n  ctime = 1970-01-01T00:00:00.000Z\n  mZxid = 0x3\n  \
+             mtime = 1970-01-01T00:00:00.000Z\n  pZxid = 0x6\n  cversion = 4\n  \
+             dataVersion = 1\n  aclVersion = 5\n  ephemeralOwner = 0xff\n"
+        );
     }
 }

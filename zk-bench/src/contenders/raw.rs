@@ -9,6 +9,7 @@ use jute_schemas::proto::{
     ConnectRequest, ExistsRequest, GetChildrenRequest, GetDataRequest, RequestHeader,
     SetDataRequest,
 };
+use jute_schemas::protocol::OpCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -24,7 +25,7 @@ fn frame(body: &[u8]) -> Vec<u8> {
 fn request(s: Scenario) -> Option<Vec<u8>> {
     let (ty, body) = match s {
         Scenario::Get1k(_) => (
-            4,
+            OpCode::GetData,
             GetDataRequest {
                 path: Some(DATA.into()),
                 watch: false,
@@ -32,7 +33,7 @@ fn request(s: Scenario) -> Option<Vec<u8>> {
             .to_vec(),
         ),
         Scenario::Set1k => (
-            5,
+            OpCode::SetData,
             SetDataRequest {
                 path: Some(DATA.into()),
                 data: Some(vec![b'y'; 1024]),
@@ -41,7 +42,7 @@ fn request(s: Scenario) -> Option<Vec<u8>> {
             .to_vec(),
         ),
         Scenario::ExistsMissing => (
-            3,
+            OpCode::Exists,
             ExistsRequest {
                 path: Some(MISSING.into()),
                 watch: false,
@@ -49,7 +50,7 @@ fn request(s: Scenario) -> Option<Vec<u8>> {
             .to_vec(),
         ),
         Scenario::Children10k => (
-            8,
+            OpCode::GetChildren,
             GetChildrenRequest {
                 path: Some(KIDS.into()),
                 watch: false,
@@ -58,7 +59,11 @@ fn request(s: Scenario) -> Option<Vec<u8>> {
         ),
         _ => return None,
     };
-    let mut b = RequestHeader { xid: 1, r#type: ty }.to_vec();
+    let mut b = RequestHeader {
+        xid: 1,
+        r#type: ty.value(),
+    }
+    .to_vec();
     b.extend_from_slice(&body);
     Some(frame(&b))
 }

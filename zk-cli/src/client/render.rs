@@ -9,19 +9,20 @@ use zk_client::{Stat, WatchedEvent};
 
 /// A Stat as zkCli prints it.
 pub fn stat_text(s: &Stat) -> String {
+    let persisted = jute_schemas::data::StatPersisted {
+        czxid: s.czxid,
+        mzxid: s.mzxid,
+        ctime: s.ctime,
+        mtime: s.mtime,
+        version: s.version,
+        cversion: s.cversion,
+        aversion: s.aversion,
+        ephemeral_owner: s.ephemeral_owner,
+        pzxid: s.pzxid,
+    };
     format!(
-        "cZxid = {}\nctime = {}\nmZxid = {}\nmtime = {}\npZxid = {}\ncversion = {}\n\
-         dataVersion = {}\naclVersion = {}\nephemeralOwner = {:#x}\ndataLength = {}\n\
-         numChildren = {}\n",
-        show::zxid(s.czxid),
-        show::time_ms(s.ctime),
-        show::zxid(s.mzxid),
-        show::time_ms(s.mtime),
-        show::zxid(s.pzxid),
-        s.cversion,
-        s.version,
-        s.aversion,
-        s.ephemeral_owner,
+        "{}dataLength = {}\nnumChildren = {}\n",
+        show::stat_lines(&persisted, ""),
         s.data_length,
         s.num_children
     )
