@@ -169,3 +169,57 @@ fn bad_frames_are_errors() {
     let e = decode_request(&hex("000000010000000b00"), Limits::default()).unwrap_err();
     assert_eq!(e.kind(), &DecodeErrorKind::TrailingBytes { count: 1 });
 }
+
+/// A multi result of type multi, nested `depth` times, closed by as many terminators.
+fn nested_multi_reply(depth: usize) -> Vec<u8> {
+    let mut frame = hex("00000005000000000000000a00000000");
+    for _ in 0..depth {
+        // MultiHeader: type 14 (multi), done false, err 0.
+        frame.extend(hex("0000000e0000000000"));
+    }
+    for _ in 0..=depth {
+        frame.extend(hex("ffffffff01ffffffff"));
+    }
+    frame
+}
+
+#[test]
+fn nested_multi_results_are_refused_without_recursing() {
+    // Deep enough to overflow a thread's stack if decoding recursed per level (the finding used
+    // 1,000 levels on a tokio worker; this test thread's stack is larger, so go further).
+    for depth in [1, 1_000, 100_000] {
+        let frame = nested_multi_reply(depth);
+        let err = decode_response(&frame, Some(OpCode::Multi), Limits::new(16 << 20))
+            .expect_err("a nested multi result must be refused");
+        assert!(
+            err.to_string().contains("multi cannot be part of a multi"),
+            "{err}"
+        );
+        assert_eq!(err.offset(), 16, "{err}");
+    }
+    // Requests refuse nesting too.
+    let mut req = hex("000000070000000e");
+    req.extend(hex("0000000e0000000000"));
+    req.extend(hex("ffffffff01ffffffff"));
+    req.extend(hex("ffffffff01ffffffff"));
+    let err = decode_request(&req, Limits::default()).expect_err("nested multi request");
+    assert!(
+        err.to_string().contains("cannot be part of a multi"),
+        "{err}"
+    );
+}
+
+#[test]
+fn multi_error_results_still_decode() {
+    // One error result (type -1, ErrorResponse -101), then the terminator.
+    let mut frame = hex("00000005000000000000000a00000000");
+    frame.extend(hex("ffffffff00ffffff9b"));
+    frame.extend(hex("ffffff9b"));
+    frame.extend(hex("ffffffff01ffffffff"));
+    let r = decode_response(&frame, Some(OpCode::Multi), Limits::default()).unwrap();
+    let ResponseBody::Multi(m) = &r.body else {
+        panic!("{r:?}")
+    };
+    assert_eq!(m.results.len(), 1);
+    assert_eq!(m.results[0].header.r#type, -1);
+}

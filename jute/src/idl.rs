@@ -228,6 +228,10 @@ fn lex(src: &str) -> Result<Vec<Token>, IdlError> {
     Ok(out)
 }
 
+/// How deeply `vector` and `map` may nest: far more than any schema needs, and a bound on the
+/// parser's recursion for hostile input.
+pub const MAX_TYPE_DEPTH: usize = 32;
+
 struct Parser {
     toks: Vec<Token>,
     pos: usize,
@@ -294,7 +298,12 @@ impl Parser {
         }
     }
 
-    fn ty(&mut self, module: &str) -> Result<Type, IdlError> {
+    fn ty(&mut self, module: &str, depth: usize) -> Result<Type, IdlError> {
+        if depth > MAX_TYPE_DEPTH {
+            return Err(self.error_here(format!(
+                "types nested more than {MAX_TYPE_DEPTH} deep (vector and map inside each other)"
+            )));
+        }
         let (name, _) = self.ident("a type")?;
         Ok(match name.as_str() {
             "byte" => Type::Byte,
@@ -307,15 +316,15 @@ impl Parser {
             "buffer" => Type::Buffer,
             "vector" => {
                 self.punct('<')?;
-                let t = self.ty(module)?;
+                let t = self.ty(module, depth + 1)?;
                 self.punct('>')?;
                 Type::Vector(Box::new(t))
             }
             "map" => {
                 self.punct('<')?;
-                let k = self.ty(module)?;
+                let k = self.ty(module, depth + 1)?;
                 self.punct(',')?;
-                let v = self.ty(module)?;
+                let v = self.ty(module, depth + 1)?;
                 self.punct('>')?;
                 Type::Map(Box::new(k), Box::new(v))
             }
@@ -375,7 +384,7 @@ pub fn parse(src: &str) -> Result<File, IdlError> {
             let mut fields: Vec<FieldDef> = Vec::new();
             while p.peek() != Some(&Tok::Punct('}')) {
                 let at = p.toks.get(p.pos).map_or(p.end, |t| (t.line, t.column));
-                let ty = p.ty(&module)?;
+                let ty = p.ty(&module, 0)?;
                 collect_refs(&ty, at, &mut refs);
                 let (fname, _) = p.ident("a field name")?;
                 if !valid_ident(&fname) {
@@ -459,5 +468,24 @@ mod tests {
         assert!(e.message.contains("defined twice"), "{e}");
         assert!(parse("module m { class A { int x; }").is_err());
         assert!(parse("module m { class A { int x; } } /* open").is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let ok = format!(
+            "module m {{ class A {{ {}int{} x; }} }}",
+            "vector<".repeat(MAX_TYPE_DEPTH),
+            ">".repeat(MAX_TYPE_DEPTH)
+        );
+        assert!(parse(&ok).is_ok());
+        let deep = 200_000;
+        let src = format!(
+            "module m {{ class A {{ {}int{} x; }} }}",
+            "vector<".repeat(deep),
+            ">".repeat(deep)
+        );
+        let e = parse(&src).unwrap_err();
+        assert!(e.message.contains("nested more than 32 deep"), "{e}");
+        assert_eq!(e.line, 1);
     }
 }

@@ -63,7 +63,7 @@ pub(crate) struct Inner {
 }
 
 pub(crate) fn unexpected(op: &str, body: &ResponseBody) -> Error {
-    Error::Protocol(format!("unexpected reply to {op}: {body:?}"))
+    Error::protocol(format!("unexpected reply to {op}: {body:?}"))
 }
 
 fn version(v: Option<i32>) -> i32 {

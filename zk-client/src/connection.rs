@@ -100,6 +100,9 @@ pub(crate) struct Task {
     auth_waiters: VecDeque<oneshot::Sender<Result<(), Error>>>,
     backlog: VecDeque<Command>,
     close_reply: Option<oneshot::Sender<()>>,
+    /// When a written closeSession stops being waited for (the socket is then closed, and the
+    /// server lets the session time out).
+    close_by: Option<Instant>,
     backlog_limit: usize,
     /// When the session is known to be expired on the server if nothing is heard before: the
     /// last frame received plus the negotiated timeout (set while disconnected).
@@ -130,6 +133,7 @@ impl Task {
             auth_waiters: VecDeque::new(),
             backlog: VecDeque::new(),
             close_reply: None,
+            close_by: None,
             backlog_limit,
             expires_at: None,
             last_heard: Instant::now(),
@@ -270,13 +274,7 @@ impl Task {
     /// While there is no connection: keeps commands for later, answers close, and notices when
     /// every client is gone. Returns only when the task should end.
     async fn wait_while_disconnected(&mut self) -> Exit {
-        let expires_at = self.expires_at;
-        let expiry = async move {
-            match expires_at {
-                Some(at) => sleep_until(at).await,
-                None => std::future::pending().await,
-            }
-        };
+        let expiry = sleep_until_some(self.expires_at);
         tokio::pin!(expiry);
         loop {
             tokio::select! {
@@ -382,6 +380,7 @@ impl Task {
         let timer = sleep_until((last_send + ping_interval).min(last_recv + read_timeout));
         tokio::pin!(timer);
         loop {
+            let close_by = self.close_by;
             tokio::select! {
                 biased;
                 frame = conn.next() => {
@@ -457,6 +456,10 @@ impl Task {
                         .reset((last_send + ping_interval).min(last_recv + read_timeout));
                 }
                 index = &mut probe => return Exit::SwitchTo(index),
+                () = sleep_until_some(close_by) => {
+                    warn!("no answer to closeSession within {read_timeout:?}: closing the connection");
+                    return Exit::Terminal(SessionState::Closed, Error::Closed);
+                }
             }
         }
     }
@@ -494,6 +497,7 @@ impl Task {
             }
             Command::Close { reply } => {
                 self.close_reply = Some(reply);
+                self.close_by = Some(Instant::now() + self.session.read_timeout());
                 let req = OutRequest {
                     op: OpCode::CloseSession,
                     body: RequestBody::None,
@@ -560,6 +564,15 @@ impl Task {
                         return Some(Exit::Terminal(SessionState::Closed, Error::Closed));
                     }
                 }
+            }
+            Outcome::Broken {
+                token,
+                error,
+                unset_watch,
+            } => {
+                let why = error.to_string();
+                self.deliver_error(token, error, unset_watch);
+                return Some(Exit::Lost(why));
             }
             Outcome::Auth => {
                 if let Some(w) = self.auth_waiters.pop_front() {
@@ -678,11 +691,27 @@ async fn is_read_write(host: (String, u16), limit: Duration) -> bool {
     };
     let ask = async {
         stream.write_all(b"isro").await?;
+        // The answer is "rw" or "ro": a peer that streams more is not a ZooKeeper server, and
+        // reading stops after a few bytes instead of buffering whatever it sends.
         let mut reply = Vec::new();
-        stream.read_to_end(&mut reply).await?;
+        (&mut stream)
+            .take(ISRO_REPLY_LIMIT)
+            .read_to_end(&mut reply)
+            .await?;
         Ok::<_, std::io::Error>(reply)
     };
     matches!(timeout(limit, ask).await, Ok(Ok(reply)) if reply == b"rw")
+}
+
+/// The most bytes read of an `isro` answer.
+const ISRO_REPLY_LIMIT: u64 = 16;
+
+/// Sleeps until `at`, or forever when there is none.
+async fn sleep_until_some(at: Option<Instant>) {
+    match at {
+        Some(at) => sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Buffers start small (tokio-util's default is 8 KiB each way): an idle session then costs

@@ -118,9 +118,17 @@ pub enum Error {
     /// The connect string cannot be parsed.
     #[error("invalid connect string: {0}")]
     InvalidConnectString(String),
-    /// The server sent something the client cannot decode; the connection is dropped.
-    #[error("protocol error: {0}")]
-    Protocol(String),
+    /// The server sent something the client cannot accept (a reply that does not decode, a
+    /// reply for no request, a handshake it did not ask for); the connection is dropped.
+    #[error("protocol error: {message}")]
+    Protocol {
+        /// What was wrong.
+        message: String,
+        /// The decoding failure behind it, when there is one (its byte offset, record and
+        /// field).
+        #[source]
+        source: Option<jute::DecodeError>,
+    },
     /// An operation of a multi failed, so none took effect.
     #[error("operation {index} of the multi failed: {error}")]
     MultiFailed {
@@ -135,6 +143,22 @@ pub enum Error {
 }
 
 impl Error {
+    /// A protocol error without a decoding failure behind it.
+    pub(crate) fn protocol(message: impl Into<String>) -> Error {
+        Error::Protocol {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A protocol error caused by bytes that did not decode as `what`.
+    pub(crate) fn undecodable(what: impl std::fmt::Display, source: jute::DecodeError) -> Error {
+        Error::Protocol {
+            message: format!("bad {what}: {source}"),
+            source: Some(source),
+        }
+    }
+
     /// The error for a ZooKeeper error code (`KeeperException.Code`); `None` for 0.
     pub fn from_code(code: i32) -> Option<Error> {
         Some(match code {

@@ -105,6 +105,18 @@ fn wire(op: OpCode, body: RequestBody) -> WireOp {
     }
 }
 
+/// The server answers every operation of a multi with exactly one result (an error result for
+/// each one that did not run); any other count means the reply cannot be matched to the ops.
+fn check_count(op: &str, ops: usize, results: usize) -> Result<(), Error> {
+    if ops == results {
+        Ok(())
+    } else {
+        Err(Error::protocol(format!(
+            "{op} of {ops} operations answered with {results} results"
+        )))
+    }
+}
+
 impl Client {
     fn multi_body(&self, ops: &[Op]) -> Result<MultiRequest, Error> {
         let mut out = MultiRequest::default();
@@ -168,13 +180,15 @@ impl Client {
             )
         };
         let this = self.clone();
+        let count = ops.len();
         async move {
             let Some(sent) = sent else {
                 return Ok(Vec::new());
             };
             let ResponseBody::Multi(resp) = sent?.await? else {
-                return Err(Error::Protocol("multi reply without results".into()));
+                return Err(Error::protocol("multi reply without results"));
             };
+            check_count("multi", count, resp.results.len())?;
             if let Some((index, r)) = resp
                 .results
                 .iter()
@@ -251,13 +265,15 @@ impl Client {
         } else {
             Some(body.map(|b| self.request_raw(OpCode::MultiRead, RequestBody::Multi(b))))
         };
+        let count = ops.len();
         async move {
             let Some(sent) = sent else {
                 return Ok(Vec::new());
             };
             let ResponseBody::Multi(resp) = sent?.await? else {
-                return Err(Error::Protocol("multiRead reply without results".into()));
+                return Err(Error::protocol("multiRead reply without results"));
             };
+            check_count("multiRead", count, resp.results.len())?;
             Ok(resp
                 .results
                 .into_iter()

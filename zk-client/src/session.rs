@@ -22,6 +22,11 @@ use crate::watches::{WatchId, WatchKind, Watches};
 /// The Java client's batch bound for SetWatches2 (sum of path lengths).
 pub const SET_WATCHES_MAX_LENGTH: usize = 128 * 1024;
 
+/// A negotiated session timeout above this many times the requested one is taken as this
+/// bound: a server may raise a short request to its `minSessionTimeout`, but an unbounded value
+/// would keep local expiry from ever firing.
+pub const MAX_NEGOTIATED_FACTOR: u32 = 20;
+
 /// A request as the operations build it (paths already with the chroot).
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutRequest {
@@ -60,6 +65,16 @@ pub enum Outcome<T> {
     },
     /// The answer to an `add_auth` (replayed credentials after a reconnect get none).
     Auth,
+    /// A reply that did not decode: deliver `error` to the request behind `token`, then end
+    /// the connection (the stream can no longer be trusted).
+    Broken {
+        /// The request's routing token.
+        token: T,
+        /// The decoding failure, as [`Error::Protocol`].
+        error: Error,
+        /// The watch the request would have set (its channel can be dropped).
+        unset_watch: Option<WatchId>,
+    },
     /// Deliver an event to these watches (one-shot ones are already unregistered).
     Fire {
         /// The watches.
@@ -192,10 +207,20 @@ impl<T> Session<T> {
         self.watches.len()
     }
 
-    /// How long the connection may stay silent before it is considered dead (2/3 of the
-    /// timeout, as the Java client).
+    /// How long the connection may stay silent before it is considered dead: 2/3 of the
+    /// timeout, as the Java client, but of the requested timeout when the server negotiated a
+    /// longer one, so a server that grants a huge timeout and goes silent is still noticed.
     pub fn read_timeout(&self) -> Duration {
-        self.negotiated.unwrap_or(self.cfg.timeout) * 2 / 3
+        self.negotiated
+            .map_or(self.cfg.timeout, |n| n.min(self.cfg.timeout))
+            * 2
+            / 3
+    }
+
+    /// The longest negotiated timeout the client accepts: [`MAX_NEGOTIATED_FACTOR`] times the
+    /// requested one (ZooKeeper's own bound is `maxSessionTimeout`, 20 ticks by default).
+    pub fn max_negotiated_timeout(&self) -> Duration {
+        self.cfg.timeout.saturating_mul(MAX_NEGOTIATED_FACTOR)
     }
 
     /// How often to ping when idle (half the read timeout).
@@ -228,20 +253,30 @@ impl<T> Session<T> {
             if let Ok(h) = jute::from_slice::<ReplyHeader>(frame) {
                 let code =
                     Error::from_code(h.err).map_or_else(|| h.err.to_string(), |e| e.to_string());
-                return Err(Error::Protocol(format!(
+                return Err(Error::protocol(format!(
                     "the server answered the handshake with an error: {code}"
                 )));
             }
         }
-        let resp: ConnectResponse = jute::from_slice(frame)
-            .map_err(|e| Error::Protocol(format!("bad ConnectResponse: {e}")))?;
+        let resp: ConnectResponse = jute::from_slice_with(frame, Limits::new(self.cfg.max_reply))
+            .map_err(|e| Error::undecodable("ConnectResponse", e))?;
         if resp.time_out <= 0 {
             return Err(Error::SessionExpired);
         }
+        let read_only = resp.read_only.unwrap_or(false);
+        // A read-only server refuses clients that did not allow read-only mode, so this reply
+        // comes from a broken or hostile peer: the attempt fails rather than letting writes
+        // meet a server that said it takes none.
+        if read_only && !self.cfg.read_only {
+            return Err(Error::protocol(
+                "the server says it is read-only, but this client did not allow read-only mode",
+            ));
+        }
+        let granted = Duration::from_millis(u64::from(resp.time_out.unsigned_abs()));
         self.session_id = resp.session_id;
         self.passwd = resp.passwd.unwrap_or_default();
-        self.negotiated = Some(Duration::from_millis(resp.time_out as u64));
-        self.read_only = resp.read_only.unwrap_or(false);
+        self.negotiated = Some(granted.min(self.max_negotiated_timeout()));
+        self.read_only = read_only;
         if !self.read_only {
             self.seen_rw = true;
         }
@@ -402,11 +437,11 @@ impl<T> Session<T> {
             Some(p) => {
                 let next = p.xid;
                 self.pending.push_front(p);
-                Err(Error::Protocol(format!(
+                Err(Error::protocol(format!(
                     "reply for xid {reply_xid} while xid {next} was next"
                 )))
             }
-            None => Err(Error::Protocol(format!(
+            None => Err(Error::protocol(format!(
                 "reply for xid {reply_xid} with no request waiting"
             ))),
         }
@@ -415,13 +450,23 @@ impl<T> Session<T> {
     /// Handles one frame after the handshake. An `Err` means the connection cannot go on.
     pub fn on_frame(&mut self, frame: &[u8]) -> Result<Option<Outcome<T>>, Error> {
         let mut r = Reader::with_limits(frame, Limits::new(self.cfg.max_reply));
-        let header = ReplyHeader::decode(&mut r).map_err(|e| Error::Protocol(e.to_string()))?;
+        let header =
+            ReplyHeader::decode(&mut r).map_err(|e| Error::undecodable("reply header", e))?;
         match header.xid {
             xid::NOTIFICATION => {
-                let ev: WatcherEvent = jute::from_slice(r.rest())
-                    .map_err(|e| Error::Protocol(format!("bad notification: {e}")))?;
-                let event_type = EventType::try_from(ev.r#type)
-                    .map_err(|e| Error::Protocol(format!("bad notification: {e}")))?;
+                let ev = WatcherEvent::decode(&mut r)
+                    .and_then(|ev| r.finish().map(|()| ev))
+                    .map_err(|e| Error::undecodable("notification", e))?;
+                // An event type this client does not know (a newer server's) fires no watch:
+                // skipped with a warning, as the Java client skips unknown states.
+                let Ok(event_type) = EventType::try_from(ev.r#type) else {
+                    tracing::warn!(
+                        "skipping a notification of unknown type {} on {:?}",
+                        ev.r#type,
+                        ev.path
+                    );
+                    return Ok(None);
+                };
                 let server_path = ev.path.unwrap_or_default();
                 let watches = self.watches.fire(&server_path, event_type);
                 let event = WatchedEvent {
@@ -436,7 +481,7 @@ impl<T> Session<T> {
                 None => Ok(None),
                 // The watches of that batch are not on the server: rather than lose them
                 // silently, drop the connection; the next one sends them again.
-                Some(e) => Err(Error::Protocol(format!("SetWatches2 refused: {e}"))),
+                Some(e) => Err(Error::protocol(format!("SetWatches2 refused: {e}"))),
             },
             xid::AUTH => {
                 let waited = self.auth_in_flight.pop_front().unwrap_or(false);
@@ -454,9 +499,18 @@ impl<T> Session<T> {
                 }
                 let result = match Error::from_code(header.err) {
                     Some(e) => Err(e),
-                    None => Ok(ResponseBody::decode(p.op, &mut r)
+                    None => match ResponseBody::decode(p.op, &mut r)
                         .and_then(|b| r.finish().map(|()| b))
-                        .map_err(|e| Error::Protocol(format!("bad {} reply: {e}", p.op.name())))?),
+                    {
+                        Ok(body) => Ok(body),
+                        Err(e) => {
+                            return Ok(Some(Outcome::Broken {
+                                token: p.token,
+                                error: Error::undecodable(format_args!("{} reply", p.op.name()), e),
+                                unset_watch: p.watch.map(|(_, _, id)| id),
+                            }))
+                        }
+                    },
                 };
                 let mut unset_watch = None;
                 if let Some((kind, path, id)) = p.watch {

@@ -2,34 +2,15 @@
 //! password and closes it, as ZooKeeper's own tests do. The first client then learns on its
 //! next (re)connection that the session is gone.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use jute::Record;
 use jute_schemas::proto::{ConnectRequest, ConnectResponse, RequestHeader};
 
+use crate::wire::{frame, read_frame};
 use crate::Error;
-
-fn frame(body: &[u8]) -> Vec<u8> {
-    let mut out = (body.len() as u32).to_be_bytes().to_vec();
-    out.extend_from_slice(body);
-    out
-}
-
-fn read_frame(s: &mut TcpStream, ctx: &str) -> Result<Vec<u8>, Error> {
-    let mut len = [0u8; 4];
-    s.read_exact(&mut len)
-        .map_err(Error::io(format!("{ctx}: reading a reply")))?;
-    let len = u32::from_be_bytes(len) as usize;
-    if len > 1 << 20 {
-        return Err(Error::Expire(format!("{ctx}: reply of {len} bytes")));
-    }
-    let mut body = vec![0u8; len];
-    s.read_exact(&mut body)
-        .map_err(Error::io(format!("{ctx}: reading a reply")))?;
-    Ok(body)
-}
 
 /// Ends session `session_id` (with its 16-byte `password`) on the server at `addr`.
 ///

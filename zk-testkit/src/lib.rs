@@ -1,7 +1,7 @@
 //! Real ZooKeeper servers for tests, like Curator's `TestingServer` and `TestingCluster`, and
 //! the faults that test a client: kill, clean stop, freeze (SIGSTOP) and restart of a server or
 //! the leader, sessions expired on purpose, and a [`Proxy`] that drops connections at a chosen
-//! byte.
+//! byte; and a [`FakeServer`] that answers with whatever bytes a hostile-input test needs.
 //!
 //! [`Ensemble::start`] runs three `QuorumPeerMain` members on loopback ports.
 //! [`TestServer::start`] runs a standalone ZooKeeper from the installed Debian `zookeeper`
@@ -23,13 +23,16 @@
 
 mod ensemble;
 mod expire;
+pub mod fake;
 mod install;
 mod process;
 pub mod proxy;
 mod server;
+mod wire;
 
 pub use ensemble::{Ensemble, EnsembleOptions, Mode};
 pub use expire::expire_session;
+pub use fake::FakeServer;
 pub use install::{ensure_installed, ZOOKEEPER_JAR};
 pub use proxy::Proxy;
 pub use server::{four_letter_word, ServerOptions, TestServer};

@@ -53,6 +53,7 @@ pub(crate) const END: MultiHeader = MultiHeader {
 
 fn read_until_done<T>(
     r: &mut Reader<'_>,
+    allowed: fn(OpCode) -> bool,
     mut item: impl FnMut(MultiHeader, OpCode, &mut Reader<'_>) -> Result<T, DecodeError>,
 ) -> Result<(Vec<T>, MultiHeader), DecodeError> {
     let mut items = Vec::new();
@@ -63,6 +64,15 @@ fn read_until_done<T>(
         }
         let at = r.position() - 9;
         let op = OpCode::try_from(header.r#type).map_err(|k| DecodeError::new(k, at))?;
+        // Checked before the op's record is read: ZooKeeper never nests a multi, and refusing
+        // one here keeps decoding from recursing on input-controlled depth.
+        if !allowed(op) {
+            return Err(DecodeError::new(
+                DecodeErrorKind::Invalid(format!("{} cannot be part of a multi", op.name())),
+                at,
+            )
+            .within("multi", Some(op_label(items.len()))));
+        }
         let index = items.len();
         items.push(item(header, op, r).map_err(|e| e.within("multi", Some(op_label(index))))?);
     }
@@ -75,28 +85,27 @@ fn op_label(index: usize) -> &'static str {
     LABELS.get(index).copied().unwrap_or("op[8+]")
 }
 
+/// The op types a multi or multiRead may hold (`MultiOperationRecord` in the server); a result
+/// may also be of type -1 (an error).
+fn allowed_in_multi(op: OpCode) -> bool {
+    matches!(
+        op,
+        OpCode::Create
+            | OpCode::Create2
+            | OpCode::CreateContainer
+            | OpCode::CreateTtl
+            | OpCode::Delete
+            | OpCode::SetData
+            | OpCode::Check
+            | OpCode::GetChildren
+            | OpCode::GetData
+    )
+}
+
 impl MultiRequest {
     /// Reads ops until the terminator.
     pub fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let (ops, end) = read_until_done(r, |header, op, r| {
-            let allowed = matches!(
-                op,
-                OpCode::Create
-                    | OpCode::Create2
-                    | OpCode::CreateContainer
-                    | OpCode::CreateTtl
-                    | OpCode::Delete
-                    | OpCode::SetData
-                    | OpCode::Check
-                    | OpCode::GetChildren
-                    | OpCode::GetData
-            );
-            if !allowed {
-                return Err(r.error(DecodeErrorKind::Invalid(format!(
-                    "{} cannot be part of a multi",
-                    op.name()
-                ))));
-            }
+        let (ops, end) = read_until_done(r, allowed_in_multi, |header, op, r| {
             Ok(MultiOp {
                 header,
                 body: RequestBody::decode(op, r)?,
@@ -109,7 +118,8 @@ impl MultiRequest {
 impl MultiResponse {
     /// Reads results until the terminator. Results of type -1 carry an `ErrorResponse`.
     pub fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let (results, end) = read_until_done(r, |header, op, r| {
+        let allowed = |op| allowed_in_multi(op) || op == OpCode::Error;
+        let (results, end) = read_until_done(r, allowed, |header, op, r| {
             Ok(MultiResult {
                 header,
                 body: ResponseBody::decode(op, r)?,

@@ -82,7 +82,7 @@ pub fn failure(what: &str, e: Error) -> CmdError {
         | Error::NoHosts(_)
         | Error::Timeout
         | Error::Closed
-        | Error::Protocol(_) => code::CONNECTION,
+        | Error::Protocol { .. } => code::CONNECTION,
         Error::InvalidPath { .. }
         | Error::InvalidArgument(_)
         | Error::InvalidConnectString(_)

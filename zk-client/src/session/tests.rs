@@ -95,7 +95,7 @@ fn refused_session_is_expired() {
     );
     assert!(matches!(
         s.on_connect_response(&[0, 1]),
-        Err(Error::Protocol(_))
+        Err(Error::Protocol { .. })
     ));
 }
 
@@ -152,19 +152,36 @@ fn an_out_of_order_reply_ends_the_connection() {
     let mut s = connected("/");
     s.write(get_data("/a", None), 1).unwrap();
     assert!(
-        matches!(s.on_frame(&reply(9, 1, 0, &Empty)), Err(Error::Protocol(m)) if m.contains("xid 9"))
+        matches!(s.on_frame(&reply(9, 1, 0, &Empty)), Err(Error::Protocol { message: m, .. }) if m.contains("xid 9"))
     );
     let mut s = connected("/");
     assert!(matches!(
         s.on_frame(&reply(3, 1, 0, &Empty)),
-        Err(Error::Protocol(_))
+        Err(Error::Protocol { .. })
     ));
 }
 
+/// The outcome of a reply that must fail its request with a protocol error carrying the jute
+/// error, and end the connection.
+fn broken(outcome: Result<Option<Outcome<u32>>, Error>) -> (u32, jute::DecodeError, String) {
+    match outcome {
+        Ok(Some(Outcome::Broken {
+            token,
+            error:
+                Error::Protocol {
+                    message,
+                    source: Some(source),
+                },
+            ..
+        })) => (token, source, message),
+        other => panic!("expected a broken reply, got {other:?}"),
+    }
+}
+
 #[test]
-fn a_malformed_body_ends_the_connection() {
+fn a_malformed_body_fails_its_request_with_the_decode_error_then_the_connection() {
     let mut s = connected("/");
-    s.write(get_data("/a", None), 1).unwrap();
+    s.write(get_data("/a", Some(5)), 1).unwrap();
     let mut frame = ReplyHeader {
         xid: 1,
         zxid: 1,
@@ -172,7 +189,123 @@ fn a_malformed_body_ends_the_connection() {
     }
     .to_vec();
     frame.extend([0, 0, 0, 9, 1]);
-    assert!(matches!(s.on_frame(&frame), Err(Error::Protocol(m)) if m.contains("getData")));
+    let (token, source, message) = broken(s.on_frame(&frame));
+    assert_eq!(token, 1, "the request it answers gets the error");
+    assert!(message.contains("getData"), "{message}");
+    assert!(
+        matches!(source.kind(), jute::DecodeErrorKind::Truncated { .. }),
+        "{source}"
+    );
+    // The error keeps the structured jute error as its source.
+    let error = Error::undecodable("getData reply", source.clone());
+    let chained = std::error::Error::source(&error).map(ToString::to_string);
+    assert_eq!(chained, Some(source.to_string()));
+    // The watch it would have set was not registered.
+    assert_eq!(s.watch_count(), 0);
+}
+
+#[test]
+fn trailing_bytes_after_a_reply_fail_its_request() {
+    let mut s = connected("/");
+    s.write(get_data("/a", None), 7).unwrap();
+    let body = GetDataResponse {
+        data: Some(b"x".to_vec()),
+        stat: Stat::default(),
+    };
+    let mut frame = reply(1, 1, 0, &body);
+    frame.extend([0xde, 0xad]);
+    let (token, source, _) = broken(s.on_frame(&frame));
+    assert_eq!(token, 7);
+    assert_eq!(
+        source.kind(),
+        &jute::DecodeErrorKind::TrailingBytes { count: 2 }
+    );
+}
+
+#[test]
+fn a_read_only_handshake_the_client_did_not_ask_for_is_refused() {
+    let mut s: Session<u32> = Session::new(config("/"));
+    let hello = ConnectResponse {
+        protocol_version: 0,
+        time_out: 20_000,
+        session_id: 0x42,
+        passwd: Some(vec![7; 16]),
+        read_only: Some(true),
+    }
+    .to_vec();
+    match s.on_connect_response(&hello) {
+        Err(Error::Protocol { message, .. }) => assert!(message.contains("read-only"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(!s.is_read_only());
+    assert_eq!(s.session_id(), 0);
+}
+
+#[test]
+fn a_huge_negotiated_timeout_is_capped_and_silence_still_noticed() {
+    let mut s: Session<u32> = Session::new(config("/"));
+    s.on_connect_response(&welcome(i32::MAX, 0x42)).unwrap();
+    // 30 s asked: at most 20 times that is believed, and the read timeout follows the 30 s.
+    assert_eq!(s.negotiated_timeout(), Some(Duration::from_secs(600)));
+    assert_eq!(s.read_timeout(), Duration::from_secs(20));
+    assert_eq!(s.ping_interval(), Duration::from_secs(10));
+    // A shorter negotiated timeout than asked is followed.
+    let mut s: Session<u32> = Session::new(config("/"));
+    s.on_connect_response(&welcome(6_000, 0x42)).unwrap();
+    assert_eq!(s.read_timeout(), Duration::from_secs(4));
+}
+
+#[test]
+fn unknown_notification_types_are_skipped_and_limits_apply() {
+    let mut s = connected("/");
+    s.write(get_data("/a", Some(5)), 1).unwrap();
+    s.on_frame(&reply(
+        1,
+        1,
+        0,
+        &GetDataResponse {
+            data: None,
+            stat: Stat::default(),
+        },
+    ))
+    .unwrap();
+    let odd = reply(
+        -1,
+        -1,
+        0,
+        &WatcherEvent {
+            r#type: 99,
+            state: 3,
+            path: Some("/a".into()),
+        },
+    );
+    assert!(matches!(s.on_frame(&odd), Ok(None)));
+    // The watch is still there for a real event.
+    assert_eq!(s.watch_count(), 1);
+    // A notification path over the client's reply limit is refused, not allocated.
+    let mut small = config("/");
+    small.max_reply = 64;
+    let mut s: Session<u32> = Session::new(small);
+    s.on_connect_response(&welcome(20_000, 0x42)).unwrap();
+    let long = reply(
+        -1,
+        -1,
+        0,
+        &WatcherEvent {
+            r#type: 3,
+            state: 3,
+            path: Some("/x".repeat(100)),
+        },
+    );
+    match s.on_frame(&long) {
+        Err(Error::Protocol {
+            source: Some(e), ..
+        }) => assert!(
+            matches!(e.kind(), jute::DecodeErrorKind::LengthOverLimit { .. }),
+            "{e}"
+        ),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
@@ -463,7 +596,7 @@ fn a_refused_set_watches_ends_the_connection() {
     .to_vec();
     refused.truncate(16);
     match s.on_frame(&refused) {
-        Err(Error::Protocol(m)) => assert!(m.contains("SetWatches2"), "{m}"),
+        Err(Error::Protocol { message: m, .. }) => assert!(m.contains("SetWatches2"), "{m}"),
         other => panic!("expected a protocol error, got {other:?}"),
     }
     // The watch is still registered, to be sent again on the next connection.
@@ -517,7 +650,7 @@ fn a_handshake_answered_with_an_error_header_is_named() {
     }
     .to_vec();
     match s.on_connect_response(&header) {
-        Err(Error::Protocol(m)) => assert!(m.contains("read-only"), "{m}"),
+        Err(Error::Protocol { message: m, .. }) => assert!(m.contains("read-only"), "{m}"),
         other => panic!("{other:?}"),
     }
 }

@@ -1,0 +1,283 @@
+//! The client against a hostile or broken server (the test kit's `FakeServer`): every bad
+//! answer becomes a named error for the call it concerns, nothing aborts the process, nothing
+//! hangs and nothing allocates without bound.
+
+use std::time::{Duration, Instant};
+
+use jute::Record;
+use jute_schemas::proto::GetDataResponse;
+use tokio::time::timeout;
+use zk_client::{AddWatchMode, ClientBuilder, Error, Op, SessionState};
+use zk_testkit::fake::{notification, reply, Answer, FakeServer, Handshake, Request};
+
+const GET_DATA: i32 = 4;
+const MULTI: i32 = 14;
+const CLOSE: i32 = -11;
+const ADD_WATCH: i32 = 106;
+
+fn builder(server: &FakeServer) -> ClientBuilder {
+    ClientBuilder::new(server.connect_string())
+        .session_timeout(Duration::from_secs(6))
+        .fail_fast(true)
+}
+
+fn empty_get_data() -> Vec<u8> {
+    GetDataResponse::default().to_vec()
+}
+
+/// A multi reply whose first result is a multi, nested `depth` times.
+fn nested_multi(xid: i32, depth: usize) -> Vec<u8> {
+    let mut body = Vec::new();
+    for _ in 0..depth {
+        body.extend(14i32.to_be_bytes());
+        body.push(0);
+        body.extend(0i32.to_be_bytes());
+    }
+    for _ in 0..=depth {
+        body.extend((-1i32).to_be_bytes());
+        body.push(1);
+        body.extend((-1i32).to_be_bytes());
+    }
+    reply(xid, 9, 0, &body)
+}
+
+fn protocol_error(e: &Error) -> &str {
+    match e {
+        Error::Protocol { message, .. } => message,
+        other => panic!("expected a protocol error, got {other:?}"),
+    }
+}
+
+// Worker threads have tokio's default 2 MiB stack, where the 1,000-level reply used to abort
+// the whole process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nested_multi_reply_is_a_protocol_error_not_a_crash() {
+    let server = FakeServer::start(Handshake::default(), |req: &Request| match req.op {
+        MULTI => Answer::Bytes(nested_multi(req.xid, 1_000)),
+        _ => Answer::Bytes(reply(req.xid, 9, 0, &empty_get_data())),
+    })
+    .unwrap();
+    let zk = builder(&server).connect().await.unwrap();
+    let err = zk
+        .multi(&[Op::Check {
+            path: "/a".into(),
+            version: 0,
+        }])
+        .await
+        .unwrap_err();
+    let message = protocol_error(&err).to_string();
+    assert!(message.contains("cannot be part of a multi"), "{message}");
+    assert!(std::error::Error::source(&err).is_some());
+    // The connection was dropped and the client came back on a new one.
+    let (data, _) = zk.get_data("/a").await.unwrap();
+    assert!(data.is_empty());
+    assert_eq!(server.connections(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_multi_with_the_wrong_number_of_results_is_refused() {
+    // Two ops, one result (a setData Stat is not needed: a delete result has no body).
+    let server = FakeServer::start(Handshake::default(), |req: &Request| {
+        let mut body = Vec::new();
+        body.extend(2i32.to_be_bytes());
+        body.push(0);
+        body.extend(0i32.to_be_bytes());
+        body.extend((-1i32).to_be_bytes());
+        body.push(1);
+        body.extend((-1i32).to_be_bytes());
+        Answer::Bytes(reply(req.xid, 9, 0, &body))
+    })
+    .unwrap();
+    let zk = builder(&server).connect().await.unwrap();
+    let ops = [
+        Op::Delete {
+            path: "/a".into(),
+            version: None,
+        },
+        Op::Delete {
+            path: "/b".into(),
+            version: None,
+        },
+    ];
+    let err = zk.multi(&ops).await.unwrap_err();
+    assert_eq!(
+        protocol_error(&err),
+        "multi of 2 operations answered with 1 results"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_undecodable_reply_fails_its_call_with_the_decode_error() {
+    let server = FakeServer::start(Handshake::default(), |req: &Request| {
+        if req.connection == 0 {
+            // A data length of 9 with 1 byte behind it.
+            Answer::Bytes(reply(req.xid, 9, 0, &[0, 0, 0, 9, 1]))
+        } else {
+            // Trailing bytes after a whole reply.
+            let mut body = empty_get_data();
+            body.extend([1, 2, 3]);
+            Answer::Bytes(reply(req.xid, 9, 0, &body))
+        }
+    })
+    .unwrap();
+    let zk = builder(&server).connect().await.unwrap();
+    let err = zk.get_data("/a").await.unwrap_err();
+    assert!(protocol_error(&err).contains("getData"), "{err}");
+    let source = std::error::Error::source(&err).expect("the jute error is the source");
+    assert!(source.to_string().contains("truncated"), "{source}");
+    let err = zk.get_data("/a").await.unwrap_err();
+    let Error::Protocol {
+        source: Some(jute_error),
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        jute_error.kind(),
+        &jute::DecodeErrorKind::TrailingBytes { count: 3 }
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn close_is_bounded_when_the_server_never_answers() {
+    let server = FakeServer::start(Handshake::default(), |req: &Request| match req.op {
+        CLOSE => Answer::Nothing,
+        _ => Answer::Bytes(reply(req.xid, 9, 0, &empty_get_data())),
+    })
+    .unwrap();
+    let zk = builder(&server).connect().await.unwrap();
+    zk.get_data("/a").await.unwrap();
+    let started = Instant::now();
+    // The read timeout of a 6 s session is 4 s; the guard of 30 s only keeps a regression from
+    // hanging the suite.
+    timeout(Duration::from_secs(30), zk.close())
+        .await
+        .expect("close() must return although closeSession is never answered");
+    let took = started.elapsed();
+    assert!(took >= Duration::from_secs(3), "closed after {took:?}");
+    assert_eq!(*zk.state().borrow(), SessionState::Closed);
+    assert_eq!(zk.get_data("/a").await.unwrap_err(), Error::Closed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_negotiated_timeout_does_not_hide_a_silent_server() {
+    let handshake = Handshake {
+        time_out: i32::MAX,
+        answer_pings: false,
+        ..Handshake::default()
+    };
+    let server = FakeServer::start(handshake, |_: &Request| Answer::Nothing).unwrap();
+    let zk = builder(&server)
+        .session_timeout(Duration::from_secs(1))
+        .connect()
+        .await
+        .unwrap();
+    let mut state = zk.state();
+    // Read timeout from the requested 1 s: 667 ms. Before, it followed the 24-day negotiated
+    // value and nothing was ever reported.
+    timeout(
+        Duration::from_secs(20),
+        state.wait_for(|s| *s != SessionState::Connected),
+    )
+    .await
+    .expect("the silent server must be noticed")
+    .unwrap();
+    // And local expiry is not pushed out by the server's word: with no server, the session
+    // ends at most 20 x 1 s after the last frame.
+    drop(server);
+    timeout(
+        Duration::from_secs(60),
+        state.wait_for(|s| *s == SessionState::Expired),
+    )
+    .await
+    .expect("local expiry within the capped timeout")
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_handshake_is_refused_when_not_asked_for() {
+    let handshake = Handshake {
+        read_only: Some(true),
+        ..Handshake::default()
+    };
+    let server = FakeServer::start(handshake, |_: &Request| Answer::Nothing).unwrap();
+    let err = builder(&server).connect().await.unwrap_err();
+    let Error::NoHosts(why) = err else {
+        panic!("{err:?}")
+    };
+    assert!(why.contains("read-only"), "{why}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_isro_probe_reads_a_few_bytes_of_an_endless_answer() {
+    // Connected read-only to the fake; the other host streams bytes without end to `isro`.
+    let handshake = Handshake {
+        read_only: Some(true),
+        ..Handshake::default()
+    };
+    let ro = FakeServer::start(handshake, |req: &Request| {
+        Answer::Bytes(reply(req.xid, 9, 0, &empty_get_data()))
+    })
+    .unwrap();
+    let endless = FakeServer::streaming().unwrap();
+    // Both on 127.0.0.1: the client probes every host but the one it is connected to.
+    let zk = ClientBuilder::new(format!(
+        "{},{}",
+        ro.connect_string(),
+        endless.connect_string()
+    ))
+    .session_timeout(Duration::from_secs(6))
+    .read_only(true)
+    .connect()
+    .await
+    .unwrap();
+    // Whichever host it tried first, it ends up on the fake: the endless bytes are no
+    // handshake (their length prefix is absurd), so that attempt failed.
+    assert_eq!(*zk.state().borrow(), SessionState::ConnectedReadOnly);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while endless.closed_by_peer() < 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        endless.closed_by_peer() >= 2,
+        "the probe must hang up after reading its few bytes"
+    );
+    // Each probe hung up after its first chunk or so: nowhere near unbounded reading.
+    let per_probe = endless.bytes_sent() / endless.connections() as u64;
+    assert!(per_probe < 16 << 20, "{per_probe} bytes sent per probe");
+    zk.get_data("/a").await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn odd_notifications_are_skipped_or_bounded() {
+    let server = FakeServer::start(Handshake::default(), |req: &Request| match req.op {
+        ADD_WATCH => {
+            let mut out = reply(req.xid, 9, 0, &0i32.to_be_bytes());
+            // An unknown event type, then a 1 MB path under the recursive watch.
+            out.extend(notification(99, "/a"));
+            out.extend(notification(1, &"/a".repeat(400_000)));
+            Answer::Bytes(out)
+        }
+        GET_DATA => Answer::Bytes(reply(req.xid, 9, 0, &empty_get_data())),
+        _ => Answer::Nothing,
+    })
+    .unwrap();
+    let zk = builder(&server)
+        .max_reply_size(2 << 20)
+        .connect()
+        .await
+        .unwrap();
+    let mut watch = zk
+        .add_watch("/", AddWatchMode::PersistentRecursive)
+        .await
+        .unwrap();
+    let event = timeout(Duration::from_secs(30), watch.next())
+        .await
+        .expect("the event under the recursive watch arrives")
+        .unwrap();
+    assert_eq!(event.path.len(), 800_000);
+    // The unknown type did not drop the connection.
+    zk.get_data("/a").await.unwrap();
+    assert_eq!(server.connections(), 1);
+}
