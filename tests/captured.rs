@@ -39,7 +39,9 @@ fn check_capture(name: &str) -> Seen {
         .trim_start_matches("server port ")
         .parse()
         .expect("port number");
-    let conns = connections(&path, port).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let capture = connections(&path, port).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert!(capture.notes.is_empty(), "{name}: {:?}", capture.notes);
+    let conns = capture.connections;
     let limits = Limits::default();
     let mut seen = Seen::default();
     for (ci, conn) in conns.iter().enumerate() {

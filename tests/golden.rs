@@ -117,14 +117,19 @@ fn java_bytes_decode_to_the_same_values_and_reencode_identically() {
 #[test]
 fn committed_vectors_are_reproducible_with_java() {
     let out = std::env::temp_dir().join(format!("golden-{}.jsonl", std::process::id()));
-    let status = std::process::Command::new("bash")
+    // ZooKeeper's jars and a JDK, installed by the test kit when missing.
+    zk_testkit::ensure_installed().expect("ZooKeeper");
+    zk_testkit::ensure_program("javac").expect("a JDK");
+    let run = std::process::Command::new("bash")
         .arg(test_data("java/regen-golden.sh"))
         .arg(&out)
-        .status()
-        .expect("run tests/java/regen-golden.sh (needs javac and ZooKeeper's jars: scripts/install-zookeeper.sh)");
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run tests/java/regen-golden.sh");
     assert!(
-        status.success(),
-        "regen-golden.sh failed: install ZooKeeper and a JDK with scripts/install-zookeeper.sh"
+        run.status.success(),
+        "regen-golden.sh failed: {}",
+        String::from_utf8_lossy(&run.stderr)
     );
     let fresh = std::fs::read_to_string(&out).expect("generated vectors");
     let _ = std::fs::remove_file(&out);

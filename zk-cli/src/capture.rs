@@ -3,13 +3,13 @@
 //! the time each byte arrived, retransmissions dropped. A stream whose SYN was not captured
 //! starts at its first captured segment; a gap ends what can be read of it.
 
-use std::collections::BTreeMap;
-use std::io::Read;
+use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 
 use etherparse::{NetSlice, SlicedPacket, TransportSlice};
 use pcap_file::pcap::PcapReader;
+use pcap_file::pcapng::blocks::interface_description::InterfaceDescriptionOption;
 use pcap_file::pcapng::{Block, PcapNgReader};
 use pcap_file::DataLink;
 
@@ -28,20 +28,53 @@ pub struct Stream {
     pub syn_seen: bool,
     /// Where bytes are missing (`data` ends there), if anywhere.
     pub gap_at: Option<u64>,
-    /// `(end offset, time in µs)` of each segment, in offset order: when bytes arrived.
-    arrivals: Vec<(u64, u64)>,
+    /// Whether a FIN or RST was seen: a later SYN on the same addresses is a new connection.
+    ended: bool,
+    /// `(end offset, arrival)` of each segment, in offset order: when bytes arrived.
+    arrivals: Vec<(u64, Arrival)>,
     isn: Option<u32>,
-    segments: BTreeMap<u64, (u64, Vec<u8>)>,
+    segments: BTreeMap<u64, (Arrival, Vec<u8>)>,
+}
+
+/// When a byte arrived: the capture time, and the packet's place in the capture (which orders
+/// packets with equal times as they were captured).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Arrival {
+    /// Microseconds since the epoch.
+    pub time_us: u64,
+    /// The packet's index in the capture.
+    pub packet: u64,
 }
 
 impl Stream {
     /// When the byte at `offset` arrived (µs since the epoch).
     pub fn time_of(&self, offset: u64) -> u64 {
+        self.arrival_of(offset).time_us
+    }
+
+    /// When, and in which packet, the byte at `offset` arrived.
+    pub fn arrival_of(&self, offset: u64) -> Arrival {
         let i = self.arrivals.partition_point(|(end, _)| *end <= offset);
-        self.arrivals
-            .get(i)
-            .or(self.arrivals.last())
-            .map_or(self.first_seen_us, |(_, t)| *t)
+        self.arrivals.get(i).or(self.arrivals.last()).map_or(
+            Arrival {
+                time_us: self.first_seen_us,
+                packet: 0,
+            },
+            |(_, a)| *a,
+        )
+    }
+
+    fn new(from: SocketAddr, to: SocketAddr) -> Stream {
+        Stream {
+            from: Some(from),
+            to: Some(to),
+            ..Stream::default()
+        }
+    }
+
+    /// Whether a SYN now starts a new connection on these addresses.
+    fn is_used(&self) -> bool {
+        self.ended || !self.segments.is_empty()
     }
 }
 
@@ -54,49 +87,122 @@ pub struct Connection {
     pub reply: Stream,
 }
 
+/// What a capture file held: its connections, and notes on what could not be read (a file cut
+/// off in the middle of a packet still gives every packet before the cut).
+#[derive(Debug, Clone, Default)]
+pub struct Capture {
+    /// Every connection to the server port, in the order their first packet was captured.
+    pub connections: Vec<Connection>,
+    /// Problems met, in the order met; a reader should report them.
+    pub notes: Vec<String>,
+    /// Whether the file ended early or is damaged (the tool then exits with an error after
+    /// printing what it could read).
+    pub damaged: bool,
+}
+
 struct Packet {
     ts_us: u64,
     link: DataLink,
     data: Vec<u8>,
 }
 
-fn read_packets(bytes: &[u8], name: &str) -> Result<Vec<Packet>, String> {
-    let mut out = Vec::new();
-    if bytes.len() >= 4 && bytes[..4] == [0x0a, 0x0d, 0x0d, 0x0a] {
-        let mut reader =
-            PcapNgReader::new(bytes).map_err(|e| format!("{name}: not a pcapng file: {e}"))?;
-        while let Some(block) = reader.next_block() {
-            let block = block.map_err(|e| format!("{name}: {e}"))?;
-            let (iface, ts, data) = match block {
-                Block::EnhancedPacket(p) => (p.interface_id, p.timestamp, p.data.into_owned()),
-                Block::SimplePacket(p) => (0, std::time::Duration::ZERO, p.data.into_owned()),
-                _ => continue,
-            };
-            let link = reader
-                .interfaces()
-                .get(iface as usize)
-                .map(|i| i.linktype)
-                .ok_or_else(|| format!("{name}: a packet of undeclared interface {iface}"))?;
-            out.push(Packet {
-                ts_us: u64::try_from(ts.as_micros()).unwrap_or(u64::MAX),
-                link,
-                data,
-            });
+/// Packets, and the problem that stopped reading if the file did not end cleanly.
+type Packets = (Vec<Packet>, Option<String>);
+
+/// Microseconds from a pcapng timestamp in the units of the interface's `if_tsresol` (a power
+/// of ten, or of two when the high bit is set; microseconds when absent), plus its
+/// `if_tsoffset` in seconds.
+fn pcapng_micros(raw: u64, tsresol: u8, offset_s: u64) -> u64 {
+    let value = u128::from(raw);
+    let exp = u32::from(tsresol & 0x7f);
+    let us = if tsresol & 0x80 != 0 {
+        // 2^-exp seconds per unit.
+        if exp >= 127 {
+            0
+        } else {
+            (value * 1_000_000) >> exp
         }
-        return Ok(out);
+    } else if exp >= 6 {
+        10u128.checked_pow(exp - 6).map_or(0, |d| value / d)
+    } else {
+        value.saturating_mul(10u128.pow(6 - exp))
+    };
+    let total = us.saturating_add(u128::from(offset_s).saturating_mul(1_000_000));
+    u64::try_from(total).unwrap_or(u64::MAX)
+}
+
+fn read_pcapng(bytes: &[u8], name: &str) -> Result<Packets, String> {
+    let mut out = Vec::new();
+    let mut reader =
+        PcapNgReader::new(bytes).map_err(|e| format!("{name}: not a pcapng file: {e}"))?;
+    let mut last_ts = 0u64;
+    while let Some(block) = reader.next_block() {
+        let block = match block {
+            Ok(b) => b,
+            Err(e) => {
+                let problem = format!("{name}: unreadable after packet {}: {e}", out.len());
+                return Ok((out, Some(problem)));
+            }
+        };
+        let (iface, ts, data) = match block {
+            Block::EnhancedPacket(p) => (p.interface_id, Some(p.timestamp), p.data.into_owned()),
+            // A Simple Packet Block has no time: it takes the previous packet's.
+            Block::SimplePacket(p) => (0, None, p.data.into_owned()),
+            _ => continue,
+        };
+        let Some(iface) = reader.interfaces().get(iface as usize) else {
+            let problem = format!("{name}: a packet of undeclared interface {iface}");
+            return Ok((out, Some(problem)));
+        };
+        let ts_us = match ts {
+            Some(ts) => {
+                let (mut resol, mut offset) = (6u8, 0u64);
+                for o in &iface.options {
+                    match o {
+                        InterfaceDescriptionOption::IfTsResol(r) => resol = *r,
+                        InterfaceDescriptionOption::IfTsOffset(s) => offset = *s,
+                        _ => {}
+                    }
+                }
+                // pcap-file hands the raw 64-bit count over as nanoseconds.
+                let raw = u64::try_from(ts.as_nanos()).unwrap_or(u64::MAX);
+                pcapng_micros(raw, resol, offset)
+            }
+            None => last_ts,
+        };
+        last_ts = ts_us;
+        out.push(Packet {
+            ts_us,
+            link: iface.linktype,
+            data,
+        });
     }
+    Ok((out, None))
+}
+
+fn read_packets(bytes: &[u8], name: &str) -> Result<Packets, String> {
+    if bytes.len() >= 4 && bytes[..4] == [0x0a, 0x0d, 0x0d, 0x0a] {
+        return read_pcapng(bytes, name);
+    }
+    let mut out = Vec::new();
     let mut reader =
         PcapReader::new(bytes).map_err(|e| format!("{name}: not a pcap or pcapng file ({e})"))?;
     let link = reader.header().datalink;
     while let Some(pkt) = reader.next_packet() {
-        let pkt = pkt.map_err(|e| format!("{name}: {e}"))?;
+        let pkt = match pkt {
+            Ok(p) => p,
+            Err(e) => {
+                let problem = format!("{name}: unreadable after packet {}: {e}", out.len());
+                return Ok((out, Some(problem)));
+            }
+        };
         out.push(Packet {
             ts_us: u64::try_from(pkt.timestamp.as_micros()).unwrap_or(u64::MAX),
             link,
             data: pkt.data.into_owned(),
         });
     }
-    Ok(out)
+    Ok((out, None))
 }
 
 fn slice(link: DataLink, data: &[u8]) -> Option<SlicedPacket<'_>> {
@@ -113,29 +219,38 @@ fn slice(link: DataLink, data: &[u8]) -> Option<SlicedPacket<'_>> {
 }
 
 /// Reads every TCP connection to `server_port` from a capture file.
-pub fn connections(path: &Path, server_port: u16) -> Result<Vec<Connection>, String> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_to_end(&mut bytes))
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+pub fn connections(path: &Path, server_port: u16) -> Result<Capture, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     connections_in(&bytes, &path.display().to_string(), server_port)
 }
 
-/// Like [`connections`], from the file's bytes.
-pub fn connections_in(
-    bytes: &[u8],
-    name: &str,
-    server_port: u16,
-) -> Result<Vec<Connection>, String> {
-    let packets = read_packets(bytes, name)?;
-    let mut streams: BTreeMap<(SocketAddr, SocketAddr), Stream> = BTreeMap::new();
-    let mut order: Vec<(SocketAddr, SocketAddr)> = Vec::new();
+/// The streams of one connection: indexes into the stream list.
+struct Pair {
+    request: usize,
+    reply: usize,
+}
+
+/// Like [`connections`], from the file's bytes. Time and memory are linear in the capture's
+/// size.
+pub fn connections_in(bytes: &[u8], name: &str, server_port: u16) -> Result<Capture, String> {
+    let (packets, problem) = read_packets(bytes, name)?;
+    let mut capture = Capture::default();
+    if let Some(p) = problem {
+        capture.notes.push(p);
+        capture.damaged = true;
+    }
+    let mut streams: Vec<Stream> = Vec::new();
+    let mut pairs: Vec<Pair> = Vec::new();
+    // The connection now using each (client, server) address pair.
+    let mut current: HashMap<(SocketAddr, SocketAddr), usize> = HashMap::new();
     let mut unsupported = None;
-    for pkt in &packets {
+    let mut any_sliced = false;
+    for (index, pkt) in packets.iter().enumerate() {
         let Some(sliced) = slice(pkt.link, &pkt.data) else {
             unsupported.get_or_insert(pkt.link);
             continue;
         };
+        any_sliced = true;
         let (src, dst): (IpAddr, IpAddr) = match &sliced.net {
             Some(NetSlice::Ipv4(ip)) => (
                 ip.header().source_addr().into(),
@@ -152,21 +267,49 @@ pub fn connections_in(
         };
         let from = SocketAddr::new(src, tcp.source_port());
         let to = SocketAddr::new(dst, tcp.destination_port());
-        if from.port() != server_port && to.port() != server_port {
+        let (client, server, to_server) = if to.port() == server_port {
+            (from, to, true)
+        } else if from.port() == server_port {
+            (to, from, false)
+        } else {
             continue;
+        };
+        let key = (client, server);
+        let mut conn = current.get(&key).copied();
+        // A SYN on addresses whose connection already carried data or ended starts a new one
+        // (a client port used again).
+        if tcp.syn() {
+            if let Some(c) = conn {
+                let pair = &pairs[c];
+                let this = if to_server { pair.request } else { pair.reply };
+                if streams[this].is_used()
+                    || (to_server && !tcp.ack() && streams[pair.reply].is_used())
+                {
+                    conn = None;
+                }
+            }
         }
-        let key = (from, to);
-        let stream = streams.entry(key).or_insert_with(|| {
-            // Both directions are registered in the order their connection was first seen.
-            if !order.contains(&(to, from)) {
-                order.push(key);
+        let c = match conn {
+            Some(c) => c,
+            None => {
+                streams.push(Stream::new(client, server));
+                streams.push(Stream::new(server, client));
+                pairs.push(Pair {
+                    request: streams.len() - 2,
+                    reply: streams.len() - 1,
+                });
+                current.insert(key, pairs.len() - 1);
+                pairs.len() - 1
             }
-            Stream {
-                from: Some(from),
-                to: Some(to),
-                ..Stream::default()
-            }
-        });
+        };
+        let stream = if to_server {
+            &mut streams[pairs[c].request]
+        } else {
+            &mut streams[pairs[c].reply]
+        };
+        if tcp.fin() || tcp.rst() {
+            stream.ended = true;
+        }
         if tcp.syn() {
             if stream.isn.is_none() || stream.segments.is_empty() {
                 stream.isn = Some(tcp.sequence_number());
@@ -186,20 +329,24 @@ pub fn connections_in(
         if stream.segments.is_empty() {
             stream.first_seen_us = pkt.ts_us;
         }
+        let arrival = Arrival {
+            time_us: pkt.ts_us,
+            packet: index as u64,
+        };
         stream
             .segments
             .entry(offset)
-            .or_insert_with(|| (pkt.ts_us, payload.to_vec()));
+            .or_insert_with(|| (arrival, payload.to_vec()));
     }
-    if packets.iter().all(|p| slice(p.link, &p.data).is_none()) && !packets.is_empty() {
+    if !any_sliced && !packets.is_empty() {
         return Err(format!(
             "{name}: link type {:?} is not supported (Ethernet, Linux cooked, raw IP, loopback)",
             unsupported.unwrap_or(DataLink::ETHERNET)
         ));
     }
-    for s in streams.values_mut() {
+    for s in &mut streams {
         let mut next = 0u64;
-        for (&off, (ts, seg)) in &s.segments {
+        for (&off, (arrival, seg)) in &s.segments {
             let end = off + seg.len() as u64;
             if off > next {
                 s.gap_at = Some(next);
@@ -208,31 +355,20 @@ pub fn connections_in(
             if end > next {
                 s.data.extend_from_slice(&seg[(next - off) as usize..]);
                 next = end;
-                s.arrivals.push((end, *ts));
+                s.arrivals.push((end, *arrival));
             }
         }
         s.segments.clear();
     }
-    let mut out = Vec::new();
-    for (a, b) in order {
-        let key = if b.port() == server_port {
-            (a, b)
-        } else {
-            (b, a)
-        };
-        let request = streams.remove(&key).unwrap_or_else(|| Stream {
-            from: Some(key.0),
-            to: Some(key.1),
-            ..Stream::default()
-        });
-        let reply = streams.remove(&(key.1, key.0)).unwrap_or_else(|| Stream {
-            from: Some(key.1),
-            to: Some(key.0),
-            ..Stream::default()
-        });
-        out.push(Connection { request, reply });
+    let mut streams: Vec<Option<Stream>> = streams.into_iter().map(Some).collect();
+    for pair in pairs {
+        if let (Some(request), Some(reply)) =
+            (streams[pair.request].take(), streams[pair.reply].take())
+        {
+            capture.connections.push(Connection { request, reply });
+        }
     }
-    Ok(out)
+    Ok(capture)
 }
 
 /// Splits a stream into length-prefixed frames (the bytes after each prefix). Fails on a

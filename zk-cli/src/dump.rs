@@ -10,7 +10,7 @@ use jute_schemas::protocol::{
     decode_request, decode_response, xid, ErrorCode, EventType, OpCode, RequestBody, ResponseBody,
 };
 
-use crate::capture::{Connection, Stream};
+use crate::capture::{Arrival, Connection, Stream};
 
 /// What an event is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +30,9 @@ pub enum Kind {
 pub struct Event {
     /// When its last byte was captured (µs since the epoch).
     pub time_us: u64,
+    /// The index in the capture of the packet that carried its last byte: events with equal
+    /// times keep the order in which they were captured.
+    pub packet: u64,
     /// The client's address.
     pub client: String,
     /// The session, once known (from the handshake).
@@ -102,37 +105,46 @@ struct Framed<'a> {
     end: u64,
 }
 
-fn split(data: &[u8], start: usize) -> (Vec<Framed<'_>>, Option<String>) {
-    let mut out = Vec::new();
+/// The frames of `data` from `start`, lazily: each item is a frame, or the reason the rest
+/// cannot be split (after which the iterator ends).
+fn frames_from(data: &[u8], start: usize) -> impl Iterator<Item = Result<Framed<'_>, String>> {
     let mut pos = start;
-    while pos < data.len() {
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done || pos >= data.len() {
+            return None;
+        }
+        let mut problem = |what: String| {
+            done = true;
+            Some(Err(what))
+        };
         let Some(len_bytes) = data.get(pos..pos + 4) else {
-            return (
-                out,
-                Some(format!(
-                    "{} bytes at the end, too few for a frame",
-                    data.len() - pos
-                )),
-            );
+            let left = data.len() - pos;
+            return problem(format!("{left} bytes at the end, too few for a frame"));
         };
         let len = i32::from_be_bytes([len_bytes[0], len_bytes[1], len_bytes[2], len_bytes[3]]);
         let Ok(len) = usize::try_from(len) else {
-            return (
-                out,
-                Some(format!("negative frame length {len} at byte {pos}")),
-            );
+            return problem(format!("negative frame length {len} at byte {pos}"));
         };
         let Some(body) = data.get(pos + 4..pos + 4 + len) else {
-            return (
-                out,
-                Some(format!("a frame of {len} bytes at byte {pos} is cut off")),
-            );
+            return problem(format!("a frame of {len} bytes at byte {pos} is cut off"));
         };
         pos += 4 + len;
-        out.push(Framed {
+        Some(Ok(Framed {
             body,
             end: pos as u64,
-        });
+        }))
+    })
+}
+
+/// Every frame of `data` from `start`, and the problem that ended the split, if any.
+fn split(data: &[u8], start: usize) -> (Vec<Framed<'_>>, Option<String>) {
+    let mut out = Vec::new();
+    for f in frames_from(data, start) {
+        match f {
+            Ok(f) => out.push(f),
+            Err(e) => return (out, Some(e)),
+        }
     }
     (out, None)
 }
@@ -151,11 +163,20 @@ fn plausible_reply(body: &[u8]) -> bool {
 }
 
 /// Where whole frames start in a stream whose beginning was not captured: the first offset
-/// from which three frames (or all that remain) look like ZooKeeper frames.
+/// from which three frames (or all that remain) look like ZooKeeper frames. Each candidate
+/// looks at three frames at most, so the search is linear in the stream.
 fn resync(data: &[u8], ok: fn(&[u8]) -> bool) -> Option<usize> {
     (0..data.len().min(1 << 20)).find(|&start| {
-        let (frames, _) = split(data, start);
-        !frames.is_empty() && frames.iter().take(3).all(|f| ok(f.body))
+        let mut seen = 0;
+        for f in frames_from(data, start).take(3) {
+            match f {
+                Ok(f) if ok(f.body) => seen += 1,
+                Ok(_) => return false,
+                // What remains is cut off: plausible if something came before.
+                Err(_) => break,
+            }
+        }
+        seen > 0
     })
 }
 
@@ -282,7 +303,7 @@ pub fn dump(conns: &[Connection]) -> Dump {
     for conn in conns {
         decode_connection(conn, &mut d);
     }
-    d.events.sort_by_key(|e| e.time_us);
+    d.events.sort_by_key(|e| (e.time_us, e.packet));
     for e in &d.events {
         if e.kind == Kind::Request {
             let s = d.summary.entry(e.op.clone()).or_default();
@@ -321,6 +342,7 @@ fn decode_connection(conn: &Connection, d: &mut Dump) {
         let word = String::from_utf8_lossy(&req.data[..4]).into_owned();
         d.events.push(Event {
             time_us: req.first_seen_us,
+            packet: req.arrival_of(0).packet,
             client,
             session: None,
             kind: Kind::FourLetterWord,
@@ -356,20 +378,22 @@ fn decode_connection(conn: &Connection, d: &mut Dump) {
     for note in [req_note, rep_note].into_iter().flatten() {
         d.notes.push(format!("{client}: {note}"));
     }
-    // Walk both directions in time order, so each reply finds its request.
-    let mut events: Vec<(u64, bool, usize)> = Vec::new();
+    // Walk both directions in capture order, so each reply finds its request (a request and
+    // its reply can carry the same time).
+    let mut events: Vec<(Arrival, bool, usize)> = Vec::new();
     for (i, f) in requests.iter().enumerate() {
-        events.push((req.time_of(f.end - 1), true, i));
+        events.push((req.arrival_of(f.end - 1), true, i));
     }
     for (i, f) in replies.iter().enumerate() {
-        events.push((rep.time_of(f.end - 1), false, i));
+        events.push((rep.arrival_of(f.end - 1), false, i));
     }
-    events.sort();
+    events.sort_by_key(|(arrival, _, i)| (*arrival, *i));
     let mut pending: HashMap<i32, Pending> = HashMap::new();
     let mut handshake_pending = req.syn_seen;
     let mut handshake_reply_pending = req.syn_seen;
     let mut handshake_time = 0;
-    for (time_us, is_request, i) in events {
+    for (arrival, is_request, i) in events {
+        let Arrival { time_us, packet } = arrival;
         if is_request {
             let f = &requests[i];
             if handshake_pending {
@@ -379,6 +403,7 @@ fn decode_connection(conn: &Connection, d: &mut Dump) {
                     Ok(c) => {
                         d.events.push(Event {
                             time_us,
+                            packet,
                             client: client.clone(),
                             session: (c.session_id != 0).then_some(c.session_id),
                             kind: Kind::Request,
@@ -419,6 +444,7 @@ fn decode_connection(conn: &Connection, d: &mut Dump) {
                     );
                     d.events.push(Event {
                         time_us,
+                        packet,
                         client: client.clone(),
                         session,
                         kind: Kind::Request,
@@ -448,6 +474,7 @@ fn decode_connection(conn: &Connection, d: &mut Dump) {
                     }
                     d.events.push(Event {
                         time_us,
+                        packet,
                         client: client.clone(),
                         session,
                         kind: Kind::Reply,
@@ -492,6 +519,7 @@ fn decode_connection(conn: &Connection, d: &mut Dump) {
                 };
                 d.events.push(Event {
                     time_us,
+                    packet,
                     client: client.clone(),
                     session,
                     kind: Kind::Notification,
@@ -523,6 +551,7 @@ fn decode_connection(conn: &Connection, d: &mut Dump) {
             };
             d.events.push(Event {
                 time_us,
+                packet,
                 client: client.clone(),
                 session,
                 kind: Kind::Reply,

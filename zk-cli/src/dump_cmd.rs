@@ -3,7 +3,6 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::{Duration, UNIX_EPOCH};
 
 use clap::Args;
 use serde_json::json;
@@ -32,37 +31,33 @@ fn write_err(e: std::io::Error) -> CmdError {
     CmdError::data(format!("writing the output: {e}"))
 }
 
-fn time(us: u64) -> String {
-    UNIX_EPOCH
-        .checked_add(Duration::from_micros(us))
-        .map_or_else(
-            || us.to_string(),
-            |t| humantime::format_rfc3339_micros(t).to_string(),
-        )
-}
-
 fn ms(us: u64) -> String {
     format!("{:.3}ms", us as f64 / 1000.0)
 }
 
 /// Runs `zk dump`.
 pub fn run(args: &DumpArgs, json: bool, out: &mut dyn Write) -> Result<(), CmdError> {
-    let conns = connections(&args.file, args.port).map_err(CmdError::data)?;
-    let d = dump(&conns);
+    let capture = connections(&args.file, args.port).map_err(CmdError::data)?;
+    let d = dump(&capture.connections);
     if d.events.is_empty() {
-        return Err(CmdError::data(format!(
+        let mut why = format!(
             "{}: no ZooKeeper traffic on port {} ({} connections to it)",
             args.file.display(),
             args.port,
-            conns.len()
-        )));
+            capture.connections.len()
+        );
+        for n in &capture.notes {
+            why.push_str("; ");
+            why.push_str(n);
+        }
+        return Err(CmdError::data(why));
     }
     if !args.summary_only {
         for e in &d.events {
             let session = e.session.map(|s| format!("{s:#x}"));
             if json {
                 let line = json!({
-                    "time": time(e.time_us),
+                    "time": zk_cli::show::time_us(e.time_us),
                     "client": e.client,
                     "session": session,
                     "kind": format!("{:?}", e.kind).to_lowercase(),
@@ -86,7 +81,7 @@ pub fn run(args: &DumpArgs, json: bool, out: &mut dyn Write) -> Result<(), CmdEr
             };
             let mut line = format!(
                 "{} {} {} {arrow} xid={} {}",
-                time(e.time_us),
+                zk_cli::show::time_us(e.time_us),
                 e.client,
                 session.as_deref().unwrap_or("-"),
                 e.xid,
@@ -150,7 +145,19 @@ pub fn run(args: &DumpArgs, json: bool, out: &mut dyn Write) -> Result<(), CmdEr
         }
     }
     for n in &d.notes {
-        eprintln!("zk: note: {n}");
+        eprintln!("zk: note: {}", zk_cli::show::escape(n));
     }
-    Ok(())
+    // What was readable is printed above; a damaged file still fails the command.
+    match capture.notes.split_last() {
+        Some((last, earlier)) if capture.damaged => {
+            for n in earlier {
+                eprintln!("zk: note: {}", zk_cli::show::escape(n));
+            }
+            Err(CmdError::data(format!(
+                "{last} (the {} events above were decoded from the packets before it)",
+                d.events.len()
+            )))
+        }
+        _ => Ok(()),
+    }
 }

@@ -1,6 +1,7 @@
 //! `zk txnlog FILE` and `zk snapshot FILE`: ZooKeeper's on-disk files, printed like its
 //! TxnLogToolkit and SnapshotFormatter, or as JSON lines.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -211,9 +212,14 @@ pub fn txnlog(args: &TxnlogArgs, json: bool, out: &mut dyn Write) -> Result<(), 
         }
     }
     if !json {
+        let whole = if problem.is_some() {
+            "read before the problem below"
+        } else {
+            "in the log"
+        };
         writeln!(
             out,
-            "{} transactions ({} shown), checksums verified; entries end at byte {}",
+            "{} transactions {whole} ({} shown), their checksums verified; entries end at byte {}",
             log.entries.len(),
             shown,
             log.end
@@ -236,12 +242,17 @@ pub fn snapshot(c: &FileArgs, json: bool, out: &mut dyn Write) -> Result<(), Cmd
     let snap =
         snapshot::read(&bytes).map_err(|e| CmdError::data(format!("{}: {e}", c.file.display())))?;
     let f = c.format();
-    let ephemerals = |sid: i64| {
-        snap.nodes
-            .iter()
-            .filter(|n| n.stat.ephemeral_owner == sid)
-            .count()
-    };
+    // Counted and indexed once: per-session scans of every node, or a search of the ACL cache
+    // per node, are quadratic on a big snapshot.
+    let mut owned: HashMap<i64, usize> = HashMap::new();
+    for n in &snap.nodes {
+        if n.stat.ephemeral_owner != 0 {
+            *owned.entry(n.stat.ephemeral_owner).or_default() += 1;
+        }
+    }
+    let ephemerals = |sid: i64| owned.get(&sid).copied().unwrap_or(0);
+    let acl_of: HashMap<i64, &Vec<jute_schemas::data::ACL>> =
+        snap.acls.iter().map(|(id, acl)| (*id, acl)).collect();
     if json {
         for n in snap.nodes.iter().filter(|n| c.wants(&n.path)) {
             let line = json!({
@@ -280,13 +291,10 @@ pub fn snapshot(c: &FileArgs, json: bool, out: &mut dyn Write) -> Result<(), Cmd
             if n.acl_id == -1 {
                 "world:anyone:rwcda (open)".to_string()
             } else {
-                snap.acls
-                    .iter()
-                    .find(|(id, _)| *id == n.acl_id)
-                    .map_or_else(
-                        || format!("#{} (not in the cache)", n.acl_id),
-                        |(_, a)| show::acls(a),
-                    )
+                acl_of.get(&n.acl_id).map_or_else(
+                    || format!("#{} (not in the cache)", n.acl_id),
+                    |a| show::acls(a),
+                )
             },
             show::data(n.data.as_deref(), f),
         ));

@@ -17,6 +17,7 @@ use clap::{Parser, Subcommand};
 
 use crate::client::commands::ClientCommand;
 use crate::error::{code, CmdError};
+use zk_cli::show::{escape, Escaping};
 
 #[derive(Parser)]
 #[command(
@@ -110,13 +111,15 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CmdError> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Not locked for the whole run: the shell's background watch tasks print too.
-    let mut out = io::BufWriter::new(io::stdout());
+    // Every byte printed passes through the escaping writer: names and data from a server or
+    // a file cannot drive the terminal.
+    let mut out = Escaping::new(io::BufWriter::new(io::stdout()));
     let result = run(cli, &mut out);
     let _ = out.flush();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("zk: {e}");
+            eprintln!("zk: {}", escape(&e.to_string()));
             ExitCode::from(e.exit_code())
         }
     }

@@ -1,9 +1,10 @@
 //! Every client command of `zk`, one-shot against a real server: output, JSON, exit codes.
 
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use zk_testkit::TestServer;
+use zk_testkit::{ChildGuard, TestServer};
 
 struct Zk {
     server: TestServer,
@@ -49,6 +50,48 @@ impl Zk {
         let out = self.run(args);
         assert_eq!(out.status.code(), Some(code), "zk {args:?}: {out:?}");
         String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+}
+
+/// The server's total watch count, from `wchs`.
+fn watches(server: &TestServer) -> usize {
+    let text = server.four_letter_word("wchs").unwrap_or_default();
+    text.lines()
+        .find_map(|l| l.strip_prefix("Total watches:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+impl Zk {
+    /// Runs `cmd` (a zk that sets a watch and waits for its events) in the background, owned by
+    /// a guard that kills it if the test fails; once the server holds its watch, runs `act`,
+    /// then waits for it to finish and returns its standard output.
+    fn background(&self, cmd: Command, act: impl FnOnce()) -> String {
+        let dir = self.server.dir();
+        let n = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let (out, err) = (
+            dir.join(format!("bg-{n}.out")),
+            dir.join(format!("bg-{n}.err")),
+        );
+        let before = watches(&self.server);
+        let mut child = ChildGuard::spawn_split(cmd, &out, &err).expect("start zk");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while watches(&self.server) <= before {
+            assert!(
+                child.is_running(),
+                "{}",
+                std::fs::read_to_string(&err).unwrap_or_default()
+            );
+            assert!(Instant::now() < deadline, "the background zk set no watch");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        act();
+        let status = child.wait_or_kill(Duration::from_secs(30));
+        let stderr = std::fs::read_to_string(&err).unwrap_or_default();
+        assert!(status.is_some_and(|s| s.success()), "{status:?}: {stderr}");
+        std::fs::read_to_string(&out).unwrap_or_default()
     }
 }
 
@@ -117,40 +160,33 @@ fn acl_auth_watch_and_server_commands() {
     assert_eq!(who[0]["scheme"], "ip");
 
     // One-shot watches print the event (made by a second zk process) and exit.
-    let watcher = Command::new(env!("CARGO_BIN_EXE_zk"))
-        .args(["-s", &zk.server.connect_string(), "get", "-w", "/open"])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("zk get -w");
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    zk.ok(&["setAcl", "/open", "world:anyone:cdrwa"]);
-    zk.ok(&["set", "/open", "changed"]);
-    let out = watcher.wait_with_output().expect("watcher output");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zk"));
+    cmd.args(["-s", &zk.server.connect_string(), "get", "-w", "/open"]);
+    let text = zk.background(cmd, || {
+        zk.ok(&["setAcl", "/open", "world:anyone:cdrwa"]);
+        zk.ok(&["set", "/open", "changed"]);
+    });
     assert!(
         text.contains("WATCHER:: WatchedEvent state:SyncConnected type:NodeDataChanged path:/open"),
         "{text}"
     );
 
     // A persistent recursive watch, two events.
-    let watcher = Command::new(env!("CARGO_BIN_EXE_zk"))
-        .args([
-            "-s",
-            &zk.server.connect_string(),
-            "--json",
-            "addWatch",
-            "/open",
-            "--count",
-            "2",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("zk addWatch");
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    zk.ok(&["create", "/open/new"]);
-    zk.ok(&["set", "/open", "again"]);
-    let out = watcher.wait_with_output().expect("addWatch output");
-    let events: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zk"));
+    cmd.args([
+        "-s",
+        &zk.server.connect_string(),
+        "--json",
+        "addWatch",
+        "/open",
+        "--count",
+        "2",
+    ]);
+    let text = zk.background(cmd, || {
+        zk.ok(&["create", "/open/new"]);
+        zk.ok(&["set", "/open", "again"]);
+    });
+    let events: Vec<Value> = text
         .lines()
         .map(|l| serde_json::from_str(l).expect("json"))
         .collect();

@@ -2,7 +2,7 @@
 //! znode paths, history, `cd`-relative paths, and watch events printed as they come.
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use zk_testkit::TestServer;
@@ -13,6 +13,7 @@ struct Tmux {
 
 impl Tmux {
     fn start(command: &str) -> Tmux {
+        zk_testkit::ensure_program("tmux").expect("tmux");
         let session = format!("zk-shell-test-{}", std::process::id());
         let ok = Command::new("tmux")
             .args([
@@ -26,8 +27,11 @@ impl Tmux {
                 "60",
                 command,
             ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
             .status()
-            .expect("tmux must be installed (scripts/install-zookeeper.sh)");
+            .expect("run tmux");
         assert!(ok.success(), "tmux new-session");
         Tmux { session }
     }

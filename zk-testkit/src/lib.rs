@@ -21,6 +21,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod child;
 mod ensemble;
 mod expire;
 pub mod fake;
@@ -30,10 +31,11 @@ pub mod proxy;
 mod server;
 mod wire;
 
+pub use child::{ChildGuard, Tcpdump};
 pub use ensemble::{Ensemble, EnsembleOptions, Mode};
 pub use expire::expire_session;
 pub use fake::FakeServer;
-pub use install::{ensure_installed, ZOOKEEPER_JAR};
+pub use install::{ensure_installed, ensure_program, package_of, ZOOKEEPER_JAR};
 pub use proxy::Proxy;
 pub use server::{four_letter_word, ServerOptions, TestServer};
 

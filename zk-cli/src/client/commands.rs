@@ -43,6 +43,12 @@ pub enum ClientCommand {
         /// The whole tree below the node.
         #[arg(short = 'R', long)]
         recursive: bool,
+        /// With -R: only this many levels below the node.
+        #[arg(long, requires = "recursive")]
+        max_depth: Option<usize>,
+        /// With -R: fail rather than list more than this many nodes.
+        #[arg(long, requires = "recursive", default_value_t = TreeLimits::DEFAULT_NODES)]
+        max_nodes: usize,
         /// Also the node's Stat.
         #[arg(short, long)]
         stat: bool,
@@ -259,6 +265,8 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
         ClientCommand::Ls {
             path,
             recursive,
+            max_depth,
+            max_nodes,
             stat,
             watch,
         } => {
@@ -266,7 +274,11 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
             let zk = ctx.client().await?;
             if recursive {
                 let mut all = Vec::new();
-                tree(&zk, &path, &mut all).await?;
+                let limits = TreeLimits {
+                    max_depth,
+                    max_nodes,
+                };
+                tree(&zk, &path, limits, &mut all).await?;
                 if json {
                     return put_json(out, &json!({"path": path, "tree": all}));
                 }
@@ -411,7 +423,7 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
             let path = at(&path);
             let zk = ctx.client().await?;
             let mut all = Vec::new();
-            tree(&zk, &path, &mut all).await?;
+            tree(&zk, &path, TreeLimits::default(), &mut all).await?;
             // Deepest first.
             all.sort_by_key(|p| std::cmp::Reverse(p.matches('/').count()));
             for p in &all {
@@ -483,7 +495,7 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
             let mut targets = vec![path.clone()];
             if recursive {
                 targets.clear();
-                tree(&zk, &path, &mut targets).await?;
+                tree(&zk, &path, TreeLimits::default(), &mut targets).await?;
             }
             for p in &targets {
                 let v = if p == &path { version } else { None };
@@ -543,7 +555,7 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
                         } else {
                             event_text(&e)
                         };
-                        println!("{line}");
+                        println!("{}", zk_cli::show::escape(&line));
                     }
                 });
                 return Ok(());
@@ -684,7 +696,7 @@ async fn wait_event(
                 } else {
                     event_text(&e)
                 };
-                println!("{line}");
+                println!("{}", zk_cli::show::escape(&line));
             }
         });
         return Ok(());
@@ -698,18 +710,70 @@ async fn wait_event(
 }
 
 /// `path` and every node below it, parents before children.
-async fn tree(zk: &Client, path: &str, out: &mut Vec<String>) -> Result<(), CmdError> {
-    let mut stack = vec![path.to_string()];
-    while let Some(p) = stack.pop() {
-        let mut children = match zk.get_children(&p).await {
-            Ok(c) => c,
-            Err(Error::NoNode) if p != path => continue,
-            Err(e) => return Err(failure(&p, e)),
+/// How much of a tree a recursive command walks: a server that reports an endless tree (or a
+/// huge one) must not make `zk` grow without bound.
+#[derive(Debug, Clone, Copy)]
+struct TreeLimits {
+    /// Levels below the start to descend (`None`: all).
+    max_depth: Option<usize>,
+    /// Nodes to collect at most; more is an error.
+    max_nodes: usize,
+}
+
+impl TreeLimits {
+    const DEFAULT_NODES: usize = 1_000_000;
+    /// Bytes of collected paths at most (a chain of ever longer paths stays under the node
+    /// budget yet would hold a quadratic amount of text).
+    const MAX_PATH_BYTES: usize = 256 << 20;
+}
+
+impl Default for TreeLimits {
+    fn default() -> Self {
+        TreeLimits {
+            max_depth: None,
+            max_nodes: Self::DEFAULT_NODES,
+        }
+    }
+}
+
+/// Every path of the tree at `path`, in pre-order, within `limits`.
+async fn tree(
+    zk: &Client,
+    path: &str,
+    limits: TreeLimits,
+    out: &mut Vec<String>,
+) -> Result<(), CmdError> {
+    let mut stack = vec![(path.to_string(), 0usize)];
+    let mut bytes = 0usize;
+    while let Some((p, depth)) = stack.pop() {
+        // At the depth limit a node is listed, its children are not asked for.
+        let mut children = if limits.max_depth.is_some_and(|max| depth >= max) {
+            Vec::new()
+        } else {
+            match zk.get_children(&p).await {
+                Ok(c) => c,
+                Err(Error::NoNode) if p != path => continue,
+                Err(e) => return Err(failure(&p, e)),
+            }
         };
         children.sort();
+        bytes += p.len();
         out.push(p.clone());
+        if out.len() + stack.len() + children.len() > limits.max_nodes {
+            return Err(CmdError::data(format!(
+                "{path}: the tree has more than {} nodes; stopped (raise --max-nodes, or use \
+                 --max-depth)",
+                limits.max_nodes
+            )));
+        }
+        if bytes > TreeLimits::MAX_PATH_BYTES {
+            return Err(CmdError::data(format!(
+                "{path}: the tree's paths add up to more than {} MiB; stopped",
+                TreeLimits::MAX_PATH_BYTES >> 20
+            )));
+        }
         for c in children.iter().rev() {
-            stack.push(child(&p, c));
+            stack.push((child(&p, c), depth + 1));
         }
     }
     Ok(())

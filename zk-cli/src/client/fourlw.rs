@@ -16,6 +16,19 @@ pub const WORDS: &[&str] = &[
     "stat", "wchc", "wchp", "wchs",
 ];
 
+/// The longest reply read: `mntr`, `cons` or `wchp` of a big server are a few MiB at most.
+pub const MAX_REPLY: u64 = 16 << 20;
+
+fn text(reply: Vec<u8>, addr: std::net::SocketAddr, word: &str) -> Result<String, CmdError> {
+    if reply.is_empty() {
+        return Err(CmdError::new(
+            code::SERVER,
+            format!("{addr}: no reply to {word} (is it in 4lw.commands.whitelist?)"),
+        ));
+    }
+    Ok(String::from_utf8_lossy(&reply).into_owned())
+}
+
 /// Sends `word` to the first host of `hosts` and returns the reply.
 pub async fn send(hosts: &str, word: &str) -> Result<String, CmdError> {
     let first = hosts
@@ -43,16 +56,19 @@ pub async fn send(hosts: &str, word: &str) -> Result<String, CmdError> {
     let ask = async {
         let mut s = TcpStream::connect(addr).await?;
         s.write_all(word.as_bytes()).await?;
-        let mut reply = String::new();
-        s.read_to_string(&mut reply).await?;
+        let mut reply = Vec::new();
+        (&mut s).take(MAX_REPLY + 1).read_to_end(&mut reply).await?;
         Ok::<_, std::io::Error>(reply)
     };
     match timeout(limit, ask).await {
-        Ok(Ok(reply)) if reply.is_empty() => Err(CmdError::new(
+        Ok(Ok(reply)) if reply.len() as u64 > MAX_REPLY => Err(CmdError::new(
             code::SERVER,
-            format!("{addr}: no reply to {word} (is it in 4lw.commands.whitelist?)"),
+            format!(
+                "{addr}: the reply to {word} is over {} MiB; not a ZooKeeper server?",
+                MAX_REPLY >> 20
+            ),
         )),
-        Ok(Ok(reply)) => Ok(reply),
+        Ok(Ok(reply)) => text(reply, addr, word),
         Ok(Err(e)) => Err(CmdError::new(code::CONNECTION, format!("{addr}: {e}"))),
         Err(_) => Err(CmdError::new(
             code::CONNECTION,

@@ -2,6 +2,7 @@
 //! of znode paths (asked of the server), and a current directory for relative paths.
 
 use std::borrow::Cow;
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -15,6 +16,7 @@ use rustyline::history::DefaultHistory;
 use rustyline::validate::Validator;
 use rustyline::{Context, Editor, Helper};
 use tokio::runtime::Handle;
+use zk_cli::show::{escape, Escaping};
 use zk_client::Client;
 
 use super::commands::{self, ClientCommand};
@@ -191,7 +193,7 @@ pub fn run(mut ctx: Ctx, runtime: &tokio::runtime::Runtime) -> Result<(), String
                 *slot = Some(c);
             }
         }
-        Err(e) => eprintln!("zk: {e}"),
+        Err(e) => eprintln!("zk: {}", escape(&e.to_string())),
     }
     loop {
         let prompt = format!("[zk: {} {}] ", ctx.hosts, ctx.cwd);
@@ -219,10 +221,10 @@ pub fn run(mut ctx: Ctx, runtime: &tokio::runtime::Runtime) -> Result<(), String
         };
         match parsed.command {
             ShellCommand::Quit => break,
-            ShellCommand::Pwd => println!("{}", ctx.cwd),
+            ShellCommand::Pwd => println!("{}", escape(&ctx.cwd)),
             ShellCommand::History => {
                 for (i, h) in rl.history().iter().enumerate() {
-                    println!("{i:4}  {h}");
+                    println!("{i:4}  {}", escape(h));
                 }
             }
             ShellCommand::Cd { path } => {
@@ -240,15 +242,16 @@ pub fn run(mut ctx: Ctx, runtime: &tokio::runtime::Runtime) -> Result<(), String
                             *c = target;
                         }
                     }
-                    Ok(None) => eprintln!("zk: {target}: node does not exist"),
-                    Err(e) => eprintln!("zk: {e}"),
+                    Ok(None) => eprintln!("zk: {}: node does not exist", escape(&target)),
+                    Err(e) => eprintln!("zk: {}", escape(&e.to_string())),
                 }
             }
             ShellCommand::Client(cmd) => {
-                let mut stdout = std::io::stdout();
+                let mut stdout = Escaping::new(std::io::stdout());
                 let result = runtime.block_on(commands::run(cmd, &mut ctx, &mut stdout));
+                let _ = stdout.flush();
                 if let Err(e) = result {
-                    eprintln!("zk: {e}");
+                    eprintln!("zk: {}", escape(&e.to_string()));
                 }
                 if let Ok(mut slot) = client.lock() {
                     *slot = ctx.existing_client();

@@ -89,6 +89,11 @@ pub fn decode(ty: i32, bytes: &[u8]) -> Result<(TxnBody, usize), String> {
             let (multi, n) = whole::<MultiTxn>(bytes)?;
             let mut ops = Vec::new();
             for (i, op) in multi.txns.unwrap_or_default().into_iter().enumerate() {
+                // ZooKeeper never nests a multi; refusing one keeps decoding from recursing
+                // (and copying) once per level of a crafted file.
+                if op.r#type == 14 {
+                    return Err(format!("multi op {i}: a multi inside a multi"));
+                }
                 let data = op.data.unwrap_or_default();
                 let (body, used) =
                     decode(op.r#type, &data).map_err(|e| format!("multi op {i}: {e}"))?;
@@ -164,5 +169,43 @@ impl TxnBody {
             ),
             TxnBody::Raw(b) => Value::Buffer(b.clone()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use jute::Record;
+    use jute_schemas::txn::{MultiTxn, Txn};
+
+    use super::*;
+
+    #[test]
+    fn a_multi_inside_a_multi_is_refused_at_any_depth() {
+        let mut bytes = MultiTxn { txns: Some(vec![]) }.to_vec();
+        for _ in 0..2_000 {
+            bytes = MultiTxn {
+                txns: Some(vec![Txn {
+                    r#type: 14,
+                    data: Some(bytes),
+                }]),
+            }
+            .to_vec();
+        }
+        let e = decode(14, &bytes).unwrap_err();
+        assert_eq!(e, "multi op 0: a multi inside a multi");
+        // One level of ops is fine.
+        let ok = MultiTxn {
+            txns: Some(vec![Txn {
+                r#type: 2,
+                data: Some(
+                    jute_schemas::txn::DeleteTxn {
+                        path: Some("/a".into()),
+                    }
+                    .to_vec(),
+                ),
+            }]),
+        }
+        .to_vec();
+        assert!(matches!(decode(14, &ok), Ok((TxnBody::Multi(ops), _)) if ops.len() == 1));
     }
 }

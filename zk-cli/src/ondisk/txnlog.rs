@@ -70,10 +70,29 @@ pub fn read(bytes: &[u8]) -> Result<TxnLog, Box<Partial>> {
                 pos = next;
                 log.end = pos as u64;
             }
-            Ok(None) => return Ok(log),
+            Ok(None) => match after_the_end(bytes, pos) {
+                None => return Ok(log),
+                Some(error) => return Err(Box::new(Partial { log, error })),
+            },
             Err(error) => return Err(Box::new(Partial { log, error })),
         }
     }
+}
+
+/// The log ends at the first zero length (ZooKeeper preallocates its files with zeros), so
+/// everything after `end` must be zero: anything else is a damaged log (an entry zeroed in the
+/// middle hides the entries behind it), reported where the first such byte is.
+fn after_the_end(bytes: &[u8], end: usize) -> Option<FileError> {
+    let rest = bytes.get(end..)?;
+    let first = rest.iter().position(|b| *b != 0)?;
+    let count = rest.iter().filter(|b| **b != 0).count();
+    Some(FileError::at(
+        end + first,
+        format!(
+            "{count} non-zero bytes after the end of the log at byte {end}: an entry there \
+             was zeroed or the file is damaged, so what follows cannot be read"
+        ),
+    ))
 }
 
 fn be_i64(b: &[u8]) -> i64 {

@@ -1,0 +1,104 @@
+//! The client's session state machine fed as a hostile server would: arbitrary handshake
+//! bytes, then arbitrary frames, with requests (some setting watches) written in between as the
+//! input says. Never a panic; what the session holds stays bounded by what was asked of it.
+#![no_main]
+
+use std::time::Duration;
+
+use jute_schemas::proto::{GetDataRequest, MultiHeader};
+use jute_schemas::protocol::{MultiOp, MultiRequest, OpCode, RequestBody};
+use libfuzzer_sys::fuzz_target;
+use zk_client::path::Chroot;
+use zk_client::session::{OutRequest, Outcome, Session, SessionConfig};
+use zk_client::watches::WatchKind;
+
+fn request(kind: u8, n: u64) -> OutRequest {
+    let path = format!("/n{}", n % 4);
+    match kind % 4 {
+        0 => OutRequest {
+            op: OpCode::GetData,
+            body: RequestBody::GetData(GetDataRequest { path: Some(path), watch: false }),
+            watch: None,
+        },
+        1 => OutRequest {
+            op: OpCode::GetData,
+            body: RequestBody::GetData(GetDataRequest { path: Some(path.clone()), watch: true }),
+            watch: Some((WatchKind::Data, path, n)),
+        },
+        2 => OutRequest {
+            op: OpCode::AddWatch,
+            body: RequestBody::None,
+            watch: Some((WatchKind::PersistentRecursive, path, n)),
+        },
+        _ => OutRequest {
+            op: OpCode::Multi,
+            body: RequestBody::Multi(MultiRequest {
+                ops: vec![MultiOp {
+                    header: MultiHeader { r#type: OpCode::GetData.value(), done: false, err: -1 },
+                    body: RequestBody::GetData(GetDataRequest { path: Some(path), watch: false }),
+                }],
+                ..MultiRequest::default()
+            }),
+            watch: None,
+        },
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let cfg = SessionConfig {
+        timeout: Duration::from_secs(10),
+        read_only: data.first().is_some_and(|b| b & 1 == 1),
+        chroot: Chroot::new(if data.get(1).is_some_and(|b| b & 1 == 1) { "/app" } else { "/" })
+            .expect("a valid chroot"),
+        max_request: 1 << 20,
+        max_reply: 1 << 16,
+    };
+    let mut s: Session<u64> = Session::new(cfg);
+    // The input is a sequence of records: a tag byte, a 2-byte length, that many bytes.
+    let mut rest = data.get(2..).unwrap_or_default();
+    let mut connected = false;
+    let mut written = 0u64;
+    let mut watches_asked = 0usize;
+    while let [tag, a, b, tail @ ..] = rest {
+        let len = usize::from(u16::from_be_bytes([*a, *b])).min(tail.len());
+        let (bytes, after) = tail.split_at(len);
+        rest = after;
+        if !connected || tag % 8 == 0 {
+            connected = s.on_connect_response(bytes).is_ok();
+            if connected {
+                assert!(s.read_timeout() <= Duration::from_secs(10));
+                assert!(s.negotiated_timeout() <= Some(s.max_negotiated_timeout()));
+            }
+            continue;
+        }
+        if tag % 8 == 1 {
+            let req = request(bytes.first().copied().unwrap_or(0), written);
+            if req.watch.is_some() {
+                watches_asked += 1;
+            }
+            if s.write(req, written).is_ok() {
+                written += 1;
+            }
+            continue;
+        }
+        if tag % 8 == 2 {
+            for (token, _, _) in s.on_disconnect() {
+                assert!(token < written);
+            }
+            continue;
+        }
+        match s.on_frame(bytes) {
+            Ok(Some(Outcome::Reply { token, .. } | Outcome::Broken { token, .. })) => {
+                assert!(token < written)
+            }
+            Ok(Some(Outcome::Fire { watches, .. })) => assert!(watches.len() <= watches_asked),
+            Ok(_) | Err(_) => {}
+        }
+        let oversized = s.on_oversized(i32::from(*tag), bytes.len());
+        if let Ok(Outcome::Reply { token, .. }) = oversized {
+            assert!(token < written);
+        }
+        assert!(s.in_flight() as u64 <= written);
+        assert!(s.watch_count() <= watches_asked);
+    }
+});
