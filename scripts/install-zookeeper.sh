@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Installs what the tests need from Debian's archive: ZooKeeper 3.8 (server, Java client, jars),
-# a JDK (javac builds the golden-vector and capture programs), tmux (drives the zk shell in a
-# real terminal) and tcpdump (captures for zk dump). Safe to run repeatedly.
+# Installs at once what the tests need from Debian's archive: ZooKeeper 3.8 (server, Java
+# client, jars), a JDK (javac builds the golden-vector and capture programs), tmux (drives the
+# zk shell in a real terminal), tcpdump and tshark (captures for zk dump). Optional: the tests
+# install each of these themselves through zk-testkit when they first need it. Safe to run
+# repeatedly.
 set -euo pipefail
 need=()
 [ -f /usr/share/java/zookeeper.jar ] && [ -f /usr/share/java/zookeeper-jute.jar ] || need+=(zookeeper)
 command -v javac >/dev/null 2>&1 || need+=(default-jdk-headless)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
 command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
+command -v tshark >/dev/null 2>&1 || need+=(tshark)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "installing: ${need[*]}"
   SUDO=""
