@@ -221,7 +221,7 @@ async fn this_clients_own_traffic_is_decoded() {
     wait_recording(&file, srv.addr());
 
     let zk = ClientBuilder::new(srv.connect_string())
-        .session_timeout(std::time::Duration::from_secs(10))
+        .session_timeout(std::time::Duration::from_secs(30))
         .connect()
         .await
         .unwrap();

@@ -1,7 +1,6 @@
 //! The interactive shell driven through a real terminal (tmux): completion of commands and
 //! znode paths, history, `cd`-relative paths, and watch events printed as they come.
 
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -174,17 +173,16 @@ fn shell_completes_remembers_and_watches() {
 
     t.literal("quit");
     t.keys(&["Enter"]);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !Path::new(&history).exists() {
-        assert!(Instant::now() < deadline, "no history file");
+    // The file is written when the shell quits: wait until it holds both lines.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let saved = std::fs::read_to_string(&history).unwrap_or_default();
+        if saved.contains("get beta") && saved.contains("cd /alpha") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "history file: {saved:?}");
         std::thread::sleep(Duration::from_millis(100));
     }
-    std::thread::sleep(Duration::from_millis(200));
-    let saved = std::fs::read_to_string(&history).expect("history");
-    assert!(
-        saved.contains("get beta") && saved.contains("cd /alpha"),
-        "{saved}"
-    );
 }
 
 trait LastNonEmpty<'a> {

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{reach, server};
+use common::{eventually, reach, server};
 use tokio::time::timeout;
 use zk_client::{acl, ClientBuilder, CreateMode, CreateOptions, EventType, SessionState};
 
@@ -13,7 +13,7 @@ use zk_client::{acl, ClientBuilder, CreateMode, CreateOptions, EventType, Sessio
 async fn session_watches_and_auth_survive_a_server_restart() {
     let mut srv = server();
     let zk = ClientBuilder::new(srv.connect_string())
-        .session_timeout(Duration::from_secs(10))
+        .session_timeout(Duration::from_secs(30))
         .connect()
         .await
         .unwrap();
@@ -74,7 +74,7 @@ async fn the_reconnect_backoff_is_used_while_no_server_answers() {
     let passes = Arc::new(AtomicU32::new(0));
     let seen = passes.clone();
     let zk = ClientBuilder::new(srv.connect_string())
-        .session_timeout(Duration::from_secs(10))
+        .session_timeout(Duration::from_secs(30))
         .reconnect_backoff(Backoff::custom(move |pass| {
             seen.fetch_max(pass, Ordering::Relaxed);
             Duration::from_millis(100)
@@ -85,10 +85,9 @@ async fn the_reconnect_backoff_is_used_while_no_server_answers() {
     let mut state = zk.state();
     srv.stop();
     reach(&mut state, SessionState::Disconnected).await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let during = passes.load(Ordering::Relaxed);
-    // One host, 100 ms per failed pass: several passes in a second, counted up from 1.
-    assert!(during >= 3, "only {during} failed passes in 1 s");
+    // One host, 100 ms per failed pass: the hook sees the pass count go up from 1 (waited for
+    // as a condition, not a time: a loaded machine makes fewer passes per second).
+    eventually(|| async { passes.load(Ordering::Relaxed) >= 3 }).await;
     srv.restart().unwrap();
     reach(&mut state, SessionState::Connected).await;
     assert!(zk.exists("/").await.unwrap().is_some());

@@ -12,8 +12,11 @@ use crate::Error;
 /// Settings of a [`TestServer`].
 #[derive(Debug, Clone)]
 pub struct ServerOptions {
-    /// `tickTime` in milliseconds (sessions may last 2 to 20 ticks). Default 500.
+    /// `tickTime` in milliseconds (sessions last at least 2 ticks). Default 500.
     pub tick_time_ms: u32,
+    /// `maxSessionTimeout` in milliseconds. Default 60 s (ZooKeeper's own default is 20 ticks,
+    /// 10 s here), so a test can keep a session through a server restart on a loaded machine.
+    pub max_session_timeout_ms: u32,
     /// Enables TTL nodes (`extendedTypesEnabled`). Default true.
     pub extended_types: bool,
     /// Enables `reconfig` (`reconfigEnabled`). Default false.
@@ -30,6 +33,7 @@ impl Default for ServerOptions {
     fn default() -> Self {
         ServerOptions {
             tick_time_ms: 500,
+            max_session_timeout_ms: 60_000,
             extended_types: true,
             reconfig: false,
             extra_config: Vec::new(),
@@ -75,9 +79,10 @@ pub fn four_letter_word(addr: SocketAddr, word: &str) -> Result<String, Error> {
 /// The `zoo.cfg` lines every test server shares.
 pub(crate) fn common_config(o: &ServerOptions, data: &Path) -> String {
     let mut cfg = format!(
-        "tickTime={}\ndataDir={}\nadmin.enableServer=false\n4lw.commands.whitelist=*\n\
-         extendedTypesEnabled={}\nreconfigEnabled={}\n",
+        "tickTime={}\nmaxSessionTimeout={}\ndataDir={}\nadmin.enableServer=false\n\
+         4lw.commands.whitelist=*\nextendedTypesEnabled={}\nreconfigEnabled={}\n",
         o.tick_time_ms,
+        o.max_session_timeout_ms,
         data.display(),
         o.extended_types,
         o.reconfig
