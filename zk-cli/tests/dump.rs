@@ -250,10 +250,18 @@ async fn this_clients_own_traffic_is_decoded() {
     // A reconnect: the server restarts, the client resumes the session and sets the watch again.
     let mut state = zk.state();
     tokio::task::block_in_place(|| srv.restart()).unwrap();
-    state
-        .wait_for(|s| *s == zk_client::SessionState::Connected)
-        .await
-        .unwrap();
+    let back = tokio::time::timeout(
+        Duration::from_secs(60),
+        state.wait_for(|s| *s == zk_client::SessionState::Connected),
+    )
+    .await
+    .map(|r| r.map(|_| ()));
+    assert!(
+        matches!(back, Ok(Ok(_))),
+        "no session after the restart (state {:?}); server log:\n{}",
+        *state.borrow(),
+        srv.log_tail()
+    );
     zk.set_data("/own", b"x", None).await.unwrap();
     watch.await.unwrap();
     zk.close().await;

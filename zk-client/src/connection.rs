@@ -654,6 +654,14 @@ async fn connect((host, port): (String, u16), limit: Duration) -> Result<TcpStre
         .await
         .map_err(|_| format!("{addr}: connect timed out"))?
         .map_err(|e| format!("{addr}: {e}"))?;
+    // Connecting to a local port nobody listens on can pick that very port as the source and
+    // connect the socket to itself (TCP simultaneous open): the client would read its own
+    // handshake back. That is no server.
+    if stream.local_addr().ok() == Some(*addr) {
+        return Err(format!(
+            "{addr}: connected to itself (nothing listens there)"
+        ));
+    }
     let _ = stream.set_nodelay(true);
     Ok(stream)
 }

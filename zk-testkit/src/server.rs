@@ -52,12 +52,32 @@ pub struct TestServer {
 }
 
 /// A free loopback port (bound and released; fine for tests on one machine).
+/// Server ports come from below Linux's ephemeral range (32768 and up): the kernel never hands
+/// one of them to an outgoing connection or to another `bind(0)`, so while a test restarts its
+/// server, nothing else can take the port and the test's client cannot reach a stranger.
+const PORTS: std::ops::Range<u16> = 20_000..32_000;
+
+/// The next port to try; ports handed out in this process are not handed out again.
+static NEXT_PORT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// A port nothing listens on now, never given out before by this process.
 pub(crate) fn free_port() -> Result<u16, Error> {
-    let l =
-        TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(Error::io("finding a free port"))?;
-    Ok(l.local_addr()
-        .map_err(Error::io("finding a free port"))?
-        .port())
+    use std::sync::atomic::Ordering;
+    let span = u32::from(PORTS.end - PORTS.start);
+    // Processes start at different places, so two test processes rarely meet.
+    let start = std::process::id().wrapping_mul(7919) % span;
+    let _ = NEXT_PORT.compare_exchange(0, start + 1, Ordering::SeqCst, Ordering::SeqCst);
+    for _ in 0..span {
+        let n = NEXT_PORT.fetch_add(1, Ordering::SeqCst) % span;
+        let port = PORTS.start + u16::try_from(n).unwrap_or(0);
+        if TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    Err(Error::Io {
+        context: format!("finding a free port in {PORTS:?}"),
+        source: std::io::ErrorKind::AddrInUse.into(),
+    })
 }
 
 /// Sends a four-letter word (`ruok`, `srvr`, `mntr`, ...) to `addr` and returns the reply.
