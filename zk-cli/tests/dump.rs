@@ -222,6 +222,7 @@ async fn this_clients_own_traffic_is_decoded() {
 
     let zk = ClientBuilder::new(srv.connect_string())
         .session_timeout(std::time::Duration::from_secs(30))
+        .connect_timeout(std::time::Duration::from_secs(2))
         .connect()
         .await
         .unwrap();

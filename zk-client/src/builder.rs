@@ -37,6 +37,7 @@ pub struct ClientBuilder {
     request_timeout: Option<Option<Duration>>,
     local_expiry: bool,
     fail_fast: bool,
+    connect_timeout: Option<Duration>,
 }
 
 impl ClientBuilder {
@@ -53,6 +54,7 @@ impl ClientBuilder {
             request_timeout: None,
             local_expiry: true,
             fail_fast: false,
+            connect_timeout: None,
         }
     }
 
@@ -143,6 +145,19 @@ impl ClientBuilder {
         self
     }
 
+    /// How long one connection attempt may take: the TCP connect and the handshake reply
+    /// together. Default: the session timeout divided by the number of hosts, as the Java
+    /// client (at least 500 ms).
+    ///
+    /// A server that has bound its port but is still starting (loading its data) accepts the
+    /// connection and answers nothing until it is ready; with one host and a long session
+    /// timeout the default waits a long time on it before trying again.
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
     /// Connects, waiting until a session is established (or the session timeout passes).
     pub async fn connect(&self) -> Result<Client, Error> {
         let cs = ConnectString::parse(&self.connect_string)?;
@@ -159,8 +174,9 @@ impl ClientBuilder {
         let (state_tx, mut state_rx) = watch::channel(SessionState::Connecting);
         let identity = Arc::new(Mutex::new(SessionIdentity::default()));
         let (fail_tx, fail_rx) = oneshot::channel();
-        let connect_timeout =
-            (self.session_timeout / hosts.len().max(1) as u32).max(Duration::from_millis(500));
+        let connect_timeout = self.connect_timeout.unwrap_or_else(|| {
+            (self.session_timeout / hosts.len().max(1) as u32).max(Duration::from_millis(500))
+        });
         let task = Task::new(
             session,
             TaskConfig {

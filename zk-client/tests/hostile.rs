@@ -281,3 +281,28 @@ async fn odd_notifications_are_skipped_or_bounded() {
     zk.get_data("/a").await.unwrap();
     assert_eq!(server.connections(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_port_that_accepts_and_never_answers_costs_one_connect_timeout() {
+    // A listener nobody accepts from: the kernel completes the TCP handshake, and the
+    // ConnectRequest is never answered (as a ZooKeeper still loading its data).
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let started = Instant::now();
+    let err = ClientBuilder::new(silent.local_addr().unwrap().to_string())
+        .session_timeout(Duration::from_secs(30))
+        .connect_timeout(Duration::from_secs(1))
+        .fail_fast(true)
+        .connect()
+        .await
+        .unwrap_err();
+    let Error::NoHosts(why) = err else {
+        panic!("{err:?}")
+    };
+    assert!(why.contains("no handshake reply"), "{why}");
+    // One attempt of 1 s, not the 30 s the session timeout would allow.
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{eventually, reach, server};
+use common::{eventually, reach, reach_on, server};
 use tokio::time::timeout;
 use zk_client::{acl, Backoff, ClientBuilder, CreateMode, CreateOptions, EventType, SessionState};
 
@@ -18,6 +18,9 @@ async fn session_watches_and_auth_survive_a_server_restart() {
         // backoff, a restart that is slow on a loaded machine leaves the client asleep for up
         // to 10 s between attempts.
         .reconnect_backoff(Backoff::custom(|_| Duration::from_millis(200)))
+        // A restarting server accepts connections before it answers them; an attempt that
+        // lands there is given up after 2 s instead of the whole 30 s session timeout.
+        .connect_timeout(Duration::from_secs(2))
         .connect()
         .await
         .unwrap();
@@ -40,7 +43,7 @@ async fn session_watches_and_auth_survive_a_server_restart() {
     srv.stop();
     reach(&mut state, SessionState::Disconnected).await;
     srv.restart().expect("restart the server");
-    reach(&mut state, SessionState::Connected).await;
+    reach_on(&mut state, SessionState::Connected, &srv).await;
 
     assert_eq!(zk.session_id(), sid, "same session");
     assert!(zk.exists("/eph").await.unwrap().is_some(), "ephemeral kept");
@@ -82,6 +85,7 @@ async fn the_reconnect_backoff_is_used_while_no_server_answers() {
             seen.fetch_max(pass, Ordering::Relaxed);
             Duration::from_millis(100)
         }))
+        .connect_timeout(Duration::from_secs(2))
         .connect()
         .await
         .unwrap();
@@ -92,7 +96,7 @@ async fn the_reconnect_backoff_is_used_while_no_server_answers() {
     // as a condition, not a time: a loaded machine makes fewer passes per second).
     eventually(|| async { passes.load(Ordering::Relaxed) >= 3 }).await;
     srv.restart().unwrap();
-    reach(&mut state, SessionState::Connected).await;
+    reach_on(&mut state, SessionState::Connected, &srv).await;
     assert!(zk.exists("/").await.unwrap().is_some());
     zk.close().await;
 }

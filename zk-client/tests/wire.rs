@@ -160,6 +160,7 @@ async fn deadlines_bound_calls_while_no_server_answers() {
     let mut srv = server();
     let zk = ClientBuilder::new(srv.connect_string())
         .session_timeout(Duration::from_secs(30))
+        .connect_timeout(Duration::from_secs(2))
         .request_timeout(Some(Duration::from_millis(400)))
         .connect()
         .await

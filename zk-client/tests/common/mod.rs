@@ -54,6 +54,24 @@ where
     panic!("condition not reached within 10 s");
 }
 
+/// Like [`reach`], and when the state does not come, the panic shows the server's log.
+pub async fn reach_on(
+    state: &mut tokio::sync::watch::Receiver<zk_client::SessionState>,
+    want: zk_client::SessionState,
+    server: &TestServer,
+) {
+    let reached = tokio::time::timeout(Duration::from_secs(20), state.wait_for(|s| *s == want))
+        .await
+        .map(|r| r.is_ok());
+    if reached != Ok(true) {
+        panic!(
+            "state {want:?} not reached within 20 s (now {:?}); server log:\n{}",
+            *state.borrow(),
+            server.log_tail()
+        );
+    }
+}
+
 /// Waits at most 20 s until the session state is `want`.
 pub async fn reach(
     state: &mut tokio::sync::watch::Receiver<zk_client::SessionState>,
