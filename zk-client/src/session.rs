@@ -461,9 +461,9 @@ impl<T> Session<T> {
                 // skipped with a warning, as the Java client skips unknown states.
                 let Ok(event_type) = EventType::try_from(ev.r#type) else {
                     tracing::warn!(
-                        "skipping a notification of unknown type {} on {:?}",
+                        "skipping a notification of unknown type {} (path of {} bytes)",
                         ev.r#type,
-                        ev.path
+                        ev.path.as_ref().map_or(0, String::len)
                     );
                     return Ok(None);
                 };
