@@ -1,7 +1,9 @@
 //! Child processes owned by a guard: killed and reaped when the guard is dropped, also when
 //! the test that started them panics, and never writing to the test runner's standard output
-//! or error (a child holding them open keeps whoever reads the test output waiting). tcpdump is
-//! one such child, with its own start and stop rules.
+//! or error (a child holding them open keeps whoever reads the test output waiting). What a
+//! child starts itself (tshark's dumpcap) is killed with it. Children stay in the test
+//! runner's process group, so a Ctrl-C on the runner still reaches them. tcpdump is one such
+//! child, with its own start and stop rules.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -98,15 +100,27 @@ impl ChildGuard {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        let _ = child.kill();
+        kill_tree(&mut child);
         child.wait().ok()
     }
+}
+
+/// SIGKILL to the processes the child started (killing only the child would leave them to
+/// init, still running), then to the child.
+fn kill_tree(child: &mut Child) {
+    let _ = Command::new("pkill")
+        .args(["-KILL", "-P", &child.id().to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    let _ = child.kill();
 }
 
 impl Drop for ChildGuard {
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
+            kill_tree(&mut child);
             let _ = child.wait();
         }
     }
