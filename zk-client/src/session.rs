@@ -263,6 +263,17 @@ impl<T> Session<T> {
         if resp.time_out <= 0 {
             return Err(Error::SessionExpired);
         }
+        // Asked to resume a session and given another one (ClickHouse Keeper and some proxies
+        // do this): the old session's ephemeral nodes and watches are gone, so it has ended.
+        let resuming = self.seen_rw && self.session_id != 0;
+        if resuming && resp.session_id != self.session_id {
+            tracing::warn!(
+                "asked to resume session {:#x}, the server gave {:#x}: the session is gone",
+                self.session_id,
+                resp.session_id
+            );
+            return Err(Error::SessionExpired);
+        }
         let read_only = resp.read_only.unwrap_or(false);
         // A read-only server refuses clients that did not allow read-only mode, so this reply
         // comes from a broken or hostile peer: the attempt fails rather than letting writes

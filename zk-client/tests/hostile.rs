@@ -307,3 +307,31 @@ async fn a_port_that_accepts_and_never_answers_costs_one_connect_timeout() {
         started.elapsed()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reconnect_given_another_session_id_is_expiry() {
+    // A server that never resumes a session (ClickHouse Keeper answers a resume this way):
+    // each connection gets a new id.
+    let handshake = Handshake {
+        new_session_per_connection: true,
+        ..Handshake::default()
+    };
+    let server = FakeServer::start(handshake, |req: &Request| {
+        Answer::Bytes(reply(req.xid, 1, 0, &empty_get_data()))
+    })
+    .unwrap();
+    let zk = builder(&server).connect().await.unwrap();
+    let mut state = zk.state();
+    server.cut();
+    // The ephemeral nodes and watches of the first session are gone: that is expiry, not a
+    // silent switch to the new session.
+    timeout(
+        Duration::from_secs(20),
+        state.wait_for(|s| *s == SessionState::Expired),
+    )
+    .await
+    .expect("expired")
+    .unwrap();
+    assert_eq!(zk.get_data("/a").await.unwrap_err(), Error::SessionExpired);
+    assert!(server.connections() >= 2);
+}

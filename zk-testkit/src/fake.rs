@@ -42,6 +42,9 @@ pub struct Handshake {
     pub raw: Option<Vec<u8>>,
     /// Whether pings get an answer.
     pub answer_pings: bool,
+    /// Whether each connection gets a new session (`session_id` plus the connection's index)
+    /// instead of the same one, as a server that does not resume sessions.
+    pub new_session_per_connection: bool,
 }
 
 impl Default for Handshake {
@@ -52,6 +55,7 @@ impl Default for Handshake {
             read_only: Some(false),
             raw: None,
             answer_pings: true,
+            new_session_per_connection: false,
         }
     }
 }
@@ -230,14 +234,19 @@ pub fn notification(event_type: i32, path: &str) -> Vec<u8> {
     reply(-1, -1, 0, &ev.to_vec())
 }
 
-fn handshake_reply(h: &Handshake) -> Vec<u8> {
+fn handshake_reply(h: &Handshake, connection: usize) -> Vec<u8> {
+    let session_id = if h.new_session_per_connection {
+        h.session_id + i64::try_from(connection).unwrap_or(0)
+    } else {
+        h.session_id
+    };
     match &h.raw {
         Some(raw) => frame(raw),
         None => frame(
             &ConnectResponse {
                 protocol_version: 0,
                 time_out: h.time_out,
-                session_id: h.session_id,
+                session_id,
                 passwd: Some(vec![0x5a; 16]),
                 read_only: h.read_only,
             }
@@ -255,7 +264,10 @@ fn serve(
 ) {
     let ctx = "fake server";
     let _ = s.set_nodelay(true);
-    if read_frame(&mut s, ctx).is_err() || s.write_all(&handshake_reply(handshake)).is_err() {
+    if read_frame(&mut s, ctx).is_err()
+        || s.write_all(&handshake_reply(handshake, connection))
+            .is_err()
+    {
         return;
     }
     while !shared.stopping.load(Ordering::SeqCst) {

@@ -585,7 +585,7 @@ fn a_refused_set_watches_ends_the_connection() {
     s.on_frame(&reply(1, 5, 0, &GetDataResponse::default()))
         .unwrap();
     let _ = s.on_disconnect();
-    let replay = s.on_connect_response(&welcome(30_000, 42)).unwrap();
+    let replay = s.on_connect_response(&welcome(30_000, 0x42)).unwrap();
     assert_eq!(replay.len(), 1);
     // ZooKeeper's -5 (MarshallingError) on the SetWatches2 xid.
     let mut refused = ReplyHeader {
@@ -602,7 +602,7 @@ fn a_refused_set_watches_ends_the_connection() {
     // The watch is still registered, to be sent again on the next connection.
     assert_eq!(s.watch_count(), 1);
     assert_eq!(
-        s.on_connect_response(&welcome(30_000, 42)).unwrap().len(),
+        s.on_connect_response(&welcome(30_000, 0x42)).unwrap().len(),
         1
     );
 }
@@ -634,10 +634,21 @@ fn a_session_only_a_read_only_server_saw_is_not_resumed() {
     assert!(!s.is_read_only());
     let hello: ConnectRequest = jute::from_slice(&s.connect_frame()).unwrap();
     assert_eq!(hello.session_id, 88, "a read-write session is resumed");
-    // From now on even a read-only server is asked to resume it.
-    s.on_connect_response(&read_only).unwrap();
+    // From now on even a read-only server is asked to resume it, and one that answers with
+    // another session (77) has ended it.
+    assert_eq!(
+        s.on_connect_response(&read_only),
+        Err(Error::SessionExpired)
+    );
+    let resumed = ConnectResponse {
+        session_id: 88,
+        ..jute::from_slice(&read_only).unwrap()
+    }
+    .to_vec();
+    s.on_connect_response(&resumed).unwrap();
+    assert!(s.is_read_only());
     let hello: ConnectRequest = jute::from_slice(&s.connect_frame()).unwrap();
-    assert_eq!(hello.session_id, 77);
+    assert_eq!(hello.session_id, 88);
 }
 
 #[test]
@@ -653,4 +664,20 @@ fn a_handshake_answered_with_an_error_header_is_named() {
         Err(Error::Protocol { message: m, .. }) => assert!(m.contains("read-only"), "{m}"),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_resumed_session_answered_with_another_id_is_expired() {
+    let mut s = connected("/");
+    assert_eq!(s.session_id(), 0x42);
+    // The reconnect asks for 0x42; a server that hands out 0x43 instead ended the session.
+    let hello: ConnectRequest = jute::from_slice(&s.connect_frame()).unwrap();
+    assert_eq!(hello.session_id, 0x42);
+    assert_eq!(
+        s.on_connect_response(&welcome(20_000, 0x43)),
+        Err(Error::SessionExpired)
+    );
+    // The same id is a resumed session.
+    let mut s = connected("/");
+    assert!(s.on_connect_response(&welcome(20_000, 0x42)).is_ok());
 }
