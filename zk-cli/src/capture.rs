@@ -47,11 +47,6 @@ pub struct Arrival {
 }
 
 impl Stream {
-    /// When the byte at `offset` arrived (µs since the epoch).
-    pub fn time_of(&self, offset: u64) -> u64 {
-        self.arrival_of(offset).time_us
-    }
-
     /// When, and in which packet, the byte at `offset` arrived.
     pub fn arrival_of(&self, offset: u64) -> Arrival {
         let i = self.arrivals.partition_point(|(end, _)| *end <= offset);
@@ -131,6 +126,13 @@ fn pcapng_micros(raw: u64, tsresol: u8, offset_s: u64) -> u64 {
     u64::try_from(total).unwrap_or(u64::MAX)
 }
 
+/// The packets read before a problem (a file cut off in a packet, a damaged block), and the
+/// problem: what was good is still decoded.
+fn cut_short(packets: Vec<Packet>, name: &str, e: impl std::fmt::Display) -> Packets {
+    let problem = format!("{name}: unreadable after packet {}: {e}", packets.len());
+    (packets, Some(problem))
+}
+
 fn read_pcapng(bytes: &[u8], name: &str) -> Result<Packets, String> {
     let mut out = Vec::new();
     let mut reader =
@@ -139,10 +141,7 @@ fn read_pcapng(bytes: &[u8], name: &str) -> Result<Packets, String> {
     while let Some(block) = reader.next_block() {
         let block = match block {
             Ok(b) => b,
-            Err(e) => {
-                let problem = format!("{name}: unreadable after packet {}: {e}", out.len());
-                return Ok((out, Some(problem)));
-            }
+            Err(e) => return Ok(cut_short(out, name, e)),
         };
         let (iface, ts, data) = match block {
             Block::EnhancedPacket(p) => (p.interface_id, Some(p.timestamp), p.data.into_owned()),
@@ -191,10 +190,7 @@ fn read_packets(bytes: &[u8], name: &str) -> Result<Packets, String> {
     while let Some(pkt) = reader.next_packet() {
         let pkt = match pkt {
             Ok(p) => p,
-            Err(e) => {
-                let problem = format!("{name}: unreadable after packet {}: {e}", out.len());
-                return Ok((out, Some(problem)));
-            }
+            Err(e) => return Ok(cut_short(out, name, e)),
         };
         out.push(Packet {
             ts_us: u64::try_from(pkt.timestamp.as_micros()).unwrap_or(u64::MAX),

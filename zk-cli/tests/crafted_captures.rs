@@ -100,11 +100,17 @@ impl Conn {
         vec![Pkt { us, data: syn }, Pkt { us, data: syn_ack }]
     }
 
+    /// One frame: its length prefix, then `frame_body`.
     fn send(&mut self, us: u64, to_server: bool, frame_body: &[u8]) -> Pkt {
         let mut payload = (frame_body.len() as u32).to_be_bytes().to_vec();
         payload.extend_from_slice(frame_body);
+        self.send_raw(us, to_server, &payload)
+    }
+
+    /// Bytes as they are, no length prefix.
+    fn send_raw(&mut self, us: u64, to_server: bool, payload: &[u8]) -> Pkt {
         let seq = if to_server { self.c_seq } else { self.s_seq };
-        let data = self.packet(to_server, "A", seq, &payload);
+        let data = self.packet(to_server, "A", seq, payload);
         if to_server {
             self.c_seq += payload.len() as u32;
         } else {
@@ -417,20 +423,6 @@ fn zeros_without_a_syn_and_many_connections_take_linear_time() {
         err.contains("no ZooKeeper traffic on port 2181 (100001 connections"),
         "{err}"
     );
-}
-
-impl Conn {
-    /// Bytes as they are, no length prefix.
-    fn send_raw(&mut self, us: u64, to_server: bool, payload: &[u8]) -> Pkt {
-        let seq = if to_server { self.c_seq } else { self.s_seq };
-        let data = self.packet(to_server, "A", seq, payload);
-        if to_server {
-            self.c_seq += payload.len() as u32;
-        } else {
-            self.s_seq += payload.len() as u32;
-        }
-        Pkt { us, data }
-    }
 }
 
 #[test]

@@ -2,6 +2,8 @@
 //! answer becomes a named error for the call it concerns, nothing aborts the process, nothing
 //! hangs and nothing allocates without bound.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use jute::Record;
@@ -325,13 +327,7 @@ async fn a_reconnect_given_another_session_id_is_expiry() {
     server.cut();
     // The ephemeral nodes and watches of the first session are gone: that is expiry, not a
     // silent switch to the new session.
-    timeout(
-        Duration::from_secs(20),
-        state.wait_for(|s| *s == SessionState::Expired),
-    )
-    .await
-    .expect("expired")
-    .unwrap();
+    common::reach(&mut state, SessionState::Expired).await;
     assert_eq!(zk.get_data("/a").await.unwrap_err(), Error::SessionExpired);
     assert!(server.connections() >= 2);
 }

@@ -6,7 +6,7 @@
 //! child, with its own start and stop rules.
 
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -139,7 +139,6 @@ impl Drop for ChildGuard {
 #[derive(Debug)]
 pub struct Tcpdump {
     guard: ChildGuard,
-    log: PathBuf,
 }
 
 impl Tcpdump {
@@ -160,18 +159,13 @@ impl Tcpdump {
         loop {
             let said = std::fs::read_to_string(&log).unwrap_or_default();
             if said.contains("listening on") {
-                return Ok(Tcpdump { guard, log });
+                return Ok(Tcpdump { guard });
             }
             if !guard.is_running() || Instant::now() > deadline {
                 return Err(Error::StartFailed(format!("tcpdump did not start: {said}")));
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-    }
-
-    /// What tcpdump said on its standard error.
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     /// Stops it with SIGINT, so it writes out what it holds, and waits for it (killing it

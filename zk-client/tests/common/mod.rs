@@ -54,21 +54,24 @@ where
     panic!("condition not reached within 10 s");
 }
 
-/// Like [`reach`], and when the state does not come, the panic shows the server's log.
-pub async fn reach_on(
+/// Waits at most 20 s until the session state is `want`; the error says what happened.
+async fn wait_state(
     state: &mut tokio::sync::watch::Receiver<zk_client::SessionState>,
     want: zk_client::SessionState,
-    server: &TestServer,
-) {
+) -> Result<(), String> {
     let reached = tokio::time::timeout(Duration::from_secs(20), state.wait_for(|s| *s == want))
         .await
         .map(|r| r.is_ok());
-    if reached != Ok(true) {
-        panic!(
-            "state {want:?} not reached within 20 s (now {:?}); server log:\n{}",
-            *state.borrow(),
-            server.log_tail()
-        );
+    match reached {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(format!(
+            "the client ended ({:?}) before reaching {want:?}",
+            *state.borrow()
+        )),
+        Err(_) => Err(format!(
+            "state {want:?} not reached within 20 s (still {:?})",
+            *state.borrow()
+        )),
     }
 }
 
@@ -77,18 +80,18 @@ pub async fn reach(
     state: &mut tokio::sync::watch::Receiver<zk_client::SessionState>,
     want: zk_client::SessionState,
 ) {
-    let reached = tokio::time::timeout(Duration::from_secs(20), state.wait_for(|s| *s == want))
-        .await
-        .map(|r| r.is_ok());
-    match reached {
-        Ok(true) => {}
-        Ok(false) => panic!(
-            "the client ended ({:?}) before reaching {want:?}",
-            *state.borrow()
-        ),
-        Err(_) => panic!(
-            "state {want:?} not reached within 20 s (still {:?})",
-            *state.borrow()
-        ),
+    if let Err(e) = wait_state(state, want).await {
+        panic!("{e}");
+    }
+}
+
+/// Like [`reach`], and when the state does not come, the panic shows the server's log.
+pub async fn reach_on(
+    state: &mut tokio::sync::watch::Receiver<zk_client::SessionState>,
+    want: zk_client::SessionState,
+    server: &TestServer,
+) {
+    if let Err(e) = wait_state(state, want).await {
+        panic!("{e}; server log:\n{}", server.log_tail());
     }
 }
