@@ -119,7 +119,11 @@ fn child(
         Duration::from_millis(warmup_ms),
         Duration::from_millis(measure_ms),
     );
-    let m = rt.block_on(async {
+    let server = server.to_string();
+    // The workload runs as a spawned task on the runtime's workers, as request handlers in a
+    // service do, not on the thread that blocks on the runtime.
+    let work = async move {
+        let server = server.as_str();
         match c {
             Contender::Raw => {
                 contenders::raw::run(
@@ -138,7 +142,8 @@ fn child(
             }
             Contender::Java => Err("the Java contender runs as a JVM".into()),
         }
-    })?;
+    };
+    let m = rt.block_on(async move { tokio::spawn(work).await.map_err(|e| e.to_string())? })?;
     println!("{}", m.into_json());
     rt.shutdown_timeout(Duration::from_secs(1));
     Ok(())

@@ -4,7 +4,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{oneshot, watch};
 
 use crate::backoff::Backoff;
 use crate::client::{Client, Inner};
@@ -12,6 +12,7 @@ use crate::connect_string::ConnectString;
 use crate::connection::{Task, TaskConfig};
 use crate::error::Error;
 use crate::session::{Session, SessionConfig};
+use crate::shared::Shared;
 use crate::types::{SessionIdentity, SessionState};
 
 /// Builds a [`Client`]: connect string, timeouts, limits.
@@ -169,8 +170,7 @@ impl ClientBuilder {
             max_request: self.max_request,
             max_reply: self.max_reply,
         });
-        let (cmd_tx, cmd_rx) = mpsc::channel(self.queue);
-        let (unwatch_tx, unwatch_rx) = mpsc::unbounded_channel();
+        let shared = Shared::new(session, self.queue);
         let (state_tx, mut state_rx) = watch::channel(SessionState::Connecting);
         let identity = Arc::new(Mutex::new(SessionIdentity::default()));
         let (fail_tx, fail_rx) = oneshot::channel();
@@ -178,7 +178,7 @@ impl ClientBuilder {
             (self.session_timeout / hosts.len().max(1) as u32).max(Duration::from_millis(500))
         });
         let task = Task::new(
-            session,
+            shared.clone(),
             TaskConfig {
                 hosts: hosts.clone(),
                 connect_timeout,
@@ -188,16 +188,12 @@ impl ClientBuilder {
                 local_expiry: self.local_expiry,
                 fail_fast: self.fail_fast.then_some(fail_tx),
             },
-            cmd_rx,
-            unwatch_rx,
             state_tx,
-            self.queue,
         );
         tokio::spawn(task.run());
         let client = Client {
             inner: Arc::new(Inner {
-                cmd_tx,
-                unwatch_tx,
+                shared,
                 state: state_rx.clone(),
                 chroot: cs.chroot,
                 next_watch: AtomicU64::new(1),

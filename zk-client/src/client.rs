@@ -15,14 +15,13 @@ use jute_schemas::proto::{
     GetEphemeralsRequest, ReconfigRequest, SetACLRequest, SetDataRequest, SyncRequest,
 };
 use jute_schemas::protocol::{OpCode, RequestBody, ResponseBody};
-use tokio::sync::mpsc::error::TrySendError;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::watch;
 
 use crate::acl::Acl;
-use crate::connection::Command;
 use crate::error::Error;
 use crate::path::{validate_path, Chroot};
 use crate::session::OutRequest;
+use crate::shared::Shared;
 use crate::types::{ClientInfo, CreateMode, CreateOptions, SessionIdentity, SessionState, Stat};
 use crate::watcher::{Unwatcher, WatchSink};
 use crate::watches::WatchId;
@@ -54,12 +53,18 @@ pub struct Client {
 
 #[derive(Debug)]
 pub(crate) struct Inner {
-    pub(crate) cmd_tx: mpsc::Sender<Command>,
-    pub(crate) unwatch_tx: mpsc::UnboundedSender<WatchId>,
+    pub(crate) shared: Arc<Shared>,
     pub(crate) state: watch::Receiver<SessionState>,
     pub(crate) chroot: Chroot,
     pub(crate) next_watch: AtomicU64,
     pub(crate) identity: Arc<Mutex<SessionIdentity>>,
+}
+
+impl Drop for Inner {
+    /// The last handle is gone: the task ends the session's connection.
+    fn drop(&mut self) {
+        self.shared.clients_gone();
+    }
 }
 
 pub(crate) fn unexpected(op: &str, body: &ResponseBody) -> Error {
@@ -116,58 +121,14 @@ impl Client {
             .to_client(&server_path.unwrap_or_default())
     }
 
-    /// Queues `req` now; the future waits for its reply.
+    /// Queues `req` now; the future waits for its reply, at most until the deadline.
     pub(crate) fn submit(
         &self,
         req: OutRequest,
         watch: Option<(WatchId, WatchSink)>,
     ) -> impl Future<Output = Result<ResponseBody, Error>> + Send + 'static {
-        let (tx, rx) = oneshot::channel();
-        self.enqueue(
-            Command::Request {
-                req: Box::new(req),
-                reply: tx,
-                watch,
-            },
-            rx,
-        )
-    }
-
-    /// Queues `cmd` now (or, when the queue is full, as soon as there is room) and waits for its
-    /// answer on `rx`, at most until the deadline.
-    fn enqueue<T: Send + 'static>(
-        &self,
-        cmd: Command,
-        rx: oneshot::Receiver<Result<T, Error>>,
-    ) -> impl Future<Output = Result<T, Error>> + Send + 'static {
-        let state = self.inner.state.clone();
-        let queued = match self.inner.cmd_tx.try_send(cmd) {
-            Ok(()) => Ok(None),
-            Err(TrySendError::Full(cmd)) => Ok(Some((self.inner.cmd_tx.clone(), cmd))),
-            Err(TrySendError::Closed(_)) => Err(()),
-        };
-        let deadline = self.deadline;
-        let answer = async move {
-            match queued {
-                Err(()) => return Err(state.borrow().ending_error()),
-                Ok(Some((tx, cmd))) => {
-                    if tx.send(cmd).await.is_err() {
-                        return Err(state.borrow().ending_error());
-                    }
-                }
-                Ok(None) => {}
-            }
-            rx.await
-                .unwrap_or_else(|_| Err(state.borrow().ending_error()))
-        };
-        async move {
-            match deadline {
-                Some(limit) => tokio::time::timeout(limit, answer)
-                    .await
-                    .unwrap_or(Err(Error::Timeout)),
-                None => answer.await,
-            }
-        }
+        let answer = self.inner.shared.submit(req, watch);
+        within(self.deadline, answer)
     }
 
     /// A handle on the same session whose calls wait at most `deadline` for their reply
@@ -231,7 +192,7 @@ impl Client {
             id,
             Unwatcher {
                 id,
-                tx: self.inner.unwatch_tx.clone(),
+                shared: self.inner.shared.clone(),
             },
         )
     }
@@ -586,30 +547,34 @@ impl Client {
         scheme: &str,
         auth: &[u8],
     ) -> impl Future<Output = Result<(), Error>> + Send + 'static {
-        let (tx, rx) = oneshot::channel();
-        let cmd = Command::AddAuth {
-            scheme: scheme.to_string(),
-            auth: auth.to_vec(),
-            reply: tx,
-        };
-        self.enqueue(cmd, rx)
+        let reply = self.inner.shared.add_auth(scheme, auth);
+        within(self.deadline, async move { reply?.await.map(|_| ()) })
     }
 
     /// Ends the session (ephemeral nodes are deleted, watches removed). Later calls on any
     /// clone fail with [`Error::Closed`].
+    ///
+    /// Bounded: when the server does not answer within the read timeout (2/3 of the session
+    /// timeout), the connection is closed anyway and the server expires the session.
     pub async fn close(&self) {
-        let (tx, rx) = oneshot::channel();
-        if self
-            .inner
-            .cmd_tx
-            .send(Command::Close { reply: tx })
-            .await
-            .is_ok()
-        {
-            let _ = rx.await;
+        if let Some(reply) = self.inner.shared.close() {
+            let _ = reply.await;
         }
         let mut state = self.state();
         let _ = state.wait_for(|s| s.is_terminal()).await;
+    }
+}
+
+/// Waits for `answer` at most `deadline`.
+async fn within<T>(
+    deadline: Option<Duration>,
+    answer: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    match deadline {
+        Some(limit) => tokio::time::timeout(limit, answer)
+            .await
+            .unwrap_or(Err(Error::Timeout)),
+        None => answer.await,
     }
 }
 

@@ -3,16 +3,16 @@
 //! loop runs until the connection ends; the outer loop reconnects within the session until the
 //! session ends (expired, auth failed, closed) or every client handle is gone.
 
-use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::task::Waker;
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
-use jute_schemas::protocol::{OpCode, RequestBody, ResponseBody};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use rand::seq::{IndexedRandom, SliceRandom};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{oneshot, watch};
 use tokio::time::{sleep, sleep_until, timeout, Instant};
 use tokio_util::codec::Framed;
 use tracing::{debug, warn};
@@ -20,47 +20,14 @@ use tracing::{debug, warn};
 use crate::backoff::Backoff;
 use crate::codec::{Frame, FrameCodec};
 use crate::error::Error;
-use crate::session::{OutRequest, Outcome, Session};
+use crate::shared::{Delivered, Shared};
 use crate::types::{SessionIdentity, SessionState};
-use crate::watcher::WatchSink;
-use crate::watches::WatchId;
 
-/// Requests written and not yet answered, at most, before the task stops reading commands.
+/// Requests on the connection and not yet answered, at most, before the task stops taking
+/// more output (calls then queue up to the request queue's bound, then wait).
 const MAX_IN_FLIGHT: usize = 16 * 1024;
-/// Commands written per wake-up before flushing.
-const WRITE_BATCH: usize = 256;
-
-/// What a client handle asks of the task.
-#[derive(Debug)]
-pub(crate) enum Command {
-    Request {
-        /// Boxed: the channel's blocks hold commands inline, and an idle session should not
-        /// carry kilobytes of empty request slots.
-        req: Box<OutRequest>,
-        reply: oneshot::Sender<Result<ResponseBody, Error>>,
-        watch: Option<(WatchId, WatchSink)>,
-    },
-    AddAuth {
-        scheme: String,
-        auth: Vec<u8>,
-        reply: oneshot::Sender<Result<(), Error>>,
-    },
-    Close {
-        reply: oneshot::Sender<()>,
-    },
-    /// A request of the task's own (removeWatches for a dropped handle, while disconnected).
-    Internal(Box<OutRequest>),
-}
-
-/// Where a reply goes.
-#[derive(Debug)]
-pub(crate) enum Token {
-    User(oneshot::Sender<Result<ResponseBody, Error>>),
-    /// A request of the task's own (removeWatches after a dropped handle).
-    Internal,
-    /// closeSession.
-    Close,
-}
+/// Frames handled under one lock, at most (then the callers they answer are woken).
+const READ_BATCH: usize = 256;
 
 /// How one connection ended.
 #[derive(Debug)]
@@ -91,19 +58,12 @@ pub(crate) struct TaskConfig {
 }
 
 pub(crate) struct Task {
-    session: Session<Token>,
+    shared: Arc<Shared>,
     cfg: TaskConfig,
-    cmd_rx: mpsc::Receiver<Command>,
-    unwatch_rx: mpsc::UnboundedReceiver<WatchId>,
     state_tx: watch::Sender<SessionState>,
-    sinks: HashMap<WatchId, WatchSink>,
-    auth_waiters: VecDeque<oneshot::Sender<Result<(), Error>>>,
-    backlog: VecDeque<Command>,
-    close_reply: Option<oneshot::Sender<()>>,
     /// When a written closeSession stops being waited for (the socket is then closed, and the
     /// server lets the session time out).
     close_by: Option<Instant>,
-    backlog_limit: usize,
     /// When the session is known to be expired on the server if nothing is heard before: the
     /// last frame received plus the negotiated timeout (set while disconnected).
     expires_at: Option<Instant>,
@@ -115,26 +75,16 @@ type Conn = Framed<TcpStream, FrameCodec>;
 
 impl Task {
     pub(crate) fn new(
-        session: Session<Token>,
+        shared: Arc<Shared>,
         mut cfg: TaskConfig,
-        cmd_rx: mpsc::Receiver<Command>,
-        unwatch_rx: mpsc::UnboundedReceiver<WatchId>,
         state_tx: watch::Sender<SessionState>,
-        backlog_limit: usize,
     ) -> Self {
         cfg.hosts.shuffle(&mut rand::rng());
         Task {
-            session,
+            shared,
             cfg,
-            cmd_rx,
-            unwatch_rx,
             state_tx,
-            sinks: HashMap::new(),
-            auth_waiters: VecDeque::new(),
-            backlog: VecDeque::new(),
-            close_reply: None,
             close_by: None,
-            backlog_limit,
             expires_at: None,
             last_heard: Instant::now(),
         }
@@ -224,18 +174,19 @@ impl Task {
                 }
             };
             debug!("connection lost: {why}");
-            if self.cfg.local_expiry && self.session.session_id() != 0 {
-                if let Some(timeout) = self.session.negotiated_timeout() {
-                    self.expires_at = Some(self.last_heard + timeout);
+            let mut wake = Vec::new();
+            let closing = {
+                let mut core = self.shared.lock();
+                if self.cfg.local_expiry && core.session.session_id() != 0 {
+                    if let Some(timeout) = core.session.negotiated_timeout() {
+                        self.expires_at = Some(self.last_heard + timeout);
+                    }
                 }
-            }
-            for (token, err, watch) in self.session.on_disconnect() {
-                self.deliver_error(token, err, watch);
-            }
-            for w in self.auth_waiters.drain(..) {
-                let _ = w.send(Err(Error::ConnectionLoss));
-            }
-            if self.close_reply.is_some() {
+                core.on_disconnect(&mut wake);
+                core.closing()
+            };
+            wake.into_iter().for_each(Waker::wake);
+            if closing {
                 // The server cannot be told; the session will time out on its own.
                 self.finish(Exit::Terminal(SessionState::Closed, Error::Closed));
                 return;
@@ -271,39 +222,36 @@ impl Task {
         }
     }
 
-    /// While there is no connection: keeps commands for later, answers close, and notices when
-    /// every client is gone. Returns only when the task should end.
+    /// While there is no connection: calls queue up in the session's output; this notices a
+    /// close, every client gone, or the session's local expiry. Returns only when the task
+    /// should end.
     async fn wait_while_disconnected(&mut self) -> Exit {
         let expiry = sleep_until_some(self.expires_at);
         tokio::pin!(expiry);
+        let shared = self.shared.clone();
         loop {
+            let notified = shared.wake().notified();
+            {
+                let core = shared.lock();
+                if core.closing() {
+                    return Exit::Terminal(SessionState::Closed, Error::Closed);
+                }
+                if core.clients_gone() {
+                    return Exit::ClientsGone;
+                }
+            }
             tokio::select! {
                 () = &mut expiry => {
                     warn!("no server for a whole session timeout: the session is expired");
                     return Exit::Terminal(SessionState::Expired, Error::SessionExpired);
                 }
-                cmd = self.cmd_rx.recv(), if self.backlog.len() < self.backlog_limit => match cmd {
-                    None => return Exit::ClientsGone,
-                    Some(Command::Close { reply }) => {
-                        let _ = reply.send(());
-                        return Exit::Terminal(SessionState::Closed, Error::Closed);
-                    }
-                    Some(cmd) => self.backlog.push_back(cmd),
-                },
-                Some(id) = self.unwatch_rx.recv() => self.unwatch(id),
+                () = notified => {}
             }
         }
     }
 
-    fn unwatch(&mut self, id: WatchId) {
-        self.sinks.remove(&id);
-        if let Some(req) = self.session.unwatch(id) {
-            self.backlog.push_back(Command::Internal(Box::new(req)));
-        }
-    }
-
     async fn serve(&mut self, mut conn: Conn, server: Option<SocketAddr>) -> Exit {
-        let hello = self.session.connect_frame();
+        let hello = self.shared.lock().session.connect_frame();
         if let Err(e) = conn.send(hello.as_slice()).await {
             return Exit::Refused(e.to_string());
         }
@@ -316,45 +264,49 @@ impl Task {
             }
             Ok(Some(Ok(Frame::Data(b)))) => b,
         };
-        let replay = match self.session.on_connect_response(&first) {
-            Ok(frames) => frames,
-            Err(Error::SessionExpired) => {
-                return Exit::Terminal(SessionState::Expired, Error::SessionExpired)
+        let (replay, read_only, ping_interval, read_timeout) = {
+            let mut core = self.shared.lock();
+            let replay = match core.session.on_connect_response(&first) {
+                Ok(frames) => frames,
+                Err(Error::SessionExpired) => {
+                    return Exit::Terminal(SessionState::Expired, Error::SessionExpired)
+                }
+                Err(e) => return Exit::Refused(e.to_string()),
+            };
+            if let Ok(mut identity) = self.cfg.identity.lock() {
+                identity.id = core.session.session_id();
+                identity.passwd = core.session.password().to_vec();
+                identity.server = server;
             }
-            Err(e) => return Exit::Refused(e.to_string()),
+            (
+                replay,
+                core.session.is_read_only(),
+                core.session.ping_interval(),
+                core.session.read_timeout(),
+            )
         };
+        // Credentials and watches first, then whatever calls queued meanwhile.
         for f in &replay {
             if let Err(e) = conn.feed(f.as_slice()).await {
                 return Exit::Refused(e.to_string());
             }
         }
-        if let Ok(mut identity) = self.cfg.identity.lock() {
-            identity.id = self.session.session_id();
-            identity.passwd = self.session.password().to_vec();
-            identity.server = server;
+        if let Err(e) = conn.flush().await {
+            return Exit::Lost(e.to_string());
         }
         self.expires_at = None;
         self.last_heard = Instant::now();
         // Fail-fast concerns the first connection only.
         self.cfg.fail_fast = None;
-        let state = if self.session.is_read_only() {
+        let state = if read_only {
             SessionState::ConnectedReadOnly
         } else {
             SessionState::Connected
         };
         let _ = self.state_tx.send(state);
-        while let Some(cmd) = self.backlog.pop_front() {
-            if let Err(e) = self.command(cmd, &mut conn).await {
-                return e;
-            }
-        }
-        if let Err(e) = conn.flush().await {
-            return Exit::Lost(e.to_string());
-        }
         let mut last_recv = Instant::now();
         let mut last_send = Instant::now();
         // Connected read-only: look for a read-write server among the others meanwhile.
-        let read_only = self.session.is_read_only();
         let others: Vec<(usize, (String, u16))> = self
             .cfg
             .hosts
@@ -375,69 +327,38 @@ impl Task {
         // One timer for both the ping and the read timeout. It is not moved on every frame
         // (that would touch tokio's timer wheel twice per reply): when it fires it checks the
         // real deadlines, which only ever move later, and is set again for the nearer one.
-        let ping_interval = self.session.ping_interval();
-        let read_timeout = self.session.read_timeout();
         let timer = sleep_until((last_send + ping_interval).min(last_recv + read_timeout));
         tokio::pin!(timer);
+        let shared = self.shared.clone();
+        let notified = shared.wake().notified();
+        tokio::pin!(notified);
+        let mut frames = Vec::new();
         loop {
+            match self.write_output(&mut conn).await {
+                Ok(true) => last_send = Instant::now(),
+                Ok(false) => {}
+                Err(exit) => return exit,
+            }
             let close_by = self.close_by;
             tokio::select! {
                 biased;
                 frame = conn.next() => {
                     last_recv = Instant::now();
                     self.last_heard = last_recv;
-                    let outcome = match frame {
-                        None => return Exit::Lost("closed by the server".into()),
-                        Some(Err(e)) => return Exit::Lost(e.to_string()),
-                        Some(Ok(Frame::Data(b))) => self.session.on_frame(&b),
-                        Some(Ok(Frame::Oversized { xid, len })) => self.session.on_oversized(xid, len).map(Some),
-                    };
-                    match outcome {
-                        Ok(Some(o)) => {
-                            if let Some(exit) = self.deliver(o) {
-                                return exit;
-                            }
+                    frames.push(frame);
+                    // Every frame already read goes under the same lock.
+                    while frames.len() < READ_BATCH {
+                        match conn.next().now_or_never() {
+                            Some(frame) => frames.push(frame),
+                            None => break,
                         }
-                        Ok(None) => {}
-                        // The waiting add_auth learns it in finish(), after the state is
-                        // published.
-                        Err(Error::AuthFailed) => return Exit::Terminal(SessionState::AuthFailed, Error::AuthFailed),
-                        Err(e) => return Exit::Lost(e.to_string()),
+                    }
+                    if let Some(exit) = self.handle(&mut frames) {
+                        return exit;
                     }
                 }
-                Some(id) = self.unwatch_rx.recv() => {
-                    self.sinks.remove(&id);
-                    if let Some(req) = self.session.unwatch(id) {
-                        match self.session.write(req, Token::Internal) {
-                            Ok(f) => {
-                                if let Err(e) = conn.send(f.as_slice()).await {
-                                    return Exit::Lost(e.to_string());
-                                }
-                                last_send = Instant::now();
-                            }
-                            Err((_, e)) => warn!("cannot remove a watch: {e}"),
-                        }
-                    }
-                }
-                cmd = self.cmd_rx.recv(), if self.session.in_flight() < MAX_IN_FLIGHT && self.close_reply.is_none() => {
-                    let Some(cmd) = cmd else { return Exit::ClientsGone };
-                    if let Err(e) = self.command(cmd, &mut conn).await {
-                        return e;
-                    }
-                    for _ in 0..WRITE_BATCH {
-                        match self.cmd_rx.try_recv() {
-                            Ok(cmd) => {
-                                if let Err(e) = self.command(cmd, &mut conn).await {
-                                    return e;
-                                }
-                            }
-                            Err(_) => break,
-                        }
-                    }
-                    if let Err(e) = conn.flush().await {
-                        return Exit::Lost(e.to_string());
-                    }
-                    last_send = Instant::now();
+                () = &mut notified => {
+                    notified.set(shared.wake().notified());
                 }
                 () = &mut timer => {
                     let now = Instant::now();
@@ -445,7 +366,7 @@ impl Task {
                         return Exit::Lost(format!("nothing heard for {read_timeout:?}"));
                     }
                     if now >= last_send + ping_interval {
-                        let ping = self.session.ping_frame();
+                        let ping = self.shared.lock().session.ping_frame();
                         if let Err(e) = conn.send(ping.as_slice()).await {
                             return Exit::Lost(e.to_string());
                         }
@@ -464,134 +385,86 @@ impl Task {
         }
     }
 
-    /// Writes one command (without flushing).
-    async fn command(&mut self, cmd: Command, conn: &mut Conn) -> Result<(), Exit> {
-        let frame = match cmd {
-            Command::Request { req, reply, watch } => {
-                let watch_id = watch.as_ref().map(|(id, _)| *id);
-                if let Some((id, sink)) = watch {
-                    self.sinks.insert(id, sink);
-                }
-                match self.session.write(*req, Token::User(reply)) {
-                    Ok(f) => f,
-                    Err((token, e)) => {
-                        self.deliver_error(token, e, watch_id);
-                        return Ok(());
+    /// Hands frames to the session under one lock, then wakes the callers they answer.
+    fn handle(
+        &mut self,
+        frames: &mut Vec<Option<Result<Frame, crate::codec::CodecError>>>,
+    ) -> Option<Exit> {
+        let mut wake = Vec::new();
+        let mut exit = None;
+        {
+            let mut core = self.shared.lock();
+            for frame in frames.drain(..) {
+                let outcome = match frame {
+                    None => {
+                        exit = Some(Exit::Lost("closed by the server".into()));
+                        break;
                     }
-                }
-            }
-            Command::Internal(req) => match self.session.write(*req, Token::Internal) {
-                Ok(f) => f,
-                Err((_, e)) => {
-                    warn!("cannot send an internal request: {e}");
-                    return Ok(());
-                }
-            },
-            Command::AddAuth {
-                scheme,
-                auth,
-                reply,
-            } => {
-                self.auth_waiters.push_back(reply);
-                self.session.add_auth(&scheme, &auth)
-            }
-            Command::Close { reply } => {
-                self.close_reply = Some(reply);
-                self.close_by = Some(Instant::now() + self.session.read_timeout());
-                let req = OutRequest {
-                    op: OpCode::CloseSession,
-                    body: RequestBody::None,
-                    watch: None,
+                    Some(Err(e)) => {
+                        exit = Some(Exit::Lost(e.to_string()));
+                        break;
+                    }
+                    Some(Ok(Frame::Data(b))) => core.session.on_frame(&b),
+                    Some(Ok(Frame::Oversized { xid, len })) => {
+                        core.session.on_oversized(xid, len).map(Some)
+                    }
                 };
-                match self.session.write(req, Token::Close) {
-                    Ok(f) => f,
-                    Err(_) => return Err(Exit::Terminal(SessionState::Closed, Error::Closed)),
+                match outcome {
+                    Ok(Some(o)) => match core.deliver(o, &mut wake) {
+                        Delivered::Continue => {}
+                        Delivered::Closed => {
+                            exit = Some(Exit::Terminal(SessionState::Closed, Error::Closed));
+                            break;
+                        }
+                        Delivered::Broken(why) => {
+                            exit = Some(Exit::Lost(why));
+                            break;
+                        }
+                    },
+                    Ok(None) => {}
+                    // The waiting add_auth learns it when the session ends, after the state
+                    // is published.
+                    Err(Error::AuthFailed) => {
+                        exit = Some(Exit::Terminal(SessionState::AuthFailed, Error::AuthFailed));
+                        break;
+                    }
+                    Err(e) => {
+                        exit = Some(Exit::Lost(e.to_string()));
+                        break;
+                    }
                 }
             }
+        }
+        frames.clear();
+        wake.into_iter().for_each(Waker::wake);
+        exit
+    }
+
+    /// Writes whatever calls have queued (when not too many requests are in flight), and
+    /// notices a close or every client gone. True when something was written.
+    async fn write_output(&mut self, conn: &mut Conn) -> Result<bool, Exit> {
+        let permits = {
+            let mut core = self.shared.lock();
+            if core.clients_gone() {
+                return Err(Exit::ClientsGone);
+            }
+            if core.closing() && self.close_by.is_none() {
+                self.close_by = Some(Instant::now() + core.session.read_timeout());
+            }
+            if !core.session.has_output() {
+                core.rearm();
+                return Ok(false);
+            }
+            // Too many in flight: the output waits for replies (the task looks again after
+            // each batch of them).
+            if core.session.in_flight() >= MAX_IN_FLIGHT {
+                return Ok(false);
+            }
+            core.take_output(conn.write_buffer_mut())
         };
-        conn.feed(frame.as_slice())
-            .await
-            .map_err(|e| Exit::Lost(e.to_string()))
-    }
-
-    fn deliver_error(&mut self, token: Token, err: Error, watch: Option<WatchId>) {
-        if let Some(id) = watch {
-            self.sinks.remove(&id);
-        }
-        if let Token::User(tx) = token {
-            let _ = tx.send(Err(err));
-        }
-    }
-
-    /// Delivers an outcome; returns an exit when it ends the connection.
-    fn deliver(&mut self, outcome: Outcome<Token>) -> Option<Exit> {
-        match outcome {
-            Outcome::Reply {
-                token,
-                result,
-                unset_watch,
-                removed,
-            } => {
-                if let Some(id) = unset_watch {
-                    self.sinks.remove(&id);
-                }
-                for (id, _, event) in removed {
-                    match self.sinks.remove(&id) {
-                        Some(WatchSink::Oneshot(tx)) => {
-                            let _ = tx.send(event);
-                        }
-                        Some(WatchSink::Stream(tx)) => {
-                            let _ = tx.send(event);
-                        }
-                        None => {}
-                    }
-                }
-                match token {
-                    Token::User(tx) => {
-                        let _ = tx.send(result);
-                    }
-                    Token::Internal => {
-                        if let Err(e) = result {
-                            if e != Error::NoWatcher {
-                                warn!("removing a watch failed: {e}");
-                            }
-                        }
-                    }
-                    Token::Close => {
-                        if let Some(reply) = self.close_reply.take() {
-                            let _ = reply.send(());
-                        }
-                        return Some(Exit::Terminal(SessionState::Closed, Error::Closed));
-                    }
-                }
-            }
-            Outcome::Broken {
-                token,
-                error,
-                unset_watch,
-            } => {
-                let why = error.to_string();
-                self.deliver_error(token, error, unset_watch);
-                return Some(Exit::Lost(why));
-            }
-            Outcome::Auth => {
-                if let Some(w) = self.auth_waiters.pop_front() {
-                    let _ = w.send(Ok(()));
-                }
-            }
-            Outcome::Fire { watches, event } => {
-                for (id, kind) in watches {
-                    if kind.is_persistent() {
-                        if let Some(WatchSink::Stream(tx)) = self.sinks.get(&id) {
-                            let _ = tx.send(event.clone());
-                        }
-                    } else if let Some(WatchSink::Oneshot(tx)) = self.sinks.remove(&id) {
-                        let _ = tx.send(event.clone());
-                    }
-                }
-            }
-        }
-        None
+        self.shared.release(permits);
+        conn.flush().await.map_err(|e| Exit::Lost(e.to_string()))?;
+        Ok(true)
     }
 
     /// Ends the session: everything waiting learns why, then the state is published.
@@ -604,40 +477,7 @@ impl Task {
         };
         // Publish first: whoever is woken by the error below must already see the final state.
         let _ = self.state_tx.send(state);
-        self.cmd_rx.close();
-        for (token, _, watch) in self.session.on_disconnect() {
-            self.deliver_error(token, err.clone(), watch);
-        }
-        for cmd in self.backlog.drain(..) {
-            refuse(cmd, &err);
-        }
-        for w in self.auth_waiters.drain(..) {
-            let _ = w.send(Err(err.clone()));
-        }
-        if let Some(reply) = self.close_reply.take() {
-            let _ = reply.send(());
-        }
-        self.session.drop_watches();
-        self.sinks.clear();
-        while let Ok(cmd) = self.cmd_rx.try_recv() {
-            refuse(cmd, &err);
-        }
-    }
-}
-
-/// Answers a command that will never be sent.
-fn refuse(cmd: Command, err: &Error) {
-    match cmd {
-        Command::Request { reply, .. } => {
-            let _ = reply.send(Err(err.clone()));
-        }
-        Command::AddAuth { reply, .. } => {
-            let _ = reply.send(Err(err.clone()));
-        }
-        Command::Close { reply } => {
-            let _ = reply.send(());
-        }
-        Command::Internal(_) => {}
+        self.shared.end(&err);
     }
 }
 
@@ -731,13 +571,4 @@ fn framed(stream: TcpStream, codec: FrameCodec) -> Conn {
     parts.read_buf = bytes::BytesMut::with_capacity(INITIAL_BUFFER);
     parts.write_buf = bytes::BytesMut::with_capacity(INITIAL_BUFFER);
     Framed::from_parts(parts)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn commands_are_small() {
-        // Tokio's bounded channel allocates 32 slots at a time per session.
-        assert!(std::mem::size_of::<super::Command>() <= 64);
-    }
 }

@@ -10,8 +10,10 @@
 //! - Paths are checked with the server's rules before anything is sent; the chroot of the
 //!   connect string is added on the way out and stripped from every path that comes back.
 //!
-//! Inside, [`session::Session`] is the protocol as a state machine without I/O, and one tokio
-//! task moves frames between it and the socket.
+//! Inside, [`session::Session`] is the protocol as a state machine without I/O. Calls encode
+//! their requests straight into its output under a lock shared with one tokio task, which
+//! writes everything queued in one go and hands every frame it reads to the session before
+//! waking the callers it answers.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), zk_client::Error> {
@@ -42,6 +44,7 @@ pub mod error;
 mod multi;
 pub mod path;
 pub mod session;
+mod shared;
 mod types;
 mod watch_ops;
 mod watcher;

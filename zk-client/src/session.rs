@@ -8,6 +8,7 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use bytes::{BufMut, BytesMut};
 use jute::{Decode, Encode, Limits, Reader, Record};
 use jute_schemas::proto::{
     AuthPacket, ConnectRequest, ConnectResponse, ReplyHeader, RequestHeader, SetWatches2,
@@ -93,6 +94,9 @@ struct Pending<T> {
     removal: Option<(String, i32)>,
 }
 
+/// A request that failed: its routing token, the error, and the watch it would have set.
+pub type Failed<T> = (T, Error, Option<WatchId>);
+
 /// Settings the session needs.
 #[derive(Debug, Clone)]
 pub struct SessionConfig {
@@ -120,32 +124,38 @@ pub struct Session<T> {
     /// is one a read-only server made up, which no other server knows.
     seen_rw: bool,
     next_xid: i32,
+    /// Requests written, oldest first: those on the connection, then the `unsent` ones still in
+    /// `out`.
     pending: VecDeque<Pending<T>>,
+    /// Frames (with their length prefix) not yet handed to a connection.
+    out: BytesMut,
+    /// How many of `pending` have their frame in `out`.
+    unsent: usize,
+    /// Between a handshake reply and the connection's end.
+    connected: bool,
     watches: Watches,
-    auth: Vec<AuthPacket>,
+    /// Credentials, replayed after every reconnect, each with whether a caller waits for the
+    /// answer to its next sending (one added while disconnected).
+    auth: Vec<(AuthPacket, bool)>,
     /// One entry per auth packet in flight: whether a caller waits for its answer.
     auth_in_flight: VecDeque<bool>,
 }
 
-fn frame_of(header: &RequestHeader, body: &dyn EncodeDyn) -> Vec<u8> {
-    let mut out = Vec::with_capacity(header.encoded_len() + body.len());
+fn frame_of(header: &RequestHeader, body: &impl Encode) -> Vec<u8> {
+    let mut out = Vec::with_capacity(header.encoded_len() + body.encoded_len());
     header.encode(&mut out);
-    body.write(&mut out);
+    body.encode(&mut out);
     out
 }
 
-trait EncodeDyn {
-    fn len(&self) -> usize;
-    fn write(&self, out: &mut Vec<u8>);
-}
-
-impl<E: Encode> EncodeDyn for E {
-    fn len(&self) -> usize {
-        self.encoded_len()
-    }
-    fn write(&self, out: &mut Vec<u8>) {
-        self.encode(out)
-    }
+/// Appends `header` and `body` to `out` with the frame's length prefix (`len`: the frame's
+/// length without it).
+fn put_frame(out: &mut BytesMut, len: usize, header: &RequestHeader, body: &impl Encode) {
+    out.reserve(4 + len);
+    // The caller checked `len` against the request limit, itself an i32.
+    out.put_u32(u32::try_from(len).unwrap_or(u32::MAX));
+    header.encode(out);
+    body.encode(out);
 }
 
 impl<T> Session<T> {
@@ -161,6 +171,9 @@ impl<T> Session<T> {
             seen_rw: false,
             next_xid: 1,
             pending: VecDeque::new(),
+            out: BytesMut::new(),
+            unsent: 0,
+            connected: false,
             watches: Watches::default(),
             auth: Vec::new(),
             auth_in_flight: VecDeque::new(),
@@ -197,9 +210,36 @@ impl<T> Session<T> {
         &self.cfg.chroot
     }
 
-    /// Requests written and not yet answered.
+    /// Requests on the connection and not yet answered.
     pub fn in_flight(&self) -> usize {
-        self.pending.len()
+        self.pending.len() - self.unsent
+    }
+
+    /// Requests written and waiting for a connection to carry them.
+    pub fn unsent(&self) -> usize {
+        self.unsent
+    }
+
+    /// Whether there are frames waiting for the connection.
+    pub fn has_output(&self) -> bool {
+        !self.out.is_empty()
+    }
+
+    /// Hands every waiting frame to the connection (appended to `into`); the requests among
+    /// them are then in flight. Returns how many requests that was.
+    pub fn take_output(&mut self, into: &mut BytesMut) -> usize {
+        if into.is_empty() {
+            std::mem::swap(into, &mut self.out);
+        } else {
+            into.extend_from_slice(&self.out);
+            self.out.clear();
+        }
+        std::mem::take(&mut self.unsent)
+    }
+
+    /// Whether a connection is established (between a handshake reply and its end).
+    pub fn is_connected(&self) -> bool {
+        self.connected
     }
 
     /// Locally registered watches.
@@ -291,10 +331,11 @@ impl<T> Session<T> {
         if !self.read_only {
             self.seen_rw = true;
         }
+        self.connected = true;
         let mut frames = Vec::new();
-        // Replayed credentials: their answers have nobody waiting.
+        // Replayed credentials: only those added while disconnected have someone waiting.
         self.auth_in_flight.clear();
-        for a in &self.auth {
+        for (a, waited) in &mut self.auth {
             frames.push(frame_of(
                 &RequestHeader {
                     xid: xid::AUTH,
@@ -302,7 +343,7 @@ impl<T> Session<T> {
                 },
                 a,
             ));
-            self.auth_in_flight.push_back(false);
+            self.auth_in_flight.push_back(std::mem::take(waited));
         }
         frames.extend(self.set_watches_frames());
         Ok(frames)
@@ -363,23 +404,25 @@ impl<T> Session<T> {
         frames
     }
 
-    /// Remembers credentials (replayed after every reconnect) and returns the auth frame.
-    pub fn add_auth(&mut self, scheme: &str, auth: &[u8]) -> Vec<u8> {
+    /// Remembers credentials (replayed after every reconnect). Connected, their frame goes to
+    /// the output now; otherwise they go with the next handshake. Either way the next answer to
+    /// them comes out as [`Outcome::Auth`].
+    pub fn add_auth(&mut self, scheme: &str, auth: &[u8]) {
         let packet = AuthPacket {
             r#type: 0,
             scheme: Some(scheme.to_string()),
             auth: Some(auth.to_vec()),
         };
-        let frame = frame_of(
-            &RequestHeader {
+        if self.connected {
+            let header = RequestHeader {
                 xid: xid::AUTH,
                 r#type: OpCode::Auth.value(),
-            },
-            &packet,
-        );
-        self.auth.push(packet);
-        self.auth_in_flight.push_back(true);
-        frame
+            };
+            let len = header.encoded_len() + packet.encoded_len();
+            put_frame(&mut self.out, len, &header, &packet);
+            self.auth_in_flight.push_back(true);
+        }
+        self.auth.push((packet, !self.connected));
     }
 
     /// The ping frame.
@@ -393,26 +436,27 @@ impl<T> Session<T> {
         )
     }
 
-    /// Assigns an xid to `req` and returns its frame; the reply will come back with `token`.
-    /// A frame over the server's limit is refused here, before anything is sent.
-    pub fn write(&mut self, req: OutRequest, token: T) -> Result<Vec<u8>, (T, Error)> {
+    /// Assigns an xid to `req` and appends its frame to the output; the reply will come back
+    /// with `token`. A frame over the server's limit is refused here, before anything is sent.
+    pub fn write(&mut self, req: OutRequest, token: T) -> Result<(), (T, Error)> {
         let xid = self.next_xid;
         let header = RequestHeader {
             xid,
             r#type: req.op.value(),
         };
-        let size = 4 + header.encoded_len() + req.body.encoded_len();
-        if size - 4 > self.cfg.max_request {
+        let size = header.encoded_len() + req.body.encoded_len();
+        if size > self.cfg.max_request {
             return Err((
                 token,
                 Error::RequestTooLarge {
-                    size: size - 4,
+                    size,
                     limit: self.cfg.max_request,
                 },
             ));
         }
         self.next_xid = if xid == i32::MAX { 1 } else { xid + 1 };
-        let frame = frame_of(&header, &req.body);
+        put_frame(&mut self.out, size, &header, &req.body);
+        self.unsent += 1;
         let removal = match &req.body {
             RequestBody::RemoveWatches(r) => r.path.clone().map(|p| (p, r.r#type)),
             _ => None,
@@ -424,7 +468,7 @@ impl<T> Session<T> {
             watch: req.watch,
             removal,
         });
-        Ok(frame)
+        Ok(())
     }
 
     /// Handles a reply over the client's limit: fails the request it answers.
@@ -443,6 +487,11 @@ impl<T> Session<T> {
 
     /// The request a reply answers: replies come in request order, so it must be the oldest.
     fn pop(&mut self, reply_xid: i32) -> Result<Pending<T>, Error> {
+        if self.in_flight() == 0 {
+            return Err(Error::protocol(format!(
+                "reply for xid {reply_xid} with no request waiting"
+            )));
+        }
         match self.pending.pop_front() {
             Some(p) if p.xid == reply_xid => Ok(p),
             Some(p) => {
@@ -553,13 +602,30 @@ impl<T> Session<T> {
         }
     }
 
-    /// The connection dropped: every written request fails with connection loss (its outcome
-    /// is unknown). Watches stay registered for replay.
-    pub fn on_disconnect(&mut self) -> Vec<(T, Error, Option<WatchId>)> {
+    /// The connection dropped: every request on it fails with connection loss (its outcome is
+    /// unknown); those still in the output wait for the next connection. Watches stay
+    /// registered for replay.
+    pub fn on_disconnect(&mut self) -> Vec<Failed<T>> {
+        self.connected = false;
+        let sent = self.pending.len() - self.unsent;
         self.pending
-            .drain(..)
+            .drain(..sent)
             .map(|p| (p.token, Error::ConnectionLoss, p.watch.map(|(_, _, id)| id)))
             .collect()
+    }
+
+    /// The session ended: every request written, sent or not, fails with `err`; the output is
+    /// discarded and the watches dropped (their ids come back in the second list).
+    pub fn on_end(&mut self, err: &Error) -> (Vec<Failed<T>>, Vec<WatchId>) {
+        self.connected = false;
+        self.out.clear();
+        self.unsent = 0;
+        let failed = self
+            .pending
+            .drain(..)
+            .map(|p| (p.token, err.clone(), p.watch.map(|(_, _, id)| id)))
+            .collect();
+        (failed, self.watches.drain())
     }
 
     /// Unregisters a local watch. Returns the removeWatches request to send when no other
@@ -657,11 +723,6 @@ impl<T> Session<T> {
                 )
             })
             .collect()
-    }
-
-    /// Drops every watch (the session ended); returns their ids.
-    pub fn drop_watches(&mut self) -> Vec<WatchId> {
-        self.watches.drain()
     }
 }
 

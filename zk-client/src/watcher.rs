@@ -20,11 +20,17 @@ pub(crate) enum WatchSink {
     Stream(mpsc::UnboundedSender<WatchedEvent>),
 }
 
-/// Tells the connection task a handle was dropped.
-#[derive(Debug, Clone)]
+/// Unregisters a watch when its handle is dropped.
+#[derive(Debug)]
 pub(crate) struct Unwatcher {
     pub(crate) id: WatchId,
-    pub(crate) tx: mpsc::UnboundedSender<WatchId>,
+    pub(crate) shared: std::sync::Arc<crate::shared::Shared>,
+}
+
+impl Unwatcher {
+    fn unwatch(&self) {
+        self.shared.unwatch(self.id);
+    }
 }
 
 fn ended(state: &watch::Receiver<SessionState>) -> Error {
@@ -75,7 +81,7 @@ impl Future for OneshotWatcher {
 impl Drop for OneshotWatcher {
     fn drop(&mut self) {
         if let Some(u) = self.unwatch.take() {
-            let _ = u.tx.send(u.id);
+            u.unwatch();
         }
     }
 }
@@ -109,6 +115,6 @@ impl PersistentWatcher {
 
 impl Drop for PersistentWatcher {
     fn drop(&mut self) {
-        let _ = self.unwatch.tx.send(self.unwatch.id);
+        self.unwatch.unwatch();
     }
 }

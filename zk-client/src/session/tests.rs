@@ -63,6 +63,26 @@ fn notification(ty: EventType, path: &str) -> Vec<u8> {
     )
 }
 
+/// The frames in the session's output (without their length prefixes), now handed over.
+fn sent(s: &mut Session<u32>) -> Vec<Vec<u8>> {
+    let mut out = bytes::BytesMut::new();
+    s.take_output(&mut out);
+    let mut frames = Vec::new();
+    let mut rest = &out[..];
+    while let Some((len, tail)) = rest.split_first_chunk::<4>() {
+        let len = u32::from_be_bytes(*len) as usize;
+        frames.push(tail[..len].to_vec());
+        rest = &tail[len..];
+    }
+    frames
+}
+
+/// Writes `req` and hands it to the connection at once.
+fn send(s: &mut Session<u32>, req: OutRequest, token: u32) {
+    s.write(req, token).unwrap();
+    sent(s);
+}
+
 fn connected(chroot: &str) -> Session<u32> {
     let mut s = Session::new(config(chroot));
     s.on_connect_response(&welcome(20_000, 0x42)).unwrap();
@@ -102,12 +122,15 @@ fn refused_session_is_expired() {
 #[test]
 fn replies_match_requests_in_order() {
     let mut s = connected("/");
-    let f1 = s.write(get_data("/a", None), 10).unwrap();
-    let f2 = s.write(get_data("/b", None), 20).unwrap();
+    s.write(get_data("/a", None), 10).unwrap();
+    s.write(get_data("/b", None), 20).unwrap();
+    let [f1, f2] = &sent(&mut s)[..] else {
+        panic!("two frames")
+    };
     assert_eq!(&f1[..8], [0, 0, 0, 1, 0, 0, 0, 4]);
     assert_eq!(&f2[..4], [0, 0, 0, 2]);
     assert_eq!(
-        decode_request(&f2, jute::Limits::default())
+        decode_request(f2, jute::Limits::default())
             .unwrap()
             .header
             .xid,
@@ -150,7 +173,7 @@ impl Encode for Empty {
 #[test]
 fn an_out_of_order_reply_ends_the_connection() {
     let mut s = connected("/");
-    s.write(get_data("/a", None), 1).unwrap();
+    send(&mut s, get_data("/a", None), 1);
     assert!(
         matches!(s.on_frame(&reply(9, 1, 0, &Empty)), Err(Error::Protocol { message: m, .. }) if m.contains("xid 9"))
     );
@@ -181,7 +204,7 @@ fn broken(outcome: Result<Option<Outcome<u32>>, Error>) -> (u32, jute::DecodeErr
 #[test]
 fn a_malformed_body_fails_its_request_with_the_decode_error_then_the_connection() {
     let mut s = connected("/");
-    s.write(get_data("/a", Some(5)), 1).unwrap();
+    send(&mut s, get_data("/a", Some(5)), 1);
     let mut frame = ReplyHeader {
         xid: 1,
         zxid: 1,
@@ -207,7 +230,7 @@ fn a_malformed_body_fails_its_request_with_the_decode_error_then_the_connection(
 #[test]
 fn trailing_bytes_after_a_reply_fail_its_request() {
     let mut s = connected("/");
-    s.write(get_data("/a", None), 7).unwrap();
+    send(&mut s, get_data("/a", None), 7);
     let body = GetDataResponse {
         data: Some(b"x".to_vec()),
         stat: Stat::default(),
@@ -258,7 +281,7 @@ fn a_huge_negotiated_timeout_is_capped_and_silence_still_noticed() {
 #[test]
 fn unknown_notification_types_are_skipped_and_limits_apply() {
     let mut s = connected("/");
-    s.write(get_data("/a", Some(5)), 1).unwrap();
+    send(&mut s, get_data("/a", Some(5)), 1);
     s.on_frame(&reply(
         1,
         1,
@@ -311,7 +334,7 @@ fn unknown_notification_types_are_skipped_and_limits_apply() {
 #[test]
 fn watches_register_on_success_and_fire_with_the_chroot_stripped() {
     let mut s = connected("/app");
-    s.write(get_data("/app/a", Some(7)), 1).unwrap();
+    send(&mut s, get_data("/app/a", Some(7)), 1);
     let body = GetDataResponse {
         data: None,
         stat: Stat::default(),
@@ -347,7 +370,7 @@ fn watches_register_on_success_and_fire_with_the_chroot_stripped() {
 #[test]
 fn failed_reads_set_no_watch_except_exists_on_a_missing_node() {
     let mut s = connected("/");
-    s.write(get_data("/a", Some(1)), 1).unwrap();
+    send(&mut s, get_data("/a", Some(1)), 1);
     let Some(Outcome::Reply {
         unset_watch: Some(1),
         result: Err(Error::NoNode),
@@ -364,7 +387,7 @@ fn failed_reads_set_no_watch_except_exists_on_a_missing_node() {
         }),
         watch: Some((WatchKind::Exist, "/b".into(), 2)),
     };
-    s.write(exists, 2).unwrap();
+    send(&mut s, exists, 2);
     let Some(Outcome::Reply {
         unset_watch: None,
         result: Err(Error::NoNode),
@@ -404,7 +427,7 @@ fn size_limits() {
     };
     assert_eq!(size, 8 + 6 + 204 + 4);
     assert_eq!(s.in_flight(), 0, "nothing was queued");
-    s.write(get_data("/a", Some(3)), 8).unwrap();
+    send(&mut s, get_data("/a", Some(3)), 8);
     let Ok(Outcome::Reply {
         token: 8,
         result: Err(Error::ReplyTooLarge {
@@ -423,10 +446,11 @@ fn size_limits() {
 fn disconnect_fails_written_requests_and_reconnect_replays_auth_and_watches() {
     let mut s = connected("/");
     s.add_auth("digest", b"user:pw");
-    s.write(get_data("/w", Some(1)), 1).unwrap();
+    send(&mut s, get_data("/w", Some(1)), 1);
     s.on_frame(&reply(1, 77, 0, &GetDataResponse::default()))
         .unwrap();
-    s.write(get_data("/x", None), 2).unwrap();
+    send(&mut s, get_data("/x", None), 2);
+    sent(&mut s);
     let failed = s.on_disconnect();
     assert_eq!(failed.len(), 1);
     assert_eq!((failed[0].0, &failed[0].1), (2, &Error::ConnectionLoss));
@@ -464,7 +488,7 @@ fn set_watches_is_split_into_128k_batches() {
     let mut s = connected("/");
     for i in 0..10_000u64 {
         let path = format!("/watch/{i:020}");
-        s.write(get_data(&path, Some(i)), 0).unwrap();
+        send(&mut s, get_data(&path, Some(i)), 0);
         s.on_frame(&reply((i + 1) as i32, 1, 0, &GetDataResponse::default()))
             .unwrap();
     }
@@ -488,7 +512,8 @@ fn xids_wrap_to_one() {
     let mut s = connected("/");
     s.next_xid = i32::MAX;
     s.write(get_data("/a", None), 1).unwrap();
-    let f = s.write(get_data("/b", None), 2).unwrap();
+    s.write(get_data("/b", None), 2).unwrap();
+    let f = &sent(&mut s)[1];
     assert_eq!(&f[..4], [0, 0, 0, 1]);
 }
 
@@ -507,7 +532,7 @@ fn auth_failure_ends_the_connection() {
 fn dropping_the_last_local_watch_removes_the_server_watch() {
     let mut s = connected("/");
     for (id, xid) in [(1, 1), (2, 2)] {
-        s.write(get_data("/a", Some(id)), 0).unwrap();
+        send(&mut s, get_data("/a", Some(id)), 0);
         s.on_frame(&reply(xid, 1, 0, &GetDataResponse::default()))
             .unwrap();
     }
@@ -528,7 +553,7 @@ fn removals_never_take_away_a_watch_another_handle_needs() {
     // Writes `req` and answers it with `body`.
     let mut watch = |s: &mut Session<u32>, req: OutRequest, body: Vec<u8>| {
         xid += 1;
-        s.write(req, 0).unwrap();
+        send(s, req, 0);
         let mut frame = ReplyHeader {
             xid,
             zxid: 1,
@@ -581,7 +606,7 @@ fn removals_never_take_away_a_watch_another_handle_needs() {
 #[test]
 fn a_refused_set_watches_ends_the_connection() {
     let mut s = connected("/");
-    s.write(get_data("/w", Some(1)), 1).unwrap();
+    send(&mut s, get_data("/w", Some(1)), 1);
     s.on_frame(&reply(1, 5, 0, &GetDataResponse::default()))
         .unwrap();
     let _ = s.on_disconnect();
@@ -680,4 +705,46 @@ fn a_resumed_session_answered_with_another_id_is_expired() {
     // The same id is a resumed session.
     let mut s = connected("/");
     assert!(s.on_connect_response(&welcome(20_000, 0x42)).is_ok());
+}
+
+#[test]
+fn requests_and_credentials_written_while_disconnected_wait_for_the_next_connection() {
+    let mut s = connected("/");
+    s.write(get_data("/sent", None), 1).unwrap();
+    assert_eq!((s.in_flight(), s.unsent()), (0, 1));
+    assert_eq!(sent(&mut s).len(), 1);
+    assert_eq!((s.in_flight(), s.unsent()), (1, 0));
+    // Written after the output was taken: not on the connection yet.
+    s.write(get_data("/queued", None), 2).unwrap();
+    let failed = s.on_disconnect();
+    assert_eq!(failed.iter().map(|f| f.0).collect::<Vec<_>>(), [1]);
+    assert_eq!((s.in_flight(), s.unsent()), (0, 1));
+    assert!(!s.is_connected());
+    // Credentials added while disconnected go with the handshake, and their answer is waited
+    // for; the queued request follows the replayed frames.
+    s.add_auth("digest", b"a:b");
+    assert_eq!(s.unsent(), 1);
+    let replay = s.on_connect_response(&welcome(20_000, 0x42)).unwrap();
+    assert_eq!(replay.len(), 1);
+    let auth = decode_request(&replay[0], jute::Limits::default()).unwrap();
+    assert_eq!(auth.op(), Ok(OpCode::Auth));
+    let queued = sent(&mut s);
+    assert_eq!(queued.len(), 1);
+    let req = decode_request(&queued[0], jute::Limits::default()).unwrap();
+    assert_eq!(req.header.xid, 2);
+    assert!(matches!(
+        s.on_frame(&reply(-4, 0, 0, &Empty)),
+        Ok(Some(Outcome::Auth))
+    ));
+    // Once answered, a later replay has nobody waiting.
+    let _ = s.on_disconnect();
+    s.on_connect_response(&welcome(20_000, 0x42)).unwrap();
+    assert!(matches!(s.on_frame(&reply(-4, 0, 0, &Empty)), Ok(None)));
+    // The end fails everything, sent or not.
+    s.write(get_data("/a", None), 3).unwrap();
+    sent(&mut s);
+    s.write(get_data("/b", None), 4).unwrap();
+    let (failed, _) = s.on_end(&Error::Closed);
+    assert_eq!(failed.iter().map(|f| f.0).collect::<Vec<_>>(), [3, 4]);
+    assert!(!s.has_output());
 }

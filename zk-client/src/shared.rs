@@ -1,0 +1,674 @@
+//! What a client's handles share with its connection task: the [`Session`] state machine and
+//! the places replies and watch events go, behind one mutex.
+//!
+//! A call encodes its request straight into the session's output under the lock (so the order
+//! of calls is the order on the wire) and takes a reply slot; it wakes the connection task only
+//! when the task has taken everything before and has not been woken since. The task writes all
+//! the output that accumulated in one go. When replies arrive, the task handles every complete
+//! frame it has under one lock, fills the slots, and wakes their callers after unlocking.
+//!
+//! Nothing here does I/O or awaits: every method takes the lock for a bounded amount of work.
+
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
+
+use jute_schemas::protocol::{OpCode, RequestBody, ResponseBody};
+use slab::Slab;
+use tokio::sync::{Notify, Semaphore, TryAcquireError};
+use tracing::warn;
+
+use crate::error::Error;
+use crate::session::{OutRequest, Outcome, Session};
+use crate::watcher::WatchSink;
+use crate::watches::WatchId;
+
+/// Where a reply goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Token {
+    /// A caller waiting on this slot.
+    User(usize),
+    /// A request of the client's own (removeWatches after a dropped handle).
+    Internal,
+    /// closeSession; its caller waits on this slot.
+    Close(usize),
+}
+
+/// A reply slot.
+#[derive(Debug)]
+enum Slot {
+    /// No answer yet; the caller's waker once it has polled.
+    Waiting(Option<Waker>),
+    /// The answer, for the caller to take.
+    Done(Result<ResponseBody, Error>),
+    /// The caller stopped waiting (timed out, dropped its future). The slot stays taken until
+    /// its answer comes, so a late reply never lands in a slot reused by another call.
+    Abandoned,
+}
+
+/// What delivering an outcome means for the connection.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Delivered {
+    /// Go on.
+    Continue,
+    /// closeSession was answered: the session is over.
+    Closed,
+    /// The stream can no longer be trusted (a reply did not decode).
+    Broken(String),
+}
+
+/// The state behind the mutex.
+pub(crate) struct Core {
+    pub(crate) session: Session<Token>,
+    slots: Slab<Slot>,
+    /// Where each watch's events go.
+    sinks: HashMap<WatchId, WatchSink>,
+    /// Slots of `add_auth` calls, in the order their answers come.
+    auth_waiters: VecDeque<usize>,
+    /// Queue permits held by requests in the output; returned when the task takes it.
+    permits: usize,
+    /// Whether the next output written must wake the task: it has taken all output and has
+    /// not been woken since.
+    wake_for_output: bool,
+    /// Set when the session has ended: every later call fails with this.
+    ended: Option<Error>,
+    /// closeSession has been asked for: no more requests.
+    closing: bool,
+    /// Every client handle is gone.
+    clients_gone: bool,
+}
+
+/// What became of a request at the call.
+enum Submit {
+    /// Written to the output (or refused).
+    Written(Result<Reply, Error>),
+    /// The queue was full: to be written when there is room.
+    Full(OutRequest, Option<(WatchId, WatchSink)>),
+}
+
+/// The shared state: the core, the task's wake-up, and the bound on queued requests.
+pub(crate) struct Shared {
+    core: Mutex<Core>,
+    /// Wakes the connection task: output to write, close asked for, handles gone.
+    wake: Notify,
+    /// One permit per request that may wait in the output for a connection.
+    room: Semaphore,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").finish_non_exhaustive()
+    }
+}
+
+impl Core {
+    /// Fills `key` with `result`; its caller's waker goes to `wake`.
+    fn complete(&mut self, key: usize, result: Result<ResponseBody, Error>, wake: &mut Vec<Waker>) {
+        match self.slots.get_mut(key) {
+            Some(slot @ Slot::Waiting(_)) => {
+                if let Slot::Waiting(Some(w)) = std::mem::replace(slot, Slot::Done(result)) {
+                    wake.push(w);
+                }
+            }
+            Some(Slot::Abandoned) => {
+                self.slots.remove(key);
+            }
+            Some(Slot::Done(_)) | None => {}
+        }
+    }
+
+    /// Fails the request behind `token` (and drops the sink of the watch it would have set).
+    pub(crate) fn fail(
+        &mut self,
+        token: Token,
+        err: Error,
+        watch: Option<WatchId>,
+        wake: &mut Vec<Waker>,
+    ) {
+        if let Some(id) = watch {
+            self.sinks.remove(&id);
+        }
+        match token {
+            Token::User(key) | Token::Close(key) => self.complete(key, Err(err), wake),
+            Token::Internal => {}
+        }
+    }
+
+    /// Delivers what the session made of a frame.
+    pub(crate) fn deliver(&mut self, outcome: Outcome<Token>, wake: &mut Vec<Waker>) -> Delivered {
+        match outcome {
+            Outcome::Reply {
+                token,
+                result,
+                unset_watch,
+                removed,
+            } => {
+                if let Some(id) = unset_watch {
+                    self.sinks.remove(&id);
+                }
+                for (id, _, event) in removed {
+                    match self.sinks.remove(&id) {
+                        Some(WatchSink::Oneshot(tx)) => {
+                            let _ = tx.send(event);
+                        }
+                        Some(WatchSink::Stream(tx)) => {
+                            let _ = tx.send(event);
+                        }
+                        None => {}
+                    }
+                }
+                match token {
+                    Token::User(key) => self.complete(key, result, wake),
+                    Token::Internal => {
+                        if let Err(e) = result {
+                            if e != Error::NoWatcher {
+                                warn!("removing a watch failed: {e}");
+                            }
+                        }
+                    }
+                    Token::Close(key) => {
+                        self.complete(key, result, wake);
+                        return Delivered::Closed;
+                    }
+                }
+            }
+            Outcome::Broken {
+                token,
+                error,
+                unset_watch,
+            } => {
+                let why = error.to_string();
+                self.fail(token, error, unset_watch, wake);
+                return Delivered::Broken(why);
+            }
+            Outcome::Auth => {
+                if let Some(key) = self.auth_waiters.pop_front() {
+                    self.complete(key, Ok(ResponseBody::None), wake);
+                }
+            }
+            Outcome::Fire { watches, event } => {
+                for (id, kind) in watches {
+                    if kind.is_persistent() {
+                        if let Some(WatchSink::Stream(tx)) = self.sinks.get(&id) {
+                            let _ = tx.send(event.clone());
+                        }
+                    } else if let Some(WatchSink::Oneshot(tx)) = self.sinks.remove(&id) {
+                        let _ = tx.send(event.clone());
+                    }
+                }
+            }
+        }
+        Delivered::Continue
+    }
+
+    /// The connection ended, the session goes on: requests on it fail with connection loss,
+    /// and so do `add_auth` calls waiting for an answer.
+    pub(crate) fn on_disconnect(&mut self, wake: &mut Vec<Waker>) {
+        for (token, err, watch) in self.session.on_disconnect() {
+            self.fail(token, err, watch, wake);
+        }
+        while let Some(key) = self.auth_waiters.pop_front() {
+            self.complete(key, Err(Error::ConnectionLoss), wake);
+        }
+    }
+
+    /// The session ended with `err`: everything waiting fails with it, and so will every
+    /// later call.
+    pub(crate) fn on_end(&mut self, err: &Error, wake: &mut Vec<Waker>) {
+        self.ended = Some(err.clone());
+        let (failed, _) = self.session.on_end(err);
+        for (token, err, watch) in failed {
+            self.fail(token, err, watch, wake);
+        }
+        while let Some(key) = self.auth_waiters.pop_front() {
+            self.complete(key, Err(err.clone()), wake);
+        }
+        self.sinks.clear();
+        self.permits = 0;
+    }
+
+    /// Whether close has been asked for.
+    pub(crate) fn closing(&self) -> bool {
+        self.closing
+    }
+
+    /// Whether every client handle is gone.
+    pub(crate) fn clients_gone(&self) -> bool {
+        self.clients_gone
+    }
+
+    /// Hands the output to the connection (appended to `into`) and re-arms the wake-up.
+    /// Returns the queue permits to give back.
+    pub(crate) fn take_output(&mut self, into: &mut bytes::BytesMut) -> usize {
+        self.session.take_output(into);
+        self.wake_for_output = true;
+        std::mem::take(&mut self.permits)
+    }
+
+    /// The task found no output to take: the next output wakes it.
+    pub(crate) fn rearm(&mut self) {
+        self.wake_for_output = true;
+    }
+
+    /// Whether a new output must wake the task (and disarms it until the task takes the output).
+    fn wake_needed(&mut self) -> bool {
+        std::mem::take(&mut self.wake_for_output)
+    }
+
+    fn refusal(&self) -> Option<Error> {
+        if let Some(e) = &self.ended {
+            return Some(e.clone());
+        }
+        self.closing.then_some(Error::Closed)
+    }
+}
+
+impl Shared {
+    pub(crate) fn new(session: Session<Token>, queue: usize) -> Arc<Shared> {
+        Arc::new(Shared {
+            core: Mutex::new(Core {
+                session,
+                slots: Slab::new(),
+                sinks: HashMap::new(),
+                auth_waiters: VecDeque::new(),
+                permits: 0,
+                wake_for_output: true,
+                ended: None,
+                closing: false,
+                clients_gone: false,
+            }),
+            wake: Notify::new(),
+            room: Semaphore::new(queue.clamp(1, Semaphore::MAX_PERMITS)),
+        })
+    }
+
+    /// The core. Nothing panics while holding it, so a poisoned lock still holds a consistent
+    /// core.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Core> {
+        self.core.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// What wakes the connection task.
+    pub(crate) fn wake(&self) -> &Notify {
+        &self.wake
+    }
+
+    /// Gives back queue permits (the task took their requests).
+    pub(crate) fn release(&self, permits: usize) {
+        if permits > 0 {
+            self.room.add_permits(permits);
+        }
+    }
+
+    /// Ends the session: everything waiting fails with `err`, and so does every later call.
+    pub(crate) fn end(&self, err: &Error) {
+        let mut wake = Vec::new();
+        self.lock().on_end(err, &mut wake);
+        self.room.close();
+        wake.into_iter().for_each(Waker::wake);
+    }
+
+    /// The error calls fail with after the session ended (`Closed` before it has).
+    fn ended(&self) -> Error {
+        self.lock().ended.clone().unwrap_or(Error::Closed)
+    }
+
+    /// Writes `req` now when the queue has room (or says why it cannot be sent); otherwise
+    /// hands it back to be written once there is room.
+    fn try_submit(
+        self: &Arc<Self>,
+        req: OutRequest,
+        watch: Option<(WatchId, WatchSink)>,
+    ) -> Submit {
+        match self.room.try_acquire() {
+            Ok(permit) => {
+                permit.forget();
+                Submit::Written(self.write(req, watch))
+            }
+            Err(TryAcquireError::Closed) => Submit::Written(Err(self.ended())),
+            Err(TryAcquireError::NoPermits) => Submit::Full(req, watch),
+        }
+    }
+
+    /// Writes a request that holds a queue permit.
+    fn write(
+        self: &Arc<Self>,
+        req: OutRequest,
+        watch: Option<(WatchId, WatchSink)>,
+    ) -> Result<Reply, Error> {
+        let mut core = self.lock();
+        if let Some(e) = core.refusal() {
+            drop(core);
+            self.room.add_permits(1);
+            return Err(e);
+        }
+        let key = core.slots.insert(Slot::Waiting(None));
+        let watch_id = watch.as_ref().map(|(id, _)| *id);
+        if let Some((id, sink)) = watch {
+            core.sinks.insert(id, sink);
+        }
+        if let Err((_, e)) = core.session.write(req, Token::User(key)) {
+            core.slots.remove(key);
+            if let Some(id) = watch_id {
+                core.sinks.remove(&id);
+            }
+            drop(core);
+            self.room.add_permits(1);
+            return Err(e);
+        }
+        core.permits += 1;
+        let wake = core.wake_needed();
+        drop(core);
+        if wake {
+            self.wake.notify_one();
+        }
+        Ok(Reply {
+            shared: self.clone(),
+            key: Some(key),
+        })
+    }
+
+    /// Queues `req` now (or, when the queue is full, as soon as there is room); the future
+    /// waits for its reply.
+    pub(crate) fn submit(
+        self: &Arc<Self>,
+        req: OutRequest,
+        watch: Option<(WatchId, WatchSink)>,
+    ) -> impl Future<Output = Result<ResponseBody, Error>> + Send + 'static {
+        let now = self.try_submit(req, watch);
+        let shared = self.clone();
+        async move {
+            let reply = match now {
+                Submit::Written(reply) => reply?,
+                Submit::Full(req, watch) => match shared.room.acquire().await {
+                    Ok(permit) => {
+                        permit.forget();
+                        shared.write(req, watch)?
+                    }
+                    Err(_) => return Err(shared.ended()),
+                },
+            };
+            reply.await
+        }
+    }
+
+    /// Adds credentials; the reply comes when the server has answered them (after the next
+    /// handshake when disconnected).
+    pub(crate) fn add_auth(self: &Arc<Self>, scheme: &str, auth: &[u8]) -> Result<Reply, Error> {
+        let mut core = self.lock();
+        if let Some(e) = core.refusal() {
+            return Err(e);
+        }
+        let key = core.slots.insert(Slot::Waiting(None));
+        core.auth_waiters.push_back(key);
+        core.session.add_auth(scheme, auth);
+        let wake = core.session.is_connected() && core.wake_needed();
+        drop(core);
+        if wake {
+            self.wake.notify_one();
+        }
+        Ok(Reply {
+            shared: self.clone(),
+            key: Some(key),
+        })
+    }
+
+    /// Writes closeSession and tells the task; `None` when the session has already ended or
+    /// is closing.
+    pub(crate) fn close(self: &Arc<Self>) -> Option<Reply> {
+        let mut core = self.lock();
+        if core.refusal().is_some() {
+            return None;
+        }
+        core.closing = true;
+        let key = core.slots.insert(Slot::Waiting(None));
+        let req = OutRequest {
+            op: OpCode::CloseSession,
+            body: RequestBody::None,
+            watch: None,
+        };
+        if core.session.write(req, Token::Close(key)).is_err() {
+            core.slots.remove(key);
+        }
+        // The task must learn of it even with nothing to write (while disconnected).
+        core.wake_for_output = false;
+        drop(core);
+        self.wake.notify_one();
+        Some(Reply {
+            shared: self.clone(),
+            key: Some(key),
+        })
+    }
+
+    /// A watch handle was dropped: forget its sink, and remove the server's watch when no
+    /// other local handle needs it.
+    pub(crate) fn unwatch(&self, id: WatchId) {
+        let mut core = self.lock();
+        core.sinks.remove(&id);
+        if core.ended.is_some() {
+            return;
+        }
+        let Some(req) = core.session.unwatch(id) else {
+            return;
+        };
+        if let Err((_, e)) = core.session.write(req, Token::Internal) {
+            warn!("cannot remove a watch: {e}");
+            return;
+        }
+        let wake = core.wake_needed();
+        drop(core);
+        if wake {
+            self.wake.notify_one();
+        }
+    }
+
+    /// The last client handle is gone.
+    pub(crate) fn clients_gone(&self) {
+        self.lock().clients_gone = true;
+        self.wake.notify_one();
+    }
+
+    fn poll_reply(&self, key: usize, cx: &mut Context<'_>) -> Poll<Result<ResponseBody, Error>> {
+        let mut core = self.lock();
+        match core.slots.get_mut(key) {
+            Some(Slot::Waiting(w)) => {
+                match w {
+                    Some(w) if w.will_wake(cx.waker()) => {}
+                    _ => *w = Some(cx.waker().clone()),
+                }
+                Poll::Pending
+            }
+            Some(Slot::Done(_)) => match core.slots.remove(key) {
+                Slot::Done(result) => Poll::Ready(result),
+                _ => Poll::Ready(Err(Error::Closed)),
+            },
+            Some(Slot::Abandoned) | None => {
+                Poll::Ready(Err(core.ended.clone().unwrap_or(Error::Closed)))
+            }
+        }
+    }
+
+    fn abandon(&self, key: usize) {
+        let mut core = self.lock();
+        match core.slots.get_mut(key) {
+            Some(Slot::Done(_)) => {
+                core.slots.remove(key);
+            }
+            Some(slot) => *slot = Slot::Abandoned,
+            None => {}
+        }
+    }
+
+    /// Reply slots in use (answered or not); for tests of the bookkeeping.
+    #[cfg(test)]
+    fn slots_in_use(&self) -> usize {
+        self.lock().slots.len()
+    }
+}
+
+/// The answer to one request: resolves when the connection task has filled its slot.
+/// Dropping it before then abandons the slot (freed when the answer comes).
+#[derive(Debug)]
+pub(crate) struct Reply {
+    shared: Arc<Shared>,
+    /// `None` once the answer has been taken.
+    key: Option<usize>,
+}
+
+impl Future for Reply {
+    type Output = Result<ResponseBody, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let Some(key) = self.key else {
+            return Poll::Ready(Err(Error::Closed));
+        };
+        let answer = self.shared.poll_reply(key, cx);
+        if answer.is_ready() {
+            self.key = None;
+        }
+        answer
+    }
+}
+
+impl Drop for Reply {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.shared.abandon(key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::path::Chroot;
+    use crate::session::SessionConfig;
+    use futures_util::FutureExt;
+    use jute::Record;
+    use jute_schemas::proto::{ExistsRequest, ReplyHeader};
+    use std::time::Duration;
+
+    fn shared(queue: usize) -> Arc<Shared> {
+        let session = Session::new(SessionConfig {
+            timeout: Duration::from_secs(30),
+            read_only: false,
+            chroot: Chroot::new("/").unwrap(),
+            max_request: 1 << 20,
+            max_reply: 1 << 20,
+        });
+        Shared::new(session, queue)
+    }
+
+    fn exists(path: &str) -> OutRequest {
+        OutRequest {
+            op: OpCode::Exists,
+            body: RequestBody::Exists(ExistsRequest {
+                path: Some(path.into()),
+                watch: false,
+            }),
+            watch: None,
+        }
+    }
+
+    /// Answers the oldest request in flight with a NoNode error header.
+    fn answer(s: &Shared, xid: i32) {
+        let frame = ReplyHeader {
+            xid,
+            zxid: 1,
+            err: -101,
+        }
+        .to_vec();
+        let mut wake = Vec::new();
+        let mut core = s.lock();
+        let outcome = core.session.on_frame(&frame).unwrap().unwrap();
+        assert_eq!(core.deliver(outcome, &mut wake), Delivered::Continue);
+    }
+
+    #[test]
+    fn a_reply_reaches_its_caller_and_frees_its_slot() {
+        let s = shared(8);
+        let mut call = s.submit(exists("/a"), None).boxed();
+        assert!((&mut call).now_or_never().is_none());
+        let mut out = bytes::BytesMut::new();
+        assert_eq!(s.lock().take_output(&mut out), 1);
+        assert_eq!(&out[4..8], 1i32.to_be_bytes());
+        answer(&s, 1);
+        assert_eq!(call.now_or_never(), Some(Err(Error::NoNode)));
+        assert_eq!(s.slots_in_use(), 0);
+    }
+
+    #[test]
+    fn an_abandoned_slot_is_kept_until_its_answer_then_freed() {
+        let s = shared(8);
+        drop(s.submit(exists("/a"), None).boxed().now_or_never());
+        assert_eq!(s.slots_in_use(), 1);
+        let mut out = bytes::BytesMut::new();
+        s.lock().take_output(&mut out);
+        // The next call gets another slot; the late answer does not reach it.
+        let mut second = s.submit(exists("/b"), None).boxed();
+        assert!((&mut second).now_or_never().is_none());
+        answer(&s, 1);
+        assert_eq!(s.slots_in_use(), 1);
+        assert!((&mut second).now_or_never().is_none());
+        s.lock().take_output(&mut out);
+        answer(&s, 2);
+        assert_eq!(second.now_or_never(), Some(Err(Error::NoNode)));
+        assert_eq!(s.slots_in_use(), 0);
+    }
+
+    #[test]
+    fn a_full_queue_makes_calls_wait_in_call_order() {
+        let s = shared(1);
+        let mut first = s.submit(exists("/1"), None).boxed();
+        let mut second = s.submit(exists("/2"), None).boxed();
+        assert!((&mut first).now_or_never().is_none());
+        assert!((&mut second).now_or_never().is_none());
+        let mut out = bytes::BytesMut::new();
+        let permits = s.lock().take_output(&mut out);
+        assert_eq!(permits, 1);
+        s.release(permits);
+        // The waiting call writes once polled with room.
+        assert!((&mut second).now_or_never().is_none());
+        out.clear();
+        s.lock().take_output(&mut out);
+        let xid = i32::from_be_bytes([out[4], out[5], out[6], out[7]]);
+        assert_eq!(xid, 2);
+        answer(&s, 1);
+        answer(&s, 2);
+        assert_eq!(first.now_or_never(), Some(Err(Error::NoNode)));
+        assert_eq!(second.now_or_never(), Some(Err(Error::NoNode)));
+    }
+
+    #[test]
+    fn the_end_fails_waiting_and_later_calls() {
+        let s = shared(1);
+        let mut sent = s.submit(exists("/1"), None).boxed();
+        let mut queued = s.submit(exists("/2"), None).boxed();
+        assert!((&mut sent).now_or_never().is_none());
+        assert!((&mut queued).now_or_never().is_none());
+        s.end(&Error::SessionExpired);
+        assert_eq!(sent.now_or_never(), Some(Err(Error::SessionExpired)));
+        assert_eq!(queued.now_or_never(), Some(Err(Error::SessionExpired)));
+        let later = s.submit(exists("/3"), None).now_or_never();
+        assert_eq!(later, Some(Err(Error::SessionExpired)));
+        assert_eq!(s.slots_in_use(), 0);
+    }
+
+    #[test]
+    fn the_task_is_woken_once_per_output_taken() {
+        let s = shared(8);
+        let calls: Vec<_> = (0..3)
+            .map(|i| s.submit(exists(&format!("/{i}")), None))
+            .collect();
+        // One stored notification for three requests.
+        assert!(s.wake().notified().now_or_never().is_some());
+        assert!(s.wake().notified().now_or_never().is_none());
+        let mut out = bytes::BytesMut::new();
+        assert_eq!(s.lock().take_output(&mut out), 3);
+        drop(calls);
+        let _next = s.submit(exists("/x"), None);
+        assert!(s.wake().notified().now_or_never().is_some());
+    }
+}
