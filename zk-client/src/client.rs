@@ -127,8 +127,7 @@ impl Client {
         req: OutRequest,
         watch: Option<(WatchId, WatchSink)>,
     ) -> impl Future<Output = Result<ResponseBody, Error>> + Send + 'static {
-        let answer = self.inner.shared.submit(req, watch);
-        within(self.deadline, answer)
+        self.inner.shared.submit(req, watch, self.deadline)
     }
 
     /// A handle on the same session whose calls wait at most `deadline` for their reply
@@ -547,8 +546,8 @@ impl Client {
         scheme: &str,
         auth: &[u8],
     ) -> impl Future<Output = Result<(), Error>> + Send + 'static {
-        let reply = self.inner.shared.add_auth(scheme, auth);
-        within(self.deadline, async move { reply?.await.map(|_| ()) })
+        let answer = self.inner.shared.add_auth(scheme, auth, self.deadline);
+        async move { answer.await.map(|_| ()) }
     }
 
     /// Ends the session (ephemeral nodes are deleted, watches removed). Later calls on any
@@ -562,19 +561,6 @@ impl Client {
         }
         let mut state = self.state();
         let _ = state.wait_for(|s| s.is_terminal()).await;
-    }
-}
-
-/// Waits for `answer` at most `deadline`.
-async fn within<T>(
-    deadline: Option<Duration>,
-    answer: impl Future<Output = Result<T, Error>>,
-) -> Result<T, Error> {
-    match deadline {
-        Some(limit) => tokio::time::timeout(limit, answer)
-            .await
-            .unwrap_or(Err(Error::Timeout)),
-        None => answer.await,
     }
 }
 

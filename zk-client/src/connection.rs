@@ -231,21 +231,31 @@ impl Task {
         let shared = self.shared.clone();
         loop {
             let notified = shared.wake().notified();
-            {
-                let core = shared.lock();
+            let next_deadline = {
+                let mut core = shared.lock();
                 if core.closing() {
                     return Exit::Terminal(SessionState::Closed, Error::Closed);
                 }
                 if core.clients_gone() {
                     return Exit::ClientsGone;
                 }
-            }
+                let mut wake = Vec::new();
+                core.expire(Instant::now(), &mut wake);
+                drop(core);
+                wake.into_iter().for_each(Waker::wake);
+                let mut core = shared.lock();
+                let next = core.next_deadline();
+                core.arm(next.unwrap_or_else(far_future));
+                next
+            };
             tokio::select! {
                 () = &mut expiry => {
                     warn!("no server for a whole session timeout: the session is expired");
                     return Exit::Terminal(SessionState::Expired, Error::SessionExpired);
                 }
                 () = notified => {}
+                // Calls waiting for a connection still stop at their deadline.
+                () = sleep_until_some(next_deadline) => {}
             }
         }
     }
@@ -324,19 +334,28 @@ impl Task {
             }
         };
         tokio::pin!(probe);
-        // One timer for both the ping and the read timeout. It is not moved on every frame
-        // (that would touch tokio's timer wheel twice per reply): when it fires it checks the
-        // real deadlines, which only ever move later, and is set again for the nearer one.
-        let timer = sleep_until((last_send + ping_interval).min(last_recv + read_timeout));
+        // One timer for the ping, the read timeout and the calls' deadlines. It is not moved on
+        // every frame (that would touch tokio's timer wheel twice per reply): when it fires it
+        // checks the real deadlines, which only ever move later, and is set again for the
+        // nearest one. Only a call with an earlier deadline moves it earlier.
+        let mut timer_at = self.arm((last_send + ping_interval).min(last_recv + read_timeout));
+        let timer = sleep_until(timer_at);
         tokio::pin!(timer);
         let shared = self.shared.clone();
         let notified = shared.wake().notified();
         tokio::pin!(notified);
         let mut frames = Vec::new();
         loop {
-            match self.write_output(&mut conn).await {
-                Ok(true) => last_send = Instant::now(),
-                Ok(false) => {}
+            match self.write_output(&mut conn, timer_at).await {
+                Ok((wrote, earlier)) => {
+                    if wrote {
+                        last_send = Instant::now();
+                    }
+                    if let Some(at) = earlier {
+                        timer_at = at;
+                        timer.as_mut().reset(at);
+                    }
+                }
                 Err(exit) => return exit,
             }
             let close_by = self.close_by;
@@ -362,6 +381,9 @@ impl Task {
                 }
                 () = &mut timer => {
                     let now = Instant::now();
+                    let mut wake = Vec::new();
+                    self.shared.lock().expire(now, &mut wake);
+                    wake.into_iter().for_each(Waker::wake);
                     if now >= last_recv + read_timeout {
                         return Exit::Lost(format!("nothing heard for {read_timeout:?}"));
                     }
@@ -372,9 +394,8 @@ impl Task {
                         }
                         last_send = Instant::now();
                     }
-                    timer
-                        .as_mut()
-                        .reset((last_send + ping_interval).min(last_recv + read_timeout));
+                    timer_at = self.arm((last_send + ping_interval).min(last_recv + read_timeout));
+                    timer.as_mut().reset(timer_at);
                 }
                 index = &mut probe => return Exit::SwitchTo(index),
                 () = sleep_until_some(close_by) => {
@@ -440,11 +461,29 @@ impl Task {
         exit
     }
 
+    /// The timer's next firing: `at`, or a call's deadline when earlier (recorded in the core
+    /// so that calls with earlier deadlines wake the task).
+    fn arm(&self, at: Instant) -> Instant {
+        let mut core = self.shared.lock();
+        let at = core.next_deadline().map_or(at, |d| d.min(at));
+        core.arm(at);
+        at
+    }
+
     /// Writes whatever calls have queued (when not too many requests are in flight), and
-    /// notices a close or every client gone. True when something was written.
-    async fn write_output(&mut self, conn: &mut Conn) -> Result<bool, Exit> {
-        let permits = {
+    /// notices a close or every client gone. Says whether something was written, and when
+    /// the timer must fire earlier than `timer_at` (a call's deadline).
+    async fn write_output(
+        &mut self,
+        conn: &mut Conn,
+        timer_at: Instant,
+    ) -> Result<(bool, Option<Instant>), Exit> {
+        let (permits, earlier) = {
             let mut core = self.shared.lock();
+            let earlier = core.next_deadline().filter(|d| *d < timer_at);
+            if let Some(at) = earlier {
+                core.arm(at);
+            }
             if core.clients_gone() {
                 return Err(Exit::ClientsGone);
             }
@@ -453,18 +492,18 @@ impl Task {
             }
             if !core.session.has_output() {
                 core.rearm();
-                return Ok(false);
+                return Ok((false, earlier));
             }
             // Too many in flight: the output waits for replies (the task looks again after
             // each batch of them).
             if core.session.in_flight() >= MAX_IN_FLIGHT {
-                return Ok(false);
+                return Ok((false, earlier));
             }
-            core.take_output(conn.write_buffer_mut())
+            (core.take_output(conn.write_buffer_mut()), earlier)
         };
         self.shared.release(permits);
         conn.flush().await.map_err(|e| Exit::Lost(e.to_string()))?;
-        Ok(true)
+        Ok((true, earlier))
     }
 
     /// Ends the session: everything waiting learns why, then the state is published.
@@ -553,6 +592,11 @@ async fn is_read_write(host: (String, u16), limit: Duration) -> bool {
 
 /// The most bytes read of an `isro` answer.
 const ISRO_REPLY_LIMIT: u64 = 16;
+
+/// A time no timer reaches (a year from now).
+fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(365 * 24 * 3600)
+}
 
 /// Sleeps until `at`, or forever when there is none.
 async fn sleep_until_some(at: Option<Instant>) {

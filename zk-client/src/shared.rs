@@ -7,9 +7,12 @@
 //! the output that accumulated in one go. When replies arrive, the task handles every complete
 //! frame it has under one lock, fills the slots, and wakes their callers after unlocking.
 //!
+//! A call's deadline lives in its slot too: the connection task's one timer fires for the
+//! earliest, so a call costs no timer of its own.
+//!
 //! Nothing here does I/O or awaits: every method takes the lock for a bounded amount of work.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -18,6 +21,7 @@ use std::task::{Context, Poll, Waker};
 use jute_schemas::protocol::{OpCode, RequestBody, ResponseBody};
 use slab::Slab;
 use tokio::sync::{Notify, Semaphore, TryAcquireError};
+use tokio::time::Instant;
 use tracing::warn;
 
 use crate::error::Error;
@@ -39,10 +43,13 @@ pub(crate) enum Token {
 /// A reply slot.
 #[derive(Debug)]
 enum Slot {
-    /// No answer yet; the caller's waker once it has polled.
-    Waiting(Option<Waker>),
+    /// No answer yet: the caller's waker once it has polled, and when it stops waiting.
+    Waiting(Option<Waker>, Option<Instant>),
     /// The answer, for the caller to take.
     Done(Result<ResponseBody, Error>),
+    /// The deadline passed before the answer came: the caller gets [`Error::Timeout`], and the
+    /// slot stays taken until the answer comes.
+    Late,
     /// The caller stopped waiting (timed out, dropped its future). The slot stays taken until
     /// its answer comes, so a late reply never lands in a slot reused by another call.
     Abandoned,
@@ -76,16 +83,12 @@ pub(crate) struct Core {
     ended: Option<Error>,
     /// closeSession has been asked for: no more requests.
     closing: bool,
+    /// The deadlines of waiting calls, with their slots.
+    deadlines: BTreeSet<(Instant, usize)>,
+    /// When the task's timer fires next: a call with an earlier deadline wakes the task.
+    armed: Option<Instant>,
     /// Every client handle is gone.
     clients_gone: bool,
-}
-
-/// What became of a request at the call.
-enum Submit {
-    /// Written to the output (or refused).
-    Written(Result<Reply, Error>),
-    /// The queue was full: to be written when there is room.
-    Full(OutRequest, Option<(WatchId, WatchSink)>),
 }
 
 /// The shared state: the core, the task's wake-up, and the bound on queued requests.
@@ -107,15 +110,67 @@ impl Core {
     /// Fills `key` with `result`; its caller's waker goes to `wake`.
     fn complete(&mut self, key: usize, result: Result<ResponseBody, Error>, wake: &mut Vec<Waker>) {
         match self.slots.get_mut(key) {
-            Some(slot @ Slot::Waiting(_)) => {
-                if let Slot::Waiting(Some(w)) = std::mem::replace(slot, Slot::Done(result)) {
-                    wake.push(w);
+            Some(slot @ (Slot::Waiting(..) | Slot::Late)) => {
+                if let Slot::Waiting(waker, deadline) = std::mem::replace(slot, Slot::Done(result))
+                {
+                    if let Some(at) = deadline {
+                        self.deadlines.remove(&(at, key));
+                    }
+                    wake.extend(waker);
                 }
             }
             Some(Slot::Abandoned) => {
                 self.slots.remove(key);
             }
             Some(Slot::Done(_)) | None => {}
+        }
+    }
+
+    /// Calls whose deadline is `now` or earlier stop waiting with [`Error::Timeout`].
+    pub(crate) fn expire(&mut self, now: Instant, wake: &mut Vec<Waker>) {
+        while let Some(&(at, key)) = self.deadlines.first() {
+            if at > now {
+                break;
+            }
+            self.deadlines.pop_first();
+            if let Some(slot @ Slot::Waiting(..)) = self.slots.get_mut(key) {
+                if let Slot::Waiting(waker, _) = std::mem::replace(slot, Slot::Late) {
+                    wake.extend(waker);
+                }
+            }
+        }
+    }
+
+    /// The earliest deadline of a waiting call.
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        self.deadlines.first().map(|(at, _)| *at)
+    }
+
+    /// The task's timer fires at `at` next.
+    pub(crate) fn arm(&mut self, at: Instant) {
+        self.armed = Some(at);
+    }
+
+    /// Takes a slot for a call that stops waiting at `deadline`; true when the task's timer
+    /// must be moved earlier for it.
+    fn take_slot(&mut self, deadline: Option<Instant>) -> (usize, bool) {
+        let key = self.slots.insert(Slot::Waiting(None, deadline));
+        let Some(at) = deadline else {
+            return (key, false);
+        };
+        self.deadlines.insert((at, key));
+        let earlier = self.armed.map_or(true, |armed| at < armed);
+        if earlier {
+            // The task re-arms when it wakes.
+            self.armed = Some(at);
+        }
+        (key, earlier)
+    }
+
+    /// Frees a slot taken for a call that was not sent after all.
+    fn free_slot(&mut self, key: usize) {
+        if let Slot::Waiting(_, Some(at)) = self.slots.remove(key) {
+            self.deadlines.remove(&(at, key));
         }
     }
 
@@ -227,6 +282,7 @@ impl Core {
         }
         self.sinks.clear();
         self.permits = 0;
+        self.deadlines.clear();
     }
 
     /// Whether close has been asked for.
@@ -277,6 +333,8 @@ impl Shared {
                 wake_for_output: true,
                 ended: None,
                 closing: false,
+                deadlines: BTreeSet::new(),
+                armed: None,
                 clients_gone: false,
             }),
             wake: Notify::new(),
@@ -315,28 +373,12 @@ impl Shared {
         self.lock().ended.clone().unwrap_or(Error::Closed)
     }
 
-    /// Writes `req` now when the queue has room (or says why it cannot be sent); otherwise
-    /// hands it back to be written once there is room.
-    fn try_submit(
-        self: &Arc<Self>,
-        req: OutRequest,
-        watch: Option<(WatchId, WatchSink)>,
-    ) -> Submit {
-        match self.room.try_acquire() {
-            Ok(permit) => {
-                permit.forget();
-                Submit::Written(self.write(req, watch))
-            }
-            Err(TryAcquireError::Closed) => Submit::Written(Err(self.ended())),
-            Err(TryAcquireError::NoPermits) => Submit::Full(req, watch),
-        }
-    }
-
-    /// Writes a request that holds a queue permit.
+    /// Writes a request that holds a queue permit; its caller stops waiting at `deadline`.
     fn write(
         self: &Arc<Self>,
         req: OutRequest,
         watch: Option<(WatchId, WatchSink)>,
+        deadline: Option<Instant>,
     ) -> Result<Reply, Error> {
         let mut core = self.lock();
         if let Some(e) = core.refusal() {
@@ -344,13 +386,13 @@ impl Shared {
             self.room.add_permits(1);
             return Err(e);
         }
-        let key = core.slots.insert(Slot::Waiting(None));
+        let (key, earlier) = core.take_slot(deadline);
         let watch_id = watch.as_ref().map(|(id, _)| *id);
         if let Some((id, sink)) = watch {
             core.sinks.insert(id, sink);
         }
         if let Err((_, e)) = core.session.write(req, Token::User(key)) {
-            core.slots.remove(key);
+            core.free_slot(key);
             if let Some(id) = watch_id {
                 core.sinks.remove(&id);
             }
@@ -359,7 +401,7 @@ impl Shared {
             return Err(e);
         }
         core.permits += 1;
-        let wake = core.wake_needed();
+        let wake = core.wake_needed() || earlier;
         drop(core);
         if wake {
             self.wake.notify_one();
@@ -370,49 +412,77 @@ impl Shared {
         })
     }
 
-    /// Queues `req` now (or, when the queue is full, as soon as there is room); the future
-    /// waits for its reply.
+    /// Queues `req` now (or, when the queue is full, as soon as there is room); the answer
+    /// comes within `limit` or is [`Error::Timeout`].
     pub(crate) fn submit(
         self: &Arc<Self>,
         req: OutRequest,
         watch: Option<(WatchId, WatchSink)>,
-    ) -> impl Future<Output = Result<ResponseBody, Error>> + Send + 'static {
-        let now = self.try_submit(req, watch);
-        let shared = self.clone();
-        async move {
-            let reply = match now {
-                Submit::Written(reply) => reply?,
-                Submit::Full(req, watch) => match shared.room.acquire().await {
-                    Ok(permit) => {
-                        permit.forget();
-                        shared.write(req, watch)?
+        limit: Option<std::time::Duration>,
+    ) -> Answer {
+        let deadline = limit.map(|l| Instant::now() + l);
+        let stage = match self.room.try_acquire() {
+            Ok(permit) => {
+                permit.forget();
+                match self.write(req, watch, deadline) {
+                    Ok(reply) => Stage::Waiting(reply),
+                    Err(e) => Stage::Failed(Some(e)),
+                }
+            }
+            Err(TryAcquireError::Closed) => Stage::Failed(Some(self.ended())),
+            Err(TryAcquireError::NoPermits) => {
+                // The queue is full (rare): wait for room, then write, all within the deadline.
+                let shared = self.clone();
+                let wait = async move {
+                    let room = shared.room.acquire();
+                    let permit = match deadline {
+                        Some(at) => tokio::time::timeout_at(at, room)
+                            .await
+                            .map_err(|_| Error::Timeout)?,
+                        None => room.await,
+                    };
+                    match permit {
+                        Ok(permit) => {
+                            permit.forget();
+                            shared.write(req, watch, deadline)
+                        }
+                        Err(_) => Err(shared.ended()),
                     }
-                    Err(_) => return Err(shared.ended()),
-                },
-            };
-            reply.await
-        }
+                };
+                Stage::Room(Box::pin(wait))
+            }
+        };
+        Answer { stage }
     }
 
     /// Adds credentials; the reply comes when the server has answered them (after the next
     /// handshake when disconnected).
-    pub(crate) fn add_auth(self: &Arc<Self>, scheme: &str, auth: &[u8]) -> Result<Reply, Error> {
+    pub(crate) fn add_auth(
+        self: &Arc<Self>,
+        scheme: &str,
+        auth: &[u8],
+        limit: Option<std::time::Duration>,
+    ) -> Answer {
         let mut core = self.lock();
         if let Some(e) = core.refusal() {
-            return Err(e);
+            return Answer {
+                stage: Stage::Failed(Some(e)),
+            };
         }
-        let key = core.slots.insert(Slot::Waiting(None));
+        let (key, earlier) = core.take_slot(limit.map(|l| Instant::now() + l));
         core.auth_waiters.push_back(key);
         core.session.add_auth(scheme, auth);
-        let wake = core.session.is_connected() && core.wake_needed();
+        let wake = (core.session.is_connected() && core.wake_needed()) || earlier;
         drop(core);
         if wake {
             self.wake.notify_one();
         }
-        Ok(Reply {
-            shared: self.clone(),
-            key: Some(key),
-        })
+        Answer {
+            stage: Stage::Waiting(Reply {
+                shared: self.clone(),
+                key: Some(key),
+            }),
+        }
     }
 
     /// Writes closeSession and tells the task; `None` when the session has already ended or
@@ -423,14 +493,14 @@ impl Shared {
             return None;
         }
         core.closing = true;
-        let key = core.slots.insert(Slot::Waiting(None));
+        let (key, _) = core.take_slot(None);
         let req = OutRequest {
             op: OpCode::CloseSession,
             body: RequestBody::None,
             watch: None,
         };
         if core.session.write(req, Token::Close(key)).is_err() {
-            core.slots.remove(key);
+            core.free_slot(key);
         }
         // The task must learn of it even with nothing to write (while disconnected).
         core.wake_for_output = false;
@@ -473,7 +543,7 @@ impl Shared {
     fn poll_reply(&self, key: usize, cx: &mut Context<'_>) -> Poll<Result<ResponseBody, Error>> {
         let mut core = self.lock();
         match core.slots.get_mut(key) {
-            Some(Slot::Waiting(w)) => {
+            Some(Slot::Waiting(w, _)) => {
                 match w {
                     Some(w) if w.will_wake(cx.waker()) => {}
                     _ => *w = Some(cx.waker().clone()),
@@ -484,6 +554,11 @@ impl Shared {
                 Slot::Done(result) => Poll::Ready(result),
                 _ => Poll::Ready(Err(Error::Closed)),
             },
+            Some(slot @ Slot::Late) => {
+                // The answer may still come: the slot is kept until it does.
+                *slot = Slot::Abandoned;
+                Poll::Ready(Err(Error::Timeout))
+            }
             Some(Slot::Abandoned) | None => {
                 Poll::Ready(Err(core.ended.clone().unwrap_or(Error::Closed)))
             }
@@ -496,7 +571,11 @@ impl Shared {
             Some(Slot::Done(_)) => {
                 core.slots.remove(key);
             }
-            Some(slot) => *slot = Slot::Abandoned,
+            Some(slot) => {
+                if let Slot::Waiting(_, Some(at)) = std::mem::replace(slot, Slot::Abandoned) {
+                    core.deadlines.remove(&(at, key));
+                }
+            }
             None => {}
         }
     }
@@ -505,6 +584,39 @@ impl Shared {
     #[cfg(test)]
     fn slots_in_use(&self) -> usize {
         self.lock().slots.len()
+    }
+}
+
+/// Where a call is.
+enum Stage {
+    /// Sent (or queued for the connection): waiting for the answer.
+    Waiting(Reply),
+    /// Waiting for room in the queue first (boxed: rare, and it would make every call bigger).
+    Room(Pin<Box<dyn Future<Output = Result<Reply, Error>> + Send>>),
+    /// Refused at the call.
+    Failed(Option<Error>),
+}
+
+/// The future of one call: room in the queue when it had to wait for it, then the answer.
+pub(crate) struct Answer {
+    stage: Stage,
+}
+
+impl Future for Answer {
+    type Output = Result<ResponseBody, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        loop {
+            match &mut self.stage {
+                Stage::Waiting(reply) => return Pin::new(reply).poll(cx),
+                Stage::Room(wait) => match wait.as_mut().poll(cx) {
+                    Poll::Ready(Ok(reply)) => self.stage = Stage::Waiting(reply),
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => return Poll::Pending,
+                },
+                Stage::Failed(e) => return Poll::Ready(Err(e.take().unwrap_or(Error::Closed))),
+            }
+        }
     }
 }
 
@@ -589,7 +701,7 @@ mod tests {
     #[test]
     fn a_reply_reaches_its_caller_and_frees_its_slot() {
         let s = shared(8);
-        let mut call = s.submit(exists("/a"), None).boxed();
+        let mut call = s.submit(exists("/a"), None, None).boxed();
         assert!((&mut call).now_or_never().is_none());
         let mut out = bytes::BytesMut::new();
         assert_eq!(s.lock().take_output(&mut out), 1);
@@ -602,12 +714,12 @@ mod tests {
     #[test]
     fn an_abandoned_slot_is_kept_until_its_answer_then_freed() {
         let s = shared(8);
-        drop(s.submit(exists("/a"), None).boxed().now_or_never());
+        drop(s.submit(exists("/a"), None, None).boxed().now_or_never());
         assert_eq!(s.slots_in_use(), 1);
         let mut out = bytes::BytesMut::new();
         s.lock().take_output(&mut out);
         // The next call gets another slot; the late answer does not reach it.
-        let mut second = s.submit(exists("/b"), None).boxed();
+        let mut second = s.submit(exists("/b"), None, None).boxed();
         assert!((&mut second).now_or_never().is_none());
         answer(&s, 1);
         assert_eq!(s.slots_in_use(), 1);
@@ -621,8 +733,8 @@ mod tests {
     #[test]
     fn a_full_queue_makes_calls_wait_in_call_order() {
         let s = shared(1);
-        let mut first = s.submit(exists("/1"), None).boxed();
-        let mut second = s.submit(exists("/2"), None).boxed();
+        let mut first = s.submit(exists("/1"), None, None).boxed();
+        let mut second = s.submit(exists("/2"), None, None).boxed();
         assert!((&mut first).now_or_never().is_none());
         assert!((&mut second).now_or_never().is_none());
         let mut out = bytes::BytesMut::new();
@@ -644,14 +756,14 @@ mod tests {
     #[test]
     fn the_end_fails_waiting_and_later_calls() {
         let s = shared(1);
-        let mut sent = s.submit(exists("/1"), None).boxed();
-        let mut queued = s.submit(exists("/2"), None).boxed();
+        let mut sent = s.submit(exists("/1"), None, None).boxed();
+        let mut queued = s.submit(exists("/2"), None, None).boxed();
         assert!((&mut sent).now_or_never().is_none());
         assert!((&mut queued).now_or_never().is_none());
         s.end(&Error::SessionExpired);
         assert_eq!(sent.now_or_never(), Some(Err(Error::SessionExpired)));
         assert_eq!(queued.now_or_never(), Some(Err(Error::SessionExpired)));
-        let later = s.submit(exists("/3"), None).now_or_never();
+        let later = s.submit(exists("/3"), None, None).now_or_never();
         assert_eq!(later, Some(Err(Error::SessionExpired)));
         assert_eq!(s.slots_in_use(), 0);
     }
@@ -660,7 +772,7 @@ mod tests {
     fn the_task_is_woken_once_per_output_taken() {
         let s = shared(8);
         let calls: Vec<_> = (0..3)
-            .map(|i| s.submit(exists(&format!("/{i}")), None))
+            .map(|i| s.submit(exists(&format!("/{i}")), None, None))
             .collect();
         // One stored notification for three requests.
         assert!(s.wake().notified().now_or_never().is_some());
@@ -668,7 +780,42 @@ mod tests {
         let mut out = bytes::BytesMut::new();
         assert_eq!(s.lock().take_output(&mut out), 3);
         drop(calls);
-        let _next = s.submit(exists("/x"), None);
+        let _next = s.submit(exists("/x"), None, None);
         assert!(s.wake().notified().now_or_never().is_some());
+    }
+
+    #[test]
+    fn a_call_past_its_deadline_times_out_and_its_slot_waits_for_the_answer() {
+        let s = shared(8);
+        let mut call = s
+            .submit(exists("/slow"), None, Some(Duration::from_secs(5)))
+            .boxed();
+        assert!((&mut call).now_or_never().is_none());
+        let mut out = bytes::BytesMut::new();
+        s.lock().take_output(&mut out);
+        let mut wake = Vec::new();
+        s.lock().expire(Instant::now(), &mut wake);
+        assert!(wake.is_empty(), "not yet");
+        let at = s.lock().next_deadline().unwrap();
+        s.lock().expire(at, &mut wake);
+        assert_eq!(wake.len(), 1);
+        assert_eq!(s.lock().next_deadline(), None);
+        assert_eq!(call.now_or_never(), Some(Err(Error::Timeout)));
+        // The slot is kept until the late answer, which then frees it.
+        assert_eq!(s.slots_in_use(), 1);
+        answer(&s, 1);
+        assert_eq!(s.slots_in_use(), 0);
+    }
+
+    #[test]
+    fn an_answer_before_the_deadline_removes_it() {
+        let s = shared(8);
+        let call = s.submit(exists("/a"), None, Some(Duration::from_secs(5)));
+        assert!(s.lock().next_deadline().is_some());
+        let mut out = bytes::BytesMut::new();
+        s.lock().take_output(&mut out);
+        answer(&s, 1);
+        assert_eq!(s.lock().next_deadline(), None);
+        assert_eq!(call.now_or_never(), Some(Err(Error::NoNode)));
     }
 }

@@ -331,3 +331,38 @@ async fn a_reconnect_given_another_session_id_is_expiry() {
     assert_eq!(zk.get_data("/a").await.unwrap_err(), Error::SessionExpired);
     assert!(server.connections() >= 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_the_server_holds_times_out_and_its_late_answer_goes_nowhere() {
+    // The first getData is held; the second is answered together with the first's late reply.
+    let server = FakeServer::start(Handshake::default(), |req: &Request| match req.op {
+        GET_DATA if req.xid == 1 => Answer::Nothing,
+        GET_DATA => {
+            let mut both = reply(1, 5, 0, &GetDataResponse::default().to_vec());
+            let second = GetDataResponse {
+                data: Some(b"second".to_vec()),
+                ..GetDataResponse::default()
+            };
+            both.extend(reply(req.xid, 6, 0, &second.to_vec()));
+            Answer::Bytes(both)
+        }
+        _ => Answer::Nothing,
+    })
+    .unwrap();
+    let zk = builder(&server).connect().await.unwrap();
+    let held = zk.with_timeout(Some(Duration::from_millis(300)));
+    let started = Instant::now();
+    let first = timeout(Duration::from_secs(5), held.get_data("/held"))
+        .await
+        .expect("the deadline bounds the call");
+    assert_eq!(first.unwrap_err(), Error::Timeout);
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!(*zk.state().borrow(), SessionState::Connected);
+    // The late reply is matched to the timed-out call, not to this one.
+    let (data, _) = timeout(Duration::from_secs(5), zk.get_data("/next"))
+        .await
+        .expect("answered")
+        .unwrap();
+    assert_eq!(data, b"second");
+    assert_eq!(*zk.state().borrow(), SessionState::Connected);
+}
