@@ -130,6 +130,15 @@ public class BenchClient {
             System.out.flush();
             System.exit(0);
         }
+        if (scenario.equals("get-1k-100-sessions-c8")) {
+            List<ZooKeeper> sessions = new ArrayList<>();
+            for (int i = 0; i < 100; i++) sessions.add(connect(server));
+            out = closedLoop(800, warmup, measure, (i, s, done) ->
+                sessions.get((int) (i % 100)).getData("/bench/data", false, (rc, p, ctx, d, stat) -> done.run(), null));
+            System.out.println(out);
+            System.out.flush();
+            System.exit(0);
+        }
         ZooKeeper zk = connect(server);
         int c = scenario.startsWith("get-1k-c") ? Integer.parseInt(scenario.substring(8))
             : scenario.equals("children-10k-c8") ? 8 : 64;

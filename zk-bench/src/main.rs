@@ -49,9 +49,14 @@ struct Cli {
     /// Only these contenders (raw, zk-client, zookeeper-client, java).
     #[arg(long, value_delimiter = ',')]
     contenders: Vec<String>,
-    /// Where to write results.json and results.md.
-    #[arg(long, default_value = "zk-bench/results")]
-    out: std::path::PathBuf,
+    /// Where to write results.json and results.md (default `zk-bench/results`, and
+    /// `zk-bench/results/pinned` with --pin).
+    #[arg(long)]
+    out: Option<std::path::PathBuf>,
+    /// Pin the server to CPU 0 and each client to CPU 1 (taskset), so a client's own cost
+    /// shows as throughput instead of being absorbed by the shared scheduler.
+    #[arg(long)]
+    pin: bool,
     #[command(subcommand)]
     child: Option<Child>,
 }
@@ -156,8 +161,9 @@ fn measure_one(
     s: Scenario,
     server: &zk_testkit::TestServer,
     java_cp: &str,
-    seconds: u64,
+    cli: &Cli,
 ) -> Result<Value, String> {
+    let seconds = cli.seconds;
     let proxy = zk_testkit::Proxy::start(server.addr()).map_err(|e| e.to_string())?;
     let target = if s == Scenario::Watches100k {
         proxy.connect_string()
@@ -180,6 +186,14 @@ fn measure_one(
             cmd
         }
     };
+    if cli.pin {
+        let mut pinned = Command::new("taskset");
+        pinned
+            .args(["-c", CLIENT_CPU])
+            .arg(cmd.get_program())
+            .args(cmd.get_args());
+        cmd = pinned;
+    }
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -226,6 +240,25 @@ fn measure_one(
         v["extra"]["reregister_ms"] = serde_json::json!(ms);
     }
     Ok(v)
+}
+
+/// The CPUs of --pin.
+const SERVER_CPU: &str = "0";
+const CLIENT_CPU: &str = "1";
+
+/// Pins every thread of process `pid` to `cpu`.
+fn pin(pid: u32, cpu: &str) -> Result<(), String> {
+    let out = Command::new("taskset")
+        .args(["-a", "-p", "-c", cpu, &pid.to_string()])
+        .output()
+        .map_err(|e| format!("taskset: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "taskset could not pin {pid}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(())
 }
 
 fn total_watches(server: &zk_testkit::TestServer) -> usize {
@@ -300,6 +333,11 @@ fn parent(cli: &Cli) -> Result<(), String> {
     })
     .map_err(|e| e.to_string())?;
     eprintln!("zk-bench: ZooKeeper at {}", server.connect_string());
+    if cli.pin {
+        let pid = server.pid().ok_or("the server has no process id")?;
+        pin(pid, SERVER_CPU)?;
+        eprintln!("zk-bench: server pinned to CPU {SERVER_CPU}, clients to CPU {CLIENT_CPU}");
+    }
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     rt.block_on(scenario::prepare(&server.connect_string()))?;
     let java_cp = if contenders.contains(&Contender::Java) {
@@ -322,7 +360,7 @@ fn parent(cli: &Cli) -> Result<(), String> {
                     s.name(),
                     c.name()
                 );
-                match measure_one(c, s, &server, &java_cp, cli.seconds) {
+                match measure_one(c, s, &server, &java_cp, cli) {
                     Ok(v) => {
                         eprintln!("{:.0} ops/s", v["ops_per_sec"].as_f64().unwrap_or(0.0));
                         runs.push((s, c, v));
@@ -334,16 +372,21 @@ fn parent(cli: &Cli) -> Result<(), String> {
     }
     let table = report::markdown(&scenarios, &contenders, &runs, cli);
     println!("{table}");
-    std::fs::create_dir_all(&cli.out).map_err(|e| e.to_string())?;
-    std::fs::write(cli.out.join("results.md"), &table).map_err(|e| e.to_string())?;
-    std::fs::write(
-        cli.out.join("results.json"),
-        report::json(&runs).to_string(),
-    )
-    .map_err(|e| e.to_string())?;
+    let out = cli.out.clone().unwrap_or_else(|| {
+        let base = std::path::PathBuf::from("zk-bench/results");
+        if cli.pin {
+            base.join("pinned")
+        } else {
+            base
+        }
+    });
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    std::fs::write(out.join("results.md"), &table).map_err(|e| e.to_string())?;
+    std::fs::write(out.join("results.json"), report::json(&runs).to_string())
+        .map_err(|e| e.to_string())?;
     eprintln!(
         "zk-bench: wrote {}/results.md and results.json",
-        cli.out.display()
+        out.display()
     );
     Ok(())
 }

@@ -37,8 +37,14 @@ pub fn markdown(
     cli: &Cli,
 ) -> String {
     let mut out = format!(
-        "Median of {} rounds, {} s measured after 1 s of warm-up per run; each run in its own process.\n",
-        cli.rounds, cli.seconds
+        "Median of {} rounds, {} s measured after 1 s of warm-up per run; each run in its own process{}.\n",
+        cli.rounds,
+        cli.seconds,
+        if cli.pin {
+            "; server pinned to CPU 0, each client to CPU 1"
+        } else {
+            ""
+        }
     );
     for &s in scenarios {
         out.push_str(&format!(

@@ -21,10 +21,13 @@ pub enum Scenario {
     Watches100k,
     /// 1,000 idle sessions in one process.
     Sessions1k,
+    /// getData of the 1 KiB node over 100 sessions, 8 in flight per session on average
+    /// (800 in all, spread round-robin).
+    ManySessions,
 }
 
 /// Every scenario, in report order.
-pub const ALL: [Scenario; 9] = [
+pub const ALL: [Scenario; 10] = [
     Scenario::Get1k(1),
     Scenario::Get1k(64),
     Scenario::Get1k(1024),
@@ -34,6 +37,7 @@ pub const ALL: [Scenario; 9] = [
     Scenario::Children10k,
     Scenario::Watches100k,
     Scenario::Sessions1k,
+    Scenario::ManySessions,
 ];
 
 /// The 1 KiB node.
@@ -50,6 +54,10 @@ pub const WATCHED: &str = "/bench/w";
 pub const WATCHES: usize = 100_000;
 /// How many sessions the session scenario opens.
 pub const SESSIONS: usize = 1_000;
+/// How many sessions the many-sessions scenario loads.
+pub const BUSY_SESSIONS: usize = 100;
+/// Requests in flight per session in the many-sessions scenario.
+pub const PER_SESSION: usize = 8;
 
 impl Scenario {
     /// Its name on the command line and in reports.
@@ -62,6 +70,7 @@ impl Scenario {
             Scenario::Children10k => "children-10k-c8".into(),
             Scenario::Watches100k => "watches-100k".into(),
             Scenario::Sessions1k => "sessions-1k".into(),
+            Scenario::ManySessions => format!("get-1k-{BUSY_SESSIONS}-sessions-c{PER_SESSION}"),
         }
     }
 
@@ -76,6 +85,7 @@ impl Scenario {
             Scenario::Get1k(c) => c,
             Scenario::Children10k => 8,
             Scenario::Watches100k => 1024,
+            Scenario::ManySessions => BUSY_SESSIONS * PER_SESSION,
             _ => 64,
         }
     }

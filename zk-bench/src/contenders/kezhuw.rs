@@ -6,7 +6,9 @@ use zookeeper_client as zkc;
 
 use crate::driver::{self, closed_loop, Span};
 use crate::measure::Measurement;
-use crate::scenario::{Scenario, CD, DATA, KIDS, MISSING, SESSIONS, WATCHED, WATCHES};
+use crate::scenario::{
+    Scenario, BUSY_SESSIONS, CD, DATA, KIDS, MISSING, SESSIONS, WATCHED, WATCHES,
+};
 
 async fn connect(server: &str) -> Result<zkc::Client, String> {
     zkc::Client::connector()
@@ -28,6 +30,17 @@ where
     let c = s.concurrency();
     if s == Scenario::Sessions1k {
         return driver::sessions(SESSIONS, |_| connect(server)).await;
+    }
+    if s == Scenario::ManySessions {
+        let mut sessions = Vec::with_capacity(BUSY_SESSIONS);
+        for _ in 0..BUSY_SESSIONS {
+            sessions.push(connect(server).await?);
+        }
+        return closed_loop(c, span, |i| {
+            let f = sessions[i as usize % BUSY_SESSIONS].get_data(DATA);
+            async move { f.await.map(|_| ()).map_err(e) }
+        })
+        .await;
     }
     let zk = connect(server).await?;
     let data = vec![b'y'; 1024];
@@ -78,7 +91,7 @@ where
             })
             .await?
         }
-        Scenario::CreateDelete | Scenario::Sessions1k => {
+        Scenario::CreateDelete | Scenario::Sessions1k | Scenario::ManySessions => {
             let options = zkc::CreateMode::Persistent.with_acls(zkc::Acls::anyone_all());
             closed_loop(c, span, |i| {
                 let path = format!("{CD}/k{i}");

@@ -6,7 +6,9 @@ use zk_client::{Client, ClientBuilder, CreateMode, CreateOptions};
 
 use crate::driver::{self, closed_loop, Span};
 use crate::measure::Measurement;
-use crate::scenario::{Scenario, CD, DATA, KIDS, MISSING, SESSIONS, WATCHED, WATCHES};
+use crate::scenario::{
+    Scenario, BUSY_SESSIONS, CD, DATA, KIDS, MISSING, SESSIONS, WATCHED, WATCHES,
+};
 
 async fn connect(server: &str) -> Result<Client, String> {
     ClientBuilder::new(server)
@@ -30,6 +32,17 @@ where
     let c = s.concurrency();
     if s == Scenario::Sessions1k {
         return driver::sessions(SESSIONS, |_| connect(server)).await;
+    }
+    if s == Scenario::ManySessions {
+        let mut sessions = Vec::with_capacity(BUSY_SESSIONS);
+        for _ in 0..BUSY_SESSIONS {
+            sessions.push(connect(server).await?);
+        }
+        return closed_loop(c, span, |i| {
+            let f = sessions[i as usize % BUSY_SESSIONS].get_data(DATA);
+            async move { f.await.map(|_| ()).map_err(e) }
+        })
+        .await;
     }
     let zk = connect(server).await?;
     let data = vec![b'y'; 1024];
@@ -74,7 +87,7 @@ where
             })
             .await?
         }
-        Scenario::CreateDelete | Scenario::Sessions1k => {
+        Scenario::CreateDelete | Scenario::Sessions1k | Scenario::ManySessions => {
             closed_loop(c, span, |i| {
                 let path = format!("{CD}/o{i}");
                 let created = zk.create(&path, b"", &CreateOptions::new(CreateMode::Persistent));
