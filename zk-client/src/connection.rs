@@ -231,6 +231,7 @@ impl Task {
         let shared = self.shared.clone();
         loop {
             let notified = shared.wake().notified();
+            let mut wake = Vec::new();
             let next_deadline = {
                 let mut core = shared.lock();
                 if core.closing() {
@@ -239,15 +240,12 @@ impl Task {
                 if core.clients_gone() {
                     return Exit::ClientsGone;
                 }
-                let mut wake = Vec::new();
                 core.expire(Instant::now(), &mut wake);
-                drop(core);
-                wake.into_iter().for_each(Waker::wake);
-                let mut core = shared.lock();
                 let next = core.next_deadline();
                 core.arm(next.unwrap_or_else(far_future));
                 next
             };
+            wake.into_iter().for_each(Waker::wake);
             tokio::select! {
                 () = &mut expiry => {
                     warn!("no server for a whole session timeout: the session is expired");
@@ -364,12 +362,17 @@ impl Task {
                 frame = conn.next() => {
                     last_recv = Instant::now();
                     self.last_heard = last_recv;
+                    // Every frame already read goes under the same lock (up to the end of the
+                    // stream or an error, which end the batch).
+                    let mut more = matches!(frame, Some(Ok(_)));
                     frames.push(frame);
-                    // Every frame already read goes under the same lock.
-                    while frames.len() < READ_BATCH {
+                    while more && frames.len() < READ_BATCH {
                         match conn.next().now_or_never() {
-                            Some(frame) => frames.push(frame),
-                            None => break,
+                            Some(frame) => {
+                                more = matches!(frame, Some(Ok(_)));
+                                frames.push(frame);
+                            }
+                            None => more = false,
                         }
                     }
                     if let Some(exit) = self.handle(&mut frames) {
