@@ -113,7 +113,9 @@ impl Task {
             let index = next.take().unwrap_or(host % self.cfg.hosts.len());
             host = index + 1;
             let target = self.cfg.hosts[index].clone();
-            let attempt = connect(target, self.cfg.connect_timeout);
+            // Boxed: alive only while connecting, it would otherwise be part of every idle
+            // session's task.
+            let attempt = Box::pin(connect(target, self.cfg.connect_timeout));
             let stream = tokio::select! {
                 s = attempt => s,
                 exit = self.wait_while_disconnected() => {
@@ -324,14 +326,9 @@ impl Task {
             .filter(|(_, host)| !is_server(host, server))
             .collect();
         let limit = self.cfg.connect_timeout;
-        let probe = async move {
-            if read_only && !others.is_empty() {
-                find_read_write(others, limit).await
-            } else {
-                std::future::pending().await
-            }
-        };
-        tokio::pin!(probe);
+        // Boxed, and only when read-only: an idle read-write session should not carry it.
+        let mut probe =
+            (read_only && !others.is_empty()).then(|| Box::pin(find_read_write(others, limit)));
         // One timer for the ping, the read timeout and the calls' deadlines. It is not moved on
         // every frame (that would touch tokio's timer wheel twice per reply): when it fires it
         // checks the real deadlines, which only ever move later, and is set again for the
@@ -400,7 +397,12 @@ impl Task {
                     timer_at = self.arm((last_send + ping_interval).min(last_recv + read_timeout));
                     timer.as_mut().reset(timer_at);
                 }
-                index = &mut probe => return Exit::SwitchTo(index),
+                index = async {
+                    match probe.as_mut() {
+                        Some(probe) => probe.await,
+                        None => std::future::pending().await,
+                    }
+                } => return Exit::SwitchTo(index),
                 () = sleep_until_some(close_by) => {
                     warn!("no answer to closeSession within {read_timeout:?}: closing the connection");
                     return Exit::Terminal(SessionState::Closed, Error::Closed);
@@ -618,4 +620,50 @@ fn framed(stream: TcpStream, codec: FrameCodec) -> Conn {
     parts.read_buf = bytes::BytesMut::with_capacity(INITIAL_BUFFER);
     parts.write_buf = bytes::BytesMut::with_capacity(INITIAL_BUFFER);
     Framed::from_parts(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use tokio::sync::watch;
+
+    use super::{Task, TaskConfig};
+    use crate::backoff::Backoff;
+    use crate::path::Chroot;
+    use crate::session::{Session, SessionConfig};
+    use crate::shared::Shared;
+    use crate::types::{SessionIdentity, SessionState};
+
+    #[test]
+    fn the_task_of_an_idle_session_is_small() {
+        let session = Session::new(SessionConfig {
+            timeout: Duration::from_secs(10),
+            read_only: false,
+            chroot: Chroot::new("/").unwrap(),
+            max_request: 1 << 20,
+            max_reply: 1 << 20,
+        });
+        let (state_tx, _state) = watch::channel(SessionState::Connecting);
+        let task = Task::new(
+            Shared::new(session, 8),
+            TaskConfig {
+                hosts: vec![("127.0.0.1".into(), 2181)],
+                connect_timeout: Duration::from_secs(1),
+                max_reply: 1 << 20,
+                backoff: Backoff::default(),
+                identity: Arc::new(Mutex::new(SessionIdentity::default())),
+                local_expiry: true,
+                fail_fast: None,
+            },
+            state_tx,
+        );
+        let run = task.run();
+        // Every session holds its task's future for its whole life; the connect attempt and
+        // the read-only probe are boxed so that they are not part of it (2,160 bytes before).
+        let size = std::mem::size_of_val(&run);
+        eprintln!("task future: {size} bytes");
+        assert!(size <= 1700, "the connection task's future is {size} bytes");
+    }
 }
