@@ -517,7 +517,8 @@ impl Shared {
     pub(crate) fn unwatch(&self, id: WatchId) {
         let mut core = self.lock();
         core.sinks.remove(&id);
-        if core.ended.is_some() {
+        // A closing session takes its watches with it.
+        if core.refusal().is_some() {
             return;
         }
         let Some(req) = core.session.unwatch(id) else {

@@ -47,9 +47,10 @@ pub struct Watches {
 impl Watches {
     /// Registers watch `id` of `kind` on the server path.
     pub fn add(&mut self, path: &str, kind: WatchKind, id: WatchId) {
+        // Most paths hold one watch: room for one, not the four a first push reserves.
         self.by_path
             .entry(path.to_string())
-            .or_default()
+            .or_insert_with(|| Vec::with_capacity(1))
             .push((kind, id));
         self.paths.insert(id, path.to_string());
         if kind == WatchKind::PersistentRecursive {
