@@ -631,20 +631,13 @@ mod tests {
 
     use super::{Task, TaskConfig};
     use crate::backoff::Backoff;
-    use crate::path::Chroot;
-    use crate::session::{Session, SessionConfig};
+    use crate::session::{test_config, Session};
     use crate::shared::Shared;
     use crate::types::{SessionIdentity, SessionState};
 
     #[test]
     fn the_task_of_an_idle_session_is_small() {
-        let session = Session::new(SessionConfig {
-            timeout: Duration::from_secs(10),
-            read_only: false,
-            chroot: Chroot::new("/").unwrap(),
-            max_request: 1 << 20,
-            max_reply: 1 << 20,
-        });
+        let session = Session::new(test_config("/"));
         let (state_tx, _state) = watch::channel(SessionState::Connecting);
         let task = Task::new(
             Shared::new(session, 8),

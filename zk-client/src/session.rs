@@ -726,5 +726,17 @@ impl<T> Session<T> {
     }
 }
 
+/// Settings for unit tests: a 30 s timeout, the default limits, read-write only.
+#[cfg(test)]
+pub(crate) fn test_config(chroot: &str) -> SessionConfig {
+    SessionConfig {
+        timeout: Duration::from_secs(30),
+        read_only: false,
+        chroot: Chroot::new(chroot).unwrap(),
+        max_request: 0xfffff,
+        max_reply: 0xfffff,
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -656,22 +656,14 @@ impl Drop for Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::path::Chroot;
-    use crate::session::SessionConfig;
+    use crate::session::test_config;
     use futures_util::FutureExt;
     use jute::Record;
     use jute_schemas::proto::{ExistsRequest, ReplyHeader};
     use std::time::Duration;
 
     fn shared(queue: usize) -> Arc<Shared> {
-        let session = Session::new(SessionConfig {
-            timeout: Duration::from_secs(30),
-            read_only: false,
-            chroot: Chroot::new("/").unwrap(),
-            max_request: 1 << 20,
-            max_reply: 1 << 20,
-        });
-        Shared::new(session, queue)
+        Shared::new(Session::new(test_config("/")), queue)
     }
 
     fn exists(path: &str) -> OutRequest {

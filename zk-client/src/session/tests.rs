@@ -12,15 +12,7 @@ use jute_schemas::protocol::{decode_request, EventType, OpCode, RequestBody, Res
 
 use super::*;
 
-fn config(chroot: &str) -> SessionConfig {
-    SessionConfig {
-        timeout: Duration::from_secs(30),
-        read_only: false,
-        chroot: Chroot::new(chroot).unwrap(),
-        max_request: 0xfffff,
-        max_reply: 0xfffff,
-    }
-}
+use super::test_config as config;
 
 fn welcome(timeout: i32, sid: i64) -> Vec<u8> {
     ConnectResponse {
