@@ -108,6 +108,32 @@ where
     Ok((m, kept))
 }
 
+/// The many-sessions scenario: opens `sessions` sessions with `connect`, one after the other,
+/// then runs `op(session, i)` with `concurrency` in flight, spreading the operations
+/// round-robin over the sessions.
+pub async fn spread<C, F, Fut, O, OFut, T>(
+    sessions: usize,
+    mut connect: F,
+    concurrency: usize,
+    span: Span,
+    mut op: O,
+) -> Result<Measurement, String>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<C, String>>,
+    O: FnMut(&C, u64) -> OFut,
+    OFut: Future<Output = Result<T, String>>,
+{
+    let mut clients = Vec::with_capacity(sessions);
+    for _ in 0..sessions {
+        clients.push(connect().await?);
+    }
+    closed_loop(concurrency, span, |i| {
+        op(&clients[i as usize % sessions], i)
+    })
+    .await
+}
+
 /// The session scenario: opens `n` sessions with `connect` (16 at a time), then idles 5 s with
 /// all of them open; memory per session and idle CPU go into `extra`.
 pub async fn sessions<F, Fut, T>(n: usize, connect: F) -> Result<Measurement, String>

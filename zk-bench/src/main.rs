@@ -248,17 +248,10 @@ const CLIENT_CPU: &str = "1";
 
 /// Pins every thread of process `pid` to `cpu`.
 fn pin(pid: u32, cpu: &str) -> Result<(), String> {
-    let out = Command::new("taskset")
-        .args(["-a", "-p", "-c", cpu, &pid.to_string()])
-        .output()
-        .map_err(|e| format!("taskset: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "taskset could not pin {pid}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(())
+    contenders::run_checked(
+        Command::new("taskset").args(["-a", "-p", "-c", cpu, &pid.to_string()]),
+        "taskset",
+    )
 }
 
 fn total_watches(server: &zk_testkit::TestServer) -> usize {

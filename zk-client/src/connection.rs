@@ -244,7 +244,7 @@ impl Task {
                 }
                 core.expire(Instant::now(), &mut wake);
                 let next = core.next_deadline();
-                core.arm(next.unwrap_or_else(far_future));
+                core.arm(next);
                 next
             };
             wake.into_iter().for_each(Waker::wake);
@@ -471,7 +471,7 @@ impl Task {
     fn arm(&self, at: Instant) -> Instant {
         let mut core = self.shared.lock();
         let at = core.next_deadline().map_or(at, |d| d.min(at));
-        core.arm(at);
+        core.arm(Some(at));
         at
     }
 
@@ -486,8 +486,8 @@ impl Task {
         let (permits, earlier) = {
             let mut core = self.shared.lock();
             let earlier = core.next_deadline().filter(|d| *d < timer_at);
-            if let Some(at) = earlier {
-                core.arm(at);
+            if earlier.is_some() {
+                core.arm(earlier);
             }
             if core.clients_gone() {
                 return Err(Exit::ClientsGone);
@@ -597,11 +597,6 @@ async fn is_read_write(host: (String, u16), limit: Duration) -> bool {
 
 /// The most bytes read of an `isro` answer.
 const ISRO_REPLY_LIMIT: u64 = 16;
-
-/// A time no timer reaches (a year from now).
-fn far_future() -> Instant {
-    Instant::now() + Duration::from_secs(365 * 24 * 3600)
-}
 
 /// Sleeps until `at`, or forever when there is none.
 async fn sleep_until_some(at: Option<Instant>) {

@@ -146,9 +146,9 @@ impl Core {
         self.deadlines.first().map(|(at, _)| *at)
     }
 
-    /// The task's timer fires at `at` next.
-    pub(crate) fn arm(&mut self, at: Instant) {
-        self.armed = Some(at);
+    /// The task's timer fires at `at` next (`None`: it has no call's deadline to keep).
+    pub(crate) fn arm(&mut self, at: Option<Instant>) {
+        self.armed = at;
     }
 
     /// Takes a slot for a call that stops waiting at `deadline`; true when the task's timer
@@ -657,6 +657,7 @@ impl Drop for Reply {
 mod tests {
     use super::*;
     use crate::session::test_config;
+    use bytes::BytesMut;
     use futures_util::FutureExt;
     use jute::Record;
     use jute_schemas::proto::{ExistsRequest, ReplyHeader};
@@ -677,6 +678,13 @@ mod tests {
         }
     }
 
+    /// Hands the output over: the bytes, and the queue permits to give back.
+    fn take(s: &Shared) -> (BytesMut, usize) {
+        let mut out = BytesMut::new();
+        let permits = s.lock().take_output(&mut out);
+        (out, permits)
+    }
+
     /// Answers the oldest request in flight with a NoNode error header.
     fn answer(s: &Shared, xid: i32) {
         let frame = ReplyHeader {
@@ -694,10 +702,10 @@ mod tests {
     #[test]
     fn a_reply_reaches_its_caller_and_frees_its_slot() {
         let s = shared(8);
-        let mut call = s.submit(exists("/a"), None, None).boxed();
+        let mut call = s.submit(exists("/a"), None, None);
         assert!((&mut call).now_or_never().is_none());
-        let mut out = bytes::BytesMut::new();
-        assert_eq!(s.lock().take_output(&mut out), 1);
+        let (out, permits) = take(&s);
+        assert_eq!(permits, 1);
         assert_eq!(&out[4..8], 1i32.to_be_bytes());
         answer(&s, 1);
         assert_eq!(call.now_or_never(), Some(Err(Error::NoNode)));
@@ -707,17 +715,16 @@ mod tests {
     #[test]
     fn an_abandoned_slot_is_kept_until_its_answer_then_freed() {
         let s = shared(8);
-        drop(s.submit(exists("/a"), None, None).boxed().now_or_never());
+        drop(s.submit(exists("/a"), None, None).now_or_never());
         assert_eq!(s.slots_in_use(), 1);
-        let mut out = bytes::BytesMut::new();
-        s.lock().take_output(&mut out);
+        take(&s);
         // The next call gets another slot; the late answer does not reach it.
-        let mut second = s.submit(exists("/b"), None, None).boxed();
+        let mut second = s.submit(exists("/b"), None, None);
         assert!((&mut second).now_or_never().is_none());
         answer(&s, 1);
         assert_eq!(s.slots_in_use(), 1);
         assert!((&mut second).now_or_never().is_none());
-        s.lock().take_output(&mut out);
+        take(&s);
         answer(&s, 2);
         assert_eq!(second.now_or_never(), Some(Err(Error::NoNode)));
         assert_eq!(s.slots_in_use(), 0);
@@ -726,18 +733,16 @@ mod tests {
     #[test]
     fn a_full_queue_makes_calls_wait_in_call_order() {
         let s = shared(1);
-        let mut first = s.submit(exists("/1"), None, None).boxed();
-        let mut second = s.submit(exists("/2"), None, None).boxed();
+        let mut first = s.submit(exists("/1"), None, None);
+        let mut second = s.submit(exists("/2"), None, None);
         assert!((&mut first).now_or_never().is_none());
         assert!((&mut second).now_or_never().is_none());
-        let mut out = bytes::BytesMut::new();
-        let permits = s.lock().take_output(&mut out);
+        let (_, permits) = take(&s);
         assert_eq!(permits, 1);
         s.release(permits);
         // The waiting call writes once polled with room.
         assert!((&mut second).now_or_never().is_none());
-        out.clear();
-        s.lock().take_output(&mut out);
+        let (out, _) = take(&s);
         let xid = i32::from_be_bytes([out[4], out[5], out[6], out[7]]);
         assert_eq!(xid, 2);
         answer(&s, 1);
@@ -749,8 +754,8 @@ mod tests {
     #[test]
     fn the_end_fails_waiting_and_later_calls() {
         let s = shared(1);
-        let mut sent = s.submit(exists("/1"), None, None).boxed();
-        let mut queued = s.submit(exists("/2"), None, None).boxed();
+        let mut sent = s.submit(exists("/1"), None, None);
+        let mut queued = s.submit(exists("/2"), None, None);
         assert!((&mut sent).now_or_never().is_none());
         assert!((&mut queued).now_or_never().is_none());
         s.end(&Error::SessionExpired);
@@ -770,8 +775,7 @@ mod tests {
         // One stored notification for three requests.
         assert!(s.wake().notified().now_or_never().is_some());
         assert!(s.wake().notified().now_or_never().is_none());
-        let mut out = bytes::BytesMut::new();
-        assert_eq!(s.lock().take_output(&mut out), 3);
+        assert_eq!(take(&s).1, 3);
         drop(calls);
         let _next = s.submit(exists("/x"), None, None);
         assert!(s.wake().notified().now_or_never().is_some());
@@ -780,12 +784,9 @@ mod tests {
     #[test]
     fn a_call_past_its_deadline_times_out_and_its_slot_waits_for_the_answer() {
         let s = shared(8);
-        let mut call = s
-            .submit(exists("/slow"), None, Some(Duration::from_secs(5)))
-            .boxed();
+        let mut call = s.submit(exists("/slow"), None, Some(Duration::from_secs(5)));
         assert!((&mut call).now_or_never().is_none());
-        let mut out = bytes::BytesMut::new();
-        s.lock().take_output(&mut out);
+        take(&s);
         let mut wake = Vec::new();
         s.lock().expire(Instant::now(), &mut wake);
         assert!(wake.is_empty(), "not yet");
@@ -805,8 +806,7 @@ mod tests {
         let s = shared(8);
         let call = s.submit(exists("/a"), None, Some(Duration::from_secs(5)));
         assert!(s.lock().next_deadline().is_some());
-        let mut out = bytes::BytesMut::new();
-        s.lock().take_output(&mut out);
+        take(&s);
         answer(&s, 1);
         assert_eq!(s.lock().next_deadline(), None);
         assert_eq!(call.now_or_never(), Some(Err(Error::NoNode)));

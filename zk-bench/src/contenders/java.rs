@@ -14,18 +14,13 @@ pub fn compile(dir: &Path) -> Result<String, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let src = dir.join("BenchClient.java");
     std::fs::write(&src, SOURCE).map_err(|e| format!("{}: {e}", src.display()))?;
-    let out = Command::new("javac")
-        .args(["-nowarn", "-cp", ZOOKEEPER_JAR, "-d"])
-        .arg(dir)
-        .arg(&src)
-        .output()
-        .map_err(|e| format!("cannot run javac: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "javac failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
+    super::run_checked(
+        Command::new("javac")
+            .args(["-nowarn", "-cp", ZOOKEEPER_JAR, "-d"])
+            .arg(dir)
+            .arg(&src),
+        "javac",
+    )?;
     Ok(format!("{}:{ZOOKEEPER_JAR}", dir.display()))
 }
 

@@ -43,3 +43,17 @@ impl Contender {
         ALL.into_iter().find(|c| c.name() == name)
     }
 }
+
+/// Runs `cmd` to its end; an error names `what` and carries its stderr when it fails.
+pub fn run_checked(cmd: &mut std::process::Command, what: &str) -> Result<(), String> {
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {what}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{what} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(())
+}

@@ -34,14 +34,16 @@ where
         return driver::sessions(SESSIONS, |_| connect(server)).await;
     }
     if s == Scenario::ManySessions {
-        let mut sessions = Vec::with_capacity(BUSY_SESSIONS);
-        for _ in 0..BUSY_SESSIONS {
-            sessions.push(connect(server).await?);
-        }
-        return closed_loop(c, span, |i| {
-            let f = sessions[i as usize % BUSY_SESSIONS].get_data(DATA);
-            async move { f.await.map(|_| ()).map_err(e) }
-        })
+        return driver::spread(
+            BUSY_SESSIONS,
+            || connect(server),
+            c,
+            span,
+            |zk, _| {
+                let f = zk.get_data(DATA);
+                async move { f.await.map(|_| ()).map_err(e) }
+            },
+        )
         .await;
     }
     let zk = connect(server).await?;
