@@ -1,6 +1,7 @@
 //! The client's session state machine fed as a hostile server would: arbitrary handshake
-//! bytes, then arbitrary frames, with requests (some setting watches) written in between as the
-//! input says. Never a panic; what the session holds stays bounded by what was asked of it.
+//! bytes, then arbitrary frames, with requests (some setting watches) written in between and
+//! handed to the connection (or left queued) as the input says. Never a panic; what the session
+//! holds stays bounded by what was asked of it.
 #![no_main]
 
 use std::time::Duration;
@@ -59,6 +60,7 @@ fuzz_target!(|data: &[u8]| {
     let mut connected = false;
     let mut written = 0u64;
     let mut watches_asked = 0usize;
+    let mut wire = bytes::BytesMut::new();
     while let [tag, a, b, tail @ ..] = rest {
         let len = usize::from(u16::from_be_bytes([*a, *b])).min(tail.len());
         let (bytes, after) = tail.split_at(len);
@@ -79,12 +81,21 @@ fuzz_target!(|data: &[u8]| {
             if s.write(req, written).is_ok() {
                 written += 1;
             }
+            // Most requests go on the connection at once; some wait in the output.
+            if bytes.get(1).is_none_or(|b| b & 3 != 0) {
+                wire.clear();
+                s.take_output(&mut wire);
+            }
             continue;
         }
         if tag % 8 == 2 {
             for (token, _, _) in s.on_disconnect() {
                 assert!(token < written);
             }
+            continue;
+        }
+        if tag % 8 == 3 {
+            s.add_auth("digest", bytes);
             continue;
         }
         match s.on_frame(bytes) {
@@ -98,7 +109,7 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(Outcome::Reply { token, .. }) = oversized {
             assert!(token < written);
         }
-        assert!(s.in_flight() as u64 <= written);
+        assert!((s.in_flight() + s.unsent()) as u64 <= written);
         assert!(s.watch_count() <= watches_asked);
     }
 });
