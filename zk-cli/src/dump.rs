@@ -23,6 +23,8 @@ pub enum Kind {
     Notification,
     /// A four-letter word and its answer.
     FourLetterWord,
+    /// A TLS connection: encrypted, so not decoded.
+    Encrypted,
 }
 
 /// One line of the dump.
@@ -98,6 +100,13 @@ const FOUR_LETTER_WORDS: [&[u8; 4]; 18] = [
     b"conf", b"cons", b"crst", b"dirs", b"dump", b"envi", b"gtmk", b"ruok", b"stmk", b"srst",
     b"srvr", b"stat", b"wchc", b"wchp", b"wchs", b"mntr", b"isro", b"hash",
 ];
+
+/// Whether a stream starts with a TLS record header: content type 20-23 (change cipher spec,
+/// alert, handshake, application data), then version 3.x. A ZooKeeper frame starts with its
+/// length, whose first byte is 0 for any frame under 16 MiB, so the two cannot be confused.
+fn starts_like_tls(data: &[u8]) -> bool {
+    matches!(data, [20..=23, 3, 0..=4, ..])
+}
 
 /// A frame and where it ends in its stream.
 struct Framed<'a> {
@@ -357,6 +366,35 @@ fn decode_connection(conn: &Connection, d: &mut Dump) {
                 .then(|| rep.first_seen_us.saturating_sub(req.first_seen_us)),
             zxid: None,
         });
+        return;
+    }
+    if [&req.data, &rep.data]
+        .iter()
+        .any(|data| starts_like_tls(data))
+    {
+        let first = if req.data.is_empty() { rep } else { req };
+        d.events.push(Event {
+            time_us: first.first_seen_us,
+            packet: first.arrival_of(0).packet,
+            client: client.clone(),
+            session: None,
+            kind: Kind::Encrypted,
+            xid: 0,
+            op: "tls".into(),
+            path: None,
+            args: format!(
+                "encrypted: {}B from the client, {}B from the server",
+                req.data.len(),
+                rep.data.len()
+            ),
+            size: req.data.len() + rep.data.len(),
+            err: None,
+            latency_us: None,
+            zxid: None,
+        });
+        d.notes.push(format!(
+            "{client}: a TLS connection; its traffic is encrypted and not decoded"
+        ));
         return;
     }
     let limits = Limits::default();

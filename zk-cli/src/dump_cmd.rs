@@ -78,6 +78,7 @@ pub fn run(args: &DumpArgs, json: bool, out: &mut dyn Write) -> Result<(), CmdEr
                 Kind::Reply => "<-",
                 Kind::Notification => "<=",
                 Kind::FourLetterWord => "4lw",
+                Kind::Encrypted => "tls",
             };
             let mut line = format!(
                 "{} {} {} {arrow} xid={} {}",

@@ -40,6 +40,8 @@ struct Cli {
     /// Session timeout in milliseconds.
     #[arg(long, global = true, default_value_t = 10_000)]
     timeout_ms: u64,
+    #[command(flatten)]
+    tls: client::security::TlsArgs,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -95,11 +97,11 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CmdError> {
     let hosts = local
         .as_ref()
         .map_or_else(|| cli.server.clone(), |s| s.connect_string());
-    let ctx = client::Ctx::new(hosts, Duration::from_millis(cli.timeout_ms), cli.json);
+    let mut ctx = client::Ctx::new(hosts, Duration::from_millis(cli.timeout_ms), cli.json);
+    ctx.tls = cli.tls.options()?;
     let rt = runtime()?;
     match command {
         Command::Client(cmd) => {
-            let mut ctx = ctx;
             let result = rt.block_on(client::commands::run(cmd, &mut ctx, out));
             rt.block_on(ctx.close());
             result

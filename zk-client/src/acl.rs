@@ -32,6 +32,13 @@ pub fn creator_all() -> Vec<Acl> {
     vec![acl(perms::ALL, "auth", "")]
 }
 
+/// An ACL entry granting `perms` to the holder of a client certificate with this subject, as
+/// ZooKeeper's x509 provider names it (Java's RFC 2253 form, e.g. `CN=app,O=Example`; read it
+/// from [`crate::Client::who_am_i`] rather than computing it).
+pub fn x509(subject: &str, perms: i32) -> Acl {
+    acl(perms, "x509", subject)
+}
+
 /// The digest id the server derives from `user:password`:
 /// `user:` + Base64(SHA-1("user:password")).
 ///

@@ -13,6 +13,8 @@ use crate::connection::{Task, TaskConfig};
 use crate::error::Error;
 use crate::session::{Session, SessionConfig};
 use crate::shared::Shared;
+use crate::tls::TlsOptions;
+use crate::transport::OpenFailure;
 use crate::types::{SessionIdentity, SessionState};
 
 /// Builds a [`Client`]: connect string, timeouts, limits.
@@ -39,6 +41,7 @@ pub struct ClientBuilder {
     local_expiry: bool,
     fail_fast: bool,
     connect_timeout: Option<Duration>,
+    tls: Option<TlsOptions>,
 }
 
 impl ClientBuilder {
@@ -56,6 +59,7 @@ impl ClientBuilder {
             local_expiry: true,
             fail_fast: false,
             connect_timeout: None,
+            tls: None,
         }
     }
 
@@ -159,9 +163,30 @@ impl ClientBuilder {
         self
     }
 
+    /// Connects with TLS (to the servers' `secureClientPort`), on every connection of the
+    /// session. The handshake is part of the connect timeout; a failed handshake counts as a
+    /// failed attempt, and with [`ClientBuilder::fail_fast`] `connect` returns
+    /// [`Error::Tls`] naming the reason when TLS is why no host could be used.
+    ///
+    /// Certificates named by file are read again at each new connection.
+    #[must_use]
+    pub fn tls(mut self, options: TlsOptions) -> Self {
+        self.tls = Some(options);
+        self
+    }
+
     /// Connects, waiting until a session is established (or the session timeout passes).
+    ///
+    /// TLS options that cannot be used (a missing file, a file without a certificate) fail
+    /// here at once with [`Error::Tls`].
     pub async fn connect(&self) -> Result<Client, Error> {
         let cs = ConnectString::parse(&self.connect_string)?;
+        if let Some(tls) = &self.tls {
+            tls.client_config().map_err(|reason| Error::Tls {
+                server: self.connect_string.clone(),
+                reason,
+            })?;
+        }
         let hosts = cs.hosts.clone();
         let session = Session::new(SessionConfig {
             timeout: self.session_timeout,
@@ -187,6 +212,7 @@ impl ClientBuilder {
                 identity: identity.clone(),
                 local_expiry: self.local_expiry,
                 fail_fast: self.fail_fast.then_some(fail_tx),
+                tls: self.tls.clone().map(Arc::new),
             },
             state_tx,
         );
@@ -214,10 +240,7 @@ impl ClientBuilder {
         match waited {
             Ok(Ok(s)) if s.is_connected() => Ok(client),
             Ok(Ok(SessionState::Closed)) if self.fail_fast => match fail_rx.await {
-                Ok(why) => Err(Error::NoHosts(format!(
-                    "none of {} is reachable: {why}",
-                    names.join(",")
-                ))),
+                Ok(failures) => Err(first_pass_error(&names, failures)),
                 Err(_) => Err(Error::Closed),
             },
             Ok(Ok(s)) => Err(s.ending_error()),
@@ -229,4 +252,24 @@ impl ClientBuilder {
             ))),
         }
     }
+}
+
+/// The error of a fail-fast connect after a pass over the hosts: TLS's own when TLS is why
+/// every host failed, else every host's reason.
+fn first_pass_error(names: &[String], mut failures: Vec<OpenFailure>) -> Error {
+    if !failures.is_empty() && failures.iter().all(|f| f.tls.is_some()) {
+        let first = failures.swap_remove(0);
+        if let Some(reason) = first.tls {
+            return Error::Tls {
+                server: first.server,
+                reason,
+            };
+        }
+    }
+    let why: Vec<String> = failures.iter().map(ToString::to_string).collect();
+    Error::NoHosts(format!(
+        "none of {} is reachable: {}",
+        names.join(","),
+        why.join("; ")
+    ))
 }

@@ -9,9 +9,8 @@ use std::task::Waker;
 use std::time::Duration;
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
-use rand::seq::{IndexedRandom, SliceRandom};
+use rand::seq::SliceRandom;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::sync::{oneshot, watch};
 use tokio::time::{sleep, sleep_until, timeout, Instant};
 use tokio_util::codec::Framed;
@@ -21,6 +20,8 @@ use crate::backoff::Backoff;
 use crate::codec::{Frame, FrameCodec};
 use crate::error::Error;
 use crate::shared::{Delivered, Shared};
+use crate::tls::TlsOptions;
+use crate::transport::{open, OpenFailure, Stream};
 use crate::types::{SessionIdentity, SessionState};
 
 /// Requests on the connection and not yet answered, at most, before the task stops taking
@@ -54,7 +55,9 @@ pub(crate) struct TaskConfig {
     /// Declare the session expired after a whole session timeout without the server.
     pub local_expiry: bool,
     /// When set, the first connect gives up after one pass over the hosts and says why here.
-    pub fail_fast: Option<oneshot::Sender<String>>,
+    pub fail_fast: Option<oneshot::Sender<Vec<OpenFailure>>>,
+    /// TLS on every connection, when set.
+    pub tls: Option<Arc<TlsOptions>>,
 }
 
 pub(crate) struct Task {
@@ -71,7 +74,7 @@ pub(crate) struct Task {
     last_heard: Instant,
 }
 
-type Conn = Framed<TcpStream, FrameCodec>;
+type Conn = Framed<Stream, FrameCodec>;
 
 impl Task {
     pub(crate) fn new(
@@ -115,7 +118,7 @@ impl Task {
             let target = self.cfg.hosts[index].clone();
             // Boxed: alive only while connecting, it would otherwise be part of every idle
             // session's task.
-            let attempt = Box::pin(connect(target, self.cfg.connect_timeout));
+            let attempt = Box::pin(open(target, self.cfg.connect_timeout, self.cfg.tls.clone()));
             let stream = tokio::select! {
                 s = attempt => s,
                 exit = self.wait_while_disconnected() => {
@@ -131,7 +134,7 @@ impl Task {
                     if self.cfg.fail_fast.is_some() {
                         why_not.push(e);
                     }
-                    if self.fail_first_pass(failures_in_a_row, &why_not) {
+                    if self.fail_first_pass(failures_in_a_row, &mut why_not) {
                         return;
                     }
                     continue;
@@ -150,9 +153,13 @@ impl Task {
                     let from = server.map(|a| a.to_string()).unwrap_or_default();
                     debug!("no session from {from}: {why}");
                     if self.cfg.fail_fast.is_some() {
-                        why_not.push(format!("{from}: {why}"));
+                        why_not.push(OpenFailure {
+                            server: from,
+                            why,
+                            tls: None,
+                        });
                     }
-                    if self.fail_first_pass(failures_in_a_row, &why_not) {
+                    if self.fail_first_pass(failures_in_a_row, &mut why_not) {
                         return;
                     }
                     continue;
@@ -199,12 +206,16 @@ impl Task {
 
     /// With fail-fast and no session yet: after a whole pass over the hosts without one, ends
     /// the task and tells the waiting `connect` why. True when it did.
-    fn fail_first_pass(&mut self, failures_in_a_row: usize, why_not: &[String]) -> bool {
+    fn fail_first_pass(
+        &mut self,
+        failures_in_a_row: usize,
+        why_not: &mut Vec<OpenFailure>,
+    ) -> bool {
         if self.cfg.fail_fast.is_none() || failures_in_a_row < self.cfg.hosts.len() {
             return false;
         }
         if let Some(tx) = self.cfg.fail_fast.take() {
-            let _ = tx.send(why_not.join("; "));
+            let _ = tx.send(std::mem::take(why_not));
         }
         self.finish(Exit::Terminal(SessionState::Closed, Error::Closed));
         true
@@ -267,7 +278,13 @@ impl Task {
         }
         let first = match timeout(self.cfg.connect_timeout, conn.next()).await {
             Err(_) => return Exit::Refused("no handshake reply".into()),
-            Ok(None) => return Exit::Refused("closed during the handshake".into()),
+            Ok(None) => {
+                return Exit::Refused(
+                    "closed before the handshake reply (a member without a quorum, \
+                     or a TLS-only port?)"
+                        .into(),
+                )
+            }
             Ok(Some(Err(e))) => return Exit::Refused(e.to_string()),
             Ok(Some(Ok(Frame::Oversized { len, .. }))) => {
                 return Exit::Refused(format!("handshake reply of {len} bytes"))
@@ -327,8 +344,9 @@ impl Task {
             .collect();
         let limit = self.cfg.connect_timeout;
         // Boxed, and only when read-only: an idle read-write session should not carry it.
-        let mut probe =
-            (read_only && !others.is_empty()).then(|| Box::pin(find_read_write(others, limit)));
+        let tls = self.cfg.tls.clone();
+        let mut probe = (read_only && !others.is_empty())
+            .then(|| Box::pin(find_read_write(others, limit, tls)));
         // One timer for the ping, the read timeout and the calls' deadlines. It is not moved on
         // every frame (that would touch tokio's timer wheel twice per reply): when it fires it
         // checks the real deadlines, which only ever move later, and is set again for the
@@ -525,31 +543,6 @@ impl Task {
     }
 }
 
-/// Resolves a host (picking one of its addresses at random) and connects within `limit`.
-async fn connect((host, port): (String, u16), limit: Duration) -> Result<TcpStream, String> {
-    let addrs: Vec<_> = tokio::net::lookup_host((host.as_str(), port))
-        .await
-        .map_err(|e| format!("{host}:{port}: {e}"))?
-        .collect();
-    let addr = addrs
-        .choose(&mut rand::rng())
-        .ok_or_else(|| format!("{host}:{port}: no address"))?;
-    let stream = timeout(limit, TcpStream::connect(addr))
-        .await
-        .map_err(|_| format!("{addr}: connect timed out"))?
-        .map_err(|e| format!("{addr}: {e}"))?;
-    // Connecting to a local port nobody listens on can pick that very port as the source and
-    // connect the socket to itself (TCP simultaneous open): the client would read its own
-    // handshake back. That is no server.
-    if stream.local_addr().ok() == Some(*addr) {
-        return Err(format!(
-            "{addr}: connected to itself (nothing listens there)"
-        ));
-    }
-    let _ = stream.set_nodelay(true);
-    Ok(stream)
-}
-
 /// Whether `host` names the server at `addr` (by address; names are not resolved again).
 fn is_server(host: &(String, u16), addr: Option<SocketAddr>) -> bool {
     let Some(addr) = addr else { return false };
@@ -563,12 +556,16 @@ fn is_server(host: &(String, u16), addr: Option<SocketAddr>) -> bool {
 
 /// Asks `hosts` in turn whether they serve writes (the `isro` four-letter word), from 100 ms
 /// apart doubling up to 10 s, until one answers `rw`; returns its index.
-async fn find_read_write(hosts: Vec<(usize, (String, u16))>, limit: Duration) -> usize {
+async fn find_read_write(
+    hosts: Vec<(usize, (String, u16))>,
+    limit: Duration,
+    tls: Option<Arc<TlsOptions>>,
+) -> usize {
     let mut delay = Duration::from_millis(100);
     loop {
         sleep(delay).await;
         for (index, host) in &hosts {
-            if is_read_write(host.clone(), limit).await {
+            if is_read_write(host.clone(), limit, tls.clone()).await {
                 debug!("{}:{} serves writes", host.0, host.1);
                 return *index;
             }
@@ -577,8 +574,8 @@ async fn find_read_write(hosts: Vec<(usize, (String, u16))>, limit: Duration) ->
     }
 }
 
-async fn is_read_write(host: (String, u16), limit: Duration) -> bool {
-    let Ok(mut stream) = connect(host, limit).await else {
+async fn is_read_write(host: (String, u16), limit: Duration, tls: Option<Arc<TlsOptions>>) -> bool {
+    let Ok(mut stream) = open(host, limit, tls).await else {
         return false;
     };
     let ask = async {
@@ -610,7 +607,7 @@ async fn sleep_until_some(at: Option<Instant>) {
 /// little, and the codec reserves room for each frame as its length arrives.
 const INITIAL_BUFFER: usize = 512;
 
-fn framed(stream: TcpStream, codec: FrameCodec) -> Conn {
+fn framed(stream: Stream, codec: FrameCodec) -> Conn {
     let mut parts = tokio_util::codec::FramedParts::new::<&[u8]>(stream, codec);
     parts.read_buf = bytes::BytesMut::with_capacity(INITIAL_BUFFER);
     parts.write_buf = bytes::BytesMut::with_capacity(INITIAL_BUFFER);
@@ -644,6 +641,7 @@ mod tests {
                 identity: Arc::new(Mutex::new(SessionIdentity::default())),
                 local_expiry: true,
                 fail_fast: None,
+                tls: None,
             },
             state_tx,
         );

@@ -140,6 +140,15 @@ pub enum Error {
     /// No server could be reached.
     #[error("no server could be reached: {0}")]
     NoHosts(String),
+    /// TLS could not be set up with a server (with fail-fast, when that is why no host could
+    /// be used).
+    #[error("TLS with {server}: {reason}")]
+    Tls {
+        /// The host, and the address tried.
+        server: String,
+        /// What went wrong.
+        reason: crate::tls::TlsFailure,
+    },
 }
 
 impl Error {

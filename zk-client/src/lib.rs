@@ -41,10 +41,13 @@ pub mod codec;
 pub mod connect_string;
 mod connection;
 pub mod error;
+mod four_letter;
 mod multi;
 pub mod path;
 pub mod session;
 mod shared;
+pub mod tls;
+mod transport;
 mod types;
 mod watch_ops;
 mod watcher;
@@ -54,7 +57,9 @@ pub use backoff::Backoff;
 pub use builder::ClientBuilder;
 pub use client::{Client, CONFIG_NODE, MAX_TTL_MS};
 pub use error::Error;
+pub use four_letter::{four_letter_word, MAX_FOUR_LETTER_REPLY};
 pub use multi::{Op, OpResult, ReadOp, ReadResult};
+pub use tls::{TlsFailure, TlsOptions};
 pub use types::{
     AddWatchMode, ClientInfo, CreateMode, CreateOptions, EventType, SessionState, Stat,
     WatchedEvent, WatcherType,

@@ -29,6 +29,7 @@ mod install;
 mod process;
 pub mod proxy;
 mod server;
+mod tls;
 mod wire;
 
 pub use child::{ChildGuard, Tcpdump};
@@ -38,6 +39,7 @@ pub use fake::FakeServer;
 pub use install::{ensure_installed, ensure_program, package_of, ZOOKEEPER_JAR};
 pub use proxy::Proxy;
 pub use server::{four_letter_word, ServerOptions, TestServer};
+pub use tls::{netty_classpath, CertSpec, ClientAuth, IssuedCert, ServerTls, TestCa};
 
 /// Why a server could not be provided.
 #[derive(Debug, thiserror::Error)]

@@ -39,6 +39,8 @@ pub(crate) struct JavaProcess {
     main_class: &'static str,
     config: PathBuf,
     system_properties: Vec<(String, String)>,
+    /// Jars after ZooKeeper's on the classpath (`:`-separated), when not empty.
+    extra_classpath: String,
     child: Option<Child>,
     frozen: bool,
 }
@@ -55,9 +57,18 @@ impl JavaProcess {
             main_class,
             config,
             system_properties,
+            extra_classpath: String::new(),
             child: None,
             frozen: false,
         }
+    }
+
+    /// Puts these jars (`:`-separated) on the classpath after ZooKeeper's.
+    pub(crate) fn add_classpath(&mut self, jars: &str) {
+        if !self.extra_classpath.is_empty() {
+            self.extra_classpath.push(':');
+        }
+        self.extra_classpath.push_str(jars);
     }
 
     /// Starts the JVM (its output goes to `stdout.log`) and waits until `ready` holds.
@@ -89,6 +100,10 @@ impl JavaProcess {
         // Debian's package has no SLF4J binding, so the server logs nothing; slf4j-simple (in the
         // same directory when installed) sends its log to stderr, which lands in stdout.log.
         let mut classpath = format!("{}:{ZOOKEEPER_JAR}", self.dir.display());
+        if !self.extra_classpath.is_empty() {
+            classpath.push(':');
+            classpath.push_str(&self.extra_classpath);
+        }
         if Path::new(SLF4J_SIMPLE).exists() {
             classpath.push(':');
             classpath.push_str(SLF4J_SIMPLE);

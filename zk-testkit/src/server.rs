@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::install::ensure_installed;
 use crate::process::{fresh_dir, write_file, JavaProcess};
+use crate::tls::{netty_classpath, ServerTls};
 use crate::Error;
 
 /// Settings of a [`TestServer`].
@@ -27,6 +28,9 @@ pub struct ServerOptions {
     pub system_properties: Vec<(String, String)>,
     /// How long to wait for the server to answer. Default 60 s.
     pub start_timeout: Duration,
+    /// A TLS port (`secureClientPort`, served by Netty) beside the plain one, with the x509
+    /// auth provider. Default none.
+    pub tls: Option<ServerTls>,
 }
 
 impl Default for ServerOptions {
@@ -39,6 +43,7 @@ impl Default for ServerOptions {
             extra_config: Vec::new(),
             system_properties: Vec::new(),
             start_timeout: Duration::from_secs(60),
+            tls: None,
         }
     }
 }
@@ -48,6 +53,7 @@ impl Default for ServerOptions {
 pub struct TestServer {
     process: JavaProcess,
     addr: SocketAddr,
+    secure_addr: Option<SocketAddr>,
     start_timeout: Duration,
 }
 
@@ -130,16 +136,34 @@ impl TestServer {
             "clientPort={}\nclientPortAddress=127.0.0.1\n",
             addr.port()
         ));
+        let mut properties = options.system_properties.clone();
+        let secure_addr = match &options.tls {
+            None => None,
+            Some(tls) => {
+                let secure = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()?));
+                cfg.push_str(&format!(
+                    "secureClientPort={}\nsecureClientPortAddress=127.0.0.1\n",
+                    secure.port()
+                ));
+                properties.extend(tls.system_properties());
+                Some(secure)
+            }
+        };
         write_file(&dir, "zoo.cfg", &cfg)?;
         let config = dir.join("zoo.cfg");
+        let mut process = JavaProcess::new(
+            dir,
+            "org.apache.zookeeper.server.ZooKeeperServerMain",
+            config,
+            properties,
+        );
+        if options.tls.is_some() {
+            process.add_classpath(&netty_classpath());
+        }
         let mut server = TestServer {
-            process: JavaProcess::new(
-                dir,
-                "org.apache.zookeeper.server.ZooKeeperServerMain",
-                config,
-                options.system_properties.clone(),
-            ),
+            process,
             addr,
+            secure_addr,
             start_timeout: options.start_timeout,
         };
         server.launch()?;
@@ -161,6 +185,11 @@ impl TestServer {
     /// The client address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The TLS port's address, when the server has one ([`ServerOptions::tls`]).
+    pub fn secure_addr(&self) -> Option<SocketAddr> {
+        self.secure_addr
     }
 
     /// The server's directory (data in `data/`, `zoo.cfg`, the log in `stdout.log`).

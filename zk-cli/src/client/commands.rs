@@ -632,11 +632,14 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
             }
         }
         ClientCommand::Version => {
-            let server = fourlw::send(&ctx.hosts, "srvr").await.ok().and_then(|r| {
-                r.lines()
-                    .find_map(|l| l.strip_prefix("Zookeeper version: "))
-                    .map(str::to_string)
-            });
+            let server = fourlw::send(&ctx.hosts, "srvr", ctx.tls.as_ref())
+                .await
+                .ok()
+                .and_then(|r| {
+                    r.lines()
+                        .find_map(|l| l.strip_prefix("Zookeeper version: "))
+                        .map(str::to_string)
+                });
             let mine = env!("CARGO_PKG_VERSION");
             if json {
                 put_json(out, &json!({"zk": mine, "server": server}))
@@ -672,7 +675,7 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
 }
 
 async fn four(ctx: &Ctx, word: &str, out: &mut dyn Write) -> Result<(), CmdError> {
-    let reply = fourlw::send(&ctx.hosts, word).await?;
+    let reply = fourlw::send(&ctx.hosts, word, ctx.tls.as_ref()).await?;
     if ctx.json {
         put_json(out, &json!({"word": word, "reply": reply}))
     } else {

@@ -5,11 +5,12 @@ pub mod commands;
 pub mod fourlw;
 pub mod paths;
 pub mod render;
+pub mod security;
 pub mod shell;
 
 use std::time::Duration;
 
-use zk_client::{Client, ClientBuilder, Error};
+use zk_client::{Client, ClientBuilder, Error, TlsOptions};
 
 use crate::error::{code, CmdError};
 use zk_cli::show::DataFormat;
@@ -28,6 +29,8 @@ pub struct Ctx {
     pub json: bool,
     /// Whether this is the interactive shell (watches print in the background).
     pub interactive: bool,
+    /// TLS on the connection, when set.
+    pub tls: Option<TlsOptions>,
 }
 
 impl Ctx {
@@ -40,6 +43,7 @@ impl Ctx {
             cwd: "/".into(),
             json,
             interactive: false,
+            tls: None,
         }
     }
 
@@ -50,9 +54,13 @@ impl Ctx {
                 return Ok(c.clone());
             }
         }
-        let c = ClientBuilder::new(self.hosts.clone())
+        let mut builder = ClientBuilder::new(self.hosts.clone())
             .session_timeout(self.timeout)
-            .fail_fast(true)
+            .fail_fast(true);
+        if let Some(tls) = &self.tls {
+            builder = builder.tls(tls.clone());
+        }
+        let c = builder
             .connect()
             .await
             .map_err(|e| failure("connecting", e))?;
@@ -80,6 +88,7 @@ pub fn failure(what: &str, e: Error) -> CmdError {
         Error::ConnectionLoss
         | Error::SessionExpired
         | Error::NoHosts(_)
+        | Error::Tls { .. }
         | Error::Timeout
         | Error::Closed
         | Error::Protocol { .. } => code::CONNECTION,

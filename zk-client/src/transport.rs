@@ -1,0 +1,182 @@
+//! The byte stream under a connection: plain TCP, or TLS over it. One type for both, so the
+//! connection task, the frame codec and the read-only probe are written once.
+
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use rand::seq::IndexedRandom;
+use rustls::pki_types::ServerName;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+use tokio_rustls::client::TlsStream;
+
+use crate::tls::{TlsFailure, TlsOptions};
+
+/// A connected stream to a server.
+#[derive(Debug)]
+pub(crate) enum Stream {
+    Plain(TcpStream),
+    /// Boxed: the TLS state is large and most sessions are plain.
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl Stream {
+    pub(crate) fn peer_addr(&self) -> io::Result<SocketAddr> {
+        match self {
+            Stream::Plain(s) => s.peer_addr(),
+            Stream::Tls(s) => s.get_ref().0.peer_addr(),
+        }
+    }
+}
+
+/// Why a connection attempt failed.
+#[derive(Debug)]
+pub(crate) struct OpenFailure {
+    /// The host (and the address tried, when one was).
+    pub(crate) server: String,
+    pub(crate) why: String,
+    /// Set when the TLS handshake (or its configuration) failed.
+    pub(crate) tls: Option<TlsFailure>,
+}
+
+impl std::fmt::Display for OpenFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.server, self.why)
+    }
+}
+
+/// Resolves a host (picking one of its addresses at random), connects, and when `tls` is set
+/// runs the TLS handshake, all within `limit`.
+pub(crate) async fn open(
+    (host, port): (String, u16),
+    limit: Duration,
+    tls: Option<Arc<TlsOptions>>,
+) -> Result<Stream, OpenFailure> {
+    let fail = |server: String, why: String| OpenFailure {
+        server,
+        why,
+        tls: None,
+    };
+    let name = format!("{host}:{port}");
+    let addrs: Vec<_> = tokio::net::lookup_host((host.as_str(), port))
+        .await
+        .map_err(|e| fail(name.clone(), e.to_string()))?
+        .collect();
+    let addr = *addrs
+        .choose(&mut rand::rng())
+        .ok_or_else(|| fail(name.clone(), "no address".into()))?;
+    let server = if addr.ip().to_string() == host {
+        name.clone()
+    } else {
+        format!("{name} ({addr})")
+    };
+    let deadline = tokio::time::Instant::now() + limit;
+    let stream = timeout(limit, TcpStream::connect(addr))
+        .await
+        .map_err(|_| fail(server.clone(), "connect timed out".into()))?
+        .map_err(|e| fail(server.clone(), e.to_string()))?;
+    // Connecting to a local port nobody listens on can pick that very port as the source and
+    // connect the socket to itself (TCP simultaneous open): the client would read its own
+    // handshake back. That is no server.
+    if stream.local_addr().ok() == Some(addr) {
+        return Err(fail(
+            server,
+            "connected to itself (nothing listens there)".into(),
+        ));
+    }
+    let _ = stream.set_nodelay(true);
+    let Some(tls) = tls else {
+        return Ok(Stream::Plain(stream));
+    };
+    let tls_fail = |server: String, failure: TlsFailure| OpenFailure {
+        server,
+        why: format!("TLS: {failure}"),
+        tls: Some(failure),
+    };
+    let config = tls
+        .client_config()
+        .map_err(|f| tls_fail(server.clone(), f))?;
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let server_name = ServerName::try_from(bare.to_string()).map_err(|e| {
+        tls_fail(
+            server.clone(),
+            TlsFailure::Config(format!("{bare} is not a name TLS can verify: {e}")),
+        )
+    })?;
+    let connector = tokio_rustls::TlsConnector::from(config);
+    let handshake = tokio::time::timeout_at(deadline, connector.connect(server_name, stream));
+    match handshake.await {
+        Err(_) => Err(tls_fail(
+            server,
+            TlsFailure::Other("no TLS handshake within the connect timeout".into()),
+        )),
+        Ok(Err(e)) => Err(tls_fail(
+            server,
+            TlsFailure::of_handshake(&e, bare, tls.has_identity()),
+        )),
+        Ok(Ok(s)) => Ok(Stream::Tls(Box::new(s))),
+    }
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        match self {
+            Stream::Plain(s) => s.is_write_vectored(),
+            Stream::Tls(s) => s.is_write_vectored(),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
