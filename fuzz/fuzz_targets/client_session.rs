@@ -53,6 +53,7 @@ fuzz_target!(|data: &[u8]| {
             .expect("a valid chroot"),
         max_request: 1 << 20,
         max_reply: 1 << 16,
+        sasl: None,
     };
     let mut s: Session<u64> = Session::new(cfg);
     // The input is a sequence of records: a tag byte, a 2-byte length, that many bytes.

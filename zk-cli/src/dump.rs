@@ -272,8 +272,17 @@ fn request_args(body: &RequestBody) -> String {
             r.joining_servers.as_deref().unwrap_or(""),
             r.leaving_servers.as_deref().unwrap_or("")
         ),
+        // Sizes only: a DIGEST-MD5 response or a Kerberos ticket is not for a log.
+        RequestBody::Sasl(r) => sasl_token(&r.token),
         _ => String::new(),
     }
+}
+
+/// A SASL token, by size (`token=null` for none).
+fn sasl_token(token: &Option<Vec<u8>>) -> String {
+    token
+        .as_ref()
+        .map_or_else(|| "token=null".into(), |t| format!("token={}B", t.len()))
 }
 
 fn reply_args(body: &ResponseBody) -> (Option<String>, String) {
@@ -295,6 +304,7 @@ fn reply_args(body: &ResponseBody) -> (Option<String>, String) {
         }
         ResponseBody::GetEphemerals(r) => (None, format!("ephemerals={}", len_of(&r.ephemerals))),
         ResponseBody::GetAllChildrenNumber(r) => (None, format!("count={}", r.total_number)),
+        ResponseBody::Sasl(r) => (None, sasl_token(&r.token)),
         _ => (None, String::new()),
     }
 }

@@ -42,6 +42,8 @@ struct Cli {
     timeout_ms: u64,
     #[command(flatten)]
     tls: client::security::TlsArgs,
+    #[command(flatten)]
+    sasl: client::security::SaslArgs,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -99,6 +101,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CmdError> {
         .map_or_else(|| cli.server.clone(), |s| s.connect_string());
     let mut ctx = client::Ctx::new(hosts, Duration::from_millis(cli.timeout_ms), cli.json);
     ctx.tls = cli.tls.options()?;
+    ctx.sasl = cli.sasl.options()?;
     let rt = runtime()?;
     match command {
         Command::Client(cmd) => {

@@ -39,6 +39,12 @@ pub fn x509(subject: &str, perms: i32) -> Acl {
     acl(perms, "x509", subject)
 }
 
+/// An ACL entry granting `perms` to a SASL identity (`sasl:<user>`; with Kerberos, the
+/// principal as the server's auth-to-local rules leave it, e.g. `app@EXAMPLE.COM`).
+pub fn sasl(user: &str, perms: i32) -> Acl {
+    acl(perms, "sasl", user)
+}
+
 /// The digest id the server derives from `user:password`:
 /// `user:` + Base64(SHA-1("user:password")).
 ///

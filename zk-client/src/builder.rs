@@ -11,6 +11,7 @@ use crate::client::{Client, Inner};
 use crate::connect_string::ConnectString;
 use crate::connection::{Task, TaskConfig};
 use crate::error::Error;
+use crate::sasl::SaslOptions;
 use crate::session::{Session, SessionConfig};
 use crate::shared::Shared;
 use crate::tls::TlsOptions;
@@ -42,6 +43,7 @@ pub struct ClientBuilder {
     fail_fast: bool,
     connect_timeout: Option<Duration>,
     tls: Option<TlsOptions>,
+    sasl: Option<SaslOptions>,
 }
 
 impl ClientBuilder {
@@ -60,6 +62,7 @@ impl ClientBuilder {
             fail_fast: false,
             connect_timeout: None,
             tls: None,
+            sasl: None,
         }
     }
 
@@ -175,6 +178,17 @@ impl ClientBuilder {
         self
     }
 
+    /// Authenticates every connection with SASL before anything else is sent on it (as the
+    /// Java client with a JAAS `Client` section). `connect` returns once the first exchange
+    /// has succeeded; when the server refuses the credentials, the session ends in
+    /// [`SessionState::AuthFailed`], `connect` fails with [`Error::AuthFailed`] and so does
+    /// every call, without reconnecting.
+    #[must_use]
+    pub fn sasl(mut self, options: SaslOptions) -> Self {
+        self.sasl = Some(options);
+        self
+    }
+
     /// Connects, waiting until a session is established (or the session timeout passes).
     ///
     /// TLS options that cannot be used (a missing file, a file without a certificate) fail
@@ -194,6 +208,7 @@ impl ClientBuilder {
             chroot: cs.chroot.clone(),
             max_request: self.max_request,
             max_reply: self.max_reply,
+            sasl: self.sasl.clone(),
         });
         let shared = Shared::new(session, self.queue);
         let (state_tx, mut state_rx) = watch::channel(SessionState::Connecting);

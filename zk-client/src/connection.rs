@@ -291,7 +291,7 @@ impl Task {
             }
             Ok(Some(Ok(Frame::Data(b)))) => b,
         };
-        let (replay, read_only, ping_interval, read_timeout) = {
+        let (replay, read_only, ping_interval, read_timeout, authenticating) = {
             let mut core = self.shared.lock();
             let replay = match core.session.on_connect_response(&first) {
                 Ok(frames) => frames,
@@ -310,6 +310,7 @@ impl Task {
                 core.session.is_read_only(),
                 core.session.ping_interval(),
                 core.session.read_timeout(),
+                core.session.is_authenticating(),
             )
         };
         // Credentials and watches first, then whatever calls queued meanwhile.
@@ -330,7 +331,12 @@ impl Task {
         } else {
             SessionState::Connected
         };
-        let _ = self.state_tx.send(state);
+        // With SASL, the session is usable (and said to be connected) once the exchange has
+        // succeeded.
+        let mut announce = Some(state);
+        if !authenticating {
+            self.announce(&mut announce);
+        }
         let mut last_recv = Instant::now();
         let mut last_send = Instant::now();
         // Connected read-only: look for a read-write server among the others meanwhile.
@@ -393,6 +399,9 @@ impl Task {
                     if let Some(exit) = self.handle(&mut frames) {
                         return exit;
                     }
+                    if announce.is_some() && !self.shared.lock().session.is_authenticating() {
+                        self.announce(&mut announce);
+                    }
                 }
                 () = &mut notified => {
                     notified.set(shared.wake().notified());
@@ -426,6 +435,13 @@ impl Task {
                     return Exit::Terminal(SessionState::Closed, Error::Closed);
                 }
             }
+        }
+    }
+
+    /// Publishes the connected state, once per connection.
+    fn announce(&self, state: &mut Option<SessionState>) {
+        if let Some(state) = state.take() {
+            let _ = self.state_tx.send(state);
         }
     }
 

@@ -44,6 +44,7 @@ pub mod error;
 mod four_letter;
 mod multi;
 pub mod path;
+pub mod sasl;
 pub mod session;
 mod shared;
 pub mod tls;
@@ -59,6 +60,7 @@ pub use client::{Client, CONFIG_NODE, MAX_TTL_MS};
 pub use error::Error;
 pub use four_letter::{four_letter_word, MAX_FOUR_LETTER_REPLY};
 pub use multi::{Op, OpResult, ReadOp, ReadResult};
+pub use sasl::SaslOptions;
 pub use tls::{TlsFailure, TlsOptions};
 pub use types::{
     AddWatchMode, ClientInfo, CreateMode, CreateOptions, EventType, SessionState, Stat,

@@ -11,13 +11,14 @@ use std::time::Duration;
 use bytes::{BufMut, BytesMut};
 use jute::{Decode, Encode, Limits, Reader, Record};
 use jute_schemas::proto::{
-    AuthPacket, ConnectRequest, ConnectResponse, ReplyHeader, RequestHeader, SetWatches2,
-    WatcherEvent,
+    AuthPacket, ConnectRequest, ConnectResponse, GetSASLRequest, ReplyHeader, RequestHeader,
+    SetSASLResponse, SetWatches2, WatcherEvent,
 };
 use jute_schemas::protocol::{xid, EventType, OpCode, RequestBody, ResponseBody};
 
 use crate::error::Error;
 use crate::path::Chroot;
+use crate::sasl::{Mechanism, SaslOptions};
 use crate::watches::{WatchId, WatchKind, Watches};
 
 /// The Java client's batch bound for SetWatches2 (sum of path lengths).
@@ -110,6 +111,8 @@ pub struct SessionConfig {
     pub max_request: usize,
     /// Largest reply the client accepts.
     pub max_reply: usize,
+    /// SASL credentials, used on every connection before anything else is sent.
+    pub sasl: Option<SaslOptions>,
 }
 
 /// The session state machine.
@@ -139,6 +142,21 @@ pub struct Session<T> {
     auth: Vec<(AuthPacket, bool)>,
     /// One entry per auth packet in flight: whether a caller waits for its answer.
     auth_in_flight: VecDeque<bool>,
+    /// The SASL exchange of this connection while it runs: the xid its reply will carry, and
+    /// the mechanism. Meanwhile only its frames (in `sasl_out`) go out; `out` waits.
+    sasl: Option<(i32, Box<dyn Mechanism>)>,
+    sasl_out: BytesMut,
+}
+
+/// A SASL frame (without its length prefix): a request header with op 102 and the token.
+fn sasl_frame(xid: i32, token: Vec<u8>) -> Vec<u8> {
+    frame_of(
+        &RequestHeader {
+            xid,
+            r#type: OpCode::Sasl.value(),
+        },
+        &GetSASLRequest { token: Some(token) },
+    )
 }
 
 fn frame_of(header: &RequestHeader, body: &impl Encode) -> Vec<u8> {
@@ -177,6 +195,8 @@ impl<T> Session<T> {
             watches: Watches::default(),
             auth: Vec::new(),
             auth_in_flight: VecDeque::new(),
+            sasl: None,
+            sasl_out: BytesMut::new(),
         }
     }
 
@@ -220,14 +240,30 @@ impl<T> Session<T> {
         self.unsent
     }
 
-    /// Whether there are frames waiting for the connection.
+    /// Whether there are frames waiting for the connection (while SASL runs, only its own).
     pub fn has_output(&self) -> bool {
-        !self.out.is_empty()
+        if self.sasl.is_some() {
+            !self.sasl_out.is_empty()
+        } else {
+            !self.out.is_empty()
+        }
+    }
+
+    /// Whether the connection's SASL exchange is still running (nothing else is sent until it
+    /// completes).
+    pub fn is_authenticating(&self) -> bool {
+        self.sasl.is_some()
     }
 
     /// Hands every waiting frame to the connection (appended to `into`); the requests among
-    /// them are then in flight. Returns how many requests that was.
+    /// them are then in flight. Returns how many requests that was. While SASL runs, only its
+    /// frames are handed over.
     pub fn take_output(&mut self, into: &mut BytesMut) -> usize {
+        if self.sasl.is_some() {
+            into.extend_from_slice(&self.sasl_out);
+            self.sasl_out.clear();
+            return 0;
+        }
         if into.is_empty() {
             std::mem::swap(into, &mut self.out);
         } else {
@@ -284,8 +320,8 @@ impl<T> Session<T> {
     }
 
     /// Handles the handshake reply. Returns the frames to send before anything else (auth
-    /// packets, then SetWatches2 batches), or `SessionExpired` when the server refused the
-    /// session.
+    /// packets, then SetWatches2 batches; with SASL, only its first frame, and those once it
+    /// completes), or `SessionExpired` when the server refused the session.
     pub fn on_connect_response(&mut self, frame: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
         // A server that cannot create the session may answer with a bare reply header (a 3.8
         // read-only server without local sessions sends NotReadOnly with xid 0).
@@ -332,6 +368,19 @@ impl<T> Session<T> {
             self.seen_rw = true;
         }
         self.connected = true;
+        if let Some(options) = &self.cfg.sasl {
+            let mut mechanism = options.start();
+            let token = mechanism.initial();
+            let xid = self.take_xid();
+            self.sasl = Some((xid, mechanism));
+            return Ok(vec![sasl_frame(xid, token)]);
+        }
+        Ok(self.replay_frames())
+    }
+
+    /// Credentials (auth packets), then the watches (SetWatches2 batches), for a new
+    /// connection.
+    fn replay_frames(&mut self) -> Vec<Vec<u8>> {
         let mut frames = Vec::new();
         // Replayed credentials: only those added while disconnected have someone waiting.
         self.auth_in_flight.clear();
@@ -346,7 +395,63 @@ impl<T> Session<T> {
             self.auth_in_flight.push_back(std::mem::take(waited));
         }
         frames.extend(self.set_watches_frames());
-        Ok(frames)
+        frames
+    }
+
+    /// The next xid (SASL frames take theirs from the same counter as requests, as Java's).
+    fn take_xid(&mut self) -> i32 {
+        let xid = self.next_xid;
+        self.next_xid = if xid == i32::MAX { 1 } else { xid + 1 };
+        xid
+    }
+
+    /// A reply to the running SASL exchange: the next token goes out, or the exchange is
+    /// complete and what waited behind it (credentials, watches, queued calls) goes out, in
+    /// that order. A refusal ends the session with `AuthFailed` (the server closes the
+    /// connection after it).
+    fn on_sasl_reply(
+        &mut self,
+        header: &ReplyHeader,
+        r: &mut Reader<'_>,
+    ) -> Result<Option<Outcome<T>>, Error> {
+        let Some((_, mut mechanism)) = self.sasl.take() else {
+            return Err(Error::protocol("a SASL reply with no exchange running"));
+        };
+        let fail = |why: String| {
+            tracing::warn!("SASL authentication failed: {why}");
+            Err(Error::AuthFailed)
+        };
+        if let Some(e) = Error::from_code(header.err) {
+            return fail(format!("the server refused the credentials ({e})"));
+        }
+        let reply = SetSASLResponse::decode(r)
+            .and_then(|b| r.finish().map(|()| b))
+            .map_err(|e| Error::undecodable("SASL reply", e))?;
+        match mechanism.step(reply.token.as_deref()) {
+            Err(why) => fail(why),
+            Ok(Some(token)) => {
+                let xid = self.take_xid();
+                let frame = sasl_frame(xid, token);
+                self.sasl_out.reserve(4 + frame.len());
+                self.sasl_out
+                    .put_u32(u32::try_from(frame.len()).unwrap_or(u32::MAX));
+                self.sasl_out.extend_from_slice(&frame);
+                self.sasl = Some((xid, mechanism));
+                Ok(None)
+            }
+            Ok(None) => {
+                let frames = self.replay_frames();
+                let len: usize = frames.iter().map(|f| 4 + f.len()).sum();
+                let mut out = BytesMut::with_capacity(len + self.out.len());
+                for f in &frames {
+                    out.put_u32(u32::try_from(f.len()).unwrap_or(u32::MAX));
+                    out.extend_from_slice(f);
+                }
+                out.extend_from_slice(&self.out);
+                self.out = out;
+                Ok(None)
+            }
+        }
     }
 
     fn set_watches_frames(&self) -> Vec<Vec<u8>> {
@@ -454,7 +559,7 @@ impl<T> Session<T> {
                 },
             ));
         }
-        self.next_xid = if xid == i32::MAX { 1 } else { xid + 1 };
+        self.take_xid();
         put_frame(&mut self.out, size, &header, &req.body);
         self.unsent += 1;
         let removal = match &req.body {
@@ -512,6 +617,9 @@ impl<T> Session<T> {
         let mut r = Reader::with_limits(frame, Limits::new(self.cfg.max_reply));
         let header =
             ReplyHeader::decode(&mut r).map_err(|e| Error::undecodable("reply header", e))?;
+        if self.sasl.as_ref().is_some_and(|(x, _)| *x == header.xid) {
+            return self.on_sasl_reply(&header, &mut r);
+        }
         match header.xid {
             xid::NOTIFICATION => {
                 let ev = WatcherEvent::decode(&mut r)
@@ -607,6 +715,8 @@ impl<T> Session<T> {
     /// registered for replay.
     pub fn on_disconnect(&mut self) -> Vec<Failed<T>> {
         self.connected = false;
+        self.sasl = None;
+        self.sasl_out.clear();
         let sent = self.pending.len() - self.unsent;
         self.pending
             .drain(..sent)
@@ -618,6 +728,8 @@ impl<T> Session<T> {
     /// discarded and the watches dropped (their ids come back in the second list).
     pub fn on_end(&mut self, err: &Error) -> (Vec<Failed<T>>, Vec<WatchId>) {
         self.connected = false;
+        self.sasl = None;
+        self.sasl_out.clear();
         self.out.clear();
         self.unsent = 0;
         let failed = self
@@ -735,6 +847,7 @@ pub(crate) fn test_config(chroot: &str) -> SessionConfig {
         chroot: Chroot::new(chroot).unwrap(),
         max_request: 0xfffff,
         max_reply: 0xfffff,
+        sasl: None,
     }
 }
 

@@ -38,7 +38,7 @@ pub use expire::expire_session;
 pub use fake::FakeServer;
 pub use install::{ensure_installed, ensure_program, package_of, ZOOKEEPER_JAR};
 pub use proxy::Proxy;
-pub use server::{four_letter_word, ServerOptions, TestServer};
+pub use server::{four_letter_word, ServerOptions, ServerSasl, TestServer};
 pub use tls::{netty_classpath, CertSpec, ClientAuth, IssuedCert, ServerTls, TestCa};
 
 /// Why a server could not be provided.

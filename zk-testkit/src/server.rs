@@ -31,6 +31,33 @@ pub struct ServerOptions {
     /// A TLS port (`secureClientPort`, served by Netty) beside the plain one, with the x509
     /// auth provider. Default none.
     pub tls: Option<ServerTls>,
+    /// SASL (DIGEST-MD5) users, with the `sasl` auth provider. Default none.
+    pub sasl: Option<ServerSasl>,
+}
+
+/// A server's SASL setup: a JAAS `Server` section with `DigestLoginModule` users (DIGEST-MD5),
+/// and `authProvider.sasl=SASLAuthenticationProvider` so `sasl:` ACLs work.
+#[derive(Debug, Clone, Default)]
+pub struct ServerSasl {
+    /// `(user, password)` pairs.
+    pub users: Vec<(String, String)>,
+    /// `sessionRequireClientSASLAuth=true`: requests of unauthenticated connections are
+    /// refused (`SESSIONCLOSEDREQUIRESASLAUTH`) and the connection closed.
+    pub required: bool,
+}
+
+impl ServerSasl {
+    /// The JAAS file's text.
+    fn jaas(&self) -> String {
+        let users: String = self
+            .users
+            .iter()
+            .map(|(u, p)| format!("\n    user_{u}=\"{p}\""))
+            .collect();
+        format!(
+            "Server {{\n    org.apache.zookeeper.server.auth.DigestLoginModule required{users};\n}};\n"
+        )
+    }
 }
 
 impl Default for ServerOptions {
@@ -44,6 +71,7 @@ impl Default for ServerOptions {
             system_properties: Vec::new(),
             start_timeout: Duration::from_secs(60),
             tls: None,
+            sasl: None,
         }
     }
 }
@@ -149,6 +177,19 @@ impl TestServer {
                 Some(secure)
             }
         };
+        if let Some(sasl) = &options.sasl {
+            cfg.push_str(
+                "authProvider.sasl=org.apache.zookeeper.server.auth.SASLAuthenticationProvider\n",
+            );
+            if sasl.required {
+                cfg.push_str("sessionRequireClientSASLAuth=true\n");
+            }
+            write_file(&dir, "jaas.conf", &sasl.jaas())?;
+            properties.push((
+                "java.security.auth.login.config".into(),
+                dir.join("jaas.conf").display().to_string(),
+            ));
+        }
         write_file(&dir, "zoo.cfg", &cfg)?;
         let config = dir.join("zoo.cfg");
         let mut process = JavaProcess::new(

@@ -10,7 +10,7 @@ pub mod shell;
 
 use std::time::Duration;
 
-use zk_client::{Client, ClientBuilder, Error, TlsOptions};
+use zk_client::{Client, ClientBuilder, Error, SaslOptions, TlsOptions};
 
 use crate::error::{code, CmdError};
 use zk_cli::show::DataFormat;
@@ -31,6 +31,8 @@ pub struct Ctx {
     pub interactive: bool,
     /// TLS on the connection, when set.
     pub tls: Option<TlsOptions>,
+    /// SASL on every connection, when set.
+    pub sasl: Option<SaslOptions>,
 }
 
 impl Ctx {
@@ -44,6 +46,7 @@ impl Ctx {
             json,
             interactive: false,
             tls: None,
+            sasl: None,
         }
     }
 
@@ -59,6 +62,9 @@ impl Ctx {
             .fail_fast(true);
         if let Some(tls) = &self.tls {
             builder = builder.tls(tls.clone());
+        }
+        if let Some(sasl) = &self.sasl {
+            builder = builder.sasl(sasl.clone());
         }
         let c = builder
             .connect()
@@ -81,10 +87,12 @@ impl Ctx {
     }
 }
 
-/// The command error for a client error: exit code 3 when the servers or the session are the
-/// problem, 4 for ZooKeeper's answer, 2 for a bad argument.
+/// The command error for a client error: exit code 3 when the servers, the session or the
+/// credentials are the problem, 4 for ZooKeeper's answer, 2 for a bad argument.
 pub fn failure(what: &str, e: Error) -> CmdError {
     let c = match e {
+        // Credentials refused while connecting (SASL) or by addauth: authentication failed.
+        Error::AuthFailed => code::CONNECTION,
         Error::ConnectionLoss
         | Error::SessionExpired
         | Error::NoHosts(_)

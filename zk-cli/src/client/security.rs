@@ -1,8 +1,8 @@
-//! The global options that secure the connection: TLS (`--tls-*`).
+//! The global options that secure the connection: TLS (`--tls-*`) and SASL (`--sasl-*`).
 
 use std::path::PathBuf;
 
-use zk_client::TlsOptions;
+use zk_client::{SaslOptions, TlsOptions};
 
 use crate::error::{code, CmdError};
 
@@ -55,5 +55,63 @@ impl TlsArgs {
             tls = tls.no_hostname_verification();
         }
         Ok(Some(tls))
+    }
+}
+
+/// SASL on every connection (`--sasl-*`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SaslArgs {
+    /// Authenticate with SASL as this user (DIGEST-MD5: a user of the server's JAAS
+    /// `DigestLoginModule`).
+    #[arg(long = "sasl-user", value_name = "USER", global = true)]
+    pub user: Option<String>,
+    /// The SASL password.
+    #[arg(
+        long = "sasl-password",
+        value_name = "PASS",
+        env = "ZK_SASL_PASSWORD",
+        hide_env_values = true,
+        global = true
+    )]
+    pub password: Option<String>,
+    /// The SASL mechanism (DIGEST-MD5).
+    #[arg(
+        long = "sasl-mechanism",
+        value_name = "NAME",
+        default_value = "DIGEST-MD5",
+        global = true
+    )]
+    pub mechanism: String,
+}
+
+impl SaslArgs {
+    /// The client's SASL options, or `None` without `--sasl-user`.
+    pub fn options(&self) -> Result<Option<SaslOptions>, CmdError> {
+        // A password alone (ZK_SASL_PASSWORD in the environment) turns nothing on.
+        let Some(user) = &self.user else {
+            return Ok(None);
+        };
+        match self.mechanism.to_ascii_uppercase().as_str() {
+            "DIGEST-MD5" => {}
+            "GSSAPI" => {
+                return Err(CmdError::new(
+                    code::USAGE,
+                    "--sasl-mechanism GSSAPI: Kerberos is not supported yet (DIGEST-MD5 is)",
+                ))
+            }
+            other => {
+                return Err(CmdError::new(
+                    code::USAGE,
+                    format!("--sasl-mechanism {other}: ZooKeeper speaks DIGEST-MD5 or GSSAPI"),
+                ))
+            }
+        }
+        let Some(password) = &self.password else {
+            return Err(CmdError::new(
+                code::USAGE,
+                "--sasl-user needs --sasl-password (or ZK_SASL_PASSWORD)",
+            ));
+        };
+        Ok(Some(SaslOptions::digest_md5(user, password)))
     }
 }

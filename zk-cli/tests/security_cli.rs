@@ -1,12 +1,15 @@
-//! `zk` with the global `--tls-*` options against a real ZooKeeper's TLS port (certificates
-//! from the test kit): client commands and four-letter words over mutual TLS, the x509
+//! `zk` with the global `--sasl-*` options against a real ZooKeeper with DIGEST-MD5 users, and
+//! with the `--tls-*` options against its TLS port (certificates from the test kit): client
+//! commands and four-letter words over mutual TLS, the x509
 //! identity, the named error (exit code 3) for an untrusted server, and `zk dump` marking the
 //! captured TLS connections as encrypted instead of decoding them.
 
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use zk_testkit::{CertSpec, ClientAuth, ServerOptions, ServerTls, Tcpdump, TestCa, TestServer};
+use zk_testkit::{
+    CertSpec, ClientAuth, ServerOptions, ServerSasl, ServerTls, Tcpdump, TestCa, TestServer,
+};
 
 fn zk(args: &[String]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_zk"))
@@ -117,5 +120,101 @@ fn commands_and_four_letter_words_over_mutual_tls() {
     args.push(client.cert.display().to_string());
     args.extend(strings(&["get", "/over-tls"]));
     let out = zk(&args);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+}
+
+#[test]
+fn sasl_user_and_password_on_the_command_line_or_in_the_environment() {
+    let server = TestServer::start_with(ServerOptions {
+        sasl: Some(ServerSasl {
+            users: vec![("bob".into(), "bobsecret".into())],
+            required: false,
+        }),
+        ..ServerOptions::default()
+    })
+    .expect("a real ZooKeeper with SASL must start");
+    let hosts = server.connect_string();
+    let capture_file = server.dir().join("sasl.pcap");
+    let capture = Tcpdump::start(&capture_file, &format!("tcp port {}", server.addr().port()))
+        .expect("tcpdump");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::metadata(&capture_file).map_or(0, |m| m.len()) <= 24 {
+        assert!(Instant::now() < deadline, "tcpdump records nothing");
+        let _ = server.four_letter_word("ruok");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = zk(&strings(&[
+        "-s",
+        &hosts,
+        "--sasl-user",
+        "bob",
+        "--sasl-password",
+        "bobsecret",
+        "whoami",
+    ]));
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("sasl") && stdout.contains("bob"),
+        "{stdout}"
+    );
+
+    // zk dump shows the exchange: two SASL requests and their replies before whoAmI, by size.
+    capture.stop();
+    let out = zk(&strings(&[
+        "dump",
+        &capture_file.display().to_string(),
+        "-p",
+        &server.addr().port().to_string(),
+    ]));
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let sasl: Vec<&str> = text.lines().filter(|l| l.contains(" sasl ")).collect();
+    assert_eq!(sasl.len(), 4, "{text}");
+    assert!(
+        sasl[0].contains("-> ") && sasl[0].contains("token=0B"),
+        "{text}"
+    );
+    assert!(sasl.iter().all(|l| l.contains("token=")), "{text}");
+    assert!(!text.contains("bobsecret"), "{text}");
+
+    // The password from ZK_SASL_PASSWORD, and a sasl ACL the same user then satisfies.
+    let with_env = |args: &[&str], password: &str| {
+        Command::new(env!("CARGO_BIN_EXE_zk"))
+            .args(strings(&["-s", &hosts, "--sasl-user", "bob"]))
+            .args(args)
+            .env("ZK_SASL_PASSWORD", password)
+            .output()
+            .expect("run zk")
+    };
+    let out = with_env(&["create", "/bobs", "x"], "bobsecret");
+    assert!(out.status.success(), "{out:?}");
+    let out = with_env(&["setAcl", "/bobs", "sasl:bob:cdrwa"], "bobsecret");
+    assert!(out.status.success(), "{out:?}");
+    let out = with_env(&["get", "/bobs"], "bobsecret");
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "x");
+    let anonymous = zk(&strings(&["-s", &hosts, "get", "/bobs"]));
+    assert_eq!(anonymous.status.code(), Some(4), "{anonymous:?}");
+
+    // A wrong password: exit code 3, authentication named.
+    let out = with_env(&["get", "/bobs"], "wrong");
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("authentication failed"), "{stderr}");
+
+    // A user without a password is a usage error.
+    let out = Command::new(env!("CARGO_BIN_EXE_zk"))
+        .args(strings(&[
+            "-s",
+            &hosts,
+            "--sasl-user",
+            "bob",
+            "get",
+            "/bobs",
+        ]))
+        .env_remove("ZK_SASL_PASSWORD")
+        .output()
+        .expect("run zk");
     assert_eq!(out.status.code(), Some(2), "{out:?}");
 }
