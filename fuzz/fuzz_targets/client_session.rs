@@ -1,7 +1,8 @@
 //! The client's session state machine fed as a hostile server would: arbitrary handshake
 //! bytes, then arbitrary frames, with requests (some setting watches) written in between and
-//! handed to the connection (or left queued) as the input says. Never a panic; what the session
-//! holds stays bounded by what was asked of it.
+//! handed to the connection (or left queued) as the input says, with or without a SASL
+//! (DIGEST-MD5) exchange after each handshake. Never a panic; what the session holds stays
+//! bounded by what was asked of it.
 #![no_main]
 
 use std::time::Duration;
@@ -53,7 +54,10 @@ fuzz_target!(|data: &[u8]| {
             .expect("a valid chroot"),
         max_request: 1 << 20,
         max_reply: 1 << 16,
-        sasl: None,
+        sasl: data
+            .get(1)
+            .is_some_and(|b| b & 2 == 2)
+            .then(|| zk_client::SaslOptions::digest_md5("bob", "bobsecret")),
     };
     let mut s: Session<u64> = Session::new(cfg);
     // The input is a sequence of records: a tag byte, a 2-byte length, that many bytes.
