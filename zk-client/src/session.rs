@@ -510,7 +510,7 @@ impl<T> Session<T> {
     }
 
     /// Remembers credentials (replayed after every reconnect). Connected, their frame goes to
-    /// the output now; otherwise they go with the next handshake. Either way the next answer to
+    /// the output now; otherwise (or while SASL runs) they go with the next replay. Either way the next answer to
     /// them comes out as [`Outcome::Auth`].
     pub fn add_auth(&mut self, scheme: &str, auth: &[u8]) {
         let packet = AuthPacket {
@@ -518,7 +518,9 @@ impl<T> Session<T> {
             scheme: Some(scheme.to_string()),
             auth: Some(auth.to_vec()),
         };
-        if self.connected {
+        // While SASL runs, credentials wait with the rest and go out in the replay after it.
+        let now = self.connected && self.sasl.is_none();
+        if now {
             let header = RequestHeader {
                 xid: xid::AUTH,
                 r#type: OpCode::Auth.value(),
@@ -527,7 +529,7 @@ impl<T> Session<T> {
             put_frame(&mut self.out, len, &header, &packet);
             self.auth_in_flight.push_back(true);
         }
-        self.auth.push((packet, !self.connected));
+        self.auth.push((packet, !now));
     }
 
     /// The ping frame.

@@ -892,3 +892,29 @@ fn sasl_starts_again_on_every_connection() {
     // A reply to the old exchange's xid is not taken for this one.
     assert!(s.on_frame(&sasl_reply(2, 0, None)).is_err());
 }
+
+#[test]
+fn credentials_added_during_sasl_go_once_and_are_answered() {
+    let mut s = with_sasl();
+    s.on_connect_response(&welcome(20_000, 0x42)).unwrap();
+    s.add_auth("digest", b"alice:pw");
+    assert!(!s.has_output());
+    s.on_frame(&sasl_reply(1, 0, Some(CHALLENGE))).unwrap();
+    sent(&mut s);
+    s.on_frame(&sasl_reply(
+        2,
+        0,
+        Some(b"rspauth=a2f2a9f7c8a4df73f46d09df1b4a78a9"),
+    ))
+    .unwrap();
+    let frames = sent(&mut s);
+    assert_eq!(frames.len(), 1, "the credentials once");
+    // Its answer reaches the caller that added them.
+    let ok = ReplyHeader {
+        xid: -4,
+        zxid: 0,
+        err: 0,
+    }
+    .to_vec();
+    assert!(matches!(s.on_frame(&ok), Ok(Some(Outcome::Auth))));
+}
