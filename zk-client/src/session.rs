@@ -166,6 +166,14 @@ fn frame_of(header: &RequestHeader, body: &impl Encode) -> Vec<u8> {
     out
 }
 
+/// Appends an encoded frame to `out` behind its length prefix.
+fn push_prefixed(out: &mut BytesMut, frame: &[u8]) {
+    out.reserve(4 + frame.len());
+    // Frames the session encodes are far below i32::MAX.
+    out.put_u32(u32::try_from(frame.len()).unwrap_or(u32::MAX));
+    out.extend_from_slice(frame);
+}
+
 /// Appends `header` and `body` to `out` with the frame's length prefix (`len`: the frame's
 /// length without it).
 fn put_frame(out: &mut BytesMut, len: usize, header: &RequestHeader, body: &impl Encode) {
@@ -431,11 +439,7 @@ impl<T> Session<T> {
             Err(why) => fail(why),
             Ok(Some(token)) => {
                 let xid = self.take_xid();
-                let frame = sasl_frame(xid, token);
-                self.sasl_out.reserve(4 + frame.len());
-                self.sasl_out
-                    .put_u32(u32::try_from(frame.len()).unwrap_or(u32::MAX));
-                self.sasl_out.extend_from_slice(&frame);
+                push_prefixed(&mut self.sasl_out, &sasl_frame(xid, token));
                 self.sasl = Some((xid, mechanism));
                 Ok(None)
             }
@@ -444,8 +448,7 @@ impl<T> Session<T> {
                 let len: usize = frames.iter().map(|f| 4 + f.len()).sum();
                 let mut out = BytesMut::with_capacity(len + self.out.len());
                 for f in &frames {
-                    out.put_u32(u32::try_from(f.len()).unwrap_or(u32::MAX));
-                    out.extend_from_slice(f);
+                    push_prefixed(&mut out, f);
                 }
                 out.extend_from_slice(&self.out);
                 self.out = out;

@@ -23,19 +23,14 @@ pub async fn send(hosts: &str, word: &str, tls: Option<&TlsOptions>) -> Result<S
     let limit = Duration::from_secs(5);
     let reply = zk_client::four_letter_word(host, *port, word, tls.cloned(), limit)
         .await
-        .map_err(|e| {
-            let c = match e {
-                Error::Protocol { .. } => code::SERVER,
-                Error::InvalidArgument(_) => code::USAGE,
-                Error::Timeout => {
-                    return CmdError::new(
-                        code::CONNECTION,
-                        format!("{host}:{port}: no reply to {word} within {limit:?}"),
-                    )
-                }
-                _ => code::CONNECTION,
-            };
-            CmdError::new(c, e.to_string())
+        .map_err(|e| match e {
+            Error::Timeout => CmdError::new(
+                code::CONNECTION,
+                format!("{host}:{port}: no reply to {word} within {limit:?}"),
+            ),
+            Error::Protocol { .. } => CmdError::new(code::SERVER, e.to_string()),
+            Error::InvalidArgument(_) => CmdError::usage(e.to_string()),
+            _ => CmdError::new(code::CONNECTION, e.to_string()),
         })?;
     if reply.is_empty() {
         return Err(CmdError::new(
