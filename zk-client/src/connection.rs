@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use rand::seq::SliceRandom;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{oneshot, watch};
 use tokio::time::{sleep, sleep_until, timeout, Instant};
 use tokio_util::codec::Framed;
@@ -19,6 +18,7 @@ use tracing::{debug, warn};
 use crate::backoff::Backoff;
 use crate::codec::{Frame, FrameCodec};
 use crate::error::Error;
+use crate::four_letter;
 use crate::shared::{Delivered, Shared};
 use crate::tls::TlsOptions;
 use crate::transport::{open, OpenFailure, Stream};
@@ -590,26 +590,21 @@ async fn find_read_write(
     }
 }
 
-async fn is_read_write(host: (String, u16), limit: Duration, tls: Option<Arc<TlsOptions>>) -> bool {
-    let Ok(mut stream) = open(host, limit, tls).await else {
-        return false;
-    };
-    let ask = async {
-        stream.write_all(b"isro").await?;
-        // The answer is "rw" or "ro": a peer that streams more is not a ZooKeeper server, and
-        // reading stops after a few bytes instead of buffering whatever it sends.
-        let mut reply = Vec::new();
-        (&mut stream)
-            .take(ISRO_REPLY_LIMIT)
-            .read_to_end(&mut reply)
-            .await?;
-        Ok::<_, std::io::Error>(reply)
-    };
-    matches!(timeout(limit, ask).await, Ok(Ok(reply)) if reply == b"rw")
+async fn is_read_write(
+    (host, port): (String, u16),
+    limit: Duration,
+    tls: Option<Arc<TlsOptions>>,
+) -> bool {
+    // The answer is "rw" or "ro": a peer that streams more is not a ZooKeeper server, and
+    // reading stops after a few bytes instead of buffering whatever it sends.
+    matches!(
+        four_letter::ask(&host, port, "isro", tls, limit, ISRO_REPLY_LIMIT).await,
+        Ok(reply) if reply == b"rw"
+    )
 }
 
 /// The most bytes read of an `isro` answer.
-const ISRO_REPLY_LIMIT: u64 = 16;
+const ISRO_REPLY_LIMIT: usize = 16;
 
 /// Sleeps until `at`, or forever when there is none.
 async fn sleep_until_some(at: Option<Instant>) {

@@ -36,8 +36,30 @@ pub async fn four_letter_word(
             "{word:?} is not a four-letter word"
         )));
     }
+    ask(
+        host,
+        port,
+        word,
+        tls.map(Arc::new),
+        limit,
+        MAX_FOUR_LETTER_REPLY,
+    )
+    .await
+}
+
+/// Sends `word` and reads the reply, at most `max` bytes (more is an error) and within `limit`
+/// for the connection and the answer together. Shared by [`four_letter_word`] and the
+/// read-only probe (`isro`, a few bytes).
+pub(crate) async fn ask(
+    host: &str,
+    port: u16,
+    word: &str,
+    tls: Option<Arc<TlsOptions>>,
+    limit: Duration,
+    max: usize,
+) -> Result<Vec<u8>, Error> {
     let deadline = tokio::time::Instant::now() + limit;
-    let mut stream = open((host.to_string(), port), limit, tls.map(Arc::new))
+    let mut stream = open((host.to_string(), port), limit, tls)
         .await
         .map_err(|f| match f.tls {
             Some(reason) => Error::Tls {
@@ -50,19 +72,15 @@ pub async fn four_letter_word(
         stream.write_all(word.as_bytes()).await?;
         stream.flush().await?;
         let mut reply = Vec::new();
-        let mut limited = (&mut stream).take(MAX_FOUR_LETTER_REPLY as u64 + 1);
-        match limited.read_to_end(&mut reply).await {
-            Ok(_) => {}
-            // A TLS server closes after its reply without a close_notify: the reply is whole.
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && !reply.is_empty() => {}
-            Err(e) => return Err(e),
-        }
+        (&mut stream)
+            .take(max as u64 + 1)
+            .read_to_end(&mut reply)
+            .await?;
         Ok::<_, std::io::Error>(reply)
     };
     match tokio::time::timeout_at(deadline, ask).await {
-        Ok(Ok(reply)) if reply.len() > MAX_FOUR_LETTER_REPLY => Err(Error::protocol(format!(
-            "{host}:{port}: the reply to {word} is over {} MiB; not a ZooKeeper server?",
-            MAX_FOUR_LETTER_REPLY >> 20
+        Ok(Ok(reply)) if reply.len() > max => Err(Error::protocol(format!(
+            "{host}:{port}: the reply to {word} is over {max} bytes; not a ZooKeeper server?"
         ))),
         Ok(Ok(reply)) => Ok(reply),
         Ok(Err(e)) => Err(Error::NoHosts(format!("{host}:{port}: {e}"))),

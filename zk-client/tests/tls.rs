@@ -141,6 +141,19 @@ async fn basic_operations_over_mutual_tls_with_the_x509_identity_and_acl() {
     zk.delete("/t/kid", None).await.expect("delete");
     assert!(zk.exists("/t/kid").await.expect("exists").is_none());
 
+    // Four-letter words over TLS, through the path the read-only probe (isro) takes too.
+    let secure_addr = server.secure_addr().expect("a TLS port");
+    let isro = zk_client::four_letter_word(
+        "127.0.0.1",
+        secure_addr.port(),
+        "isro",
+        Some(mutual(&pki, &pki.client_a)),
+        Duration::from_secs(5),
+    )
+    .await
+    .expect("isro over TLS");
+    assert_eq!(isro, b"rw");
+
     // An x509 ACL: client-a may read the node, client-b (same CA) may not.
     let only_a = vec![acl::x509("CN=client-a", acl::perms::ALL)];
     zk.create(
