@@ -324,18 +324,18 @@ impl Task {
         }
         self.expires_at = None;
         self.last_heard = Instant::now();
-        // Fail-fast concerns the first connection only.
-        self.cfg.fail_fast = None;
         let state = if read_only {
             SessionState::ConnectedReadOnly
         } else {
             SessionState::Connected
         };
         // With SASL, the session is usable (and said to be connected) once the exchange has
-        // succeeded.
-        let mut announce = Some(state);
+        // succeeded, which must be within the connect timeout: a server that answers pings
+        // but not SASL would otherwise hold the connection (and every call) for ever. Set
+        // while the exchange runs.
+        let mut sasl_by = authenticating.then(|| Instant::now() + self.cfg.connect_timeout);
         if !authenticating {
-            self.announce(&mut announce);
+            self.announce(state);
         }
         let mut last_recv = Instant::now();
         let mut last_send = Instant::now();
@@ -357,7 +357,11 @@ impl Task {
         // every frame (that would touch tokio's timer wheel twice per reply): when it fires it
         // checks the real deadlines, which only ever move later, and is set again for the
         // nearest one. Only a call with an earlier deadline moves it earlier.
-        let mut timer_at = self.arm((last_send + ping_interval).min(last_recv + read_timeout));
+        let mut timer_at = self.arm(first_of(
+            last_send + ping_interval,
+            last_recv + read_timeout,
+            sasl_by,
+        ));
         let timer = sleep_until(timer_at);
         tokio::pin!(timer);
         let shared = self.shared.clone();
@@ -399,8 +403,9 @@ impl Task {
                     if let Some(exit) = self.handle(&mut frames) {
                         return exit;
                     }
-                    if announce.is_some() && !self.shared.lock().session.is_authenticating() {
-                        self.announce(&mut announce);
+                    if sasl_by.is_some() && !self.shared.lock().session.is_authenticating() {
+                        self.announce(state);
+                        sasl_by = None;
                     }
                 }
                 () = &mut notified => {
@@ -411,6 +416,10 @@ impl Task {
                     let mut wake = Vec::new();
                     self.shared.lock().expire(now, &mut wake);
                     wake.into_iter().for_each(Waker::wake);
+                    if sasl_by.is_some_and(|d| now >= d) {
+                        let limit = self.cfg.connect_timeout;
+                        return Exit::Refused(format!("no answer to SASL within {limit:?}"));
+                    }
                     if now >= last_recv + read_timeout {
                         return Exit::Lost(format!("nothing heard for {read_timeout:?}"));
                     }
@@ -421,7 +430,11 @@ impl Task {
                         }
                         last_send = Instant::now();
                     }
-                    timer_at = self.arm((last_send + ping_interval).min(last_recv + read_timeout));
+                    timer_at = self.arm(first_of(
+                        last_send + ping_interval,
+                        last_recv + read_timeout,
+                        sasl_by,
+                    ));
                     timer.as_mut().reset(timer_at);
                 }
                 index = async {
@@ -438,11 +451,12 @@ impl Task {
         }
     }
 
-    /// Publishes the connected state, once per connection.
-    fn announce(&self, state: &mut Option<SessionState>) {
-        if let Some(state) = state.take() {
-            let _ = self.state_tx.send(state);
-        }
+    /// Publishes the connected state, once per connection (after its SASL exchange, when
+    /// there is one).
+    fn announce(&mut self, state: SessionState) {
+        // Fail-fast concerns the first connection only, up to here.
+        self.cfg.fail_fast = None;
+        let _ = self.state_tx.send(state);
     }
 
     /// Hands frames to the session under one lock, then wakes the callers they answer.
@@ -605,6 +619,12 @@ async fn is_read_write(
 
 /// The most bytes read of an `isro` answer.
 const ISRO_REPLY_LIMIT: usize = 16;
+
+/// The earliest of the next ping, the read timeout and the SASL deadline (when one runs).
+fn first_of(ping_at: Instant, silent_by: Instant, sasl_by: Option<Instant>) -> Instant {
+    let at = ping_at.min(silent_by);
+    sasl_by.map_or(at, |d| d.min(at))
+}
 
 /// Sleeps until `at`, or forever when there is none.
 async fn sleep_until_some(at: Option<Instant>) {

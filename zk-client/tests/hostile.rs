@@ -366,3 +366,26 @@ async fn a_call_the_server_holds_times_out_and_its_late_answer_goes_nowhere() {
     assert_eq!(data, b"second");
     assert_eq!(*zk.state().borrow(), SessionState::Connected);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_never_answers_sasl_is_a_failed_attempt() {
+    // It answers the handshake and pings, and nothing else (the SASL frame included).
+    let server = FakeServer::start(Handshake::default(), |_: &Request| Answer::Nothing).unwrap();
+    let started = Instant::now();
+    let result = builder(&server)
+        .connect_timeout(Duration::from_secs(1))
+        .sasl(zk_client::SaslOptions::digest_md5("bob", "bobsecret"))
+        .connect()
+        .await;
+    match result {
+        Err(Error::NoHosts(why)) => assert!(why.contains("no answer to SASL"), "{why}"),
+        other => panic!("expected NoHosts, got {other:?}"),
+    }
+    // Bounded by the connect timeout, not the 6 s session timeout; one attempt (fail-fast).
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(server.connections(), 1);
+}
