@@ -96,6 +96,8 @@ async fn a_wrong_password_is_auth_failed_for_good() {
     // the session ends in AuthFailed and every call fails with it.
     let mut server = server;
     let bob = builder(server.connect_string(), "bob", "bobsecret")
+        // A session that outlasts a server restart on a loaded machine.
+        .session_timeout(Duration::from_secs(30))
         .connect()
         .await
         .expect("SASL connect");
@@ -119,6 +121,8 @@ async fn a_wrong_password_is_auth_failed_for_good() {
 async fn sasl_is_done_again_after_a_reconnect() {
     let mut server = sasl_server(users());
     let bob = builder(server.connect_string(), "bob", "bobsecret")
+        // A session that outlasts a server restart on a loaded machine.
+        .session_timeout(Duration::from_secs(30))
         .connect()
         .await
         .expect("SASL connect");

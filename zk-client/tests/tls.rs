@@ -320,7 +320,9 @@ async fn a_restart_resumes_the_session_over_tls_with_the_rotated_certificate() {
         .issue("mine", &CertSpec::client("before-rotation"))
         .expect("cert");
     let mut server = tls_server(&pki.server.keystore, &pki.ca.cert_file(), ClientAuth::Need);
+    // A session that outlasts a server restart on a loaded machine.
     let zk = builder(secure(&server), mutual(&pki, &mine))
+        .session_timeout(Duration::from_secs(30))
         .connect()
         .await
         .expect("TLS connect");

@@ -213,8 +213,13 @@ impl TestServer {
 
     fn launch(&mut self) -> Result<(), Error> {
         let addr = self.addr;
+        let secure = self.secure_addr;
         self.process.launch(self.start_timeout, || {
             four_letter_word(addr, "srvr").is_ok_and(|r| r.starts_with("Zookeeper version"))
+                // The TLS port is bound separately, and can come after the plain one.
+                && secure.map_or(true, |s| {
+                    TcpStream::connect_timeout(&s, Duration::from_secs(2)).is_ok()
+                })
         })
     }
 
