@@ -12,7 +12,7 @@ use rand::seq::IndexedRandom;
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::time::timeout;
+use tokio::time::timeout_at;
 use tokio_rustls::client::TlsStream;
 
 use crate::tls::{TlsFailure, TlsOptions};
@@ -51,7 +51,7 @@ impl std::fmt::Display for OpenFailure {
 }
 
 /// Resolves a host (picking one of its addresses at random), connects, and when `tls` is set
-/// runs the TLS handshake, all within `limit`.
+/// runs the TLS handshake, all within `limit` (the name lookup too).
 pub(crate) async fn open(
     (host, port): (String, u16),
     limit: Duration,
@@ -63,8 +63,11 @@ pub(crate) async fn open(
         tls: None,
     };
     let name = format!("{host}:{port}");
-    let addrs: Vec<_> = tokio::net::lookup_host((host.as_str(), port))
+    // The name lookup, the TCP connect and the TLS handshake share the one limit.
+    let deadline = tokio::time::Instant::now() + limit;
+    let addrs: Vec<_> = timeout_at(deadline, tokio::net::lookup_host((host.as_str(), port)))
         .await
+        .map_err(|_| fail(name.clone(), "name lookup timed out".into()))?
         .map_err(|e| fail(name.clone(), e.to_string()))?
         .collect();
     let addr = *addrs
@@ -75,8 +78,7 @@ pub(crate) async fn open(
     } else {
         format!("{name} ({addr})")
     };
-    let deadline = tokio::time::Instant::now() + limit;
-    let stream = timeout(limit, TcpStream::connect(addr))
+    let stream = timeout_at(deadline, TcpStream::connect(addr))
         .await
         .map_err(|_| fail(server.clone(), "connect timed out".into()))?
         .map_err(|e| fail(server.clone(), e.to_string()))?;
@@ -109,7 +111,7 @@ pub(crate) async fn open(
         )
     })?;
     let connector = tokio_rustls::TlsConnector::from(config);
-    let handshake = tokio::time::timeout_at(deadline, connector.connect(server_name, stream));
+    let handshake = timeout_at(deadline, connector.connect(server_name, stream));
     match handshake.await {
         Err(_) => Err(tls_fail(
             server,
