@@ -79,9 +79,16 @@ pub(crate) async fn ask(
         Ok::<_, std::io::Error>(reply)
     };
     match tokio::time::timeout_at(deadline, ask).await {
-        Ok(Ok(reply)) if reply.len() > max => Err(Error::protocol(format!(
-            "{host}:{port}: the reply to {word} is over {max} bytes; not a ZooKeeper server?"
-        ))),
+        Ok(Ok(reply)) if reply.len() > max => {
+            let size = if max % (1 << 20) == 0 {
+                format!("{} MiB", max >> 20)
+            } else {
+                format!("{max} bytes")
+            };
+            Err(Error::protocol(format!(
+                "{host}:{port}: the reply to {word} is over {size}; not a ZooKeeper server?"
+            )))
+        }
         Ok(Ok(reply)) => Ok(reply),
         Ok(Err(e)) => Err(Error::NoHosts(format!("{host}:{port}: {e}"))),
         Err(_) => Err(Error::Timeout),
