@@ -54,11 +54,11 @@ fuzz_target!(|data: &[u8]| {
             .expect("a valid chroot"),
         max_request: 1 << 20,
         max_reply: 1 << 16,
-        sasl: data
-            .get(1)
-            .is_some_and(|b| b & 2 == 2)
-            .then(|| zk_client::SaslOptions::digest_md5("bob", "bobsecret")),
     };
+    let sasl = data
+        .get(1)
+        .is_some_and(|b| b & 2 == 2)
+        .then(|| zk_client::SaslOptions::digest_md5("bob", "bobsecret"));
     let mut s: Session<u64> = Session::new(cfg);
     // The input is a sequence of records: a tag byte, a 2-byte length, that many bytes.
     let mut rest = data.get(2..).unwrap_or_default();
@@ -71,7 +71,8 @@ fuzz_target!(|data: &[u8]| {
         let (bytes, after) = tail.split_at(len);
         rest = after;
         if !connected || tag % 8 == 0 {
-            connected = s.on_connect_response(bytes).is_ok();
+            let start = sasl.as_ref().map(|o| o.start("localhost").expect("DIGEST-MD5 starts"));
+            connected = s.on_connect_response(bytes, start).is_ok();
             if connected {
                 assert!(s.read_timeout() <= Duration::from_secs(10));
                 assert!(s.negotiated_timeout() <= Some(s.max_negotiated_timeout()));

@@ -87,6 +87,9 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CmdError> {
         Command::Dump(args) => return dump_cmd::run(&args, cli.json, out),
         Command::Shell | Command::Client(_) => {}
     }
+    // Before anything starts a thread: --keytab sets the process's Kerberos environment.
+    let sasl = cli.sasl.options()?;
+    let tls = cli.tls.options()?;
     // Kept alive (and stopped on drop) for as long as the command runs.
     let local = if cli.local {
         let server = zk_testkit::TestServer::start()
@@ -100,8 +103,8 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CmdError> {
         .as_ref()
         .map_or_else(|| cli.server.clone(), |s| s.connect_string());
     let mut ctx = client::Ctx::new(hosts, Duration::from_millis(cli.timeout_ms), cli.json);
-    ctx.tls = cli.tls.options()?;
-    ctx.sasl = cli.sasl.options()?;
+    ctx.tls = tls;
+    ctx.sasl = sasl;
     let rt = runtime()?;
     match command {
         Command::Client(cmd) => {
@@ -113,8 +116,45 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CmdError> {
     }
 }
 
+/// Prints a client's log event as `zk: warning: <message>` (escaped like everything else zk
+/// prints: the text can carry what a server sent).
+struct Warning;
+
+impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for Warning
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'w> tracing_subscriber::fmt::FormatFields<'w> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        use tracing_subscriber::fmt::FormatFields;
+        let mut text = String::new();
+        ctx.format_fields(
+            tracing_subscriber::fmt::format::Writer::new(&mut text),
+            event,
+        )?;
+        let level = match *event.metadata().level() {
+            tracing::Level::ERROR => "error",
+            tracing::Level::WARN => "warning",
+            _ => "note",
+        };
+        writeln!(writer, "zk: {level}: {}", escape(&text))
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The client's warnings (why SASL failed, a session given up on) reach the operator on
+    // standard error; nothing below warnings is printed.
+    tracing_subscriber::fmt()
+        .with_max_level(tracing_subscriber::filter::LevelFilter::WARN)
+        .with_writer(io::stderr)
+        .event_format(Warning)
+        .init();
     // Not locked for the whole run: the shell's background watch tasks print too.
     // Every byte printed passes through the escaping writer: names and data from a server or
     // a file cannot drive the terminal.

@@ -128,7 +128,7 @@ fn sasl_user_and_password_on_the_command_line_or_in_the_environment() {
     let server = TestServer::start_with(ServerOptions {
         sasl: Some(ServerSasl {
             users: vec![("bob".into(), "bobsecret".into())],
-            required: false,
+            ..ServerSasl::default()
         }),
         ..ServerOptions::default()
     })

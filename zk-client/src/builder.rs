@@ -208,7 +208,6 @@ impl ClientBuilder {
             chroot: cs.chroot.clone(),
             max_request: self.max_request,
             max_reply: self.max_reply,
-            sasl: self.sasl.clone(),
         });
         let shared = Shared::new(session, self.queue);
         let (state_tx, mut state_rx) = watch::channel(SessionState::Connecting);
@@ -228,6 +227,7 @@ impl ClientBuilder {
                 local_expiry: self.local_expiry,
                 fail_fast: self.fail_fast.then_some(fail_tx),
                 tls: self.tls.clone().map(Arc::new),
+                sasl: self.sasl.clone().map(Arc::new),
             },
             state_tx,
         );

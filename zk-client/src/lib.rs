@@ -60,7 +60,9 @@ pub use client::{Client, CONFIG_NODE, MAX_TTL_MS};
 pub use error::Error;
 pub use four_letter::{four_letter_word, MAX_FOUR_LETTER_REPLY};
 pub use multi::{Op, OpResult, ReadOp, ReadResult};
-pub use sasl::SaslOptions;
+#[cfg(feature = "gssapi")]
+pub use sasl::GssapiOptions;
+pub use sasl::{SaslOptions, SaslStart};
 pub use tls::{TlsFailure, TlsOptions};
 pub use types::{
     AddWatchMode, ClientInfo, CreateMode, CreateOptions, EventType, SessionState, Stat,

@@ -18,7 +18,7 @@ use jute_schemas::protocol::{xid, EventType, OpCode, RequestBody, ResponseBody};
 
 use crate::error::Error;
 use crate::path::Chroot;
-use crate::sasl::{Mechanism, SaslOptions};
+use crate::sasl::{Mechanism, SaslStart};
 use crate::watches::{WatchId, WatchKind, Watches};
 
 /// The Java client's batch bound for SetWatches2 (sum of path lengths).
@@ -111,8 +111,6 @@ pub struct SessionConfig {
     pub max_request: usize,
     /// Largest reply the client accepts.
     pub max_reply: usize,
-    /// SASL credentials, used on every connection before anything else is sent.
-    pub sasl: Option<SaslOptions>,
 }
 
 /// The session state machine.
@@ -330,7 +328,14 @@ impl<T> Session<T> {
     /// Handles the handshake reply. Returns the frames to send before anything else (auth
     /// packets, then SetWatches2 batches; with SASL, only its first frame, and those once it
     /// completes), or `SessionExpired` when the server refused the session.
-    pub fn on_connect_response(&mut self, frame: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
+    ///
+    /// `sasl` is the exchange to run on this connection (started by
+    /// [`crate::SaslOptions::start`] before the handshake, since starting may block).
+    pub fn on_connect_response(
+        &mut self,
+        frame: &[u8],
+        sasl: Option<SaslStart>,
+    ) -> Result<Vec<Vec<u8>>, Error> {
         // A server that cannot create the session may answer with a bare reply header (a 3.8
         // read-only server without local sessions sends NotReadOnly with xid 0).
         if frame.len() == 16 {
@@ -376,9 +381,7 @@ impl<T> Session<T> {
             self.seen_rw = true;
         }
         self.connected = true;
-        if let Some(options) = &self.cfg.sasl {
-            let mut mechanism = options.start();
-            let token = mechanism.initial();
+        if let Some(SaslStart { mechanism, token }) = sasl {
             let xid = self.take_xid();
             self.sasl = Some((xid, mechanism));
             return Ok(vec![sasl_frame(xid, token)]);
@@ -852,7 +855,6 @@ pub(crate) fn test_config(chroot: &str) -> SessionConfig {
         chroot: Chroot::new(chroot).unwrap(),
         max_request: 0xfffff,
         max_reply: 0xfffff,
-        sasl: None,
     }
 }
 

@@ -17,6 +17,7 @@ fn users() -> ServerSasl {
             ("carol".into(), "carolsecret".into()),
         ],
         required: false,
+        kerberos: None,
     }
 }
 

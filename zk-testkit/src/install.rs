@@ -70,6 +70,30 @@ pub fn ensure_program(program: &str) -> Result<(), Error> {
     ensure(program, package, || runs(program))
 }
 
+/// Whether Debian's `package` is installed (`dpkg-query` says `install ok installed`).
+fn package_installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "install ok installed")
+}
+
+/// Checks that Debian's `packages` are installed; installs those that are not as
+/// [`ensure_installed`] does.
+///
+/// ```no_run
+/// zk_testkit::ensure_packages(&["krb5-kdc", "krb5-admin-server"])?;
+/// # Ok::<(), zk_testkit::Error>(())
+/// ```
+pub fn ensure_packages(packages: &[&str]) -> Result<(), Error> {
+    for package in packages {
+        ensure(package, package, || package_installed(package))?;
+    }
+    Ok(())
+}
+
 fn is_root() -> bool {
     Command::new("id")
         .arg("-u")

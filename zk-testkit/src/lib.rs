@@ -26,6 +26,7 @@ mod ensemble;
 mod expire;
 pub mod fake;
 mod install;
+mod kdc;
 mod process;
 pub mod proxy;
 mod server;
@@ -36,9 +37,10 @@ pub use child::{ChildGuard, Tcpdump};
 pub use ensemble::{Ensemble, EnsembleOptions, Mode};
 pub use expire::expire_session;
 pub use fake::FakeServer;
-pub use install::{ensure_installed, ensure_program, package_of, ZOOKEEPER_JAR};
+pub use install::{ensure_installed, ensure_packages, ensure_program, package_of, ZOOKEEPER_JAR};
+pub use kdc::{TestKdc, KDC_ENV, KDC_PACKAGES, TEST_REALM};
 pub use proxy::Proxy;
-pub use server::{four_letter_word, ServerOptions, ServerSasl, TestServer};
+pub use server::{four_letter_word, ServerKerberos, ServerOptions, ServerSasl, TestServer};
 pub use tls::{netty_classpath, CertSpec, ClientAuth, IssuedCert, ServerTls, TestCa};
 
 /// Why a server could not be provided.

@@ -31,12 +31,13 @@ pub struct ServerOptions {
     /// A TLS port (`secureClientPort`, served by Netty) beside the plain one, with the x509
     /// auth provider. Default none.
     pub tls: Option<ServerTls>,
-    /// SASL (DIGEST-MD5) users, with the `sasl` auth provider. Default none.
+    /// SASL (DIGEST-MD5 users, or Kerberos), with the `sasl` auth provider. Default none.
     pub sasl: Option<ServerSasl>,
 }
 
-/// A server's SASL setup: a JAAS `Server` section with `DigestLoginModule` users (DIGEST-MD5),
-/// and `authProvider.sasl=SASLAuthenticationProvider` so `sasl:` ACLs work.
+/// A server's SASL setup: a JAAS `Server` section with `DigestLoginModule` users (DIGEST-MD5)
+/// or, with [`ServerSasl::kerberos`], `Krb5LoginModule` (GSSAPI); and
+/// `authProvider.sasl=SASLAuthenticationProvider` so `sasl:` ACLs work.
 #[derive(Debug, Clone, Default)]
 pub struct ServerSasl {
     /// `(user, password)` pairs.
@@ -44,11 +45,34 @@ pub struct ServerSasl {
     /// `sessionRequireClientSASLAuth=true`: requests of unauthenticated connections are
     /// refused (`SESSIONCLOSEDREQUIRESASLAUTH`) and the connection closed.
     pub required: bool,
+    /// Kerberos instead of the users: the server logs in from a keytab and speaks GSSAPI.
+    pub kerberos: Option<ServerKerberos>,
+}
+
+/// The server's Kerberos identity (for [`ServerSasl::kerberos`]).
+#[derive(Debug, Clone)]
+pub struct ServerKerberos {
+    /// Its principal with the realm, `zookeeper/localhost@REALM` (ZooKeeper needs the
+    /// `/host` part).
+    pub principal: String,
+    /// The keytab holding its key.
+    pub keytab: std::path::PathBuf,
+    /// The `krb5.conf` naming the realm and the KDC (`-Djava.security.krb5.conf`).
+    pub krb5_conf: std::path::PathBuf,
 }
 
 impl ServerSasl {
     /// The JAAS file's text.
     fn jaas(&self) -> String {
+        if let Some(k) = &self.kerberos {
+            return format!(
+                "Server {{\n    com.sun.security.auth.module.Krb5LoginModule required\n    \
+                 useKeyTab=true\n    keyTab=\"{}\"\n    storeKey=true\n    \
+                 useTicketCache=false\n    principal=\"{}\";\n}};\n",
+                k.keytab.display(),
+                k.principal
+            );
+        }
         let users: String = self
             .users
             .iter()
@@ -185,6 +209,12 @@ impl TestServer {
                 cfg.push_str("sessionRequireClientSASLAuth=true\n");
             }
             write_file(&dir, "jaas.conf", &sasl.jaas())?;
+            if let Some(k) = &sasl.kerberos {
+                properties.push((
+                    "java.security.krb5.conf".into(),
+                    k.krb5_conf.display().to_string(),
+                ));
+            }
             properties.push((
                 "java.security.auth.login.config".into(),
                 dir.join("jaas.conf").display().to_string(),

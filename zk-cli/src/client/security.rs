@@ -58,7 +58,7 @@ impl TlsArgs {
     }
 }
 
-/// SASL on every connection (`--sasl-*`).
+/// SASL on every connection (`--sasl-*`, `--keytab`).
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct SaslArgs {
     /// Authenticate with SASL as this user (DIGEST-MD5: a user of the server's JAAS
@@ -74,7 +74,8 @@ pub struct SaslArgs {
         global = true
     )]
     pub password: Option<String>,
-    /// The SASL mechanism (DIGEST-MD5).
+    /// The SASL mechanism: DIGEST-MD5 (with --sasl-user), or GSSAPI for Kerberos (with the
+    /// credential cache of `kinit`, or --keytab).
     #[arg(
         long = "sasl-mechanism",
         value_name = "NAME",
@@ -82,36 +83,102 @@ pub struct SaslArgs {
         global = true
     )]
     pub mechanism: String,
+    /// GSSAPI: authenticate as this Kerberos principal (`app@EXAMPLE.COM`). Default: the
+    /// credential cache's.
+    #[arg(long = "sasl-principal", value_name = "PRINCIPAL", global = true)]
+    pub principal: Option<String>,
+    /// GSSAPI: the servers' principal (`zookeeper/zk1.example.com@EXAMPLE.COM`). Default:
+    /// `zookeeper/<host>` for each host of -s.
+    #[arg(
+        long = "sasl-server-principal",
+        value_name = "PRINCIPAL",
+        global = true
+    )]
+    pub server_principal: Option<String>,
+    /// GSSAPI: log in from this keytab (into a credential cache private to this zk) instead
+    /// of using the credential cache.
+    #[arg(long = "keytab", value_name = "FILE", global = true)]
+    pub keytab: Option<PathBuf>,
 }
 
 impl SaslArgs {
-    /// The client's SASL options, or `None` without `--sasl-user`.
+    /// The client's SASL options, or `None` when no SASL is asked for (no `--sasl-user`, and
+    /// the mechanism is not GSSAPI).
+    ///
+    /// With `--keytab`, sets `KRB5_CLIENT_KTNAME` and a private `KRB5CCNAME` for this
+    /// process: call it before any thread starts.
     pub fn options(&self) -> Result<Option<SaslOptions>, CmdError> {
-        // A password alone (ZK_SASL_PASSWORD in the environment) turns nothing on.
-        let Some(user) = &self.user else {
-            return Ok(None);
-        };
+        let usage = |m: String| Err(CmdError::new(code::USAGE, m));
         match self.mechanism.to_ascii_uppercase().as_str() {
-            "DIGEST-MD5" => {}
+            "DIGEST-MD5" => {
+                for (given, option) in [
+                    (self.principal.is_some(), "--sasl-principal"),
+                    (self.server_principal.is_some(), "--sasl-server-principal"),
+                    (self.keytab.is_some(), "--keytab"),
+                ] {
+                    if given {
+                        return usage(format!(
+                            "{option} is for Kerberos: add --sasl-mechanism GSSAPI"
+                        ));
+                    }
+                }
+                // A password alone (ZK_SASL_PASSWORD in the environment) turns nothing on.
+                let Some(user) = &self.user else {
+                    return Ok(None);
+                };
+                let Some(password) = &self.password else {
+                    return usage("--sasl-user needs --sasl-password (or ZK_SASL_PASSWORD)".into());
+                };
+                Ok(Some(SaslOptions::digest_md5(user, password)))
+            }
             "GSSAPI" => {
-                return Err(CmdError::new(
-                    code::USAGE,
-                    "--sasl-mechanism GSSAPI: Kerberos is not supported yet (DIGEST-MD5 is)",
-                ))
+                if self.user.is_some() {
+                    return usage(
+                        "--sasl-user is for DIGEST-MD5; with GSSAPI, --sasl-principal names \
+                         the Kerberos principal"
+                            .into(),
+                    );
+                }
+                self.gssapi()
             }
-            other => {
-                return Err(CmdError::new(
-                    code::USAGE,
-                    format!("--sasl-mechanism {other}: ZooKeeper speaks DIGEST-MD5 or GSSAPI"),
-                ))
-            }
+            other => usage(format!(
+                "--sasl-mechanism {other}: ZooKeeper speaks DIGEST-MD5 or GSSAPI"
+            )),
         }
-        let Some(password) = &self.password else {
-            return Err(CmdError::new(
-                code::USAGE,
-                "--sasl-user needs --sasl-password (or ZK_SASL_PASSWORD)",
-            ));
-        };
-        Ok(Some(SaslOptions::digest_md5(user, password)))
+    }
+
+    #[cfg(feature = "gssapi")]
+    fn gssapi(&self) -> Result<Option<SaslOptions>, CmdError> {
+        if let Some(keytab) = &self.keytab {
+            // Read now, so that a wrong path is named here rather than as a Kerberos error.
+            if let Err(e) = std::fs::File::open(keytab) {
+                return Err(CmdError::new(
+                    code::USAGE,
+                    format!("--keytab {}: {e}", keytab.display()),
+                ));
+            }
+            // MIT Kerberos gets a ticket from the client keytab by itself; the cache is this
+            // process's own, so the user's (kinit's) is neither used nor changed.
+            std::env::set_var("KRB5_CLIENT_KTNAME", keytab);
+            std::env::set_var("KRB5CCNAME", format!("MEMORY:zk-{}", std::process::id()));
+        }
+        let mut options = zk_client::GssapiOptions::new();
+        if let Some(p) = &self.principal {
+            options = options.client_principal(p);
+        }
+        if let Some(p) = &self.server_principal {
+            options = options.server_principal(p);
+        }
+        Ok(Some(SaslOptions::gssapi(options)))
+    }
+
+    #[cfg(not(feature = "gssapi"))]
+    fn gssapi(&self) -> Result<Option<SaslOptions>, CmdError> {
+        Err(CmdError::new(
+            code::USAGE,
+            "--sasl-mechanism GSSAPI: this zk was built without Kerberos; build it with \
+             `cargo build --release -p zk-cli --features gssapi` (needs MIT Kerberos's \
+             headers: Debian's libkrb5-dev and libclang-dev)",
+        ))
     }
 }

@@ -17,7 +17,7 @@ const DIGEST_URI: &str = "zookeeper/zk-sasl-md5";
 const MAX_CHALLENGE: usize = 2048;
 
 enum State {
-    Start,
+    /// Sent the (empty) first token; the server's challenge comes next.
     Challenged,
     /// Sent the response; the server's `rspauth` must equal this.
     Responded {
@@ -41,7 +41,7 @@ impl DigestMd5 {
             username: username.to_string(),
             password: password.to_string(),
             cnonce,
-            state: State::Start,
+            state: State::Challenged,
         }
     }
 }
@@ -171,14 +171,8 @@ impl DigestMd5 {
 }
 
 impl Mechanism for DigestMd5 {
-    fn initial(&mut self) -> Vec<u8> {
-        self.state = State::Challenged;
-        Vec::new()
-    }
-
     fn step(&mut self, token: Option<&[u8]>) -> Result<Option<Vec<u8>>, String> {
         match std::mem::replace(&mut self.state, State::Done) {
-            State::Start => Err("a SASL token before the exchange started".into()),
             State::Challenged => {
                 let challenge = token.ok_or(
                     "the server sent no challenge (is SASL configured on the server, \
@@ -212,7 +206,6 @@ mod tests {
             "bobsecret",
             "isJ0jDtzlY1PdRu/Sc84zgg//SvrfHhphn6kJE2t".into(),
         );
-        assert!(m.initial().is_empty());
         let challenge = br#"realm="zk-sasl-md5",nonce="5aFZr7VXmogiBkzIRm7rcSXp1YLueeKSKNNGcLX6",charset=utf-8,algorithm=md5-sess"#;
         let response = m.step(Some(challenge)).unwrap().unwrap();
         let response = String::from_utf8(response).unwrap();
@@ -232,7 +225,6 @@ mod tests {
     #[test]
     fn a_wrong_rspauth_fails_the_exchange() {
         let mut m = DigestMd5::new("bob", "bobsecret", "c".into());
-        m.initial();
         m.step(Some(br#"realm="r",nonce="n",algorithm=md5-sess"#))
             .unwrap();
         let e = m
@@ -255,12 +247,10 @@ mod tests {
             (&[b'a'; 4096][..], "4096 bytes"),
         ] {
             let mut m = DigestMd5::new("u", "p", "c".into());
-            m.initial();
             let e = m.step(Some(challenge)).unwrap_err();
             assert!(e.contains(why), "{e} (wanted {why})");
         }
         let mut m = DigestMd5::new("u", "p", "c".into());
-        m.initial();
         let e = m.step(None).unwrap_err();
         assert!(e.contains("no challenge"), "{e}");
     }

@@ -77,7 +77,7 @@ fn send(s: &mut Session<u32>, req: OutRequest, token: u32) {
 
 fn connected(chroot: &str) -> Session<u32> {
     let mut s = Session::new(config(chroot));
-    s.on_connect_response(&welcome(20_000, 0x42)).unwrap();
+    s.on_connect_response(&welcome(20_000, 0x42), None).unwrap();
     s
 }
 
@@ -102,11 +102,11 @@ fn negotiated_timeout_sets_ping_and_read_timeouts() {
 fn refused_session_is_expired() {
     let mut s: Session<u32> = Session::new(config("/"));
     assert_eq!(
-        s.on_connect_response(&welcome(0, 0)),
+        s.on_connect_response(&welcome(0, 0), None),
         Err(Error::SessionExpired)
     );
     assert!(matches!(
-        s.on_connect_response(&[0, 1]),
+        s.on_connect_response(&[0, 1], None),
         Err(Error::Protocol { .. })
     ));
 }
@@ -248,7 +248,7 @@ fn a_read_only_handshake_the_client_did_not_ask_for_is_refused() {
         read_only: Some(true),
     }
     .to_vec();
-    match s.on_connect_response(&hello) {
+    match s.on_connect_response(&hello, None) {
         Err(Error::Protocol { message, .. }) => assert!(message.contains("read-only"), "{message}"),
         other => panic!("{other:?}"),
     }
@@ -259,14 +259,15 @@ fn a_read_only_handshake_the_client_did_not_ask_for_is_refused() {
 #[test]
 fn a_huge_negotiated_timeout_is_capped_and_silence_still_noticed() {
     let mut s: Session<u32> = Session::new(config("/"));
-    s.on_connect_response(&welcome(i32::MAX, 0x42)).unwrap();
+    s.on_connect_response(&welcome(i32::MAX, 0x42), None)
+        .unwrap();
     // 30 s asked: at most 20 times that is believed, and the read timeout follows the 30 s.
     assert_eq!(s.negotiated_timeout(), Some(Duration::from_secs(600)));
     assert_eq!(s.read_timeout(), Duration::from_secs(20));
     assert_eq!(s.ping_interval(), Duration::from_secs(10));
     // A shorter negotiated timeout than asked is followed.
     let mut s: Session<u32> = Session::new(config("/"));
-    s.on_connect_response(&welcome(6_000, 0x42)).unwrap();
+    s.on_connect_response(&welcome(6_000, 0x42), None).unwrap();
     assert_eq!(s.read_timeout(), Duration::from_secs(4));
 }
 
@@ -301,7 +302,7 @@ fn unknown_notification_types_are_skipped_and_limits_apply() {
     let mut small = config("/");
     small.max_reply = 64;
     let mut s: Session<u32> = Session::new(small);
-    s.on_connect_response(&welcome(20_000, 0x42)).unwrap();
+    s.on_connect_response(&welcome(20_000, 0x42), None).unwrap();
     let long = reply(
         -1,
         -1,
@@ -404,7 +405,7 @@ fn size_limits() {
         max_reply: 50,
         ..config("/")
     });
-    s.on_connect_response(&welcome(10_000, 1)).unwrap();
+    s.on_connect_response(&welcome(10_000, 1), None).unwrap();
     let big = OutRequest {
         op: OpCode::SetData,
         body: RequestBody::SetData(jute_schemas::proto::SetDataRequest {
@@ -457,7 +458,7 @@ fn disconnect_fails_written_requests_and_reconnect_replays_auth_and_watches() {
         ),
         (0x42, 77, Some(&[7u8; 16][..]))
     );
-    let frames = s.on_connect_response(&welcome(20_000, 0x42)).unwrap();
+    let frames = s.on_connect_response(&welcome(20_000, 0x42), None).unwrap();
     assert_eq!(frames.len(), 2);
     let auth = decode_request(&frames[0], jute::Limits::default()).unwrap();
     assert_eq!((auth.header.xid, auth.op()), (-4, Ok(OpCode::Auth)));
@@ -484,7 +485,7 @@ fn set_watches_is_split_into_128k_batches() {
         s.on_frame(&reply((i + 1) as i32, 1, 0, &GetDataResponse::default()))
             .unwrap();
     }
-    let frames = s.on_connect_response(&welcome(20_000, 0x42)).unwrap();
+    let frames = s.on_connect_response(&welcome(20_000, 0x42), None).unwrap();
     // 10,000 paths of 27 characters: 270,000 > 2 × 128 KiB.
     assert_eq!(frames.len(), 3);
     let total: usize = frames
@@ -602,7 +603,7 @@ fn a_refused_set_watches_ends_the_connection() {
     s.on_frame(&reply(1, 5, 0, &GetDataResponse::default()))
         .unwrap();
     let _ = s.on_disconnect();
-    let replay = s.on_connect_response(&welcome(30_000, 0x42)).unwrap();
+    let replay = s.on_connect_response(&welcome(30_000, 0x42), None).unwrap();
     assert_eq!(replay.len(), 1);
     // ZooKeeper's -5 (MarshallingError) on the SetWatches2 xid.
     let mut refused = ReplyHeader {
@@ -619,7 +620,9 @@ fn a_refused_set_watches_ends_the_connection() {
     // The watch is still registered, to be sent again on the next connection.
     assert_eq!(s.watch_count(), 1);
     assert_eq!(
-        s.on_connect_response(&welcome(30_000, 0x42)).unwrap().len(),
+        s.on_connect_response(&welcome(30_000, 0x42), None)
+            .unwrap()
+            .len(),
         1
     );
 }
@@ -638,7 +641,7 @@ fn a_session_only_a_read_only_server_saw_is_not_resumed() {
         read_only: Some(true),
     }
     .to_vec();
-    s.on_connect_response(&read_only).unwrap();
+    s.on_connect_response(&read_only, None).unwrap();
     assert!(s.is_read_only());
     let hello: ConnectRequest = jute::from_slice(&s.connect_frame()).unwrap();
     assert_eq!(
@@ -647,14 +650,14 @@ fn a_session_only_a_read_only_server_saw_is_not_resumed() {
     );
     assert_eq!(hello.read_only, Some(true));
 
-    s.on_connect_response(&welcome(30_000, 88)).unwrap();
+    s.on_connect_response(&welcome(30_000, 88), None).unwrap();
     assert!(!s.is_read_only());
     let hello: ConnectRequest = jute::from_slice(&s.connect_frame()).unwrap();
     assert_eq!(hello.session_id, 88, "a read-write session is resumed");
     // From now on even a read-only server is asked to resume it, and one that answers with
     // another session (77) has ended it.
     assert_eq!(
-        s.on_connect_response(&read_only),
+        s.on_connect_response(&read_only, None),
         Err(Error::SessionExpired)
     );
     let resumed = ConnectResponse {
@@ -662,7 +665,7 @@ fn a_session_only_a_read_only_server_saw_is_not_resumed() {
         ..jute::from_slice(&read_only).unwrap()
     }
     .to_vec();
-    s.on_connect_response(&resumed).unwrap();
+    s.on_connect_response(&resumed, None).unwrap();
     assert!(s.is_read_only());
     let hello: ConnectRequest = jute::from_slice(&s.connect_frame()).unwrap();
     assert_eq!(hello.session_id, 88);
@@ -677,7 +680,7 @@ fn a_handshake_answered_with_an_error_header_is_named() {
         err: -119,
     }
     .to_vec();
-    match s.on_connect_response(&header) {
+    match s.on_connect_response(&header, None) {
         Err(Error::Protocol { message: m, .. }) => assert!(m.contains("read-only"), "{m}"),
         other => panic!("{other:?}"),
     }
@@ -691,12 +694,12 @@ fn a_resumed_session_answered_with_another_id_is_expired() {
     let hello: ConnectRequest = jute::from_slice(&s.connect_frame()).unwrap();
     assert_eq!(hello.session_id, 0x42);
     assert_eq!(
-        s.on_connect_response(&welcome(20_000, 0x43)),
+        s.on_connect_response(&welcome(20_000, 0x43), None),
         Err(Error::SessionExpired)
     );
     // The same id is a resumed session.
     let mut s = connected("/");
-    assert!(s.on_connect_response(&welcome(20_000, 0x42)).is_ok());
+    assert!(s.on_connect_response(&welcome(20_000, 0x42), None).is_ok());
 }
 
 #[test]
@@ -716,7 +719,7 @@ fn requests_and_credentials_written_while_disconnected_wait_for_the_next_connect
     // for; the queued request follows the replayed frames.
     s.add_auth("digest", b"a:b");
     assert_eq!(s.unsent(), 1);
-    let replay = s.on_connect_response(&welcome(20_000, 0x42)).unwrap();
+    let replay = s.on_connect_response(&welcome(20_000, 0x42), None).unwrap();
     assert_eq!(replay.len(), 1);
     let auth = decode_request(&replay[0], jute::Limits::default()).unwrap();
     assert_eq!(auth.op(), Ok(OpCode::Auth));
@@ -730,7 +733,7 @@ fn requests_and_credentials_written_while_disconnected_wait_for_the_next_connect
     ));
     // Once answered, a later replay has nobody waiting.
     let _ = s.on_disconnect();
-    s.on_connect_response(&welcome(20_000, 0x42)).unwrap();
+    s.on_connect_response(&welcome(20_000, 0x42), None).unwrap();
     assert!(matches!(s.on_frame(&reply(-4, 0, 0, &Empty)), Ok(None)));
     // The end fails everything, sent or not.
     s.write(get_data("/a", None), 3).unwrap();
@@ -741,16 +744,19 @@ fn requests_and_credentials_written_while_disconnected_wait_for_the_next_connect
     assert!(!s.has_output());
 }
 
-/// A session with DIGEST-MD5 credentials and the recorded client nonce.
+/// A session for the SASL tests (each connection gets [`digest`]).
 fn with_sasl() -> Session<u32> {
-    Session::new(SessionConfig {
-        sasl: Some(crate::sasl::SaslOptions::digest_md5_with_cnonce(
-            "bob",
-            "bobsecret",
-            "isJ0jDtzlY1PdRu/Sc84zgg//SvrfHhphn6kJE2t",
-        )),
-        ..config("/")
-    })
+    Session::new(config("/"))
+}
+
+/// A DIGEST-MD5 exchange with the recorded client nonce, as the connection task starts one.
+fn digest() -> Option<crate::sasl::SaslStart> {
+    let options = crate::sasl::SaslOptions::digest_md5_with_cnonce(
+        "bob",
+        "bobsecret",
+        "isJ0jDtzlY1PdRu/Sc84zgg//SvrfHhphn6kJE2t",
+    );
+    Some(options.start("localhost").unwrap())
 }
 
 /// A SASL reply carrying `token`.
@@ -784,7 +790,9 @@ fn sasl_runs_first_and_holds_everything_else_back_until_it_succeeds() {
     let id: WatchId = 1;
     // A call queued before the connection, and one during the exchange.
     s.write(get_data("/a", None), 1).unwrap();
-    let first = s.on_connect_response(&welcome(20_000, 0x42)).unwrap();
+    let first = s
+        .on_connect_response(&welcome(20_000, 0x42), digest())
+        .unwrap();
     assert_eq!(first.len(), 1, "only the first SASL frame");
     // The call queued before took xid 1.
     assert_eq!(sasl_token(&first[0]), (2, Vec::new()));
@@ -845,7 +853,8 @@ fn sasl_runs_first_and_holds_everything_else_back_until_it_succeeds() {
 fn a_refused_or_unverifiable_sasl_exchange_is_auth_failed() {
     // The server refuses the response (a wrong password): AUTHFAILED and a null token.
     let mut s = with_sasl();
-    s.on_connect_response(&welcome(20_000, 0x42)).unwrap();
+    s.on_connect_response(&welcome(20_000, 0x42), digest())
+        .unwrap();
     s.on_frame(&sasl_reply(1, 0, Some(CHALLENGE))).unwrap();
     sent(&mut s);
     assert!(matches!(
@@ -855,7 +864,8 @@ fn a_refused_or_unverifiable_sasl_exchange_is_auth_failed() {
 
     // A server that does not know the password cannot prove it.
     let mut s = with_sasl();
-    s.on_connect_response(&welcome(20_000, 0x42)).unwrap();
+    s.on_connect_response(&welcome(20_000, 0x42), digest())
+        .unwrap();
     s.on_frame(&sasl_reply(1, 0, Some(CHALLENGE))).unwrap();
     sent(&mut s);
     assert!(matches!(
@@ -869,7 +879,8 @@ fn a_refused_or_unverifiable_sasl_exchange_is_auth_failed() {
 
     // A server without SASL configured answers the first token with a null one.
     let mut s = with_sasl();
-    s.on_connect_response(&welcome(20_000, 0x42)).unwrap();
+    s.on_connect_response(&welcome(20_000, 0x42), digest())
+        .unwrap();
     assert!(matches!(
         s.on_frame(&sasl_reply(1, 0, None)),
         Err(Error::AuthFailed)
@@ -879,13 +890,16 @@ fn a_refused_or_unverifiable_sasl_exchange_is_auth_failed() {
 #[test]
 fn sasl_starts_again_on_every_connection() {
     let mut s = with_sasl();
-    s.on_connect_response(&welcome(20_000, 0x42)).unwrap();
+    s.on_connect_response(&welcome(20_000, 0x42), digest())
+        .unwrap();
     s.on_frame(&sasl_reply(1, 0, Some(CHALLENGE))).unwrap();
     sent(&mut s);
     // The connection drops mid-exchange; the next one starts over.
     s.on_disconnect();
     assert!(!s.is_authenticating());
-    let again = s.on_connect_response(&welcome(20_000, 0x42)).unwrap();
+    let again = s
+        .on_connect_response(&welcome(20_000, 0x42), digest())
+        .unwrap();
     assert_eq!(again.len(), 1);
     assert_eq!(sasl_token(&again[0]), (3, Vec::new()));
     assert!(s.is_authenticating());
@@ -896,7 +910,8 @@ fn sasl_starts_again_on_every_connection() {
 #[test]
 fn credentials_added_during_sasl_go_once_and_are_answered() {
     let mut s = with_sasl();
-    s.on_connect_response(&welcome(20_000, 0x42)).unwrap();
+    s.on_connect_response(&welcome(20_000, 0x42), digest())
+        .unwrap();
     s.add_auth("digest", b"alice:pw");
     assert!(!s.has_output());
     s.on_frame(&sasl_reply(1, 0, Some(CHALLENGE))).unwrap();
