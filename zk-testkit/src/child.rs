@@ -21,7 +21,8 @@ fn append(path: &Path) -> Result<File, Error> {
         .map_err(Error::io(format!("creating {}", path.display())))
 }
 
-/// A running child process; see the [module](self) docs.
+/// A running child process, killed and reaped on drop, never writing to the test runner's
+/// output.
 #[derive(Debug)]
 pub struct ChildGuard {
     child: Option<Child>,

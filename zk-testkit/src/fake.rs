@@ -76,8 +76,8 @@ pub struct Request {
 /// What the fake does with a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
-    /// Writes these bytes (frames made with [`reply`], [`notification`] or [`frame`], or
-    /// anything else) and goes on.
+    /// Writes these bytes (frames made with [`reply`] or [`notification`], any length-prefixed
+    /// frame, or anything else) and goes on.
     Bytes(Vec<u8>),
     /// Says nothing and goes on.
     Nothing,
