@@ -12,7 +12,7 @@
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use zk_testkit::{ServerKerberos, ServerOptions, ServerSasl, Tcpdump, TestKdc, TestServer};
+use zk_testkit::{ServerOptions, Tcpdump, TestKdc, TestServer};
 
 const SERVER: &str = "zookeeper/localhost";
 
@@ -32,34 +32,29 @@ fn zk(kdc: &TestKdc, args: &[&str]) -> Output {
 fn a_keytab_login_from_the_command_line() {
     let kdc = TestKdc::from_env().expect("the KDC started by the driver");
     let server = TestServer::start_with(ServerOptions {
-        sasl: Some(ServerSasl {
-            kerberos: Some(ServerKerberos {
-                principal: kdc.principal(SERVER),
-                keytab: kdc.keytab(SERVER),
-                krb5_conf: kdc.krb5_conf(),
-            }),
-            ..ServerSasl::default()
-        }),
+        sasl: Some(kdc.server_sasl(SERVER)),
         ..ServerOptions::default()
     })
     .expect("a real ZooKeeper with Kerberos must start");
     let hosts = server.connect_string();
     let zkcli = kdc.principal("zkcli");
     let keytab = kdc.keytab("zkcli").display().to_string();
-    let as_zkcli = |args: &[&str]| {
+    // zk as `principal`, logged in from zkcli's keytab.
+    let as_principal = |principal: &str, args: &[&str]| {
         let mut all = vec![
             "-s",
             &hosts,
             "--sasl-mechanism",
             "GSSAPI",
             "--sasl-principal",
-            &zkcli,
+            principal,
             "--keytab",
             &keytab,
         ];
         all.extend_from_slice(args);
         zk(&kdc, &all)
     };
+    let as_zkcli = |args: &[&str]| as_principal(&zkcli, args);
 
     let capture_file = server.dir().join("gssapi.pcap");
     let capture = Tcpdump::start(&capture_file, &format!("tcp port {}", server.addr().port()))
@@ -114,21 +109,7 @@ fn a_keytab_login_from_the_command_line() {
 
     // A principal whose key is not in the keytab: exit code 3, and why.
     let nobody = kdc.principal("nobody");
-    let out = zk(
-        &kdc,
-        &[
-            "-s",
-            &hosts,
-            "--sasl-mechanism",
-            "GSSAPI",
-            "--sasl-principal",
-            &nobody,
-            "--keytab",
-            &keytab,
-            "get",
-            "/krb",
-        ],
-    );
+    let out = as_principal(&nobody, &["get", "/krb"]);
     assert_eq!(out.status.code(), Some(3), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("authentication failed"), "{stderr}");

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use zk_client::{acl, ClientBuilder, CreateOptions, Error, GssapiOptions, SaslOptions};
 use zk_client::{Client, SessionState};
-use zk_testkit::{ServerKerberos, ServerOptions, ServerSasl, TestKdc, TestServer};
+use zk_testkit::{ServerOptions, TestKdc, TestServer};
 
 /// The server's principal (without the realm), whose key the driver wrote.
 const SERVER: &str = "zookeeper/localhost";
@@ -29,14 +29,7 @@ fn kdc() -> TestKdc {
 
 fn kerberos_server(kdc: &TestKdc) -> TestServer {
     TestServer::start_with(ServerOptions {
-        sasl: Some(ServerSasl {
-            kerberos: Some(ServerKerberos {
-                principal: kdc.principal(SERVER),
-                keytab: kdc.keytab(SERVER),
-                krb5_conf: kdc.krb5_conf(),
-            }),
-            ..ServerSasl::default()
-        }),
+        sasl: Some(kdc.server_sasl(SERVER)),
         ..ServerOptions::default()
     })
     .expect("a real ZooKeeper with Kerberos must start")

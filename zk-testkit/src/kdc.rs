@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use crate::child::ChildGuard;
 use crate::install::ensure_packages;
 use crate::process::{fresh_dir, write_file};
-use crate::server::free_port;
+use crate::server::{free_port, ServerKerberos, ServerSasl};
 use crate::Error;
 
 /// The realm of every test KDC.
@@ -246,6 +246,19 @@ impl TestKdc {
             )));
         }
         Ok(keytab)
+    }
+
+    /// A ZooKeeper server's SASL setup logging in as `principal` (`zookeeper/localhost`, made
+    /// with [`TestKdc::add_principal`]) from its keytab, for [`crate::ServerOptions::sasl`].
+    pub fn server_sasl(&self, principal: &str) -> ServerSasl {
+        ServerSasl {
+            kerberos: Some(ServerKerberos {
+                principal: self.principal(principal),
+                keytab: self.keytab(principal),
+                krb5_conf: self.krb5_conf(),
+            }),
+            ..ServerSasl::default()
+        }
     }
 
     /// `principal` with this realm (`zkcli` → `zkcli@ZKTEST.LOCAL`).
