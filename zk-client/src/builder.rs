@@ -44,6 +44,7 @@ pub struct ClientBuilder {
     connect_timeout: Option<Duration>,
     tls: Option<TlsOptions>,
     sasl: Option<SaslOptions>,
+    resume: Option<(i64, Vec<u8>)>,
 }
 
 impl ClientBuilder {
@@ -63,6 +64,7 @@ impl ClientBuilder {
             connect_timeout: None,
             tls: None,
             sasl: None,
+            resume: None,
         }
     }
 
@@ -189,6 +191,35 @@ impl ClientBuilder {
         self
     }
 
+    /// Takes over an existing session instead of creating one: its id and password, from
+    /// [`Client::session_id`] and [`Client::session_password`] of the client that made it
+    /// (the Java client's `new ZooKeeper(..., sessionId, sessionPasswd)`). A process that
+    /// restarts within the session timeout keeps its ephemeral nodes this way. The server
+    /// closes the previous holder's connection: hand a session over with [`Client::detach`]
+    /// (or from a process that has exited), or two clients will take it from each other.
+    /// Watches are not carried over: set them again.
+    ///
+    /// When the server no longer knows the session (expired, closed) or the password is wrong,
+    /// `connect` fails with [`Error::SessionExpired`]; a session id of 0 is refused with
+    /// [`Error::InvalidArgument`].
+    ///
+    /// ```no_run
+    /// # async fn demo(old: zk_client::Client) -> Result<(), zk_client::Error> {
+    /// let (id, password) = (old.session_id(), old.session_password());
+    /// old.detach().await; // or: the old process exits without closing
+    /// let zk = zk_client::ClientBuilder::new("127.0.0.1:2181")
+    ///     .session(id, password)
+    ///     .connect()
+    ///     .await?;
+    /// assert_eq!(zk.session_id(), id);
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn session(mut self, id: i64, password: impl Into<Vec<u8>>) -> Self {
+        self.resume = Some((id, password.into()));
+        self
+    }
+
     /// Connects, waiting until a session is established (or the session timeout passes).
     ///
     /// TLS options that cannot be used (a missing file, a file without a certificate) fail
@@ -202,13 +233,21 @@ impl ClientBuilder {
             })?;
         }
         let hosts = cs.hosts.clone();
-        let session = Session::new(SessionConfig {
+        let mut session = Session::new(SessionConfig {
             timeout: self.session_timeout,
             read_only: self.read_only,
             chroot: cs.chroot.clone(),
             max_request: self.max_request,
             max_reply: self.max_reply,
         });
+        if let Some((id, password)) = &self.resume {
+            if *id == 0 {
+                return Err(Error::InvalidArgument(
+                    "session id 0 names no session (a new one is made without .session)".into(),
+                ));
+            }
+            session.resume(*id, password.clone());
+        }
         let shared = Shared::new(session, self.queue);
         let (state_tx, mut state_rx) = watch::channel(SessionState::Connecting);
         let identity = Arc::new(Mutex::new(SessionIdentity::default()));

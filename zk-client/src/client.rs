@@ -63,7 +63,7 @@ pub(crate) struct Inner {
 impl Drop for Inner {
     /// The last handle is gone: the task ends the session's connection.
     fn drop(&mut self) {
-        self.shared.clients_gone();
+        self.shared.leave();
     }
 }
 
@@ -550,6 +550,19 @@ impl Client {
     ) -> impl Future<Output = Result<(), Error>> + Send + 'static {
         let answer = self.inner.shared.add_auth(scheme, auth, self.deadline);
         async move { answer.await.map(|_| ()) }
+    }
+
+    /// Stops using the session without ending it: the connection is closed without
+    /// `closeSession`, so the session, its ephemeral nodes and its watches stay on the server
+    /// until the session timeout passes, or until another client takes it over with
+    /// [`crate::ClientBuilder::session`] (with [`Client::session_id`] and
+    /// [`Client::session_password`], read before). Later calls on any clone fail with
+    /// [`Error::Closed`]; calls still in flight fail with it too, and may or may not have
+    /// taken effect. Returns once the connection is closed.
+    pub async fn detach(&self) {
+        self.inner.shared.leave();
+        let mut state = self.state();
+        let _ = state.wait_for(|s| s.is_terminal()).await;
     }
 
     /// Ends the session (ephemeral nodes are deleted, watches removed). Later calls on any

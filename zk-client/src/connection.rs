@@ -121,8 +121,11 @@ impl Task {
             let target = self.cfg.hosts[index].clone();
             // Boxed: alive only while connecting, it would otherwise be part of every idle
             // session's task. The SASL exchange starts first: GSSAPI may ask the KDC.
+            // A name's addresses are tried in turn, one per pass over the hosts.
+            let turn = failures_in_a_row / self.cfg.hosts.len();
             let attempt = Box::pin(attempt(
                 target,
+                turn,
                 self.cfg.connect_timeout,
                 self.cfg.tls.clone(),
                 self.cfg.sasl.clone(),
@@ -612,10 +615,11 @@ enum Attempt {
     },
 }
 
-/// One connection attempt to `target`: the SASL exchange started (when configured), then the
-/// stream opened.
+/// One connection attempt to `target`, on the `turn`th pass over the hosts: the SASL exchange
+/// started (when configured), then the stream opened.
 async fn attempt(
     target: (String, u16),
+    turn: usize,
     limit: Duration,
     tls: Option<Arc<TlsOptions>>,
     sasl: Option<Arc<SaslOptions>>,
@@ -636,7 +640,9 @@ async fn attempt(
             }
         }
     };
-    let stream = open(target, limit, tls).await.map_err(Attempt::Open)?;
+    let stream = open(target, limit, tls, turn)
+        .await
+        .map_err(Attempt::Open)?;
     Ok((stream, sasl))
 }
 

@@ -59,7 +59,7 @@ pub(crate) async fn ask(
     max: usize,
 ) -> Result<Vec<u8>, Error> {
     let deadline = tokio::time::Instant::now() + limit;
-    let mut stream = open((host.to_string(), port), limit, tls)
+    let mut stream = open((host.to_string(), port), limit, tls, 0)
         .await
         .map_err(|f| match f.tls {
             Some(reason) => Error::Tls {

@@ -206,6 +206,17 @@ impl<T> Session<T> {
         }
     }
 
+    /// Takes over the session `id` with its `password` (from [`Session::session_id`] and
+    /// [`Session::password`] of another client, in this process or another): the first
+    /// handshake asks to resume it instead of creating a session. A server that no longer
+    /// knows it, or given the wrong password, answers as for an expired session.
+    pub fn resume(&mut self, id: i64, password: Vec<u8>) {
+        self.session_id = id;
+        self.passwd = password;
+        // As after a read-write connection: the id is one every server knows.
+        self.seen_rw = true;
+    }
+
     /// The session id (0 before the first connection).
     pub fn session_id(&self) -> i64 {
         self.session_id

@@ -535,8 +535,9 @@ impl Shared {
         }
     }
 
-    /// The last client handle is gone.
-    pub(crate) fn clients_gone(&self) {
+    /// The session is left to the server (the last client handle is gone, or the client
+    /// detached): the task stops without closeSession.
+    pub(crate) fn leave(&self) {
         self.lock().clients_gone = true;
         self.wake.notify_one();
     }

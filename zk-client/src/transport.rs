@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use rand::seq::IndexedRandom;
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -52,10 +51,22 @@ impl std::fmt::Display for OpenFailure {
 
 /// Resolves a host (picking one of its addresses at random), connects, and when `tls` is set
 /// runs the TLS handshake, all within `limit` (the name lookup too).
+/// The address of a name's `addrs` (in the resolver's order) to try on the `turn`th pass over
+/// the hosts: each in turn, so that a name with a dead address still reaches the live ones.
+fn address_for_turn(addrs: &[SocketAddr], turn: usize) -> Option<SocketAddr> {
+    if addrs.is_empty() {
+        return None;
+    }
+    addrs.get(turn % addrs.len()).copied()
+}
+
+/// Opens a connection to `host:port`: the name is resolved again on every attempt and, on the
+/// `turn`th pass over the hosts, its `turn`th address (modulo their number) is tried.
 pub(crate) async fn open(
     (host, port): (String, u16),
     limit: Duration,
     tls: Option<Arc<TlsOptions>>,
+    turn: usize,
 ) -> Result<Stream, OpenFailure> {
     let fail = |server: String, why: String| OpenFailure {
         server,
@@ -70,9 +81,8 @@ pub(crate) async fn open(
         .map_err(|_| fail(name.clone(), "name lookup timed out".into()))?
         .map_err(|e| fail(name.clone(), e.to_string()))?
         .collect();
-    let addr = *addrs
-        .choose(&mut rand::rng())
-        .ok_or_else(|| fail(name.clone(), "no address".into()))?;
+    let addr =
+        address_for_turn(&addrs, turn).ok_or_else(|| fail(name.clone(), "no address".into()))?;
     let server = if addr.ip().to_string() == host {
         name.clone()
     } else {
@@ -180,5 +190,20 @@ impl AsyncWrite for Stream {
             Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_address_of_a_name_gets_its_turn() {
+        let a: SocketAddr = "127.0.0.1:2181".parse().unwrap();
+        let b: SocketAddr = "[::1]:2181".parse().unwrap();
+        let picks: Vec<_> = (0..4).map(|t| address_for_turn(&[a, b], t)).collect();
+        assert_eq!(picks, [Some(a), Some(b), Some(a), Some(b)]);
+        assert_eq!(address_for_turn(&[a], 7), Some(a));
+        assert_eq!(address_for_turn(&[], 0), None);
     }
 }

@@ -115,10 +115,14 @@ impl Framer {
 }
 
 impl Proxy {
-    /// Starts a proxy to `upstream` on a free loopback port.
+    /// Starts a proxy to `upstream` on a free port of 127.0.0.1.
     pub fn start(upstream: SocketAddr) -> Result<Proxy, Error> {
-        let listener =
-            TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(Error::io("binding the proxy"))?;
+        Self::start_on(Ipv4Addr::LOCALHOST.into(), upstream)
+    }
+
+    /// Starts a proxy to `upstream` on a free port of `listen` (`::1` for an IPv6 client).
+    pub fn start_on(listen: std::net::IpAddr, upstream: SocketAddr) -> Result<Proxy, Error> {
+        let listener = TcpListener::bind((listen, 0)).map_err(Error::io("binding the proxy"))?;
         let addr = listener
             .local_addr()
             .map_err(Error::io("binding the proxy"))?;
@@ -142,7 +146,7 @@ impl Proxy {
         self.addr
     }
 
-    /// `127.0.0.1:PORT` of the proxy.
+    /// `127.0.0.1:PORT` (or `[::1]:PORT`) of the proxy.
     pub fn connect_string(&self) -> String {
         self.addr.to_string()
     }

@@ -687,6 +687,26 @@ fn a_handshake_answered_with_an_error_header_is_named() {
 }
 
 #[test]
+fn a_session_taken_over_by_id_asks_for_it_and_learns_its_expiry() {
+    let mut s: Session<u32> = Session::new(config("/"));
+    s.resume(0x77, vec![9; 16]);
+    let hello: ConnectRequest = jute::from_slice(&s.connect_frame()).unwrap();
+    assert_eq!((hello.session_id, hello.passwd), (0x77, Some(vec![9; 16])));
+    // Known to the server: the same id comes back.
+    let mut known: Session<u32> = Session::new(config("/"));
+    known.resume(0x77, vec![9; 16]);
+    known
+        .on_connect_response(&welcome(20_000, 0x77), None)
+        .unwrap();
+    assert_eq!(known.session_id(), 0x77);
+    // Unknown, or the wrong password: the server answers with a zero timeout.
+    assert_eq!(
+        s.on_connect_response(&welcome(0, 0), None),
+        Err(Error::SessionExpired)
+    );
+}
+
+#[test]
 fn a_resumed_session_answered_with_another_id_is_expired() {
     let mut s = connected("/");
     assert_eq!(s.session_id(), 0x42);
