@@ -552,6 +552,34 @@ impl Client {
         async move { answer.await.map(|_| ()) }
     }
 
+    /// Replaces the servers this client may use (a connect string, whose chroot must be the
+    /// one the client has), without losing the session: the Java client's
+    /// `updateServerList`. So that load evens out without every client moving, a connected
+    /// client moves with a probability (ZOOKEEPER-1355): when servers were added, a client
+    /// whose server stays moves with probability `1 - old/new`, to an added server; when its
+    /// server was removed, it moves to one of the others; otherwise it stays. A move is a
+    /// reconnect: calls in flight then fail with [`Error::ConnectionLoss`], as on any lost
+    /// connection. Later reconnects use the new list.
+    ///
+    /// ```no_run
+    /// # async fn demo(zk: zk_client::Client) -> Result<(), zk_client::Error> {
+    /// // The ensemble grew from one server to three.
+    /// zk.update_server_list("zk1:2181,zk2:2181,zk3:2181")?;
+    /// # Ok(()) }
+    /// ```
+    pub fn update_server_list(&self, connect_string: &str) -> Result<(), Error> {
+        let cs = crate::connect_string::ConnectString::parse(connect_string)?;
+        if cs.chroot != self.inner.chroot {
+            return Err(Error::InvalidArgument(format!(
+                "the chroot cannot change: {connect_string:?} has {:?}, the client {:?}",
+                cs.chroot.as_str().unwrap_or("none"),
+                self.inner.chroot.as_str().unwrap_or("none")
+            )));
+        }
+        self.inner.shared.update_hosts(cs.hosts);
+        Ok(())
+    }
+
     /// Stops using the session without ending it: the connection is closed without
     /// `closeSession`, so the session, its ephemeral nodes and its watches stay on the server
     /// until the session timeout passes, or until another client takes it over with

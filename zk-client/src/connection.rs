@@ -13,13 +13,14 @@ use rand::seq::SliceRandom;
 use tokio::sync::{oneshot, watch};
 use tokio::time::{sleep, sleep_until, timeout, Instant};
 use tokio_util::codec::Framed;
-use tracing::{debug, warn};
+use tracing::{debug, info, warn};
 
 use crate::backoff::Backoff;
 use crate::codec::{Frame, FrameCodec};
 use crate::error::Error;
 use crate::four_letter;
 use crate::sasl::{SaslOptions, SaslStart};
+use crate::server_list::{rebalance, Move};
 use crate::shared::{Delivered, Shared};
 use crate::tls::TlsOptions;
 use crate::transport::{open, OpenFailure, Stream};
@@ -116,6 +117,9 @@ impl Task {
                 }
             }
             no_pause = false;
+            if let Some(Move::To(i)) = self.apply_new_hosts() {
+                next = Some(i);
+            }
             let index = next.take().unwrap_or(host % self.cfg.hosts.len());
             host = index + 1;
             let target = self.cfg.hosts[index].clone();
@@ -125,6 +129,7 @@ impl Task {
             let turn = failures_in_a_row / self.cfg.hosts.len();
             let attempt = Box::pin(attempt(
                 target,
+                self.cfg.identity.clone(),
                 turn,
                 self.cfg.connect_timeout,
                 self.cfg.tls.clone(),
@@ -198,10 +203,7 @@ impl Task {
                     failures_in_a_row = 0;
                     next = Some(index);
                     no_pause = true;
-                    format!(
-                        "moving to the read-write server {:?}",
-                        self.cfg.hosts[index]
-                    )
+                    format!("moving to {:?}", self.cfg.hosts.get(index))
                 }
                 other => {
                     self.finish(other);
@@ -441,6 +443,10 @@ impl Task {
                 }
                 () = &mut notified => {
                     notified.set(shared.wake().notified());
+                    // A new server list may move this client elsewhere.
+                    if let Some(Move::To(i)) = self.apply_new_hosts() {
+                        return Exit::SwitchTo(i);
+                    }
                 }
                 () = &mut timer => {
                     let now = Instant::now();
@@ -545,6 +551,38 @@ impl Task {
         exit
     }
 
+    /// Takes a server list given by the client, if any: shuffled, it replaces the hosts, and
+    /// the rebalancing rule says whether this client moves (and to which index).
+    fn apply_new_hosts(&mut self) -> Option<Move> {
+        let mut hosts = self.shared.lock().take_new_hosts()?;
+        hosts.shuffle(&mut rand::rng());
+        // The host of the current connection; none while not connected.
+        let current = self
+            .cfg
+            .identity
+            .lock()
+            .ok()
+            .and_then(|i| i.server.and(i.host.clone()));
+        let decision = rebalance(
+            &self.cfg.hosts,
+            &hosts,
+            current.as_ref(),
+            rand::random(),
+            rand::random(),
+        );
+        info!(
+            "server list updated from {} to {} hosts: {}",
+            self.cfg.hosts.len(),
+            hosts.len(),
+            match &decision {
+                Move::Stay => "staying".to_string(),
+                Move::To(i) => format!("moving to {:?}", hosts.get(*i)),
+            }
+        );
+        self.cfg.hosts = hosts;
+        Some(decision)
+    }
+
     /// The timer's next firing: `at`, or a call's deadline when earlier (recorded in the core
     /// so that calls with earlier deadlines wake the task).
     fn arm(&self, at: Instant) -> Instant {
@@ -615,15 +653,20 @@ enum Attempt {
     },
 }
 
-/// One connection attempt to `target`, on the `turn`th pass over the hosts: the SASL exchange
-/// started (when configured), then the stream opened.
+/// One connection attempt to `target` (recorded in `identity` as the current host), on the
+/// `turn`th pass over the hosts: the SASL exchange started (when configured), then the stream
+/// opened.
 async fn attempt(
     target: (String, u16),
+    identity: Arc<std::sync::Mutex<SessionIdentity>>,
     turn: usize,
     limit: Duration,
     tls: Option<Arc<TlsOptions>>,
     sasl: Option<Arc<SaslOptions>>,
 ) -> Result<(Stream, Option<Box<SaslStart>>), Attempt> {
+    if let Ok(mut identity) = identity.lock() {
+        identity.host = Some(target.clone());
+    }
     let sasl = match sasl {
         None => None,
         Some(options) => {

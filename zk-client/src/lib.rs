@@ -45,6 +45,7 @@ mod four_letter;
 mod multi;
 pub mod path;
 pub mod sasl;
+mod server_list;
 pub mod session;
 mod shared;
 pub mod tls;

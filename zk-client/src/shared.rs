@@ -89,6 +89,8 @@ pub(crate) struct Core {
     armed: Option<Instant>,
     /// Every client handle is gone.
     clients_gone: bool,
+    /// A server list given by `Client::update_server_list`, for the task to apply.
+    new_hosts: Option<Vec<(String, u16)>>,
 }
 
 /// The shared state: the core, the task's wake-up, and the bound on queued requests.
@@ -290,6 +292,11 @@ impl Core {
         self.closing
     }
 
+    /// The server list given since the task last looked, if any.
+    pub(crate) fn take_new_hosts(&mut self) -> Option<Vec<(String, u16)>> {
+        self.new_hosts.take()
+    }
+
     /// Whether every client handle is gone.
     pub(crate) fn clients_gone(&self) -> bool {
         self.clients_gone
@@ -336,6 +343,7 @@ impl Shared {
                 deadlines: BTreeSet::new(),
                 armed: None,
                 clients_gone: false,
+                new_hosts: None,
             }),
             wake: Notify::new(),
             room: Semaphore::new(queue.clamp(1, Semaphore::MAX_PERMITS)),
@@ -533,6 +541,12 @@ impl Shared {
         if wake {
             self.wake.notify_one();
         }
+    }
+
+    /// A new server list for the task (the last one given wins).
+    pub(crate) fn update_hosts(&self, hosts: Vec<(String, u16)>) {
+        self.lock().new_hosts = Some(hosts);
+        self.wake.notify_one();
     }
 
     /// The session is left to the server (the last client handle is gone, or the client

@@ -16,6 +16,8 @@ pub(crate) struct SessionIdentity {
     pub(crate) passwd: Vec<u8>,
     /// The server of the current connection.
     pub(crate) server: Option<std::net::SocketAddr>,
+    /// Its host as the connect string names it.
+    pub(crate) host: Option<(String, u16)>,
 }
 
 /// The state of the session, published on [`crate::Client::state`].
