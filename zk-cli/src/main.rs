@@ -40,6 +40,10 @@ struct Cli {
     /// Session timeout in milliseconds.
     #[arg(long, global = true, default_value_t = 10_000)]
     timeout_ms: u64,
+    /// Show the client's connection events on standard error (connects, lost connections
+    /// and why, session states); give it before the command.
+    #[arg(short, long)]
+    verbose: bool,
     #[command(flatten)]
     tls: client::security::TlsArgs,
     #[command(flatten)]
@@ -116,7 +120,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CmdError> {
     }
 }
 
-/// Prints a client's log event as `zk: warning: <message>` (escaped like everything else zk
+/// Prints a client's log event as `zk: warning: <message>` (`zk: <message>` below warnings) (escaped like everything else zk
 /// prints: the text can carry what a server sent).
 struct Warning;
 
@@ -138,11 +142,11 @@ where
             event,
         )?;
         let level = match *event.metadata().level() {
-            tracing::Level::ERROR => "error",
-            tracing::Level::WARN => "warning",
-            _ => "note",
+            tracing::Level::ERROR => "error: ",
+            tracing::Level::WARN => "warning: ",
+            _ => "",
         };
-        writeln!(writer, "zk: {level}: {}", escape(&text))
+        writeln!(writer, "zk: {level}{}", escape(&text))
     }
 }
 
@@ -150,8 +154,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // The client's warnings (why SASL failed, a session given up on) reach the operator on
     // standard error; nothing below warnings is printed.
+    // With -v, its connection events too.
     tracing_subscriber::fmt()
-        .with_max_level(tracing_subscriber::filter::LevelFilter::WARN)
+        .with_max_level(if cli.verbose {
+            tracing_subscriber::filter::LevelFilter::INFO
+        } else {
+            tracing_subscriber::filter::LevelFilter::WARN
+        })
         .with_writer(io::stderr)
         .event_format(Warning)
         .init();

@@ -244,3 +244,21 @@ fn local_starts_a_throwaway_server() {
     assert_eq!(v["path"], "/tmp-node");
     assert!(String::from_utf8_lossy(&out.stderr).contains("local ZooKeeper at 127.0.0.1:"));
 }
+
+#[test]
+fn verbose_shows_the_connection_events() {
+    let zk = Zk::start();
+    let out = zk.run(&["-v", "ls", "/"]);
+    assert!(out.status.success(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let server = zk.server.addr().to_string();
+    assert!(
+        err.contains(&format!("zk: connected to {server} (session 0x")),
+        "{err}"
+    );
+    assert!(err.contains("zk: session state: Connected"), "{err}");
+    // Without -v, nothing but the output.
+    let quiet = zk.run(&["ls", "/"]);
+    assert!(quiet.status.success(), "{quiet:?}");
+    assert_eq!(String::from_utf8_lossy(&quiet.stderr), "");
+}

@@ -102,14 +102,19 @@ fn shell_completes_remembers_and_watches() {
     zk(&server, &["create", "-p", "/alpha/beta", "first-value"]);
     zk(&server, &["create", "/alpine", "x"]);
     let history = server.dir().join("history");
+    // A host where nothing listens first: the prompt names the server the shell is on.
+    let nothing = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let dead = nothing.local_addr().expect("its address");
+    drop(nothing);
     let command = format!(
-        "env ZK_HISTORY={} {} -s {}",
+        "env ZK_HISTORY={} {} -s {dead},{}",
         history.display(),
         env!("CARGO_BIN_EXE_zk"),
         server.connect_string()
     );
     let t = Tmux::start(&command);
-    t.wait("the prompt", |s| s.contains("[zk: ") && s.contains(" /]"));
+    let prompt = format!("[zk: {} /]", server.connect_string());
+    t.wait("the prompt naming the server", |s| s.contains(&prompt));
 
     t.literal("ls /");
     t.keys(&["Enter"]);

@@ -157,7 +157,7 @@ impl Task {
                 }
                 Err(Attempt::Open(e)) => {
                     failures_in_a_row += 1;
-                    debug!("connect failed: {e}");
+                    info!("cannot connect: {e}");
                     if self.cfg.fail_fast.is_some() {
                         why_not.push(e);
                     }
@@ -182,7 +182,7 @@ impl Task {
                 Exit::Refused(why) => {
                     failures_in_a_row += 1;
                     let from = server.map(|a| a.to_string()).unwrap_or_default();
-                    debug!("no session from {from}: {why}");
+                    info!("no session from {from}: {why}");
                     if self.cfg.fail_fast.is_some() {
                         why_not.push(OpenFailure {
                             server: from,
@@ -210,7 +210,7 @@ impl Task {
                     return;
                 }
             };
-            debug!("connection lost: {why}");
+            info!("connection lost: {why}");
             let mut wake = Vec::new();
             let closing = {
                 let mut core = self.shared.lock();
@@ -228,6 +228,7 @@ impl Task {
                 self.finish(Exit::Terminal(SessionState::Closed, Error::Closed));
                 return;
             }
+            info!("session state: Disconnected");
             let _ = self.state_tx.send(SessionState::Disconnected);
         }
     }
@@ -338,6 +339,12 @@ impl Task {
                 identity.passwd = core.session.password().to_vec();
                 identity.server = server;
             }
+            info!(
+                "connected to {} (session 0x{:x}, timeout {:?})",
+                server.map_or_else(|| "?".into(), |s| s.to_string()),
+                core.session.session_id(),
+                core.session.negotiated_timeout().unwrap_or_default()
+            );
             (
                 replay,
                 core.session.is_read_only(),
@@ -493,6 +500,7 @@ impl Task {
     fn announce(&mut self, state: SessionState) {
         // Fail-fast concerns the first connection only, up to here.
         self.cfg.fail_fast = None;
+        info!("session state: {state:?}");
         let _ = self.state_tx.send(state);
     }
 
@@ -637,6 +645,7 @@ impl Task {
             }
         };
         // Publish first: whoever is woken by the error below must already see the final state.
+        info!("session state: {state:?}");
         let _ = self.state_tx.send(state);
         self.shared.end(&err);
     }

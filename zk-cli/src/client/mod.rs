@@ -50,6 +50,15 @@ impl Ctx {
         }
     }
 
+    /// The server the client is connected to, for the shell's prompt; the connect string with
+    /// "(not connected)" otherwise.
+    pub fn server_label(&self) -> String {
+        match self.client.as_ref().and_then(Client::connected_server) {
+            Some(server) => server.to_string(),
+            None => format!("{} (not connected)", self.hosts),
+        }
+    }
+
     /// The session, connecting on first use.
     pub async fn client(&mut self) -> Result<Client, CmdError> {
         if let Some(c) = &self.client {

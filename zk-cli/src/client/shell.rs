@@ -196,7 +196,7 @@ pub fn run(mut ctx: Ctx, runtime: &tokio::runtime::Runtime) -> Result<(), String
         Err(e) => eprintln!("zk: {}", escape(&e.to_string())),
     }
     loop {
-        let prompt = format!("[zk: {} {}] ", ctx.hosts, ctx.cwd);
+        let prompt = format!("[zk: {} {}] ", ctx.server_label(), ctx.cwd);
         let line = match rl.readline(&prompt) {
             Ok(l) => l,
             Err(ReadlineError::Interrupted) => continue,
