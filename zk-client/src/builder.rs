@@ -250,7 +250,10 @@ impl ClientBuilder {
         }
         let shared = Shared::new(session, self.queue);
         let (state_tx, mut state_rx) = watch::channel(SessionState::Connecting);
-        let identity = Arc::new(Mutex::new(SessionIdentity::default()));
+        let identity = Arc::new(Mutex::new(SessionIdentity {
+            hosts: hosts.clone(),
+            ..SessionIdentity::default()
+        }));
         let (fail_tx, fail_rx) = oneshot::channel();
         let connect_timeout = self.connect_timeout.unwrap_or_else(|| {
             (self.session_timeout / hosts.len().max(1) as u32).max(Duration::from_millis(500))

@@ -105,6 +105,16 @@ impl Client {
         self.inner.identity.lock().ok().and_then(|i| i.server)
     }
 
+    /// The servers this client may use: the connect string's, or the last list given to
+    /// [`Client::update_server_list`] (or found by [`Client::track_ensemble`]), in the order
+    /// the client tries them.
+    pub fn servers(&self) -> Vec<(String, u16)> {
+        self.inner
+            .identity
+            .lock()
+            .map_or_else(|_| Vec::new(), |i| i.hosts.clone())
+    }
+
     /// The chroot of the connect string.
     pub fn chroot(&self) -> Option<&str> {
         self.inner.chroot.as_str()

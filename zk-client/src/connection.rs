@@ -587,6 +587,9 @@ impl Task {
                 Move::To(i) => format!("moving to {:?}", hosts.get(*i)),
             }
         );
+        if let Ok(mut identity) = self.cfg.identity.lock() {
+            identity.hosts.clone_from(&hosts);
+        }
         self.cfg.hosts = hosts;
         Some(decision)
     }

@@ -18,6 +18,8 @@ pub(crate) struct SessionIdentity {
     pub(crate) server: Option<std::net::SocketAddr>,
     /// Its host as the connect string names it.
     pub(crate) host: Option<(String, u16)>,
+    /// The servers the client may use (the connect string's, or the last list given).
+    pub(crate) hosts: Vec<(String, u16)>,
 }
 
 /// The state of the session, published on [`crate::Client::state`].

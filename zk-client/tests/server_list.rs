@@ -1,6 +1,7 @@
 //! `Client::update_server_list` on a real three-member ensemble: 30 clients connected to one
 //! member are given all three; they spread over the members (counted from the clients and
-//! from each member's `cons`) without losing a session or an ephemeral node.
+//! from each member's `cons`) without losing a session or an ephemeral node. And
+//! `Client::track_ensemble` following `reconfig` as a member is removed and added back.
 
 mod common;
 
@@ -9,12 +10,16 @@ use std::time::{Duration, Instant};
 
 use tokio::task::block_in_place;
 use zk_client::{ClientBuilder, CreateMode, CreateOptions, Error, SessionState};
-use zk_testkit::Ensemble;
+use zk_testkit::{Ensemble, EnsembleOptions, ServerOptions};
 
 const CLIENTS: usize = 30;
 
+/// The tests take turns: each runs three JVMs, and the machine may have two cores.
+static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clients_given_more_servers_spread_over_them_and_keep_their_sessions() {
+    let _turn = TURN.lock().await;
     let zk = block_in_place(Ensemble::start)
         .expect("a real three-member ensemble must start (scripts/install-zookeeper.sh)");
     let first = zk.addr(0).to_string();
@@ -113,4 +118,76 @@ async fn clients_given_more_servers_spread_over_them_and_keep_their_sessions() {
     for c in clients {
         c.close().await;
     }
+}
+
+/// Waits at most 20 s until the client's server list has `n` entries.
+async fn servers_become(client: &zk_client::Client, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while client.servers().len() != n {
+        assert!(
+            Instant::now() < deadline,
+            "the server list did not become {n} long: {:?}",
+            client.servers()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tracker_follows_reconfig() {
+    let _turn = TURN.lock().await;
+    let zk = block_in_place(|| {
+        Ensemble::start_with(EnsembleOptions {
+            server: ServerOptions {
+                reconfig: true,
+                system_properties: vec![("zookeeper.skipACL".into(), "yes".into())],
+                ..ServerOptions::default()
+            },
+            ..EnsembleOptions::default()
+        })
+    })
+    .expect("a real three-member ensemble must start");
+    // On the leader: removing the member a client is connected to drops its connection.
+    let leader = zk.leader().expect("a leader");
+    let removed = (0..3).find(|&i| i != leader).unwrap_or(0);
+    let client = ClientBuilder::new(zk.addr(leader).to_string())
+        .session_timeout(Duration::from_secs(20))
+        .connect()
+        .await
+        .expect("connect");
+    let id = client.session_id();
+    assert_eq!(client.servers().len(), 1);
+    let tracker = client.track_ensemble();
+    // The configuration lists all three.
+    servers_become(&client, 3).await;
+    let mut listed: Vec<u16> = client.servers().iter().map(|h| h.1).collect();
+    let mut members: Vec<u16> = (0..3).map(|i| zk.addr(i).port()).collect();
+    listed.sort_unstable();
+    members.sort_unstable();
+    assert_eq!(listed, members);
+
+    let (config, _) = client.get_config().await.expect("config");
+    let line = String::from_utf8_lossy(&config)
+        .lines()
+        .find(|l| l.starts_with(&format!("server.{}=", removed + 1)))
+        .expect("the member's line")
+        .to_string();
+    client
+        .reconfig(None, Some(&(removed + 1).to_string()), None, -1)
+        .await
+        .expect("remove a member");
+    servers_become(&client, 2).await;
+    assert!(!client
+        .servers()
+        .iter()
+        .any(|h| h.1 == zk.addr(removed).port()));
+    client
+        .reconfig(Some(&line), None, None, -1)
+        .await
+        .expect("add it back");
+    servers_become(&client, 3).await;
+    assert_eq!(client.session_id(), id, "the session is kept");
+    assert_eq!(*client.state().borrow(), SessionState::Connected);
+    drop(tracker);
+    client.close().await;
 }
