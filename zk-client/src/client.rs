@@ -137,7 +137,14 @@ impl Client {
         req: OutRequest,
         watch: Option<(WatchId, WatchSink)>,
     ) -> impl Future<Output = Result<ResponseBody, Error>> + Send + 'static {
-        self.inner.shared.submit(req, watch, self.deadline)
+        let op = req.op;
+        let started = std::time::Instant::now();
+        let reply = self.inner.shared.submit(req, watch, self.deadline);
+        async move {
+            let result = reply.await;
+            crate::telemetry::request_done(op, result.as_ref().map(|_| ()), started.elapsed());
+            result
+        }
     }
 
     /// A handle on the same session whose calls wait at most `deadline` for their reply

@@ -22,6 +22,7 @@ use crate::four_letter;
 use crate::sasl::{SaslOptions, SaslStart};
 use crate::server_list::{rebalance, Move};
 use crate::shared::{Delivered, Shared};
+use crate::telemetry;
 use crate::tls::TlsOptions;
 use crate::transport::{open, OpenFailure, Stream};
 use crate::types::{SessionIdentity, SessionState};
@@ -156,6 +157,7 @@ impl Task {
                     return;
                 }
                 Err(Attempt::Open(e)) => {
+                    telemetry::connection(false);
                     failures_in_a_row += 1;
                     info!("cannot connect: {e}");
                     if self.cfg.fail_fast.is_some() {
@@ -180,6 +182,7 @@ impl Task {
             }
             let why = match exit {
                 Exit::Refused(why) => {
+                    telemetry::connection(false);
                     failures_in_a_row += 1;
                     let from = server.map(|a| a.to_string()).unwrap_or_default();
                     info!("no session from {from}: {why}");
@@ -196,6 +199,7 @@ impl Task {
                     continue;
                 }
                 Exit::Lost(why) => {
+                    telemetry::disconnect();
                     failures_in_a_row = 0;
                     why
                 }
@@ -229,6 +233,7 @@ impl Task {
                 return;
             }
             info!("session state: Disconnected");
+            telemetry::state(SessionState::Disconnected);
             let _ = self.state_tx.send(SessionState::Disconnected);
         }
     }
@@ -307,6 +312,7 @@ impl Task {
         sasl: Option<Box<SaslStart>>,
     ) -> Exit {
         let hello = self.shared.lock().session.connect_frame();
+        telemetry::sent(4 + hello.len());
         if let Err(e) = conn.send(hello.as_slice()).await {
             return Exit::Refused(e.to_string());
         }
@@ -325,6 +331,7 @@ impl Task {
             }
             Ok(Some(Ok(Frame::Data(b)))) => b,
         };
+        telemetry::received(4 + first.len());
         let (replay, read_only, ping_interval, read_timeout, authenticating) = {
             let mut core = self.shared.lock();
             let replay = match core.session.on_connect_response(&first, sasl.map(|s| *s)) {
@@ -353,7 +360,9 @@ impl Task {
                 core.session.is_authenticating(),
             )
         };
+        telemetry::connection(true);
         // Credentials and watches first, then whatever calls queued meanwhile.
+        telemetry::sent(replay.iter().map(|f| 4 + f.len()).sum());
         for f in &replay {
             if let Err(e) = conn.feed(f.as_slice()).await {
                 return Exit::Refused(e.to_string());
@@ -501,6 +510,7 @@ impl Task {
         // Fail-fast concerns the first connection only, up to here.
         self.cfg.fail_fast = None;
         info!("session state: {state:?}");
+        telemetry::state(state);
         let _ = self.state_tx.send(state);
     }
 
@@ -523,8 +533,12 @@ impl Task {
                         exit = Some(Exit::Lost(e.to_string()));
                         break;
                     }
-                    Some(Ok(Frame::Data(b))) => core.session.on_frame(&b),
+                    Some(Ok(Frame::Data(b))) => {
+                        telemetry::received(4 + b.len());
+                        core.session.on_frame(&b)
+                    }
                     Some(Ok(Frame::Oversized { xid, len })) => {
+                        telemetry::received(4 + len);
                         core.session.on_oversized(xid, len).map(Some)
                     }
                 };
@@ -553,6 +567,11 @@ impl Task {
                     }
                 }
             }
+            telemetry::load(
+                core.session.watch_count(),
+                core.session.unsent(),
+                core.session.in_flight(),
+            );
         }
         frames.clear();
         wake.into_iter().for_each(Waker::wake);
@@ -632,7 +651,15 @@ impl Task {
             if core.session.in_flight() >= MAX_IN_FLIGHT {
                 return Ok((false, earlier));
             }
-            (core.take_output(conn.write_buffer_mut()), earlier)
+            let before = conn.write_buffer().len();
+            let permits = core.take_output(conn.write_buffer_mut());
+            telemetry::sent(conn.write_buffer().len() - before);
+            telemetry::load(
+                core.session.watch_count(),
+                core.session.unsent(),
+                core.session.in_flight(),
+            );
+            (permits, earlier)
         };
         self.shared.release(permits);
         conn.flush().await.map_err(|e| Exit::Lost(e.to_string()))?;
@@ -649,6 +676,7 @@ impl Task {
         };
         // Publish first: whoever is woken by the error below must already see the final state.
         info!("session state: {state:?}");
+        telemetry::state(state);
         let _ = self.state_tx.send(state);
         self.shared.end(&err);
     }

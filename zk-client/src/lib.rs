@@ -49,6 +49,7 @@ pub mod sasl;
 mod server_list;
 pub mod session;
 mod shared;
+pub mod telemetry;
 pub mod tls;
 mod transport;
 mod types;

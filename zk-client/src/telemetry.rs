@@ -1,0 +1,210 @@
+//! Metrics through the [`metrics`] facade: the application installs a recorder (Prometheus,
+//! OpenTelemetry, ...) and these appear in it; without one, nothing is recorded (each call is
+//! a no-op of a few nanoseconds).
+//!
+//! Each series is registered with the recorder the first time it is used, and its handle kept
+//! for the life of the process: **install the recorder before the first client connects**
+//! (series first used before that stay unrecorded).
+//!
+//! | name | kind | labels | what |
+//! |---|---|---|---|
+//! | `zk_client_requests_total` | counter | `op`, `outcome` | calls answered, by op code name (`getData`) and outcome (`ok`, `no_node`, `connection_loss`, `timeout`, ...) |
+//! | `zk_client_request_duration_seconds` | histogram | `op` | from the call to its answer |
+//! | `zk_client_bytes_sent_total` / `zk_client_bytes_received_total` | counter | | on the client port, length prefixes included |
+//! | `zk_client_connections_total` | counter | `outcome` (`ok`, `failed`) | connection attempts |
+//! | `zk_client_disconnects_total` | counter | | established connections lost |
+//! | `zk_client_state_transitions_total` | counter | `state` | session states published |
+//! | `zk_client_watches` | gauge | | watches the session holds on the server |
+//! | `zk_client_queued_requests` | gauge | | requests written by callers, not yet on the connection |
+//! | `zk_client_in_flight_requests` | gauge | | requests sent, not yet answered |
+//!
+//! At `debug` level, [`tracing`] gets an event per answered call with its `op`, `outcome` and
+//! `latency_us`.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use jute_schemas::protocol::OpCode;
+use metrics::{Counter, Gauge, Histogram};
+
+use crate::error::Error;
+use crate::types::SessionState;
+
+/// Metric names, as the table in the module docs lists them.
+pub mod names {
+    /// Calls answered, by `op` and `outcome`.
+    pub const REQUESTS: &str = "zk_client_requests_total";
+    /// From the call to its answer, by `op`.
+    pub const REQUEST_DURATION: &str = "zk_client_request_duration_seconds";
+    /// Bytes written to the client port.
+    pub const BYTES_SENT: &str = "zk_client_bytes_sent_total";
+    /// Bytes read from the client port.
+    pub const BYTES_RECEIVED: &str = "zk_client_bytes_received_total";
+    /// Connection attempts, by `outcome`.
+    pub const CONNECTIONS: &str = "zk_client_connections_total";
+    /// Established connections lost.
+    pub const DISCONNECTS: &str = "zk_client_disconnects_total";
+    /// Session states published, by `state`.
+    pub const STATE_TRANSITIONS: &str = "zk_client_state_transitions_total";
+    /// Watches held on the server.
+    pub const WATCHES: &str = "zk_client_watches";
+    /// Requests not yet on the connection.
+    pub const QUEUED: &str = "zk_client_queued_requests";
+    /// Requests sent and not answered.
+    pub const IN_FLIGHT: &str = "zk_client_in_flight_requests";
+}
+
+/// The `outcome` labels, by index.
+const OUTCOMES: [&str; 20] = [
+    "ok",
+    "no_node",
+    "node_exists",
+    "bad_version",
+    "not_empty",
+    "no_children_for_ephemerals",
+    "no_auth",
+    "invalid_acl",
+    "auth_failed",
+    "session_moved",
+    "not_read_only",
+    "no_watcher",
+    "connection_loss",
+    "session_expired",
+    "closed",
+    "timeout",
+    "multi_failed",
+    "protocol",
+    "too_large",
+    "other",
+];
+
+/// The index in [`OUTCOMES`] of an answer.
+fn outcome(result: Result<(), &Error>) -> usize {
+    let Err(e) = result else { return 0 };
+    match e {
+        Error::NoNode => 1,
+        Error::NodeExists => 2,
+        Error::BadVersion => 3,
+        Error::NotEmpty => 4,
+        Error::NoChildrenForEphemerals => 5,
+        Error::NoAuth => 6,
+        Error::InvalidAcl => 7,
+        Error::AuthFailed => 8,
+        Error::SessionMoved => 9,
+        Error::NotReadOnly => 10,
+        Error::NoWatcher => 11,
+        Error::ConnectionLoss => 12,
+        Error::SessionExpired => 13,
+        Error::Closed => 14,
+        Error::Timeout => 15,
+        Error::MultiFailed { .. } => 16,
+        Error::Protocol { .. } => 17,
+        Error::RequestTooLarge { .. } | Error::ReplyTooLarge { .. } => 18,
+        _ => 19,
+    }
+}
+
+/// Op codes run from -11 (closeSession) to 107 (whoAmI): `value + OP_OFFSET` indexes the
+/// tables below; anything outside shares the last slot.
+const OP_OFFSET: i32 = 16;
+const OP_SLOTS: usize = 128;
+
+fn op_slot(op: OpCode) -> usize {
+    usize::try_from(op.value() + OP_OFFSET)
+        .ok()
+        .filter(|i| *i < OP_SLOTS)
+        .unwrap_or(OP_SLOTS - 1)
+}
+
+// Handles are registered with the recorder the first time each is used (so a series exists
+// only for what happened), then reused: a registration hashes its key, a reuse is one atomic
+// load. So the recorder must be installed before the first client connects.
+static REQUESTS: [[OnceLock<Counter>; OUTCOMES.len()]; OP_SLOTS] =
+    [const { [const { OnceLock::new() }; OUTCOMES.len()] }; OP_SLOTS];
+static DURATIONS: [OnceLock<Histogram>; OP_SLOTS] = [const { OnceLock::new() }; OP_SLOTS];
+static BYTES_SENT: OnceLock<Counter> = OnceLock::new();
+static BYTES_RECEIVED: OnceLock<Counter> = OnceLock::new();
+static CONNECTIONS: [OnceLock<Counter>; 2] = [const { OnceLock::new() }; 2];
+static DISCONNECTS: OnceLock<Counter> = OnceLock::new();
+static STATES: [OnceLock<Counter>; 7] = [const { OnceLock::new() }; 7];
+static LOAD: OnceLock<[Gauge; 3]> = OnceLock::new();
+
+/// A call was answered (or failed) after `took`: counted, timed, and (at debug level) traced.
+pub(crate) fn request_done(op: OpCode, result: Result<(), &Error>, took: Duration) {
+    let slot = op_slot(op);
+    let o = outcome(result);
+    tracing::debug!(
+        op = op.name(),
+        outcome = OUTCOMES[o],
+        latency_us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
+        "answered"
+    );
+    REQUESTS[slot][o]
+        .get_or_init(
+            || metrics::counter!(names::REQUESTS, "op" => op.name(), "outcome" => OUTCOMES[o]),
+        )
+        .increment(1);
+    DURATIONS[slot]
+        .get_or_init(|| metrics::histogram!(names::REQUEST_DURATION, "op" => op.name()))
+        .record(took.as_secs_f64());
+}
+
+/// Bytes went out on the client port.
+pub(crate) fn sent(bytes: usize) {
+    BYTES_SENT
+        .get_or_init(|| metrics::counter!(names::BYTES_SENT))
+        .increment(bytes as u64);
+}
+
+/// Bytes came in on the client port.
+pub(crate) fn received(bytes: usize) {
+    BYTES_RECEIVED
+        .get_or_init(|| metrics::counter!(names::BYTES_RECEIVED))
+        .increment(bytes as u64);
+}
+
+/// A connection attempt ended: a session on it, or not.
+pub(crate) fn connection(ok: bool) {
+    let (i, outcome) = if ok { (0, "ok") } else { (1, "failed") };
+    CONNECTIONS[i]
+        .get_or_init(|| metrics::counter!(names::CONNECTIONS, "outcome" => outcome))
+        .increment(1);
+}
+
+/// An established connection was lost.
+pub(crate) fn disconnect() {
+    DISCONNECTS
+        .get_or_init(|| metrics::counter!(names::DISCONNECTS))
+        .increment(1);
+}
+
+/// A session state was published.
+pub(crate) fn state(state: SessionState) {
+    let (i, name) = match state {
+        SessionState::Connecting => (0, "connecting"),
+        SessionState::Connected => (1, "connected"),
+        SessionState::ConnectedReadOnly => (2, "connected_read_only"),
+        SessionState::Disconnected => (3, "disconnected"),
+        SessionState::Expired => (4, "expired"),
+        SessionState::AuthFailed => (5, "auth_failed"),
+        SessionState::Closed => (6, "closed"),
+    };
+    STATES[i]
+        .get_or_init(|| metrics::counter!(names::STATE_TRANSITIONS, "state" => name))
+        .increment(1);
+}
+
+/// The session's current load.
+#[allow(clippy::cast_precision_loss)]
+pub(crate) fn load(watches: usize, queued: usize, in_flight: usize) {
+    let [w, q, f] = LOAD.get_or_init(|| {
+        [
+            metrics::gauge!(names::WATCHES),
+            metrics::gauge!(names::QUEUED),
+            metrics::gauge!(names::IN_FLIGHT),
+        ]
+    });
+    w.set(watches as f64);
+    q.set(queued as f64);
+    f.set(in_flight as f64);
+}
