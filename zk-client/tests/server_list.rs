@@ -1,7 +1,8 @@
 //! `Client::update_server_list` on a real three-member ensemble: 30 clients connected to one
 //! member are given all three; they spread over the members (counted from the clients and
 //! from each member's `cons`) without losing a session or an ephemeral node. And
-//! `Client::track_ensemble` following `reconfig` as a member is removed and added back.
+//! `Client::track_ensemble` following `reconfig` as a member is removed and added back, and
+//! moving a client off the member that is removed.
 
 mod common;
 
@@ -190,4 +191,69 @@ async fn the_tracker_follows_reconfig() {
     assert_eq!(*client.state().borrow(), SessionState::Connected);
     drop(tracker);
     client.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tracked_client_on_a_removed_member_moves_and_keeps_its_session() {
+    let _turn = TURN.lock().await;
+    let zk = block_in_place(|| {
+        Ensemble::start_with(EnsembleOptions {
+            server: ServerOptions {
+                reconfig: true,
+                system_properties: vec![("zookeeper.skipACL".into(), "yes".into())],
+                ..ServerOptions::default()
+            },
+            ..EnsembleOptions::default()
+        })
+    })
+    .expect("a real three-member ensemble must start");
+    let leader = zk.leader().expect("a leader");
+    let follower = (0..3).find(|&i| i != leader).unwrap_or(0);
+    // The tracked client knows only the follower that will be removed.
+    let tracked = ClientBuilder::new(zk.addr(follower).to_string())
+        .session_timeout(Duration::from_secs(20))
+        .connect()
+        .await
+        .expect("connect to the follower");
+    let _tracker = tracked.track_ensemble();
+    servers_become(&tracked, 3).await;
+    let id = tracked.session_id();
+    tracked
+        .create(
+            "/on-follower",
+            b"",
+            &CreateOptions::default().with_mode(CreateMode::Ephemeral),
+        )
+        .await
+        .expect("ephemeral");
+    let admin = ClientBuilder::new(zk.addr(leader).to_string())
+        .session_timeout(Duration::from_secs(20))
+        .connect()
+        .await
+        .expect("connect to the leader");
+    admin
+        .reconfig(None, Some(&(follower + 1).to_string()), None, -1)
+        .await
+        .expect("remove the follower");
+    // The removed member stops serving; the client goes to one of the two left, with its
+    // session, and its list follows the configuration.
+    servers_become(&tracked, 2).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let on = tracked.connected_server().and_then(|a| zk.index_of(a));
+        if on.is_some_and(|m| m != follower) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still on {on:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(tracked.session_id(), id);
+    let stat = admin
+        .exists("/on-follower")
+        .await
+        .expect("exists")
+        .expect("the ephemeral node is kept");
+    assert_eq!(stat.ephemeral_owner, id);
+    tracked.close().await;
+    admin.close().await;
 }
