@@ -223,3 +223,20 @@ fn multi_error_results_still_decode() {
     assert_eq!(m.results.len(), 1);
     assert_eq!(m.results[0].header.r#type, -1);
 }
+
+#[test]
+fn a_request_names_its_path() {
+    use jute_schemas::proto::{GetDataRequest, GetEphemeralsRequest};
+    use jute_schemas::protocol::MultiRequest;
+    let get = RequestBody::GetData(GetDataRequest {
+        path: Some("/a/b".into()),
+        watch: false,
+    });
+    assert_eq!(get.path(), Some("/a/b"));
+    let prefix = RequestBody::GetEphemerals(GetEphemeralsRequest {
+        prefix_path: Some("/app".into()),
+    });
+    assert_eq!(prefix.path(), Some("/app"));
+    assert_eq!(RequestBody::Multi(MultiRequest::default()).path(), None);
+    assert_eq!(RequestBody::None.path(), None);
+}

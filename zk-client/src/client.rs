@@ -138,11 +138,25 @@ impl Client {
         watch: Option<(WatchId, WatchSink)>,
     ) -> impl Future<Output = Result<ResponseBody, Error>> + Send + 'static {
         let op = req.op;
+        // What the per-call debug event names, gathered only when it is wanted.
+        let traced = tracing::enabled!(tracing::Level::DEBUG)
+            .then(|| (req.body.path().map(str::to_owned), self.connected_server()));
         let started = std::time::Instant::now();
         let reply = self.inner.shared.submit(req, watch, self.deadline);
         async move {
             let result = reply.await;
-            crate::telemetry::request_done(op, result.as_ref().map(|_| ()), started.elapsed());
+            let took = started.elapsed();
+            let outcome = crate::telemetry::request_done(op, result.as_ref().map(|_| ()), took);
+            if let Some((path, server)) = traced {
+                tracing::debug!(
+                    op = op.name(),
+                    path = path.as_deref().unwrap_or(""),
+                    server = server.map(|s| s.to_string()).unwrap_or_default(),
+                    outcome,
+                    latency_us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
+                    "answered"
+                );
+            }
             result
         }
     }

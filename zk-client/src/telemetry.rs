@@ -18,8 +18,8 @@
 //! | `zk_client_queued_requests` | gauge | | requests written by callers, not yet on the connection |
 //! | `zk_client_in_flight_requests` | gauge | | requests sent, not yet answered |
 //!
-//! At `debug` level, [`tracing`] gets an event per answered call with its `op`, `outcome` and
-//! `latency_us`.
+//! At `debug` level, [`tracing`] gets an event per answered call with its `op`, `path`, the
+//! `server` it was sent to, `outcome` and `latency_us` (target `zk_client::client`).
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -129,16 +129,11 @@ static DISCONNECTS: OnceLock<Counter> = OnceLock::new();
 static STATES: [OnceLock<Counter>; 7] = [const { OnceLock::new() }; 7];
 static LOAD: OnceLock<[Gauge; 3]> = OnceLock::new();
 
-/// A call was answered (or failed) after `took`: counted, timed, and (at debug level) traced.
-pub(crate) fn request_done(op: OpCode, result: Result<(), &Error>, took: Duration) {
+/// A call was answered (or failed) after `took`: counted and timed. Returns its `outcome`
+/// label.
+pub(crate) fn request_done(op: OpCode, result: Result<(), &Error>, took: Duration) -> &'static str {
     let slot = op_slot(op);
     let o = outcome(result);
-    tracing::debug!(
-        op = op.name(),
-        outcome = OUTCOMES[o],
-        latency_us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
-        "answered"
-    );
     REQUESTS[slot][o]
         .get_or_init(
             || metrics::counter!(names::REQUESTS, "op" => op.name(), "outcome" => OUTCOMES[o]),
@@ -147,6 +142,7 @@ pub(crate) fn request_done(op: OpCode, result: Result<(), &Error>, took: Duratio
     DURATIONS[slot]
         .get_or_init(|| metrics::histogram!(names::REQUEST_DURATION, "op" => op.name()))
         .record(took.as_secs_f64());
+    OUTCOMES[o]
 }
 
 /// Bytes went out on the client port.

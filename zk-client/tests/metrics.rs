@@ -160,19 +160,21 @@ async fn a_known_sequence_shows_in_the_recorder() {
         "{log}"
     );
     assert!(log.contains("session state: Connected"), "{log}");
-    let answered = |op: &str, outcome: &str| {
+    let answered = |op: &str, path: &str, outcome: &str| {
         log.lines()
             .filter(|l| {
                 l.contains("DEBUG")
                     && l.contains("answered")
                     && l.contains(&format!("op=\"{op}\""))
+                    && l.contains(&format!("path=\"{path}\""))
+                    && l.contains(&format!("server=\"{server}\""))
                     && l.contains(&format!("outcome=\"{outcome}\""))
                     && l.contains("latency_us=")
             })
             .count()
     };
-    assert_eq!(answered("getData", "ok"), 3, "{log}");
-    assert_eq!(answered("getData", "no_node"), 1, "{log}");
+    assert_eq!(answered("getData", "/m", "ok"), 3, "{log}");
+    assert_eq!(answered("getData", "/missing", "no_node"), 1, "{log}");
 
     zk.close().await;
     let m = read(&snapshotter);

@@ -59,6 +59,37 @@ body_enum! {
 }
 
 impl RequestBody {
+    /// The node path the request names (`getEphemerals`: its prefix), or `None` for requests
+    /// without one (multi, reconfig, auth, setWatches, sasl, and those without a body).
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            RequestBody::Create(r) => r.path.as_deref(),
+            RequestBody::CreateTtl(r) => r.path.as_deref(),
+            RequestBody::Delete(r) => r.path.as_deref(),
+            RequestBody::Exists(r) => r.path.as_deref(),
+            RequestBody::GetData(r) => r.path.as_deref(),
+            RequestBody::SetData(r) => r.path.as_deref(),
+            RequestBody::GetAcl(r) => r.path.as_deref(),
+            RequestBody::SetAcl(r) => r.path.as_deref(),
+            RequestBody::GetChildren(r) => r.path.as_deref(),
+            RequestBody::GetChildren2(r) => r.path.as_deref(),
+            RequestBody::Sync(r) => r.path.as_deref(),
+            RequestBody::Check(r) => r.path.as_deref(),
+            RequestBody::CheckWatches(r) => r.path.as_deref(),
+            RequestBody::RemoveWatches(r) => r.path.as_deref(),
+            RequestBody::GetEphemerals(r) => r.prefix_path.as_deref(),
+            RequestBody::GetAllChildrenNumber(r) => r.path.as_deref(),
+            RequestBody::AddWatch(r) => r.path.as_deref(),
+            RequestBody::Multi(_)
+            | RequestBody::Reconfig(_)
+            | RequestBody::Auth(_)
+            | RequestBody::SetWatches(_)
+            | RequestBody::SetWatches2(_)
+            | RequestBody::Sasl(_)
+            | RequestBody::None => None,
+        }
+    }
+
     /// Reads the body of a request of type `op` (also used for the ops inside a multi).
     pub fn decode(op: OpCode, r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         fn rec<'de, T: Decode<'de>>(r: &mut Reader<'de>) -> Result<T, DecodeError> {
