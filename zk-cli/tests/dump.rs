@@ -204,12 +204,10 @@ fn files_that_are_not_captures() {
 
 /// Waits until the capture demonstrably records traffic to `addr` (four-letter words).
 fn wait_recording(file: &Path, addr: std::net::SocketAddr) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::fs::metadata(file).map_or(0, |m| m.len()) <= 24 {
-        assert!(Instant::now() < deadline, "tcpdump records nothing");
+    zk_testkit::wait_recording(file, || {
         let _ = zk_testkit::four_letter_word(addr, "ruok");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    })
+    .expect("tcpdump records nothing");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,7 +10,6 @@
 #![cfg(feature = "gssapi")]
 
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 
 use zk_testkit::{ServerOptions, Tcpdump, TestKdc, TestServer};
 
@@ -59,12 +58,10 @@ fn a_keytab_login_from_the_command_line() {
     let capture_file = server.dir().join("gssapi.pcap");
     let capture = Tcpdump::start(&capture_file, &format!("tcp port {}", server.addr().port()))
         .expect("tcpdump");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::fs::metadata(&capture_file).map_or(0, |m| m.len()) <= 24 {
-        assert!(Instant::now() < deadline, "tcpdump records nothing");
+    zk_testkit::wait_recording(&capture_file, || {
         let _ = server.four_letter_word("ruok");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    })
+    .expect("tcpdump records nothing");
     let out = as_zkcli(&["whoami"]);
     assert!(out.status.success(), "{out:?}\nKDC log: {}", kdc.log());
     let stdout = String::from_utf8_lossy(&out.stdout);

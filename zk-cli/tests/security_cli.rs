@@ -5,7 +5,6 @@
 //! captured TLS connections as encrypted instead of decoding them.
 
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 
 use zk_testkit::{
     CertSpec, ClientAuth, ServerOptions, ServerSasl, ServerTls, Tcpdump, TestCa, TestServer,
@@ -58,12 +57,10 @@ fn commands_and_four_letter_words_over_mutual_tls() {
     let capture_file = server.dir().join("tls.pcap");
     let port = server.secure_addr().expect("TLS port").port();
     let capture = Tcpdump::start(&capture_file, &format!("tcp port {port}")).expect("tcpdump");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::fs::metadata(&capture_file).map_or(0, |m| m.len()) <= 24 {
-        assert!(Instant::now() < deadline, "tcpdump records nothing");
+    zk_testkit::wait_recording(&capture_file, || {
         run(&["ruok"]);
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    })
+    .expect("tcpdump records nothing");
 
     run(&["create", "/over-tls", "hello"]);
     assert_eq!(run(&["get", "/over-tls"]).trim(), "hello");
@@ -137,12 +134,10 @@ fn sasl_user_and_password_on_the_command_line_or_in_the_environment() {
     let capture_file = server.dir().join("sasl.pcap");
     let capture = Tcpdump::start(&capture_file, &format!("tcp port {}", server.addr().port()))
         .expect("tcpdump");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::fs::metadata(&capture_file).map_or(0, |m| m.len()) <= 24 {
-        assert!(Instant::now() < deadline, "tcpdump records nothing");
+    zk_testkit::wait_recording(&capture_file, || {
         let _ = server.four_letter_word("ruok");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    })
+    .expect("tcpdump records nothing");
     let out = zk(&strings(&[
         "-s",
         &hosts,

@@ -130,14 +130,7 @@ async fn kerberos_is_done_again_after_a_reconnect() {
     server.restart().expect("restart");
     // Announced connected only after the GSSAPI exchange (its last, null-token reply
     // included) succeeded: a read guarded by the ACL works as soon as the state says so.
-    common::eventually(|| async {
-        match zk.get_data("/kept").await {
-            Ok((data, _)) => data == b"v",
-            Err(Error::ConnectionLoss) => false,
-            Err(e) => panic!("read after the restart: {e}"),
-        }
-    })
-    .await;
+    common::eventually_reads(&zk, "/kept", b"v").await;
     assert_eq!(*state.borrow_and_update(), SessionState::Connected);
     assert_eq!(zk.session_id(), id, "the session is resumed");
     assert_eq!(sasl_id(&zk).await, Some(zkcli));

@@ -136,14 +136,7 @@ async fn sasl_is_done_again_after_a_reconnect() {
     server.restart().expect("restart");
     // The new connection is announced only after its SASL exchange succeeded, so a read
     // guarded by the sasl ACL works as soon as the state says connected.
-    common::eventually(|| async {
-        match bob.get_data("/kept").await {
-            Ok((data, _)) => data == b"v",
-            Err(Error::ConnectionLoss) => false,
-            Err(e) => panic!("read after the restart: {e}"),
-        }
-    })
-    .await;
+    common::eventually_reads(&bob, "/kept", b"v").await;
     assert_eq!(*state.borrow_and_update(), SessionState::Connected);
     assert_eq!(bob.session_id(), id, "the session is resumed");
     assert_eq!(sasl_id(&bob).await.as_deref(), Some("bob"));

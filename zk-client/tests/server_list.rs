@@ -121,6 +121,21 @@ async fn clients_given_more_servers_spread_over_them_and_keep_their_sessions() {
     }
 }
 
+/// An ensemble that takes `reconfig` (from any client: ACLs skipped).
+fn reconfigurable_ensemble() -> Ensemble {
+    block_in_place(|| {
+        Ensemble::start_with(EnsembleOptions {
+            server: ServerOptions {
+                reconfig: true,
+                system_properties: vec![("zookeeper.skipACL".into(), "yes".into())],
+                ..ServerOptions::default()
+            },
+            ..EnsembleOptions::default()
+        })
+    })
+    .expect("a real three-member ensemble must start")
+}
+
 /// Waits at most 20 s until the client's server list has `n` entries.
 async fn servers_become(client: &zk_client::Client, n: usize) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -137,17 +152,7 @@ async fn servers_become(client: &zk_client::Client, n: usize) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tracker_follows_reconfig() {
     let _turn = TURN.lock().await;
-    let zk = block_in_place(|| {
-        Ensemble::start_with(EnsembleOptions {
-            server: ServerOptions {
-                reconfig: true,
-                system_properties: vec![("zookeeper.skipACL".into(), "yes".into())],
-                ..ServerOptions::default()
-            },
-            ..EnsembleOptions::default()
-        })
-    })
-    .expect("a real three-member ensemble must start");
+    let zk = reconfigurable_ensemble();
     // On the leader: removing the member a client is connected to drops its connection.
     let leader = zk.leader().expect("a leader");
     let removed = (0..3).find(|&i| i != leader).unwrap_or(0);
@@ -196,17 +201,7 @@ async fn the_tracker_follows_reconfig() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tracked_client_on_a_removed_member_moves_and_keeps_its_session() {
     let _turn = TURN.lock().await;
-    let zk = block_in_place(|| {
-        Ensemble::start_with(EnsembleOptions {
-            server: ServerOptions {
-                reconfig: true,
-                system_properties: vec![("zookeeper.skipACL".into(), "yes".into())],
-                ..ServerOptions::default()
-            },
-            ..EnsembleOptions::default()
-        })
-    })
-    .expect("a real three-member ensemble must start");
+    let zk = reconfigurable_ensemble();
     let leader = zk.leader().expect("a leader");
     let follower = (0..3).find(|&i| i != leader).unwrap_or(0);
     // The tracked client knows only the follower that will be removed.

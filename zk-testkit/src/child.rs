@@ -176,3 +176,32 @@ impl Tcpdump {
         self.guard.wait_or_kill(Duration::from_secs(10));
     }
 }
+
+/// Waits at most 10 s until the capture `file` (pcap or pcapng) holds a packet, calling
+/// `poke` between looks to make some traffic (a four-letter word, say): a capture started
+/// just before is then known to record.
+///
+/// ```no_run
+/// # let server = zk_testkit::TestServer::start()?;
+/// # let file = server.dir().join("x.pcap");
+/// let capture = zk_testkit::Tcpdump::start(&file, "tcp")?;
+/// zk_testkit::wait_recording(&file, || {
+///     let _ = server.four_letter_word("ruok");
+/// })?;
+/// # Ok::<(), zk_testkit::Error>(())
+/// ```
+pub fn wait_recording(file: &Path, mut poke: impl FnMut()) -> Result<(), Error> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    // 24 bytes: a pcap file header and no packet yet.
+    while std::fs::metadata(file).map_or(0, |m| m.len()) <= 24 {
+        if Instant::now() > deadline {
+            return Err(Error::StartFailed(format!(
+                "the capture {} records nothing",
+                file.display()
+            )));
+        }
+        poke();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(())
+}

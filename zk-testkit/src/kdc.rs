@@ -190,62 +190,40 @@ impl TestKdc {
     /// key, and writes its key to [`TestKdc::keytab`]; returns that path.
     pub fn add_principal(&self, principal: &str) -> Result<PathBuf, Error> {
         let full = self.principal(principal);
-        let keytab = self.keytab(principal);
-        self.run_tool(
-            "kadmin.local",
-            &[
-                "-r",
-                &self.realm,
-                "-q",
-                &format!("addprinc -randkey {full}"),
-            ],
-        )?;
-        let out = self.run_tool(
-            "kadmin.local",
-            &[
-                "-r",
-                &self.realm,
-                "-q",
-                &format!("ktadd -k {} {full}", keytab.display()),
-            ],
-        )?;
-        // kadmin.local reports a failed query on its output and still exits 0.
-        if !keytab.exists() {
-            return Err(Error::StartFailed(format!(
-                "no keytab for {full}: {}",
-                out.trim()
-            )));
-        }
-        Ok(keytab)
+        self.kadmin(&format!("addprinc -randkey {full}"))?;
+        self.write_keytab("", &[full], self.keytab(principal))
     }
 
     /// Writes the current keys of `principals` (made before) to one keytab, `name` in the
     /// KDC's directory, without changing them (`ktadd -norandkey`); returns its path. For a
     /// client keytab holding several principals.
     pub fn export(&self, principals: &[&str], name: &str) -> Result<PathBuf, Error> {
-        let keytab = self.dir.join(name);
         let full: Vec<String> = principals.iter().map(|p| self.principal(p)).collect();
-        let out = self.run_tool(
-            "kadmin.local",
-            &[
-                "-r",
-                &self.realm,
-                "-q",
-                &format!(
-                    "ktadd -norandkey -k {} {}",
-                    keytab.display(),
-                    full.join(" ")
-                ),
-            ],
-        )?;
+        self.write_keytab("-norandkey ", &full, self.dir.join(name))
+    }
+
+    /// `ktadd [options]-k keytab principals...`, checked: kadmin.local reports a failed
+    /// query on its output and still exits 0.
+    fn write_keytab(
+        &self,
+        options: &str,
+        principals: &[String],
+        keytab: PathBuf,
+    ) -> Result<PathBuf, Error> {
+        let names = principals.join(" ");
+        let out = self.kadmin(&format!("ktadd {options}-k {} {names}", keytab.display()))?;
         if !keytab.exists() {
             return Err(Error::StartFailed(format!(
-                "no keytab for {}: {}",
-                full.join(", "),
+                "no keytab for {names}: {}",
                 out.trim()
             )));
         }
         Ok(keytab)
+    }
+
+    /// One `kadmin.local` query on this realm.
+    fn kadmin(&self, query: &str) -> Result<String, Error> {
+        self.run_tool("kadmin.local", &["-r", &self.realm, "-q", query])
     }
 
     /// A ZooKeeper server's SASL setup logging in as `principal` (`zookeeper/localhost`, made

@@ -33,7 +33,7 @@ mod server;
 mod tls;
 mod wire;
 
-pub use child::{ChildGuard, Tcpdump};
+pub use child::{wait_recording, ChildGuard, Tcpdump};
 pub use ensemble::{Ensemble, EnsembleOptions, Mode};
 pub use expire::expire_session;
 pub use fake::FakeServer;

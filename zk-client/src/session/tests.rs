@@ -769,6 +769,14 @@ fn with_sasl() -> Session<u32> {
     Session::new(config("/"))
 }
 
+/// A SASL test session after its handshake: the exchange's first frame is out.
+fn sasl_started() -> Session<u32> {
+    let mut s = with_sasl();
+    s.on_connect_response(&welcome(20_000, 0x42), digest())
+        .unwrap();
+    s
+}
+
 /// A DIGEST-MD5 exchange with the recorded client nonce, as the connection task starts one.
 fn digest() -> Option<crate::sasl::SaslStart> {
     let options = crate::sasl::SaslOptions::digest_md5_with_cnonce(
@@ -872,9 +880,7 @@ fn sasl_runs_first_and_holds_everything_else_back_until_it_succeeds() {
 #[test]
 fn a_refused_or_unverifiable_sasl_exchange_is_auth_failed() {
     // The server refuses the response (a wrong password): AUTHFAILED and a null token.
-    let mut s = with_sasl();
-    s.on_connect_response(&welcome(20_000, 0x42), digest())
-        .unwrap();
+    let mut s = sasl_started();
     s.on_frame(&sasl_reply(1, 0, Some(CHALLENGE))).unwrap();
     sent(&mut s);
     assert!(matches!(
@@ -883,9 +889,7 @@ fn a_refused_or_unverifiable_sasl_exchange_is_auth_failed() {
     ));
 
     // A server that does not know the password cannot prove it.
-    let mut s = with_sasl();
-    s.on_connect_response(&welcome(20_000, 0x42), digest())
-        .unwrap();
+    let mut s = sasl_started();
     s.on_frame(&sasl_reply(1, 0, Some(CHALLENGE))).unwrap();
     sent(&mut s);
     assert!(matches!(
@@ -898,9 +902,7 @@ fn a_refused_or_unverifiable_sasl_exchange_is_auth_failed() {
     ));
 
     // A server without SASL configured answers the first token with a null one.
-    let mut s = with_sasl();
-    s.on_connect_response(&welcome(20_000, 0x42), digest())
-        .unwrap();
+    let mut s = sasl_started();
     assert!(matches!(
         s.on_frame(&sasl_reply(1, 0, None)),
         Err(Error::AuthFailed)
@@ -909,9 +911,7 @@ fn a_refused_or_unverifiable_sasl_exchange_is_auth_failed() {
 
 #[test]
 fn sasl_starts_again_on_every_connection() {
-    let mut s = with_sasl();
-    s.on_connect_response(&welcome(20_000, 0x42), digest())
-        .unwrap();
+    let mut s = sasl_started();
     s.on_frame(&sasl_reply(1, 0, Some(CHALLENGE))).unwrap();
     sent(&mut s);
     // The connection drops mid-exchange; the next one starts over.
@@ -929,9 +929,7 @@ fn sasl_starts_again_on_every_connection() {
 
 #[test]
 fn credentials_added_during_sasl_go_once_and_are_answered() {
-    let mut s = with_sasl();
-    s.on_connect_response(&welcome(20_000, 0x42), digest())
-        .unwrap();
+    let mut s = sasl_started();
     s.add_auth("digest", b"alice:pw");
     assert!(!s.has_output());
     s.on_frame(&sasl_reply(1, 0, Some(CHALLENGE))).unwrap();

@@ -95,3 +95,16 @@ pub async fn reach_on(
         panic!("{e}; server log:\n{}", server.log_tail());
     }
 }
+
+/// Waits (as [`eventually`]) until `path` reads as `want` through `zk`, which is reconnecting:
+/// `ConnectionLoss` means not yet, any other error fails the test.
+pub async fn eventually_reads(zk: &Client, path: &str, want: &[u8]) {
+    eventually(|| async {
+        match zk.get_data(path).await {
+            Ok((data, _)) => data == want,
+            Err(zk_client::Error::ConnectionLoss) => false,
+            Err(e) => panic!("read after the restart: {e}"),
+        }
+    })
+    .await;
+}
