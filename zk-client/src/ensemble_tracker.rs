@@ -49,7 +49,7 @@ pub fn servers_of_config(config: &[u8]) -> Result<Vec<Host>, Error> {
             .trim()
             .parse()
             .map_err(|_| bad(line, "the client port is not a port number"))?;
-        let host = match client_addr {
+        let host = match client_addr.map(str::trim) {
             Some(a) if !a.is_empty() && !is_wildcard(a) => a,
             _ => member_addr,
         };
@@ -58,13 +58,14 @@ pub fn servers_of_config(config: &[u8]) -> Result<Vec<Host>, Error> {
     Ok(hosts)
 }
 
-/// The address of `addr:port:port[:role]` (`[v6]:port:port` too).
+/// The address of `addr:port:port[:role]` (`[v6]:port:port` too); `None` when empty.
 fn address_part(member: &str) -> Option<&str> {
     let member = member.trim();
-    if let Some(rest) = member.strip_prefix('[') {
-        return rest.split_once(']').map(|(a, _)| a);
-    }
-    member.split(':').next().filter(|a| !a.is_empty())
+    let addr = match member.strip_prefix('[') {
+        Some(rest) => rest.split_once(']').map(|(a, _)| a),
+        None => member.split(':').next(),
+    };
+    addr.map(str::trim).filter(|a| !a.is_empty())
 }
 
 fn is_wildcard(addr: &str) -> bool {
@@ -183,6 +184,18 @@ mod tests {
             ])
         );
         assert_eq!(servers_of_config(b"").unwrap(), hosts(&[]));
+    }
+
+    #[test]
+    fn an_empty_member_address_is_named_not_taken() {
+        // Found by the ensemble_config fuzz target: `[]` gave an empty host.
+        for line in [
+            &b"server.1=[]:2888:3888;2181"[..],
+            b"server.1= :2888:3888;2181",
+        ] {
+            let e = servers_of_config(line).unwrap_err();
+            assert!(e.to_string().contains("no member address"), "{e}");
+        }
     }
 
     #[test]
