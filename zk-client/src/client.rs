@@ -138,24 +138,38 @@ impl Client {
         watch: Option<(WatchId, WatchSink)>,
     ) -> impl Future<Output = Result<ResponseBody, Error>> + Send + 'static {
         let op = req.op;
-        // What the per-call debug event names, gathered only when it is wanted.
-        let traced = tracing::enabled!(tracing::Level::DEBUG)
-            .then(|| (req.body.path().map(str::to_owned), self.connected_server()));
+        // The call's span; its fields are computed only when debug is enabled.
+        let span = tracing::debug_span!(
+            "zk_call",
+            op = op.name(),
+            path = req.body.path().unwrap_or(""),
+            server = self
+                .connected_server()
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+            xid = tracing::field::Empty,
+            request_bytes = tracing::field::Empty,
+            reply_bytes = tracing::field::Empty,
+            outcome = tracing::field::Empty,
+            latency_us = tracing::field::Empty,
+        );
         let started = std::time::Instant::now();
-        let reply = self.inner.shared.submit(req, watch, self.deadline);
+        let mut answer = self.inner.shared.submit(req, watch, self.deadline);
         async move {
-            let result = reply.await;
+            let result = (&mut answer).await;
             let took = started.elapsed();
             let outcome = crate::telemetry::request_done(op, result.as_ref().map(|_| ()), took);
-            if let Some((path, server)) = traced {
-                tracing::debug!(
-                    op = op.name(),
-                    path = path.as_deref().unwrap_or(""),
-                    server = server.map(|s| s.to_string()).unwrap_or_default(),
-                    outcome,
-                    latency_us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
-                    "answered"
+            if !span.is_disabled() {
+                let wire = answer.wire();
+                span.record("xid", wire.xid);
+                span.record("request_bytes", wire.request_bytes);
+                span.record("reply_bytes", wire.reply_bytes);
+                span.record("outcome", outcome);
+                span.record(
+                    "latency_us",
+                    u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
                 );
+                span.in_scope(|| tracing::debug!("answered"));
             }
             result
         }

@@ -64,6 +64,8 @@ pub enum Outcome<T> {
         unset_watch: Option<WatchId>,
         /// Local watches a successful removeWatches took away (they get a "removed" event).
         removed: Vec<(WatchId, WatchKind, WatchedEvent)>,
+        /// The reply's size on the wire, its length prefix included.
+        bytes: usize,
     },
     /// The answer to an `add_auth` (replayed credentials after a reconnect get none).
     Auth,
@@ -84,6 +86,15 @@ pub enum Outcome<T> {
         /// The event.
         event: WatchedEvent,
     },
+}
+
+/// Where a written request went: its xid, and its size on the wire (length prefix included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    /// The request's xid.
+    pub xid: i32,
+    /// Its frame's size, the 4-byte length prefix included.
+    pub bytes: usize,
 }
 
 struct Pending<T> {
@@ -561,8 +572,8 @@ impl<T> Session<T> {
     }
 
     /// Assigns an xid to `req` and appends its frame to the output; the reply will come back
-    /// with `token`. A frame over the server's limit is refused here, before anything is sent.
-    pub fn write(&mut self, req: OutRequest, token: T) -> Result<(), (T, Error)> {
+    /// with `token`. Returns the xid and the frame's size. A frame over the server's limit is refused here, before anything is sent.
+    pub fn write(&mut self, req: OutRequest, token: T) -> Result<Written, (T, Error)> {
         let xid = self.next_xid;
         let header = RequestHeader {
             xid,
@@ -592,7 +603,10 @@ impl<T> Session<T> {
             watch: req.watch,
             removal,
         });
-        Ok(())
+        Ok(Written {
+            xid,
+            bytes: size + 4,
+        })
     }
 
     /// Handles a reply over the client's limit: fails the request it answers.
@@ -606,6 +620,7 @@ impl<T> Session<T> {
             }),
             unset_watch: p.watch.map(|(_, _, id)| id),
             removed: Vec::new(),
+            bytes: len + 4,
         })
     }
 
@@ -724,6 +739,7 @@ impl<T> Session<T> {
                     result,
                     unset_watch,
                     removed,
+                    bytes: frame.len() + 4,
                 }))
             }
         }

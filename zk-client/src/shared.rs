@@ -45,8 +45,8 @@ pub(crate) enum Token {
 enum Slot {
     /// No answer yet: the caller's waker once it has polled, and when it stops waiting.
     Waiting(Option<Waker>, Option<Instant>),
-    /// The answer, for the caller to take.
-    Done(Result<ResponseBody, Error>),
+    /// The answer, for the caller to take, and the reply's size on the wire (0 when none came).
+    Done(Result<ResponseBody, Error>, u32),
     /// The deadline passed before the answer came: the caller gets [`Error::Timeout`], and the
     /// slot stays taken until the answer comes.
     Late,
@@ -110,10 +110,18 @@ impl std::fmt::Debug for Shared {
 
 impl Core {
     /// Fills `key` with `result`; its caller's waker goes to `wake`.
-    fn complete(&mut self, key: usize, result: Result<ResponseBody, Error>, wake: &mut Vec<Waker>) {
+    fn complete(
+        &mut self,
+        key: usize,
+        result: Result<ResponseBody, Error>,
+        bytes: usize,
+        wake: &mut Vec<Waker>,
+    ) {
+        let bytes = u32::try_from(bytes).unwrap_or(u32::MAX);
         match self.slots.get_mut(key) {
             Some(slot @ (Slot::Waiting(..) | Slot::Late)) => {
-                if let Slot::Waiting(waker, deadline) = std::mem::replace(slot, Slot::Done(result))
+                if let Slot::Waiting(waker, deadline) =
+                    std::mem::replace(slot, Slot::Done(result, bytes))
                 {
                     if let Some(at) = deadline {
                         self.deadlines.remove(&(at, key));
@@ -124,7 +132,7 @@ impl Core {
             Some(Slot::Abandoned) => {
                 self.slots.remove(key);
             }
-            Some(Slot::Done(_)) | None => {}
+            Some(Slot::Done(..)) | None => {}
         }
     }
 
@@ -188,7 +196,7 @@ impl Core {
             self.sinks.remove(&id);
         }
         match token {
-            Token::User(key) | Token::Close(key) => self.complete(key, Err(err), wake),
+            Token::User(key) | Token::Close(key) => self.complete(key, Err(err), 0, wake),
             Token::Internal => {}
         }
     }
@@ -201,6 +209,7 @@ impl Core {
                 result,
                 unset_watch,
                 removed,
+                bytes,
             } => {
                 if let Some(id) = unset_watch {
                     self.sinks.remove(&id);
@@ -217,7 +226,7 @@ impl Core {
                     }
                 }
                 match token {
-                    Token::User(key) => self.complete(key, result, wake),
+                    Token::User(key) => self.complete(key, result, bytes, wake),
                     Token::Internal => {
                         if let Err(e) = result {
                             if e != Error::NoWatcher {
@@ -226,7 +235,7 @@ impl Core {
                         }
                     }
                     Token::Close(key) => {
-                        self.complete(key, result, wake);
+                        self.complete(key, result, bytes, wake);
                         return Delivered::Closed;
                     }
                 }
@@ -242,7 +251,7 @@ impl Core {
             }
             Outcome::Auth => {
                 if let Some(key) = self.auth_waiters.pop_front() {
-                    self.complete(key, Ok(ResponseBody::None), wake);
+                    self.complete(key, Ok(ResponseBody::None), 0, wake);
                 }
             }
             Outcome::Fire { watches, event } => {
@@ -267,7 +276,7 @@ impl Core {
             self.fail(token, err, watch, wake);
         }
         while let Some(key) = self.auth_waiters.pop_front() {
-            self.complete(key, Err(Error::ConnectionLoss), wake);
+            self.complete(key, Err(Error::ConnectionLoss), 0, wake);
         }
     }
 
@@ -280,7 +289,7 @@ impl Core {
             self.fail(token, err, watch, wake);
         }
         while let Some(key) = self.auth_waiters.pop_front() {
-            self.complete(key, Err(err.clone()), wake);
+            self.complete(key, Err(err.clone()), 0, wake);
         }
         self.sinks.clear();
         self.permits = 0;
@@ -399,25 +408,28 @@ impl Shared {
         if let Some((id, sink)) = watch {
             core.sinks.insert(id, sink);
         }
-        if let Err((_, e)) = core.session.write(req, Token::User(key)) {
-            core.free_slot(key);
-            if let Some(id) = watch_id {
-                core.sinks.remove(&id);
+        let written = match core.session.write(req, Token::User(key)) {
+            Ok(written) => written,
+            Err((_, e)) => {
+                core.free_slot(key);
+                if let Some(id) = watch_id {
+                    core.sinks.remove(&id);
+                }
+                drop(core);
+                self.room.add_permits(1);
+                return Err(e);
             }
-            drop(core);
-            self.room.add_permits(1);
-            return Err(e);
-        }
+        };
         core.permits += 1;
         let wake = core.wake_needed() || earlier;
         drop(core);
         if wake {
             self.wake.notify_one();
         }
-        Ok(Reply {
-            shared: self.clone(),
-            key: Some(key),
-        })
+        let mut reply = Reply::new(self.clone(), key);
+        reply.wire.xid = written.xid;
+        reply.wire.request_bytes = u32::try_from(written.bytes).unwrap_or(u32::MAX);
+        Ok(reply)
     }
 
     /// Queues `req` now (or, when the queue is full, as soon as there is room); the answer
@@ -486,10 +498,7 @@ impl Shared {
             self.wake.notify_one();
         }
         Answer {
-            stage: Stage::Waiting(Reply {
-                shared: self.clone(),
-                key: Some(key),
-            }),
+            stage: Stage::Waiting(Reply::new(self.clone(), key)),
         }
     }
 
@@ -514,10 +523,7 @@ impl Shared {
         core.wake_for_output = false;
         drop(core);
         self.wake.notify_one();
-        Some(Reply {
-            shared: self.clone(),
-            key: Some(key),
-        })
+        Some(Reply::new(self.clone(), key))
     }
 
     /// A watch handle was dropped: forget its sink, and remove the server's watch when no
@@ -556,7 +562,12 @@ impl Shared {
         self.wake.notify_one();
     }
 
-    fn poll_reply(&self, key: usize, cx: &mut Context<'_>) -> Poll<Result<ResponseBody, Error>> {
+    /// The answer in `key`'s slot, with the reply's size on the wire (0 when none came).
+    fn poll_reply(
+        &self,
+        key: usize,
+        cx: &mut Context<'_>,
+    ) -> Poll<(Result<ResponseBody, Error>, u32)> {
         let mut core = self.lock();
         match core.slots.get_mut(key) {
             Some(Slot::Waiting(w, _)) => {
@@ -566,17 +577,17 @@ impl Shared {
                 }
                 Poll::Pending
             }
-            Some(Slot::Done(_)) => match core.slots.remove(key) {
-                Slot::Done(result) => Poll::Ready(result),
-                _ => Poll::Ready(Err(Error::Closed)),
+            Some(Slot::Done(..)) => match core.slots.remove(key) {
+                Slot::Done(result, bytes) => Poll::Ready((result, bytes)),
+                _ => Poll::Ready((Err(Error::Closed), 0)),
             },
             Some(slot @ Slot::Late) => {
                 // The answer may still come: the slot is kept until it does.
                 *slot = Slot::Abandoned;
-                Poll::Ready(Err(Error::Timeout))
+                Poll::Ready((Err(Error::Timeout), 0))
             }
             Some(Slot::Abandoned) | None => {
-                Poll::Ready(Err(core.ended.clone().unwrap_or(Error::Closed)))
+                Poll::Ready((Err(core.ended.clone().unwrap_or(Error::Closed)), 0))
             }
         }
     }
@@ -584,7 +595,7 @@ impl Shared {
     fn abandon(&self, key: usize) {
         let mut core = self.lock();
         match core.slots.get_mut(key) {
-            Some(Slot::Done(_)) => {
+            Some(Slot::Done(..)) => {
                 core.slots.remove(key);
             }
             Some(slot) => {
@@ -618,6 +629,28 @@ pub(crate) struct Answer {
     stage: Stage,
 }
 
+impl Answer {
+    /// What the wire saw of the call so far: its xid and sizes once written and answered
+    /// (zeros before).
+    pub(crate) fn wire(&self) -> Wire {
+        match &self.stage {
+            Stage::Waiting(reply) => reply.wire,
+            Stage::Room(_) | Stage::Failed(_) => Wire::default(),
+        }
+    }
+}
+
+/// What the wire saw of one call, for its tracing span.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Wire {
+    /// The request's xid (0 until it is written).
+    pub(crate) xid: i32,
+    /// The request's size on the wire, its length prefix included.
+    pub(crate) request_bytes: u32,
+    /// The reply's size on the wire (0 until it comes, or when none came).
+    pub(crate) reply_bytes: u32,
+}
+
 impl Future for Answer {
     type Output = Result<ResponseBody, Error>;
 
@@ -643,6 +676,17 @@ pub(crate) struct Reply {
     shared: Arc<Shared>,
     /// `None` once the answer has been taken.
     key: Option<usize>,
+    wire: Wire,
+}
+
+impl Reply {
+    fn new(shared: Arc<Shared>, key: usize) -> Reply {
+        Reply {
+            shared,
+            key: Some(key),
+            wire: Wire::default(),
+        }
+    }
 }
 
 impl Future for Reply {
@@ -652,11 +696,14 @@ impl Future for Reply {
         let Some(key) = self.key else {
             return Poll::Ready(Err(Error::Closed));
         };
-        let answer = self.shared.poll_reply(key, cx);
-        if answer.is_ready() {
-            self.key = None;
+        match self.shared.poll_reply(key, cx) {
+            Poll::Ready((result, bytes)) => {
+                self.key = None;
+                self.wire.reply_bytes = bytes;
+                Poll::Ready(result)
+            }
+            Poll::Pending => Poll::Pending,
         }
-        answer
     }
 }
 

@@ -18,8 +18,11 @@
 //! | `zk_client_queued_requests` | gauge | | requests written by callers, not yet on the connection |
 //! | `zk_client_in_flight_requests` | gauge | | requests sent, not yet answered |
 //!
-//! At `debug` level, [`tracing`] gets an event per answered call with its `op`, `path`, the
-//! `server` it was sent to, `outcome` and `latency_us` (target `zk_client::client`).
+//! At `debug` level, [`tracing`] gets a `zk_call` span per call (target `zk_client::client`)
+//! with its `op`, `path`, the `server` the session was on when the call was made, its `xid`,
+//! `request_bytes` and `reply_bytes` on the wire (length prefixes included; 0 for a call that
+//! never reached the wire or got no reply), `outcome` and `latency_us`, and an `answered`
+//! event inside it when the call ends.
 
 use std::sync::OnceLock;
 use std::time::Duration;

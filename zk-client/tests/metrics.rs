@@ -1,7 +1,8 @@
 //! The client's metrics through the `metrics` facade, read back with `metrics-util`'s
 //! debugging recorder after a known sequence against a real ZooKeeper: requests by op and
 //! outcome, their latency, bytes each way, connections, session states and the watch gauge;
-//! and its `tracing` events (connection events at info, one per answered call at debug).
+//! and its `tracing` output (connection events at info, a span per call at debug with its
+//! xid and sizes on the wire).
 //!
 //! One test: the recorder and the subscriber are global to the process.
 
@@ -175,6 +176,36 @@ async fn a_known_sequence_shows_in_the_recorder() {
     };
     assert_eq!(answered("getData", "/m", "ok"), 3, "{log}");
     assert_eq!(answered("getData", "/missing", "no_node"), 1, "{log}");
+    // The span's wire figures: the getData request for "/m" is a 4-byte length, an 8-byte
+    // header, the path (4 + 2) and the watch flag (1); its reply a 4-byte length, a 16-byte
+    // header, the data (4 + 1) and a 68-byte Stat; the NoNode reply just the header.
+    let field = |line: &str, name: &str| -> u64 {
+        let at = line
+            .find(&format!(" {name}="))
+            .unwrap_or_else(|| panic!("no {name} in {line}"));
+        line[at + name.len() + 2..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .unwrap_or_else(|e| panic!("{name} in {line}: {e}"))
+    };
+    let gets: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("answered") && l.contains("op=\"getData\""))
+        .collect();
+    assert_eq!(gets.len(), 4, "{log}");
+    let xids: Vec<u64> = gets.iter().map(|l| field(l, "xid")).collect();
+    assert!(xids.windows(2).all(|w| w[0] < w[1]), "xids {xids:?}");
+    for line in &gets {
+        let (request, reply) = if line.contains("path=\"/m\"") {
+            (19, 93)
+        } else {
+            (25, 20)
+        };
+        assert_eq!(field(line, "request_bytes"), request, "{line}");
+        assert_eq!(field(line, "reply_bytes"), reply, "{line}");
+    }
 
     zk.close().await;
     let m = read(&snapshotter);

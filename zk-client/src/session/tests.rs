@@ -112,6 +112,36 @@ fn refused_session_is_expired() {
 }
 
 #[test]
+fn writes_and_replies_report_their_xid_and_size_on_the_wire() {
+    let mut s = connected("/");
+    let first = s.write(get_data("/a", None), 10).unwrap();
+    let second = s.write(get_data("/abc", None), 20).unwrap();
+    let mut out = bytes::BytesMut::new();
+    s.take_output(&mut out);
+    // Each frame: its length prefix, then xid and op code, the path (length + bytes), the flag.
+    assert_eq!((first.xid, first.bytes), (1, 4 + 8 + 4 + 2 + 1));
+    assert_eq!((second.xid, second.bytes), (2, 4 + 8 + 4 + 4 + 1));
+    assert_eq!(out.len(), first.bytes + second.bytes);
+    let body = GetDataResponse {
+        data: Some(b"xyz".to_vec()),
+        stat: Stat::default(),
+    };
+    let frame = reply(1, 5, 0, &body);
+    match s.on_frame(&frame).unwrap() {
+        Some(Outcome::Reply {
+            token: 10, bytes, ..
+        }) => assert_eq!(bytes, 4 + frame.len()),
+        other => panic!("{other:?}"),
+    }
+    match s.on_oversized(2, 5_000_000).unwrap() {
+        Outcome::Reply {
+            token: 20, bytes, ..
+        } => assert_eq!(bytes, 4 + 5_000_000),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn replies_match_requests_in_order() {
     let mut s = connected("/");
     s.write(get_data("/a", None), 10).unwrap();
