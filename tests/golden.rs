@@ -8,41 +8,11 @@
 
 use std::collections::BTreeMap;
 
-use jute::json::{hex_decode, record_from_json};
+use jute::json::record_from_json;
 use jute::Limits;
 use jute_schemas::registry::{find, RECORDS};
 use serde_json::Value as Json;
-use zk_conformance_tests::test_data;
-
-struct Vector {
-    record: String,
-    case: String,
-    java: Vec<u8>,
-    utf8: Vec<u8>,
-    value: Json,
-}
-
-fn vectors() -> Vec<Vector> {
-    let path = test_data("golden/records.jsonl");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    text.lines()
-        .map(|line| {
-            let j: Json = serde_json::from_str(line).expect("valid JSON line");
-            let s = |k: &str| {
-                j[k].as_str()
-                    .unwrap_or_else(|| panic!("{k} in {line}"))
-                    .to_string()
-            };
-            Vector {
-                record: s("record"),
-                case: s("case"),
-                java: hex_decode(&s("hex")).expect("hex"),
-                utf8: hex_decode(&s("utf8_hex")).expect("hex"),
-                value: j["value"].clone(),
-            }
-        })
-        .collect()
-}
+use zk_conformance_tests::{golden_vectors as vectors, test_data};
 
 fn has_supplementary(j: &Json) -> bool {
     match j {

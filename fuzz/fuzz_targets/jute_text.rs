@@ -1,4 +1,5 @@
-//! Text inputs of the codec: `.jute` files (`jute::idl::parse`), JSON for every record
+//! Text inputs of the codec: `.jute` files (`jute::idl::parse`, and jute-build's code
+//! generation from what parses), JSON for every record
 //! (`jute::json::record_from_json`) and hex (`jute::json::hex_decode`). An error or a value,
 //! never a panic or unbounded recursion; a record built from JSON encodes and decodes back.
 #![no_main]
@@ -12,7 +13,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(rest) else { return };
     match pick % 3 {
         0 => {
-            let _ = jute::idl::parse(text);
+            if jute::idl::parse(text).is_ok() {
+                let _ = jute_build::Config::new().generate(&[("fuzz.jute", text)]);
+            }
         }
         1 => {
             // Whitespace between digits is allowed (hex dumps wrap); the digits must come back.

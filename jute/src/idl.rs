@@ -59,6 +59,8 @@ pub struct FieldDef {
     pub name: String,
     /// Field type, with record references resolved to fully qualified names.
     pub ty: Type,
+    /// A `//` comment after the field on its line (`long czxid; // created zxid`), trimmed.
+    pub comment: Option<String>,
 }
 
 /// A field type. `Display` gives the same spelling as [`crate::JuteType`]'s.
@@ -144,10 +146,15 @@ struct Token {
     column: usize,
 }
 
-fn lex(src: &str) -> Result<Vec<Token>, IdlError> {
+/// `//` comments that follow a token on their line: (line, text), in line order.
+type LineComments = Vec<(usize, String)>;
+
+/// The tokens of `src`, and its [`LineComments`].
+fn lex(src: &str) -> Result<(Vec<Token>, LineComments), IdlError> {
     let chars: Vec<char> = src.chars().collect();
     let (mut i, mut line, mut col) = (0, 1, 1);
-    let mut out = Vec::new();
+    let mut out: Vec<Token> = Vec::new();
+    let mut comments = Vec::new();
     let err = |message: &str, line, column| IdlError {
         message: message.to_string(),
         line,
@@ -168,8 +175,13 @@ fn lex(src: &str) -> Result<Vec<Token>, IdlError> {
         if c.is_whitespace() {
             advance(&mut i, &mut line, &mut col);
         } else if c == '/' && chars.get(i + 1) == Some(&'/') {
+            let mut text = String::new();
             while i < chars.len() && chars[i] != '\n' {
+                text.push(chars[i]);
                 advance(&mut i, &mut line, &mut col);
+            }
+            if out.last().is_some_and(|t| t.line == tl) {
+                comments.push((tl, text[2..].trim().to_string()));
             }
         } else if c == '/' && chars.get(i + 1) == Some(&'*') {
             advance(&mut i, &mut line, &mut col);
@@ -225,7 +237,7 @@ fn lex(src: &str) -> Result<Vec<Token>, IdlError> {
             return Err(err(&format!("unexpected character {c:?}"), tl, tc));
         }
     }
-    Ok(out)
+    Ok((out, comments))
 }
 
 /// How deeply `vector` and `map` may nest: far more than any schema needs, and a bound on the
@@ -343,11 +355,112 @@ fn valid_ident(s: &str) -> bool {
 /// Parses a `.jute` file and checks that every record it references is defined in it and that
 /// no record or field is defined twice.
 pub fn parse(src: &str) -> Result<File, IdlError> {
-    let toks = lex(src)?;
+    let (file, refs) = parse_unresolved(src)?;
+    check(&file, &refs).map_err(|(_, e)| e)?;
+    Ok(file)
+}
+
+/// An [`IdlError`] in one of several files ([`parse_files`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{}:{}: {}", error.line, error.column, error.message)]
+pub struct FileError {
+    /// The file's name, as given.
+    pub file: String,
+    /// What was wrong, and where in the file.
+    pub error: IdlError,
+}
+
+/// Parses several `.jute` files as one schema: a record may reference one defined in another
+/// file, and no record may be defined twice across them. `files` are `(name, text)` pairs; the
+/// name is only used in errors. The result lists every file's includes and modules, in order.
+///
+/// ```
+/// let a = "module a { class A { b.B b; } }";
+/// let b = "module b { class B { int x; } }";
+/// let file = jute::idl::parse_files(&[("a.jute", a), ("b.jute", b)])?;
+/// assert_eq!(file.record("a.A").unwrap().fields[0].ty.to_string(), "b.B");
+/// let e = jute::idl::parse_files(&[("a.jute", a)]).unwrap_err();
+/// assert_eq!(e.to_string(), "a.jute:1:22: unknown record type `b.B`");
+/// # Ok::<(), jute::idl::FileError>(())
+/// ```
+pub fn parse_files(files: &[(&str, &str)]) -> Result<File, FileError> {
+    let mut all = File::default();
+    let mut refs = Vec::new();
+    let mut owners = Vec::new();
+    for (i, (name, src)) in files.iter().enumerate() {
+        let (file, file_refs) = parse_unresolved(src).map_err(|error| FileError {
+            file: (*name).to_string(),
+            error,
+        })?;
+        owners.extend(file.records().map(|_| i));
+        refs.extend(file_refs.into_iter().map(|r| (i, r)));
+        all.includes.extend(file.includes);
+        all.modules.extend(file.modules);
+    }
+    let flat: Vec<Ref> = refs.iter().map(|(_, r)| r.clone()).collect();
+    check(&all, &flat).map_err(|(at, error)| {
+        let i = match at {
+            Culprit::Record(n) => owners.get(n).copied().unwrap_or(0),
+            Culprit::Ref(n) => refs.get(n).map_or(0, |(i, _)| *i),
+        };
+        FileError {
+            file: files
+                .get(i)
+                .map_or_else(String::new, |(n, _)| (*n).to_string()),
+            error,
+        }
+    })?;
+    Ok(all)
+}
+
+/// A record reference: the name and where it was written.
+type Ref = (String, usize, usize);
+
+/// What a [`check`] error is about: the n-th record, or the n-th reference.
+enum Culprit {
+    Record(usize),
+    Ref(usize),
+}
+
+/// No record defined twice, every reference defined.
+fn check(file: &File, refs: &[Ref]) -> Result<(), (Culprit, IdlError)> {
+    let mut names = std::collections::HashSet::new();
+    for (i, r) in file.records().enumerate() {
+        if !names.insert(r.qualified_name()) {
+            return Err((
+                Culprit::Record(i),
+                IdlError {
+                    message: format!("class {} is defined twice", r.qualified_name()),
+                    line: r.line,
+                    column: 1,
+                },
+            ));
+        }
+    }
+    if let Some((i, (name, line, column))) = refs
+        .iter()
+        .enumerate()
+        .find(|(_, (n, _, _))| !names.contains(n))
+    {
+        return Err((
+            Culprit::Ref(i),
+            IdlError {
+                message: format!("unknown record type `{name}`"),
+                line: *line,
+                column: *column,
+            },
+        ));
+    }
+    Ok(())
+}
+
+/// The syntax of one file, with its record references not yet checked.
+fn parse_unresolved(src: &str) -> Result<(File, Vec<Ref>), IdlError> {
+    let (toks, comments) = lex(src)?;
     let end = toks.last().map_or((1, 1), |t| (t.line, t.column + 1));
     let mut p = Parser { toks, pos: 0, end };
     let mut file = File::default();
-    let mut refs: Vec<(String, usize, usize)> = Vec::new();
+    let mut refs: Vec<Ref> = Vec::new();
     while p.peek().is_some() {
         if p.peek() == Some(&Tok::Ident("include".into())) {
             p.pos += 1;
@@ -386,15 +499,36 @@ pub fn parse(src: &str) -> Result<File, IdlError> {
                 let at = p.toks.get(p.pos).map_or(p.end, |t| (t.line, t.column));
                 let ty = p.ty(&module, 0)?;
                 collect_refs(&ty, at, &mut refs);
+                let name_at = p.pos;
                 let (fname, _) = p.ident("a field name")?;
+                let at_name = |p: &mut Parser, message: String| {
+                    p.pos = name_at;
+                    p.error_here(message)
+                };
                 if !valid_ident(&fname) {
-                    return Err(p.error_here(format!("invalid field name `{fname}`")));
+                    return Err(at_name(&mut p, format!("invalid field name `{fname}`")));
                 }
                 if fields.iter().any(|f| f.name == fname) {
-                    return Err(p.error_here(format!("field `{fname}` is defined twice in {name}")));
+                    return Err(at_name(
+                        &mut p,
+                        format!("field `{fname}` is defined twice in {name}"),
+                    ));
                 }
+                let end_line = p.toks.get(p.pos).map(|t| t.line);
                 p.punct(';')?;
-                fields.push(FieldDef { name: fname, ty });
+                // The last field on its line takes the comment after it; comments are in line
+                // order, at most one per line.
+                let last_on_line = p.toks.get(p.pos).map(|t| t.line) != end_line;
+                let comment = end_line
+                    .filter(|_| last_on_line)
+                    .and_then(|l| comments.binary_search_by_key(&l, |(at, _)| *at).ok())
+                    .map(|i| comments[i].1.clone())
+                    .filter(|c| !c.is_empty());
+                fields.push(FieldDef {
+                    name: fname,
+                    ty,
+                    comment,
+                });
             }
             p.punct('}')?;
             records.push(RecordDef {
@@ -410,27 +544,10 @@ pub fn parse(src: &str) -> Result<File, IdlError> {
             records,
         });
     }
-    let mut names = std::collections::HashSet::new();
-    for r in file.records() {
-        if !names.insert(r.qualified_name()) {
-            return Err(IdlError {
-                message: format!("class {} is defined twice", r.qualified_name()),
-                line: r.line,
-                column: 1,
-            });
-        }
-    }
-    if let Some((name, line, column)) = refs.into_iter().find(|(n, _, _)| !names.contains(n)) {
-        return Err(IdlError {
-            message: format!("unknown record type `{name}`"),
-            line,
-            column,
-        });
-    }
-    Ok(file)
+    Ok((file, refs))
 }
 
-fn collect_refs(ty: &Type, at: (usize, usize), out: &mut Vec<(String, usize, usize)>) {
+fn collect_refs(ty: &Type, at: (usize, usize), out: &mut Vec<Ref>) {
     match ty {
         Type::Record(n) => out.push((n.clone(), at.0, at.1)),
         Type::Vector(t) => collect_refs(t, at, out),
@@ -458,6 +575,23 @@ mod tests {
     }
 
     #[test]
+    fn a_comment_after_a_field_on_its_line_is_kept() {
+        let src = "module m { // not a field's\n class A {\n  long czxid;   // created zxid\n  int v; int w; // w's\n  // alone\n  int x;\n  int y; //\n }\n}";
+        let f = parse(src).unwrap();
+        let comments: Vec<Option<&str>> = f
+            .record("m.A")
+            .unwrap()
+            .fields
+            .iter()
+            .map(|f| f.comment.as_deref())
+            .collect();
+        assert_eq!(
+            comments,
+            [Some("created zxid"), None, Some("w's"), None, None]
+        );
+    }
+
+    #[test]
     fn errors_name_the_place() {
         let e = parse("module m {\n class A { int x }\n}").unwrap_err();
         assert_eq!((e.line, e.column), (2, 18), "{e}");
@@ -467,7 +601,11 @@ mod tests {
         let e = parse("module m { class A { int x; int x; } }").unwrap_err();
         assert!(e.message.contains("defined twice"), "{e}");
         assert!(parse("module m { class A { int x; }").is_err());
-        assert!(parse("module m { class A { int x; } } /* open").is_err());
+        let e = parse("module m { class A { int x; } }\n  /* open").unwrap_err();
+        assert_eq!(
+            (e.line, e.column, e.message.as_str()),
+            (2, 3, "unterminated /* comment")
+        );
     }
 
     #[test]

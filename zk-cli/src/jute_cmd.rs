@@ -1,4 +1,4 @@
-//! `zk jute records | decode | encode`.
+//! `zk jute records | decode | encode | gen`.
 
 use std::io::{BufRead, Write};
 
@@ -36,6 +36,29 @@ pub enum JuteCommand {
         record: String,
         /// The record as JSON, with the schema's field names.
         json: Option<String>,
+    },
+    /// Generate Rust records (`#[derive(Jute)]` structs, a module per Jute module) from
+    /// `.jute` files, as jute-build does in a build script.
+    Gen {
+        /// The `.jute` files, read as one schema.
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+        /// Write the code into this directory (as FIRST-FILE-STEM.rs) instead of printing it.
+        #[arg(short, long)]
+        out_dir: Option<std::path::PathBuf>,
+        /// An optional trailing field, `module.Record.field` (repeatable).
+        #[arg(long, value_name = "FIELD")]
+        optional: Vec<String>,
+        /// Another Rust type for a field: `module.Record.field=TYPE` (repeatable).
+        #[arg(long = "type", value_name = "FIELD=TYPE")]
+        field_type: Vec<String>,
+        /// A derive to add: `DERIVE` for every record, or `PATH=DERIVE` for a module or record
+        /// (repeatable).
+        #[arg(long, value_name = "[PATH=]DERIVE")]
+        derive: Vec<String>,
+        /// The Rust module for a Jute module: `JUTE=RUST` (repeatable).
+        #[arg(long, value_name = "JUTE=RUST")]
+        module_name: Vec<String>,
     },
 }
 
@@ -88,7 +111,94 @@ pub fn run(cmd: JuteCommand, input: &mut dyn BufRead, out: &mut dyn Write) -> Re
                 writeln!(out, "{}", hex_encode(&bytes)).map_err(io_err)
             })
         }
+        JuteCommand::Gen {
+            files,
+            out_dir,
+            optional,
+            field_type,
+            derive,
+            module_name,
+        } => generate(
+            &files,
+            out_dir.as_deref(),
+            GenOptions {
+                optional,
+                field_type,
+                derive,
+                module_name,
+            },
+            out,
+        ),
     }
+}
+
+/// `zk jute gen`: the jute-build configuration from the options, then the code to `out` or a
+/// file.
+fn generate(
+    files: &[std::path::PathBuf],
+    out_dir: Option<&std::path::Path>,
+    options: GenOptions,
+    out: &mut dyn Write,
+) -> Result<(), CmdError> {
+    let pair = |s: &str, what: &str| -> Result<(String, String), CmdError> {
+        s.split_once('=')
+            .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .ok_or_else(|| CmdError::usage(format!("--{what} wants A=B, got `{s}`")))
+    };
+    let mut config = jute_build::Config::new();
+    for f in &options.optional {
+        config.optional(f);
+    }
+    for t in &options.field_type {
+        let (field, ty) = pair(t, "type")?;
+        config.field_type(&field, &ty);
+    }
+    for d in &options.derive {
+        match d.split_once('=') {
+            Some(_) => {
+                let (path, derive) = pair(d, "derive")?;
+                config.derive(&path, &derive)
+            }
+            None => config.derive("", d),
+        };
+    }
+    for m in &options.module_name {
+        let (jute, rust) = pair(m, "module-name")?;
+        config.module_name(&jute, &rust);
+    }
+    let failed = |e: jute_build::Error| match e {
+        jute_build::Error::Io { .. } => CmdError::data(e.to_string()),
+        other => CmdError::data(format!("cannot generate: {other}")),
+    };
+    match out_dir {
+        Some(dir) => {
+            let path = config.compile(files, dir).map_err(failed)?;
+            writeln!(out, "wrote {}", path.display()).map_err(io_err)
+        }
+        None => {
+            let mut texts = Vec::with_capacity(files.len());
+            for f in files {
+                let text = std::fs::read_to_string(f)
+                    .map_err(|e| CmdError::data(format!("{}: {e}", f.display())))?;
+                texts.push((f.display().to_string(), text));
+            }
+            let pairs: Vec<(&str, &str)> = texts
+                .iter()
+                .map(|(n, t)| (n.as_str(), t.as_str()))
+                .collect();
+            let code = config.generate(&pairs).map_err(failed)?;
+            out.write_all(code.as_bytes()).map_err(io_err)
+        }
+    }
+}
+
+/// The options of `zk jute gen` that shape the code.
+struct GenOptions {
+    optional: Vec<String>,
+    field_type: Vec<String>,
+    derive: Vec<String>,
+    module_name: Vec<String>,
 }
 
 fn lookup(name: &str) -> Result<&'static RecordInfo, CmdError> {

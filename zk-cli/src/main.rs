@@ -54,7 +54,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Work with Jute records: list, decode hex to JSON, encode JSON to hex.
+    /// Work with Jute records: list, decode hex to JSON, encode JSON to hex, generate Rust
+    /// from .jute files.
     Jute {
         #[command(subcommand)]
         command: jute_cmd::JuteCommand,

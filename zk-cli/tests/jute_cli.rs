@@ -189,3 +189,81 @@ fn bad_input_gets_a_clear_message_and_a_nonzero_exit() {
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn gen_writes_rust_records_from_a_jute_file() {
+    let dir = std::env::temp_dir().join(format!("zk-jute-gen-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("shop.jute");
+    std::fs::write(
+        &file,
+        "module com.shop {\n  class Order {\n    long orderId; // the id\n    vector<ustring> lines;\n    boolean gift;\n  }\n}\n",
+    )
+    .expect("write .jute");
+    let file = file.to_str().expect("utf-8 path");
+    let o = zk(
+        &[
+            "jute",
+            "gen",
+            file,
+            "--optional",
+            "com.shop.Order.gift",
+            "--derive",
+            "Hash",
+        ],
+        "",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let code = stdout(&o);
+    assert!(code.contains("pub mod shop {"), "{code}");
+    assert!(
+        code.contains("#[derive(Debug, Clone, PartialEq, Eq, Default, ::jute::Jute, Hash)]"),
+        "{code}"
+    );
+    assert!(
+        code.contains("/// `long orderId`: the id\n        pub order_id: i64,"),
+        "{code}"
+    );
+    assert!(code.contains("pub lines: Option<Vec<String>>,"), "{code}");
+    assert!(
+        code.contains("#[jute(optional)]\n        pub gift: Option<bool>,"),
+        "{code}"
+    );
+
+    let out = dir.join("out");
+    std::fs::create_dir_all(&out).expect("out dir");
+    let o = zk(
+        &["jute", "gen", file, "-o", out.to_str().expect("utf-8")],
+        "",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let written = std::fs::read_to_string(out.join("shop.rs")).expect("shop.rs written");
+    assert!(written.contains("pub struct Order {"));
+    assert!(stdout(&o).contains("shop.rs"));
+
+    // Bad IDL and an option naming no field: exit 1 with the place named; a malformed option:
+    // a usage error.
+    let bad = dir.join("bad.jute");
+    std::fs::write(&bad, "module m {\n  class A { int x; int x; }\n}\n").expect("write");
+    let o = zk(&["jute", "gen", bad.to_str().expect("utf-8")], "");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("bad.jute:2:24: field `x` is defined twice in A"),
+        "{}",
+        stderr(&o)
+    );
+    let o = zk(
+        &["jute", "gen", file, "--optional", "com.shop.Order.nope"],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("`com.shop.Order.nope`: no such field"),
+        "{}",
+        stderr(&o)
+    );
+    let o = zk(&["jute", "gen", file, "--type", "nonsense"], "");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--type wants A=B"), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}

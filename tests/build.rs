@@ -1,0 +1,17 @@
+//! Generates ZooKeeper's records from its `.jute` files with jute-build, for
+//! `generated.rs` to hold them against jute-schemas and the golden vectors.
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let out = std::env::var("OUT_DIR")?;
+    let fixtures = "../jute-schemas/tests/fixtures";
+    // 3.9, with the one place the schema needs help: the trailing readOnly that older peers
+    // omit.
+    jute_build::Config::new()
+        .optional("org.apache.zookeeper.proto.ConnectRequest.readOnly")
+        .optional("org.apache.zookeeper.proto.ConnectResponse.readOnly")
+        .compile(&[format!("{fixtures}/zookeeper.jute")], &out)?;
+    jute_build::Config::new()
+        .output_file("zookeeper_3_8.rs")
+        .compile(&[format!("{fixtures}/zookeeper-3.8.jute")], &out)?;
+    Ok(())
+}
