@@ -21,6 +21,8 @@ seed() { # target, then files, each put in the corpus behind a one-byte prefix
 }
 seed jute_text '\x00' ../../shared/reference/zookeeper.jute ../../shared/reference/zookeeper-3.8.jute
 seed capture_dump '' ../tests/pcap/java-client.pcap
+# Quorum streams (the frames of SECURITY-QUORUM.md C4/C5), already with their flag byte.
+seed quorum_stream '' seeds/quorum_stream/*
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t"
   if ! cargo +nightly fuzz run -O "$t" "corpus/$t" -- -max_len=1048576 \

@@ -1,5 +1,6 @@
 //! `zk dump FILE`: captured ZooKeeper traffic, one line per request, reply and notification,
-//! then a summary per op code.
+//! then a summary per op code; on an ensemble's quorum port, its packets instead
+//! (`quorum_cmd`).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -16,7 +17,8 @@ use crate::error::CmdError;
 pub struct DumpArgs {
     /// A pcap or pcapng file (e.g. `tcpdump -i lo -w FILE port 2181`).
     file: PathBuf,
-    /// The server's client port.
+    /// The server's port: a client port, or an ensemble's quorum port (2888 by default; its
+    /// traffic is recognised and decoded as such; the election port's is skipped).
     #[arg(short, long, default_value_t = 2181)]
     port: u16,
     /// Only the summary per op code.
@@ -38,6 +40,24 @@ fn ms(us: u64) -> String {
 /// Runs `zk dump`.
 pub fn run(args: &DumpArgs, json: bool, out: &mut dyn Write) -> Result<(), CmdError> {
     let capture = connections(&args.file, args.port).map_err(CmdError::data)?;
+    // The ensemble's own ports speak other protocols than the client port.
+    let ensemble_port = capture.connections.iter().any(|c| {
+        matches!(
+            zk_cli::quorum::identify(c),
+            zk_cli::quorum::Protocol::Quorum | zk_cli::quorum::Protocol::Election
+        )
+    });
+    if ensemble_port {
+        return crate::quorum_cmd::run(
+            &capture,
+            args.port,
+            &args.file,
+            !args.summary_only,
+            !args.no_summary,
+            json,
+            out,
+        );
+    }
     let d = dump(&capture.connections);
     if d.events.is_empty() {
         let mut why = format!(

@@ -7,4 +7,5 @@
 pub mod capture;
 pub mod dump;
 pub mod ondisk;
+pub mod quorum;
 pub mod show;

@@ -8,6 +8,7 @@ mod dump_cmd;
 mod error;
 mod files_cmd;
 mod jute_cmd;
+mod quorum_cmd;
 
 use std::io::{self, Write};
 use std::process::ExitCode;

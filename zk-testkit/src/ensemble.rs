@@ -52,6 +52,10 @@ pub enum Mode {
 struct Member {
     process: JavaProcess,
     client: SocketAddr,
+    /// Where the member listens for learners while it leads (ZAB).
+    quorum_port: u16,
+    /// Where it listens for leader election.
+    election_port: u16,
 }
 
 /// A running ensemble on loopback ports, every member stopped (and its directory removed) on
@@ -102,7 +106,7 @@ impl Ensemble {
             props.push(("readonlymode.enabled".into(), "true".into()));
         }
         let mut members = Vec::new();
-        for (i, (client, _, _)) in ports.iter().enumerate() {
+        for (i, (client, quorum_port, election_port)) in ports.iter().enumerate() {
             let dir = fresh_dir(&format!("member{}", i + 1))?;
             write_file(&dir.join("data"), "myid", &format!("{}\n", i + 1))?;
             let mut cfg = common_config(&options.server, &dir.join("data"));
@@ -121,6 +125,8 @@ impl Ensemble {
                     props.clone(),
                 ),
                 client: SocketAddr::from((Ipv4Addr::LOCALHOST, *client)),
+                quorum_port: *quorum_port,
+                election_port: *election_port,
             });
         }
         let mut ensemble = Ensemble {
@@ -156,6 +162,22 @@ impl Ensemble {
     /// When `i` is not a member index.
     pub fn addr(&self, i: usize) -> SocketAddr {
         self.members[i].client
+    }
+
+    /// Member `i`'s quorum port (on 127.0.0.1): the leader's learners connect to it.
+    ///
+    /// # Panics
+    /// When `i` is not a member index.
+    pub fn quorum_port(&self, i: usize) -> u16 {
+        self.members[i].quorum_port
+    }
+
+    /// Member `i`'s leader-election port (on 127.0.0.1).
+    ///
+    /// # Panics
+    /// When `i` is not a member index.
+    pub fn election_port(&self, i: usize) -> u16 {
+        self.members[i].election_port
     }
 
     /// The index of the member listening on `addr`.
