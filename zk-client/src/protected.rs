@@ -68,7 +68,8 @@ impl Client {
         data: &[u8],
         options: &CreateOptions,
     ) -> Result<(String, Stat), Error> {
-        self.protected(path, data, options, None).await
+        self.create_prefixed(path, &protected_prefix(), data, options, None)
+            .await
     }
 
     /// [`Client::create_protected`], creating missing parents as `parents` nodes first (see
@@ -80,17 +81,28 @@ impl Client {
         options: &CreateOptions,
         parents: CreateMode,
     ) -> Result<(String, Stat), Error> {
-        self.protected(path, data, options, Some(parents)).await
+        self.create_prefixed(path, &protected_prefix(), data, options, Some(parents))
+            .await
     }
 
-    async fn protected(
+    /// The machinery of [`Client::create_protected`] with a prefix of the caller's (kazoo's
+    /// recipes use `<uuid hex>`): `prefix` goes before the last segment of `path` and must be
+    /// unique to this node, since recovery takes the first child that starts with it.
+    /// `parents`: create missing parents as such nodes first.
+    pub async fn create_prefixed(
         &self,
         path: &str,
+        prefix: &str,
         data: &[u8],
         options: &CreateOptions,
         parents: Option<CreateMode>,
     ) -> Result<(String, Stat), Error> {
-        let prefix = protected_prefix();
+        if prefix.is_empty() || prefix.contains('/') {
+            return Err(Error::InvalidArgument(format!(
+                "a create prefix must be a non-empty name part, not {prefix:?}"
+            )));
+        }
+        let prefix = prefix.to_string();
         let (parent, full) = with_prefix(path, &prefix)?;
         let ephemeral = matches!(
             options.mode,

@@ -1,0 +1,27 @@
+//! Coordination recipes on [`zk_client`]: an exclusive lock and leader election that share
+//! their node layouts with Apache Curator 5.x (and optionally kazoo), hold fencing tokens, and
+//! tell their holder as soon as ownership can no longer be guaranteed.
+//!
+//! | recipe | layout shared with | nodes under the path |
+//! |---|---|---|
+//! | [`Lock::new`] | Curator `InterProcessMutex` (and `LeaderSelector`) | `_c_<uuid>-lock-<seq>`, ephemeral sequential; parents are containers |
+//! | [`Lock::kazoo`] | kazoo `Lock` | `<uuid hex>__lock__<seq>` with the identifier as data; persistent parents |
+//! | [`LeaderLatch::new`] | Curator `LeaderLatch` | `_c_<uuid>-latch-<seq>` with the participant id as data |
+//! | [`LeaderLatch::kazoo`] | kazoo `Election` | `<uuid hex>__lock__<seq>` with the identifier as data |
+//!
+//! The recipes do no I/O of their own: every call goes through the [`zk_client::Client`]
+//! given to them. Ownership is lost ([`Loss`]) when the session expires (including the
+//! client's local expiry), the client is closed, the node is deleted by someone else, or
+//! (when asked) the connection stays lost past a grace period.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod leader;
+mod lock;
+pub mod names;
+mod ownership;
+
+pub use leader::{LeaderLatch, Leadership};
+pub use lock::{Lock, LockGuard};
+pub use ownership::Loss;

@@ -1,0 +1,157 @@
+//! Watching something a recipe owns (a lock node, a leadership): it is lost when the session
+//! ends (expired, closed, authentication failed; local expiry included), when the node is
+//! deleted by someone else, or, optionally, when the connection stays lost longer than a
+//! grace period (the session may already be gone on the servers).
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use zk_client::{Client, Error, EventType, SessionState};
+
+/// Why ownership can no longer be guaranteed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loss {
+    /// The session expired (on the servers, or locally after a whole session timeout without
+    /// hearing from any): its ephemeral nodes are gone.
+    SessionExpired,
+    /// The client was closed.
+    ClientClosed,
+    /// Authentication failed on a reconnect.
+    AuthFailed,
+    /// The node was deleted by someone else.
+    NodeDeleted,
+    /// The connection stayed lost longer than the grace period given.
+    Disconnected,
+}
+
+impl std::fmt::Display for Loss {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Loss::SessionExpired => "the session expired",
+            Loss::ClientClosed => "the client was closed",
+            Loss::AuthFailed => "authentication failed",
+            Loss::NodeDeleted => "the node was deleted by someone else",
+            Loss::Disconnected => "the connection was lost for longer than the grace period",
+        })
+    }
+}
+
+fn loss_of(state: SessionState) -> Option<Loss> {
+    match state {
+        SessionState::Expired => Some(Loss::SessionExpired),
+        SessionState::Closed => Some(Loss::ClientClosed),
+        SessionState::AuthFailed => Some(Loss::AuthFailed),
+        _ => None,
+    }
+}
+
+fn loss_of_error(e: &Error) -> Loss {
+    match e {
+        Error::AuthFailed => Loss::AuthFailed,
+        Error::Closed => Loss::ClientClosed,
+        _ => Loss::SessionExpired,
+    }
+}
+
+/// A background task watching one owned node, and the loss it reports.
+#[derive(Debug)]
+pub(crate) struct Ownership {
+    lost: watch::Receiver<Option<Loss>>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Ownership {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Ownership {
+    /// Starts watching `node` on `zk`'s session.
+    pub(crate) fn watch(zk: Client, node: String, grace: Option<Duration>) -> Ownership {
+        let (tx, lost) = watch::channel(None);
+        let task = tokio::spawn(async move {
+            let loss = monitor(&zk, &node, grace).await;
+            tracing::info!("ownership of {node} lost: {loss}");
+            let _ = tx.send(Some(loss));
+        });
+        Ownership { lost, task }
+    }
+
+    /// Stops watching (the owner let go): `lost()` then resolves with what was known, or
+    /// [`Loss::ClientClosed`] if nothing was.
+    pub(crate) fn stop(&self) {
+        self.task.abort();
+    }
+
+    /// The loss, once there is one.
+    pub(crate) fn lost_now(&self) -> Option<Loss> {
+        *self.lost.borrow()
+    }
+
+    /// Resolves when ownership is lost.
+    pub(crate) async fn lost(&self) -> Loss {
+        let mut rx = self.lost.clone();
+        loop {
+            if let Some(l) = *rx.borrow_and_update() {
+                return l;
+            }
+            if rx.changed().await.is_err() {
+                // The task ended without a word: only when aborted, i.e. released.
+                return Loss::ClientClosed;
+            }
+        }
+    }
+}
+
+/// Runs until ownership of `node` is lost, and says why.
+async fn monitor(zk: &Client, node: &str, grace: Option<Duration>) -> Loss {
+    let mut state = zk.state();
+    loop {
+        if let Some(l) = loss_of(*state.borrow_and_update()) {
+            return l;
+        }
+        let watcher = match zk.exists_watch(node).await {
+            Ok((Some(_), w)) => w,
+            Ok((None, _)) => return Loss::NodeDeleted,
+            Err(e) => return loss_of_error(&e),
+        };
+        tokio::pin!(watcher);
+        loop {
+            tokio::select! {
+                event = &mut watcher => match event {
+                    Ok(ev) if ev.event_type == EventType::NodeDeleted => return Loss::NodeDeleted,
+                    // Data changed (or a removed-watch event): watch again.
+                    Ok(_) => break,
+                    Err(e) => return loss_of_error(&e),
+                },
+                changed = state.changed() => {
+                    if changed.is_err() {
+                        return Loss::ClientClosed;
+                    }
+                    let now = *state.borrow_and_update();
+                    if let Some(l) = loss_of(now) {
+                        return l;
+                    }
+                    if let (SessionState::Disconnected, Some(grace)) = (now, grace) {
+                        let back = tokio::time::timeout(
+                            grace,
+                            state.wait_for(|s| !matches!(s, SessionState::Disconnected | SessionState::Connecting)),
+                        )
+                        .await;
+                        match back {
+                            Err(_) => return Loss::Disconnected,
+                            Ok(Err(_)) => return Loss::ClientClosed,
+                            Ok(Ok(s)) => {
+                                if let Some(l) = loss_of(*s) {
+                                    return l;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

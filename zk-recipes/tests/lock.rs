@@ -1,0 +1,317 @@
+//! The lock and the leader latch against a real ZooKeeper: exclusion under contention, one
+//! waiter woken per release, timeouts and cancelled acquires leaving no node, fencing tokens,
+//! and loss reported on deletion, expiry and partition before anyone else acquires.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use zk_client::{Client, ClientBuilder, CreateOptions, Error, Op};
+use zk_recipes::{LeaderLatch, Lock, Loss};
+use zk_testkit::{Proxy, TestServer};
+
+fn server() -> TestServer {
+    TestServer::start().expect("a real ZooKeeper must start")
+}
+
+async fn client(connect: &str, timeout: Duration) -> Client {
+    ClientBuilder::new(connect)
+        .session_timeout(timeout)
+        .connect()
+        .await
+        .expect("connect")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contenders_take_turns_and_never_overlap() {
+    let server = server();
+    let inside = Arc::new(AtomicBool::new(false));
+    let turns = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..5 {
+        let zk = client(&server.connect_string(), Duration::from_secs(10)).await;
+        let (inside, turns) = (inside.clone(), turns.clone());
+        tasks.push(tokio::spawn(async move {
+            let lock = Lock::new(&zk, "/locks/turns");
+            let mut tokens = Vec::new();
+            for _ in 0..8 {
+                let guard = lock.acquire().await.expect("acquire");
+                assert!(!inside.swap(true, Ordering::SeqCst), "two holders at once");
+                tokens.push(guard.fencing_token());
+                tokio::time::sleep(Duration::from_millis(2)).await;
+                inside.store(false, Ordering::SeqCst);
+                turns.fetch_add(1, Ordering::SeqCst);
+                guard.release().await;
+            }
+            tokens
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        let tokens = t.await.expect("task");
+        assert!(tokens.windows(2).all(|w| w[0] < w[1]), "{tokens:?}");
+        all.extend(tokens);
+    }
+    assert_eq!(turns.load(Ordering::SeqCst), 40);
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), 40, "fencing tokens are unique");
+    let zk = client(&server.connect_string(), Duration::from_secs(10)).await;
+    assert_eq!(
+        zk.get_children("/locks/turns").await.expect("children"),
+        Vec::<String>::new()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_waiter_watches_only_its_predecessor() {
+    let server = server();
+    let holder = client(&server.connect_string(), Duration::from_secs(10)).await;
+    let guard = Lock::new(&holder, "/locks/herd")
+        .acquire()
+        .await
+        .expect("first");
+    let mut waiters = Vec::new();
+    let woken = Arc::new(AtomicUsize::new(0));
+    for _ in 0..20 {
+        let zk = client(&server.connect_string(), Duration::from_secs(10)).await;
+        let woken = woken.clone();
+        waiters.push(tokio::spawn(async move {
+            let g = Lock::new(&zk, "/locks/herd")
+                .acquire()
+                .await
+                .expect("acquire");
+            woken.fetch_add(1, Ordering::SeqCst);
+            // Hold until told to go, so the others stay queued.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            g.release().await;
+        }));
+    }
+    // Wait until all 20 are queued and watching.
+    let zk = client(&server.connect_string(), Duration::from_secs(10)).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let n = zk
+            .get_children("/locks/herd")
+            .await
+            .expect("children")
+            .len();
+        let watches = server.four_letter_word("wchs").expect("wchs");
+        if n == 21 && watches.contains("Total watches:21") || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Each of the 20 waiters watches one node (its predecessor: 20 distinct paths), and the
+    // holder watches its own node for loss: 21 watches on 20 paths, not a herd on one.
+    let wchs = server.four_letter_word("wchs").expect("wchs");
+    assert!(wchs.contains("21 connections watching 20 paths"), "{wchs}");
+    assert!(wchs.contains("Total watches:21"), "{wchs}");
+    guard.release().await;
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(
+        woken.load(Ordering::SeqCst),
+        1,
+        "one release woke more than one waiter"
+    );
+    for w in waiters {
+        w.await.expect("waiter");
+    }
+    assert_eq!(woken.load(Ordering::SeqCst), 20);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timed_out_or_cancelled_acquire_leaves_no_node() {
+    let server = server();
+    let a = client(&server.connect_string(), Duration::from_secs(10)).await;
+    let b = client(&server.connect_string(), Duration::from_secs(10)).await;
+    let held = Lock::new(&a, "/locks/t").acquire().await.expect("a");
+    let started = Instant::now();
+    let got = Lock::new(&b, "/locks/t")
+        .try_acquire(Duration::from_millis(300))
+        .await
+        .expect("try");
+    assert!(got.is_none());
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!(a.get_children("/locks/t").await.expect("children").len(), 1);
+    // Dropping the acquire future gives up the place.
+    let lock = Lock::new(&b, "/locks/t");
+    let waiting = tokio::spawn(async move { lock.acquire().await.map(|g| g.node().to_string()) });
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while a.get_children("/locks/t").await.expect("children").len() < 2 {
+        assert!(Instant::now() < deadline, "the waiter never queued");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    waiting.abort();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while a.get_children("/locks/t").await.expect("children").len() != 1 {
+        assert!(
+            Instant::now() < deadline,
+            "the cancelled waiter's node stayed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Release is idempotent through the guard's consumption; drop releases in the background.
+    drop(held);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !a
+        .get_children("/locks/t")
+        .await
+        .expect("children")
+        .is_empty()
+    {
+        assert!(Instant::now() < deadline, "the dropped guard's node stayed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loss_is_reported_and_guarded_writes_fail_after_it() {
+    let server = server();
+    let a = client(&server.connect_string(), Duration::from_secs(10)).await;
+    let admin = client(&server.connect_string(), Duration::from_secs(10)).await;
+    admin
+        .create("/data", b"0", &CreateOptions::default())
+        .await
+        .expect("data");
+    let guard = Lock::new(&a, "/locks/l").acquire().await.expect("acquire");
+    let write = |v: &'static [u8]| Op::SetData {
+        path: "/data".into(),
+        data: v.to_vec(),
+        version: None,
+    };
+    guard
+        .multi(&[write(b"1")])
+        .await
+        .expect("guarded write while held");
+    assert_eq!(guard.is_lost(), None);
+    // An operator deletes the lock node.
+    admin
+        .delete(guard.node(), None)
+        .await
+        .expect("delete the lock node");
+    let loss = tokio::time::timeout(Duration::from_secs(5), guard.lost())
+        .await
+        .expect("lost in time");
+    assert_eq!(loss, Loss::NodeDeleted);
+    assert!(guard.multi(&[write(b"2")]).await.is_err());
+    assert_eq!(admin.get_data("/data").await.expect("get").0, b"1");
+
+    // Expiry: the session is expired on the server.
+    let b = client(&server.connect_string(), Duration::from_secs(10)).await;
+    let guard = Lock::new(&b, "/locks/l").acquire().await.expect("acquire");
+    let token = guard.fencing_token();
+    zk_testkit::expire_session(server.addr(), b.session_id(), &b.session_password())
+        .expect("expire");
+    let loss = tokio::time::timeout(Duration::from_secs(10), guard.lost())
+        .await
+        .expect("lost in time");
+    assert_eq!(loss, Loss::SessionExpired);
+    let c = client(&server.connect_string(), Duration::from_secs(10)).await;
+    let next = Lock::new(&c, "/locks/l")
+        .acquire()
+        .await
+        .expect("the next holder");
+    assert!(next.fencing_token() > token);
+    // The old holder's stale guarded write cannot land.
+    assert!(guard.multi(&[write(b"stale")]).await.is_err());
+    next.multi(&[write(b"3")])
+        .await
+        .expect("the new holder writes");
+    assert_eq!(admin.get_data("/data").await.expect("get").0, b"3");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partitioned_holder_learns_of_its_loss_before_anyone_else_acquires() {
+    let server = server();
+    let proxy = Proxy::start(server.addr()).expect("proxy");
+    let timeout = Duration::from_secs(4);
+    let holder = client(&proxy.connect_string(), timeout).await;
+    let guard = Lock::new(&holder, "/locks/p")
+        .lost_after_disconnect(Duration::from_millis(500))
+        .acquire()
+        .await
+        .expect("acquire");
+    let other = client(&server.connect_string(), Duration::from_secs(10)).await;
+    let contender = tokio::spawn(async move {
+        let g = Lock::new(&other, "/locks/p")
+            .acquire()
+            .await
+            .expect("contender");
+        (Instant::now(), g.fencing_token())
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    proxy.set_refusing(true);
+    let loss = tokio::time::timeout(Duration::from_secs(10), guard.lost())
+        .await
+        .expect("lost");
+    let lost_at = Instant::now();
+    assert_eq!(loss, Loss::Disconnected);
+    let (acquired_at, token) = tokio::time::timeout(Duration::from_secs(20), contender)
+        .await
+        .expect("the contender acquires once the session expires")
+        .expect("task");
+    assert!(
+        lost_at < acquired_at,
+        "the holder learned of its loss after the next holder acquired"
+    );
+    assert!(token > guard.fencing_token());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leadership_moves_in_order_and_work_stops_on_loss() {
+    let server = server();
+    let a = client(&server.connect_string(), Duration::from_secs(10)).await;
+    let b = client(&server.connect_string(), Duration::from_secs(10)).await;
+    let la = LeaderLatch::new(&a, "/election/e", "node-a");
+    let lb = LeaderLatch::new(&b, "/election/e", "node-b");
+    let lead_a = la.leadership().await.expect("a leads");
+    let b_waits = tokio::spawn(async move { lb.leadership().await });
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let ids = la.participants().await.expect("participants");
+        if ids == ["node-a", "node-b"] {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{ids:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let token_a = lead_a.fencing_token();
+    lead_a.release().await;
+    let lead_b = b_waits.await.expect("task").expect("b leads");
+    assert!(lead_b.fencing_token() > token_a);
+    assert_eq!(la.participants().await.expect("participants"), ["node-b"]);
+    drop(lead_b);
+
+    // Work runs while leader and is cancelled when leadership is lost.
+    let admin = client(&server.connect_string(), Duration::from_secs(10)).await;
+    let running = Arc::new(AtomicBool::new(false));
+    let flag = running.clone();
+    let la2 = la.clone();
+    let work = tokio::spawn(async move {
+        la2.run_while_leader(|| async move {
+            flag.store(true, Ordering::SeqCst);
+            std::future::pending::<()>().await;
+        })
+        .await
+    });
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !running.load(Ordering::SeqCst) {
+        assert!(Instant::now() < deadline, "never became leader");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let node = admin.get_children("/election/e").await.expect("children");
+    assert_eq!(node.len(), 1);
+    admin
+        .delete(&format!("/election/e/{}", node[0]), None)
+        .await
+        .expect("delete");
+    let outcome = tokio::time::timeout(Duration::from_secs(5), work)
+        .await
+        .expect("work stopped")
+        .expect("task")
+        .expect("no client error");
+    assert_eq!(outcome, Err(Loss::NodeDeleted));
+    assert_eq!(a.get_children("/election/e").await, Ok(Vec::new()));
+    let _ = Error::NoNode;
+}
