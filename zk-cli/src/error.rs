@@ -18,6 +18,11 @@ pub mod code {
     pub const CONNECTION: u8 = 3;
     /// ZooKeeper answered with an error (no node, bad version, ...).
     pub const SERVER: u8 = 4;
+    /// `zk lock`/`zk leader`: the lock or leadership did not come within `--timeout`.
+    pub const NOT_ACQUIRED: u8 = 5;
+    /// `zk lock`/`zk leader`: the lock or leadership was lost while the command ran (the
+    /// command was stopped).
+    pub const LOST: u8 = 6;
 }
 
 impl CmdError {
@@ -33,6 +38,16 @@ impl CmdError {
     pub fn data(message: impl Into<String>) -> Self {
         Self::new(code::DATA, message)
     }
+    /// Exits with `code` and prints nothing (the child command of `zk lock` already spoke).
+    pub fn silent(code: u8) -> Self {
+        Self::new(code, "")
+    }
+
+    /// Whether there is a message to print.
+    pub fn has_message(&self) -> bool {
+        !self.message.is_empty()
+    }
+
     /// The process exit code (see [`code`]).
     pub fn exit_code(&self) -> u8 {
         self.code

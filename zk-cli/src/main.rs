@@ -9,6 +9,7 @@ mod error;
 mod files_cmd;
 mod jute_cmd;
 mod quorum_cmd;
+mod recipes_cmd;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -68,6 +69,12 @@ enum Command {
     /// Decode captured traffic (pcap or pcapng): every request, reply and notification, and a
     /// summary per op code.
     Dump(dump_cmd::DumpArgs),
+    /// Hold the lock on PATH (Curator's InterProcessMutex layout) while a command runs; exit
+    /// with its status, or stop it and exit 6 if the lock is lost.
+    Lock(recipes_cmd::LockArgs),
+    /// Wait to lead the election on PATH (Curator's LeaderLatch layout), run a command while
+    /// leader; exit with its status, or stop it and exit 6 if leadership is lost.
+    Leader(recipes_cmd::LeaderArgs),
     /// Start the interactive shell (the default without a command).
     Shell,
     #[command(flatten)]
@@ -91,7 +98,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CmdError> {
         Command::Txnlog(args) => return files_cmd::txnlog(&args, cli.json, out),
         Command::Snapshot(args) => return files_cmd::snapshot(&args, cli.json, out),
         Command::Dump(args) => return dump_cmd::run(&args, cli.json, out),
-        Command::Shell | Command::Client(_) => {}
+        Command::Shell | Command::Client(_) | Command::Lock(_) | Command::Leader(_) => {}
     }
     // Before anything starts a thread: --keytab sets the process's Kerberos environment.
     let sasl = cli.sasl.options()?;
@@ -115,6 +122,16 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CmdError> {
     match command {
         Command::Client(cmd) => {
             let result = rt.block_on(client::commands::run(cmd, &mut ctx, out));
+            rt.block_on(ctx.close());
+            result
+        }
+        Command::Lock(args) => {
+            let result = rt.block_on(recipes_cmd::lock(args, &mut ctx, out));
+            rt.block_on(ctx.close());
+            result
+        }
+        Command::Leader(args) => {
+            let result = rt.block_on(recipes_cmd::leader(args, &mut ctx, out));
             rt.block_on(ctx.close());
             result
         }
@@ -175,7 +192,9 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("zk: {}", escape(&e.to_string()));
+            if e.has_message() {
+                eprintln!("zk: {}", escape(&e.to_string()));
+            }
             ExitCode::from(e.exit_code())
         }
     }

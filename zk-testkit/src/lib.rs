@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 
 mod child;
+mod curator;
 mod ensemble;
 mod expire;
 pub mod fake;
@@ -34,6 +35,7 @@ mod tls;
 mod wire;
 
 pub use child::{wait_recording, ChildGuard, Tcpdump};
+pub use curator::{check_turns, CuratorContender, CuratorRecipe, Turns, CURATOR_PACKAGES};
 pub use ensemble::{Ensemble, EnsembleOptions, Mode};
 pub use expire::expire_session;
 pub use fake::FakeServer;
