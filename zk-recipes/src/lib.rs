@@ -8,6 +8,8 @@
 //! | [`Lock::kazoo`] | kazoo `Lock` | `<uuid hex>__lock__<seq>` with the identifier as data; persistent parents |
 //! | [`LeaderLatch::new`] | Curator `LeaderLatch` | `_c_<uuid>-latch-<seq>` with the participant id as data |
 //! | [`LeaderLatch::kazoo`] | kazoo `Election` | `<uuid hex>__lock__<seq>` with the identifier as data |
+//! | [`SharedCount`] | Curator `SharedCount`, `DistributedAtomicInteger`; kazoo `Counter(support_curator=True)` | the path itself: a 4-byte big-endian int |
+//! | [`AtomicLong`] | Curator `DistributedAtomicLong` | the path itself: an 8-byte big-endian long |
 //!
 //! The recipes do no I/O of their own: every call goes through the [`zk_client::Client`]
 //! given to them. Ownership is lost ([`Loss`]) when the session expires (including the
@@ -17,11 +19,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod counter;
 mod leader;
 mod lock;
 pub mod names;
 mod ownership;
 
+pub use counter::{AtomicLong, SharedCount};
 pub use leader::{LeaderLatch, Leadership};
 pub use lock::{Lock, LockGuard};
 pub use ownership::Loss;

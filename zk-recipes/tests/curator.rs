@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use zk_client::{Client, ClientBuilder};
-use zk_recipes::{LeaderLatch, Lock};
+use zk_recipes::{AtomicLong, LeaderLatch, Lock, SharedCount};
 use zk_testkit::{check_turns, CuratorContender, CuratorRecipe, TestServer};
 
 const ROUNDS: usize = 15;
@@ -111,4 +111,68 @@ async fn our_leader_latch_and_curators_take_turns() {
         })
     })
     .await;
+}
+
+/// Both sides add 1 a few hundred times to one counter at once; the total is exact.
+async fn count_with_curator(recipe: CuratorRecipe, path: &str) {
+    const ADDS: usize = 200;
+    let curator = CuratorContender::compile(&format!("{recipe:?}")).expect("Curator contender");
+    let server = TestServer::start().expect("server");
+    let log = curator.file("markers.log");
+    let java = curator
+        .spawn(&server.connect_string(), recipe, path, ADDS, &log)
+        .expect("java");
+    let zk = ClientBuilder::new(server.connect_string())
+        .session_timeout(Duration::from_secs(10))
+        .connect()
+        .await
+        .expect("connect");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("curator add")
+    {
+        assert!(Instant::now() < deadline, "the Curator process never added");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let count = SharedCount::new(&zk, path);
+    let long = AtomicLong::new(&zk, path);
+    for _ in 0..ADDS {
+        match recipe {
+            CuratorRecipe::SharedCount => count.add(1).await.map(i64::from),
+            _ => long.add(1).await,
+        }
+        .expect("add");
+    }
+    let java = tokio::task::spawn_blocking(move || java.wait_with_output().expect("java"))
+        .await
+        .expect("join");
+    assert!(
+        java.status.success(),
+        "{}",
+        String::from_utf8_lossy(&java.stderr)
+    );
+    let added_while_we_did = std::fs::read_to_string(&log).expect("log").lines().count();
+    assert_eq!(added_while_we_did, ADDS);
+    let (data, _) = zk.get_data(path).await.expect("get");
+    match recipe {
+        CuratorRecipe::SharedCount => {
+            assert_eq!(data.len(), 4);
+            assert_eq!(count.get().await.expect("get").0, 2 * ADDS as i32);
+        }
+        _ => {
+            assert_eq!(data.len(), 8);
+            assert_eq!(long.get().await.expect("get"), 2 * ADDS as i64);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_shared_count_and_curators_add_up_exactly() {
+    count_with_curator(CuratorRecipe::SharedCount, "/interop/count").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_atomic_long_and_curators_add_up_exactly() {
+    count_with_curator(CuratorRecipe::AtomicLong, "/interop/long").await;
 }

@@ -1,8 +1,9 @@
 // A Curator 5.4 process contending with zk-recipes on one path: for each round it takes the
 // recipe (InterProcessMutex or LeaderLatch), appends "curator in" and "curator out" lines
-// around a short critical section to a shared log, and lets go.
+// around a short critical section to a shared log, and lets go; or (count, long) it adds 1
+// to a SharedCount or DistributedAtomicLong each round, appending "curator add" lines.
 //
-//   java CuratorContender CONNECT mutex|latch PATH ROUNDS LOG
+//   java CuratorContender CONNECT mutex|latch|count|long PATH ROUNDS LOG
 
 import java.io.FileWriter;
 import java.io.IOException;
@@ -10,9 +11,14 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.recipes.atomic.AtomicValue;
+import org.apache.curator.framework.recipes.atomic.DistributedAtomicLong;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
+import org.apache.curator.framework.recipes.shared.SharedCount;
+import org.apache.curator.framework.recipes.shared.VersionedValue;
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
 import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.curator.retry.RetryNTimes;
 
 public class CuratorContender {
     static synchronized void mark(String log, String what) throws IOException {
@@ -28,6 +34,31 @@ public class CuratorContender {
                 connect, 10000, 5000, new ExponentialBackoffRetry(100, 3))) {
             client.start();
             client.blockUntilConnected();
+            if (kind.equals("count")) {
+                SharedCount count = new SharedCount(client, path, 0);
+                count.start();
+                for (int i = 0; i < rounds; ) {
+                    VersionedValue<Integer> v = count.getVersionedValue();
+                    if (count.trySetCount(v, v.getValue() + 1)) {
+                        i++;
+                        mark(log, "add");
+                    }
+                }
+                count.close();
+                System.out.println("done");
+                return;
+            }
+            if (kind.equals("long")) {
+                DistributedAtomicLong value =
+                    new DistributedAtomicLong(client, path, new RetryNTimes(1000, 1));
+                for (int i = 0; i < rounds; i++) {
+                    AtomicValue<Long> r = value.increment();
+                    if (!r.succeeded()) throw new IllegalStateException("increment failed");
+                    mark(log, "add");
+                }
+                System.out.println("done");
+                return;
+            }
             for (int i = 0; i < rounds; i++) {
                 if (kind.equals("mutex")) {
                     InterProcessMutex m = new InterProcessMutex(client, path);

@@ -31,6 +31,10 @@ pub enum CuratorRecipe {
     Mutex,
     /// `LeaderLatch` (a new latch, with id `curator-<round>`, every round).
     LeaderLatch,
+    /// `SharedCount` (seeded 0): adds 1 per round with `trySetCount`, logging `curator add`.
+    SharedCount,
+    /// `DistributedAtomicLong`: `increment()` per round, logging `curator add`.
+    AtomicLong,
 }
 
 /// The compiled contender, in its own directory (removed on drop).
@@ -87,8 +91,9 @@ impl CuratorContender {
         self.dir.join(name)
     }
 
-    /// Starts a Java process taking `recipe` on `path` `rounds` times, holding it 20 ms each
-    /// time, and appending its markers to `log`. Its stdout and stderr are piped.
+    /// Starts a Java process taking `recipe` on `path` `rounds` times (holding a lock or
+    /// leadership 20 ms each time; adding 1 to a counter) and appending its markers to `log`.
+    /// Its stdout and stderr are piped.
     pub fn spawn(
         &self,
         connect: &str,
@@ -100,6 +105,8 @@ impl CuratorContender {
         let kind = match recipe {
             CuratorRecipe::Mutex => "mutex",
             CuratorRecipe::LeaderLatch => "latch",
+            CuratorRecipe::SharedCount => "count",
+            CuratorRecipe::AtomicLong => "long",
         };
         Command::new("java")
             .arg("-cp")

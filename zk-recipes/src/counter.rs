@@ -1,0 +1,217 @@
+//! Shared counters on one node, written with versioned compare-and-set: Curator's
+//! `SharedCount` / `DistributedAtomicInteger` (a 4-byte big-endian int) and
+//! `DistributedAtomicLong` (an 8-byte big-endian long), so Java services count with us.
+
+use zk_client::{Client, CreateMode, CreateOptions, Error};
+
+/// A counter's value and its big-endian encoding.
+trait Encoded: Copy + std::fmt::Display {
+    const BYTES: usize;
+    fn decode(b: &[u8]) -> Option<Self>;
+    fn encode(self) -> Vec<u8>;
+    fn add(self, d: Self) -> Self;
+}
+
+impl Encoded for i32 {
+    const BYTES: usize = 4;
+    fn decode(b: &[u8]) -> Option<Self> {
+        b.get(..4)?.try_into().ok().map(i32::from_be_bytes)
+    }
+    fn encode(self) -> Vec<u8> {
+        self.to_be_bytes().to_vec()
+    }
+    fn add(self, d: Self) -> Self {
+        self.wrapping_add(d)
+    }
+}
+
+impl Encoded for i64 {
+    const BYTES: usize = 8;
+    fn decode(b: &[u8]) -> Option<Self> {
+        b.get(..8)?.try_into().ok().map(i64::from_be_bytes)
+    }
+    fn encode(self) -> Vec<u8> {
+        self.to_be_bytes().to_vec()
+    }
+    fn add(self, d: Self) -> Self {
+        self.wrapping_add(d)
+    }
+}
+
+/// The value of `data` at `path`: missing or empty counts as 0 (as Curator's atomics read
+/// it); shorter than the width is an error naming the node.
+fn value<T: Encoded + Default>(path: &str, data: &[u8]) -> Result<T, Error> {
+    if data.is_empty() {
+        return Ok(T::default());
+    }
+    T::decode(data).ok_or_else(|| {
+        Error::InvalidArgument(format!(
+            "{path} holds {} bytes, not a {}-byte big-endian counter",
+            data.len(),
+            T::BYTES
+        ))
+    })
+}
+
+/// The current value and the node's version (`None` when the node does not exist).
+async fn read<T: Encoded + Default>(zk: &Client, path: &str) -> Result<(T, Option<i32>), Error> {
+    match zk.get_data(path).await {
+        Ok((data, stat)) => Ok((value(path, &data)?, Some(stat.version))),
+        Err(Error::NoNode) => Ok((T::default(), None)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Sets `path` to `new` if it is still at `version` (`None`: if it still does not exist).
+/// `Ok(false)` when someone else changed it first.
+async fn compare_and_set<T: Encoded>(
+    zk: &Client,
+    path: &str,
+    version: Option<i32>,
+    new: T,
+) -> Result<bool, Error> {
+    let result = match version {
+        Some(v) => zk.set_data(path, &new.encode(), Some(v)).await.map(|_| ()),
+        None => zk
+            .create_all(
+                path,
+                &new.encode(),
+                &CreateOptions::default(),
+                CreateMode::Container,
+            )
+            .await
+            .map(|_| ()),
+    };
+    match result {
+        Ok(()) => Ok(true),
+        Err(Error::BadVersion | Error::NodeExists | Error::NoNode) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Adds `delta` with compare-and-set until it lands; returns the new value. A connection loss
+/// with the write in flight is returned as is (the add may or may not have happened; it is not
+/// retried, which could count it twice).
+async fn add<T: Encoded + Default>(zk: &Client, path: &str, delta: T) -> Result<T, Error> {
+    loop {
+        let (now, version) = read::<T>(zk, path).await?;
+        let new = now.add(delta);
+        if compare_and_set(zk, path, version, new).await? {
+            return Ok(new);
+        }
+    }
+}
+
+/// Curator's `SharedCount` (and `DistributedAtomicInteger`): an `i32` in 4 big-endian bytes at
+/// `path`.
+///
+/// ```no_run
+/// # async fn demo(zk: zk_client::Client) -> Result<(), zk_client::Error> {
+/// let count = zk_recipes::SharedCount::new(&zk, "/stats/jobs");
+/// count.seed(0).await?; // only if the node does not exist yet
+/// let now = count.add(1).await?;
+/// let (value, version) = count.get().await?;
+/// if !count.try_set(version, value * 2).await? { /* someone else wrote first */ }
+/// # let _ = now; Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct SharedCount {
+    zk: Client,
+    path: String,
+}
+
+impl SharedCount {
+    /// The count at `path`.
+    pub fn new(zk: &Client, path: &str) -> SharedCount {
+        SharedCount {
+            zk: zk.clone(),
+            path: path.to_string(),
+        }
+    }
+
+    /// Creates the node with `value` unless it exists (an existing value wins, as in
+    /// Curator's `start()`); parents are containers.
+    pub async fn seed(&self, value: i32) -> Result<(), Error> {
+        compare_and_set(&self.zk, &self.path, None, value)
+            .await
+            .map(|_| ())
+    }
+
+    /// The value and the node's version (for [`SharedCount::try_set`]); a missing node
+    /// reads as 0 at version -1.
+    pub async fn get(&self) -> Result<(i32, i32), Error> {
+        let (v, version) = read::<i32>(&self.zk, &self.path).await?;
+        Ok((v, version.unwrap_or(-1)))
+    }
+
+    /// Sets the value if the node is still at `version` (-1: still missing); `false` when
+    /// someone else wrote first.
+    pub async fn try_set(&self, version: i32, value: i32) -> Result<bool, Error> {
+        let version = (version >= 0).then_some(version);
+        compare_and_set(&self.zk, &self.path, version, value).await
+    }
+
+    /// Adds `delta` (compare-and-set until it lands); returns the new value.
+    pub async fn add(&self, delta: i32) -> Result<i32, Error> {
+        add(&self.zk, &self.path, delta).await
+    }
+}
+
+/// Curator's `DistributedAtomicLong`: an `i64` in 8 big-endian bytes at `path` (created by
+/// the first write; a missing node reads as 0).
+#[derive(Debug, Clone)]
+pub struct AtomicLong {
+    zk: Client,
+    path: String,
+}
+
+impl AtomicLong {
+    /// The value at `path`.
+    pub fn new(zk: &Client, path: &str) -> AtomicLong {
+        AtomicLong {
+            zk: zk.clone(),
+            path: path.to_string(),
+        }
+    }
+
+    /// The value (0 when the node does not exist).
+    pub async fn get(&self) -> Result<i64, Error> {
+        Ok(read::<i64>(&self.zk, &self.path).await?.0)
+    }
+
+    /// Adds `delta`; returns the new value.
+    pub async fn add(&self, delta: i64) -> Result<i64, Error> {
+        add(&self.zk, &self.path, delta).await
+    }
+
+    /// Sets `new` if the value is `expected` now; `false` otherwise (or when someone else
+    /// wrote in between).
+    pub async fn compare_and_set(&self, expected: i64, new: i64) -> Result<bool, Error> {
+        let (now, version) = read::<i64>(&self.zk, &self.path).await?;
+        if now != expected {
+            return Ok(false);
+        }
+        compare_and_set(&self.zk, &self.path, version, new).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodings_match_curator() {
+        assert_eq!(7i32.encode(), [0, 0, 0, 7]);
+        assert_eq!((-2i32).encode(), [0xff, 0xff, 0xff, 0xfe]);
+        assert_eq!(0x0001_0203_0406_i64.encode(), [0, 0, 0, 1, 2, 3, 4, 6]);
+        assert_eq!(value::<i32>("/c", &[0, 0, 1, 2]), Ok(258));
+        assert_eq!(value::<i64>("/c", &[]), Ok(0));
+        // Longer values use their first bytes, as ByteBuffer does; shorter are an error.
+        assert_eq!(value::<i32>("/c", &[0, 0, 0, 5, 9, 9]), Ok(5));
+        let e = value::<i64>("/c", &[0, 0, 0, 5]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid argument: /c holds 4 bytes, not a 8-byte big-endian counter"
+        );
+    }
+}
