@@ -3,24 +3,16 @@
 //! sections to one log, which must alternate strictly (no overlap), with both sides getting
 //! every turn and the holder changing sides (real contention).
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+mod common;
+
+use std::path::PathBuf;
+use std::time::Duration;
 
 use zk_client::{Client, ClientBuilder};
 use zk_recipes::{AtomicLong, LeaderLatch, Lock, SharedCount};
-use zk_testkit::{check_turns, CuratorContender, CuratorRecipe, TestServer};
+use zk_testkit::{CuratorContender, CuratorRecipe, TestServer};
 
 const ROUNDS: usize = 15;
-
-fn mark(log: &Path, what: &str) {
-    let mut f = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(log)
-        .expect("log");
-    writeln!(f, "rust {what}").expect("write");
-}
 
 async fn contend(
     recipe: CuratorRecipe,
@@ -40,17 +32,7 @@ async fn contend(
         .expect("connect");
     // Start contending once the Java side holds the recipe for the first time (its JVM takes
     // a while to start).
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !std::fs::read_to_string(&log)
-        .unwrap_or_default()
-        .contains("curator in")
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the Curator process never took the recipe"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    common::wait_for(&log, "curator in").await;
     let rust = ours(zk.clone(), log.clone());
     let java = tokio::task::spawn_blocking(move || java.wait_with_output().expect("java"))
         .await
@@ -62,11 +44,7 @@ async fn contend(
         String::from_utf8_lossy(&java.stderr)
     );
     rust.await.expect("our side");
-    let turns = check_turns(&log).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(turns.by_side.get("rust"), Some(&ROUNDS), "{turns:?}");
-    assert_eq!(turns.by_side.get("curator"), Some(&ROUNDS), "{turns:?}");
-    // The sides contended: the recipe went back and forth, not all of one side's turns first.
-    assert!(turns.switches >= 6, "no contention: {turns:?}");
+    common::assert_turns(&log, "rust", "curator", ROUNDS, 6);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -83,9 +61,9 @@ async fn our_lock_and_curators_interprocess_mutex_exclude_each_other() {
                     zk_client::protected::is_protected(&name) && name.contains("-lock-"),
                     "{name}"
                 );
-                mark(&log, "in");
+                common::mark(&log, "rust", "in");
                 tokio::time::sleep(Duration::from_millis(20)).await;
-                mark(&log, "out");
+                common::mark(&log, "rust", "out");
                 g.release().await;
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
@@ -102,9 +80,9 @@ async fn our_leader_latch_and_curators_take_turns() {
             for i in 0..ROUNDS {
                 let latch = LeaderLatch::new(&zk, path, &format!("rust-{i}"));
                 let lead = latch.leadership().await.expect("leadership");
-                mark(&log, "in");
+                common::mark(&log, "rust", "in");
                 tokio::time::sleep(Duration::from_millis(20)).await;
-                mark(&log, "out");
+                common::mark(&log, "rust", "out");
                 lead.release().await;
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
@@ -127,14 +105,7 @@ async fn count_with_curator(recipe: CuratorRecipe, path: &str) {
         .connect()
         .await
         .expect("connect");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !std::fs::read_to_string(&log)
-        .unwrap_or_default()
-        .contains("curator add")
-    {
-        assert!(Instant::now() < deadline, "the Curator process never added");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    common::wait_for(&log, "curator add").await;
     let count = SharedCount::new(&zk, path);
     let long = AtomicLong::new(&zk, path);
     for _ in 0..ADDS {

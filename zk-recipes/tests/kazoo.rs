@@ -1,0 +1,88 @@
+//! Our recipes in kazoo's layouts and kazoo 2.11's own (installed from PyPI by the test kit)
+//! contend on one path: `Lock::kazoo` with kazoo's `Lock`, `LeaderLatch::kazoo` with its
+//! `Election`. Both sides append "in"/"out" markers to one log, which must never overlap.
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use zk_client::{Client, ClientBuilder};
+use zk_recipes::{LeaderLatch, Lock};
+use zk_testkit::{KazooContender, KazooRecipe, TestServer};
+
+const ROUNDS: usize = 15;
+
+async fn contend(
+    recipe: KazooRecipe,
+    path: &str,
+    ours: impl FnOnce(Client, PathBuf) -> tokio::task::JoinHandle<()>,
+) {
+    let kazoo = KazooContender::install(&format!("{recipe:?}")).expect("kazoo");
+    let server = TestServer::start().expect("server");
+    let log = kazoo.file("markers.log");
+    let python = kazoo
+        .spawn(&server.connect_string(), recipe, path, ROUNDS, &log)
+        .expect("python");
+    let zk = ClientBuilder::new(server.connect_string())
+        .session_timeout(Duration::from_secs(10))
+        .connect()
+        .await
+        .expect("connect");
+    common::wait_for(&log, "kazoo in").await;
+    let rust = ours(zk.clone(), log.clone());
+    let python = tokio::task::spawn_blocking(move || python.wait_with_output().expect("python"))
+        .await
+        .expect("join");
+    assert!(
+        python.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&python.stdout),
+        String::from_utf8_lossy(&python.stderr)
+    );
+    rust.await.expect("our side");
+    common::assert_turns(&log, "rust", "kazoo", ROUNDS, 6);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_kazoo_lock_and_kazoos_exclude_each_other() {
+    let path = "/interop/kazoo-lock";
+    contend(KazooRecipe::Lock, path, |zk, log| {
+        tokio::spawn(async move {
+            let lock = Lock::kazoo(&zk, path, "rust");
+            for _ in 0..ROUNDS {
+                let g = lock.acquire().await.expect("acquire");
+                let name = g.node().rsplit('/').next().expect("name").to_string();
+                assert!(
+                    name.contains("__lock__") && !name.starts_with("_c_"),
+                    "{name}"
+                );
+                common::mark(&log, "rust", "in");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                common::mark(&log, "rust", "out");
+                g.release().await;
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_kazoo_election_and_kazoos_take_turns() {
+    let path = "/interop/kazoo-election";
+    contend(KazooRecipe::Election, path, |zk, log| {
+        tokio::spawn(async move {
+            for i in 0..ROUNDS {
+                let latch = LeaderLatch::kazoo(&zk, path, &format!("rust-{i}"));
+                let lead = latch.leadership().await.expect("leadership");
+                common::mark(&log, "rust", "in");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                common::mark(&log, "rust", "out");
+                lead.release().await;
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+    })
+    .await;
+}
