@@ -41,6 +41,8 @@ impl LeaderLatch {
                 dir: path.trim_end_matches('/').to_string(),
                 layout: Layout::Curator,
                 name: "latch-",
+                sort_names: &["latch-"],
+                role: crate::lock::Role::Exclusive,
                 data: id.as_bytes().to_vec(),
                 grace: None,
             },
@@ -110,7 +112,7 @@ impl LeaderLatch {
             Err(e) => return Err(e),
         };
         let mut ids = Vec::new();
-        for c in crate::names::contenders(&children, q.layout, q.name) {
+        for c in crate::names::contenders(&children, q.layout, q.sort_names) {
             match q.zk.get_data(&format!("{}/{c}", q.dir)).await {
                 Ok((data, _)) => ids.push(String::from_utf8_lossy(&data).into_owned()),
                 Err(Error::NoNode) => {}

@@ -15,14 +15,31 @@ use crate::ownership::{Loss, Ownership};
 /// creates a new one before giving up with [`Error::NoNode`].
 const RECREATES: usize = 3;
 
+/// Who owns in a queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// The first node owns; each other waits for the node just before it.
+    Exclusive,
+    /// Every node before the first whose name contains `blocker` owns (a reader before any
+    /// writer); a waiting one waits for that first blocker.
+    Shared {
+        /// The name part of the nodes that block (`__WRIT__`).
+        blocker: &'static str,
+    },
+}
+
 /// A queue of ephemeral sequential nodes where the first owns: the lock, and leader election.
 #[derive(Debug, Clone)]
 pub(crate) struct Queue {
     pub(crate) zk: Client,
     pub(crate) dir: String,
     pub(crate) layout: Layout,
-    /// Curator's lock name: `lock-`, `latch-`.
+    /// Curator's lock name of this contender's node: `lock-`, `latch-`, `__READ__`, `__WRIT__`.
     pub(crate) name: &'static str,
+    /// The lock names the sort key strips (Curator).
+    pub(crate) sort_names: &'static [&'static str],
+    /// Who owns: only the first, or (readers) everyone before the first writer.
+    pub(crate) role: Role,
     pub(crate) data: Vec<u8>,
     pub(crate) grace: Option<Duration>,
 }
@@ -106,7 +123,7 @@ impl Queue {
                     Err(Error::NoNode) => Vec::new(),
                     Err(e) => return Err(e),
                 };
-                let order = names::contenders(&children, self.layout, self.name);
+                let order = names::contenders(&children, self.layout, self.sort_names);
                 let Some(index) = order.iter().position(|c| *c == own) else {
                     // Our node is gone (deleted by someone else): queue again, as Curator does.
                     pending.node = None;
@@ -116,7 +133,14 @@ impl Queue {
                     recreated += 1;
                     continue 'create;
                 };
-                if index == 0 {
+                // The node to wait for, if any.
+                let wait_for = match self.role {
+                    Role::Exclusive => index.checked_sub(1),
+                    Role::Shared { blocker } => {
+                        order[..index].iter().position(|c| c.contains(blocker))
+                    }
+                };
+                if wait_for.is_none() {
                     // Owned only if the node is this session's (CURATOR-604, -696: an expired
                     // session's node can still be listed for a moment).
                     match self.zk.exists(&node).await? {
@@ -142,7 +166,9 @@ impl Queue {
                         }
                     }
                 }
-                let before = format!("{}/{}", self.dir, order[index - 1]);
+                let Some(before) = wait_for.map(|i| format!("{}/{}", self.dir, order[i])) else {
+                    continue;
+                };
                 let watcher = match self.zk.get_data_watch(&before).await {
                     Ok((_, _, w)) => w,
                     // Gone already: look again.
@@ -261,6 +287,8 @@ impl Lock {
                 dir: path.trim_end_matches('/').to_string(),
                 layout: Layout::Curator,
                 name: "lock-",
+                sort_names: &["lock-"],
+                role: Role::Exclusive,
                 data: Vec::new(),
                 grace: None,
             },
@@ -275,6 +303,19 @@ impl Lock {
         lock.queue.layout = Layout::Kazoo;
         lock.queue.data = identifier.as_bytes().to_vec();
         lock
+    }
+
+    /// The same lock with another node name, sort names and role (the read-write lock's sides).
+    pub(crate) fn queued_as(
+        mut self,
+        name: &'static str,
+        sort_names: &'static [&'static str],
+        role: Role,
+    ) -> Lock {
+        self.queue.name = name;
+        self.queue.sort_names = sort_names;
+        self.queue.role = role;
+        self
     }
 
     /// The data of this contender's node (Curator writes the host's address; kazoo its

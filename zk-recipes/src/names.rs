@@ -33,14 +33,21 @@ pub fn kazoo_sequence(child: &str) -> Option<&str> {
     (digits.len() == 10 && digits.bytes().all(|b| b.is_ascii_digit())).then_some(seq)
 }
 
+/// Curator's sort key with several lock names, stripped one after the other
+/// (`SortingLockInternalsDriver` of the read-write lock strips `__READ__`, then `__WRIT__`).
+pub fn curator_key_of<'a>(child: &'a str, names: &[&str]) -> &'a str {
+    names.iter().fold(child, |key, name| curator_key(key, name))
+}
+
 /// The contenders among `children` in the order that decides ownership (first = owner).
-/// `name` is the Curator lock name (`lock-`, `latch-`); kazoo ignores it.
-pub fn contenders(children: &[String], layout: Layout, name: &str) -> Vec<String> {
+/// `names` are the Curator lock names the sort key strips (`lock-`; `latch-`; `__READ__` and
+/// `__WRIT__`); kazoo ignores them.
+pub fn contenders(children: &[String], layout: Layout, names: &[&str]) -> Vec<String> {
     match layout {
         Layout::Curator => {
             let mut sorted: Vec<String> = children.to_vec();
             // Stable, as Java's sort: ties keep the server's order.
-            sorted.sort_by(|a, b| curator_key(a, name).cmp(curator_key(b, name)));
+            sorted.sort_by(|a, b| curator_key_of(a, names).cmp(curator_key_of(b, names)));
             sorted
         }
         Layout::Kazoo => {
@@ -78,7 +85,7 @@ mod tests {
             "_c_a0000000-0000-4000-8000-000000000000-lock-0000000010",
             "_c_c0000000-0000-4000-8000-000000000000-lock-0000000001",
         ]);
-        let sorted = contenders(&children, Layout::Curator, "lock-");
+        let sorted = contenders(&children, Layout::Curator, &["lock-"]);
         assert!(
             sorted[0].ends_with("0001")
                 && sorted[1].ends_with("0002")
@@ -90,6 +97,17 @@ mod tests {
             "801018e5__lock__0000000000"
         );
         assert_eq!(curator_key("x-latch-0000000003", "latch-"), "0000000003");
+        // The read-write lock's names sort by their digits together.
+        let rw = ["__READ__", "__WRIT__"];
+        let children = names(&[
+            "_c_a0000000-0000-4000-8000-000000000000-__WRIT__0000000002",
+            "_c_b0000000-0000-4000-8000-000000000000-__READ__0000000001",
+            "_c_c0000000-0000-4000-8000-000000000000-__READ__0000000003",
+        ]);
+        let sorted = contenders(&children, Layout::Curator, &rw);
+        assert!(
+            sorted[0].ends_with("__READ__0000000001") && sorted[1].ends_with("__WRIT__0000000002")
+        );
     }
 
     #[test]
@@ -103,7 +121,7 @@ mod tests {
             "eeee__lock__12",
         ]);
         assert_eq!(
-            contenders(&children, Layout::Kazoo, "lock-"),
+            contenders(&children, Layout::Kazoo, &["lock-"]),
             [
                 "cccc__lock__0000000002",
                 "bbbb__lock__0000000003",

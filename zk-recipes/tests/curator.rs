@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use zk_client::{Client, ClientBuilder};
-use zk_recipes::{AtomicLong, LeaderLatch, Lock, SharedCount};
+use zk_recipes::{AtomicLong, LeaderLatch, Lock, ReadWriteLock, SharedCount};
 use zk_testkit::{CuratorContender, CuratorRecipe, TestServer};
 
 const ROUNDS: usize = 15;
@@ -146,4 +146,37 @@ async fn our_shared_count_and_curators_add_up_exactly() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn our_atomic_long_and_curators_add_up_exactly() {
     count_with_curator(CuratorRecipe::AtomicLong, "/interop/long").await;
+}
+
+/// One side of our read-write lock against the other side of Curator's.
+async fn rw_against_curator(theirs: CuratorRecipe, ours_write: bool, path: &'static str) {
+    contend(theirs, path, move |zk, log| {
+        tokio::spawn(async move {
+            let rw = ReadWriteLock::new(&zk, path);
+            let lock = if ours_write {
+                rw.write_lock()
+            } else {
+                rw.read_lock()
+            }
+            .clone();
+            for _ in 0..ROUNDS {
+                let g = lock.acquire().await.expect("acquire");
+                let marker = if ours_write { "-__WRIT__" } else { "-__READ__" };
+                assert!(g.node().contains(marker), "{}", g.node());
+                common::mark(&log, "rust", "in");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                common::mark(&log, "rust", "out");
+                g.release().await;
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_reader_waits_for_curators_writer_and_the_other_way_round() {
+    rw_against_curator(CuratorRecipe::WriteLock, false, "/interop/rw-1").await;
+    rw_against_curator(CuratorRecipe::ReadLock, true, "/interop/rw-2").await;
+    rw_against_curator(CuratorRecipe::WriteLock, true, "/interop/rw-3").await;
 }

@@ -315,3 +315,62 @@ async fn leadership_moves_in_order_and_work_stops_on_loss() {
     assert_eq!(a.get_children("/election/e").await, Ok(Vec::new()));
     let _ = Error::NoNode;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readers_share_and_writers_wait_their_turn() {
+    let server = server();
+    let cs = server.connect_string();
+    let t = Duration::from_secs(10);
+    let (a, b, c, d) = (
+        client(&cs, t).await,
+        client(&cs, t).await,
+        client(&cs, t).await,
+        client(&cs, t).await,
+    );
+    let path = "/locks/rw";
+    let r1 = zk_recipes::ReadWriteLock::new(&a, path)
+        .read_lock()
+        .acquire()
+        .await
+        .expect("r1");
+    // A second reader does not wait for the first.
+    let r2 = zk_recipes::ReadWriteLock::new(&b, path)
+        .read_lock()
+        .try_acquire(Duration::from_secs(2))
+        .await
+        .expect("r2")
+        .expect("readers share");
+    // A writer waits for both; a reader queued behind the writer waits for it.
+    let writer = zk_recipes::ReadWriteLock::new(&c, path);
+    let w = tokio::spawn(async move {
+        writer
+            .write_lock()
+            .acquire()
+            .await
+            .map(|g| (Instant::now(), g))
+    });
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while a.get_children(path).await.expect("children").len() < 3 {
+        assert!(Instant::now() < deadline, "the writer never queued");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let late_reader = zk_recipes::ReadWriteLock::new(&d, path);
+    assert!(
+        late_reader
+            .read_lock()
+            .try_acquire(Duration::from_millis(300))
+            .await
+            .expect("late reader")
+            .is_none(),
+        "a reader got in ahead of a waiting writer"
+    );
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(!w.is_finished(), "the writer got in while readers held");
+    let released = Instant::now();
+    r1.release().await;
+    r2.release().await;
+    let (got, wg) = w.await.expect("task").expect("writer");
+    assert!(got >= released);
+    wg.release().await;
+    assert_eq!(a.get_children(path).await, Ok(Vec::new()));
+}

@@ -3,7 +3,9 @@
 // around a short critical section to a shared log, and lets go; or (count, long) it adds 1
 // to a SharedCount or DistributedAtomicLong each round, appending "curator add" lines.
 //
-//   java CuratorContender CONNECT mutex|latch|count|long PATH ROUNDS LOG
+// read and write take the two sides of an InterProcessReadWriteLock.
+//
+//   java CuratorContender CONNECT mutex|read|write|latch|count|long PATH ROUNDS LOG
 
 import java.io.FileWriter;
 import java.io.IOException;
@@ -16,7 +18,9 @@ import org.apache.curator.framework.recipes.atomic.DistributedAtomicLong;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.shared.SharedCount;
 import org.apache.curator.framework.recipes.shared.VersionedValue;
+import org.apache.curator.framework.recipes.locks.InterProcessLock;
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
+import org.apache.curator.framework.recipes.locks.InterProcessReadWriteLock;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.curator.retry.RetryNTimes;
 
@@ -60,8 +64,12 @@ public class CuratorContender {
                 return;
             }
             for (int i = 0; i < rounds; i++) {
-                if (kind.equals("mutex")) {
-                    InterProcessMutex m = new InterProcessMutex(client, path);
+                if (kind.equals("mutex") || kind.equals("read") || kind.equals("write")) {
+                    InterProcessLock m = kind.equals("mutex")
+                        ? new InterProcessMutex(client, path)
+                        : kind.equals("read")
+                            ? new InterProcessReadWriteLock(client, path).readLock()
+                            : new InterProcessReadWriteLock(client, path).writeLock();
                     if (!m.acquire(30, TimeUnit.SECONDS)) throw new IllegalStateException("no lock");
                     mark(log, "in");
                     Thread.sleep(20);

@@ -29,6 +29,10 @@ const SOURCE: &str = include_str!("../java/CuratorContender.java");
 pub enum CuratorRecipe {
     /// `InterProcessMutex`.
     Mutex,
+    /// The read side of `InterProcessReadWriteLock`.
+    ReadLock,
+    /// The write side of `InterProcessReadWriteLock`.
+    WriteLock,
     /// `LeaderLatch` (a new latch, with id `curator-<round>`, every round).
     LeaderLatch,
     /// `SharedCount` (seeded 0): adds 1 per round with `trySetCount`, logging `curator add`.
@@ -104,6 +108,8 @@ impl CuratorContender {
     ) -> Result<Child, Error> {
         let kind = match recipe {
             CuratorRecipe::Mutex => "mutex",
+            CuratorRecipe::ReadLock => "read",
+            CuratorRecipe::WriteLock => "write",
             CuratorRecipe::LeaderLatch => "latch",
             CuratorRecipe::SharedCount => "count",
             CuratorRecipe::AtomicLong => "long",
