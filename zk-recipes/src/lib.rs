@@ -7,6 +7,7 @@
 //! | [`Lock::new`] | Curator `InterProcessMutex` (and `LeaderSelector`) | `_c_<uuid>-lock-<seq>`, ephemeral sequential; parents are containers |
 //! | [`Lock::kazoo`] | kazoo `Lock` | `<uuid hex>__lock__<seq>` with the identifier as data; persistent parents |
 //! | [`ReadWriteLock`] | Curator `InterProcessReadWriteLock` | `_c_<uuid>-__READ__<seq>`, `_c_<uuid>-__WRIT__<seq>` |
+//! | [`Semaphore`] | Curator `InterProcessSemaphoreV2` | `locks/_c_<uuid>-lock-<seq>` (whose turn), `leases/_c_<uuid>-lease-<seq>` |
 //! | [`LeaderLatch::new`] | Curator `LeaderLatch` | `_c_<uuid>-latch-<seq>` with the participant id as data |
 //! | [`LeaderLatch::kazoo`] | kazoo `Election` | `<uuid hex>__lock__<seq>` with the identifier as data |
 //! | [`SharedCount`] | Curator `SharedCount`, `DistributedAtomicInteger`; kazoo `Counter(support_curator=True)` | the path itself: a 4-byte big-endian int |
@@ -26,9 +27,11 @@ mod lock;
 pub mod names;
 mod ownership;
 mod rwlock;
+mod semaphore;
 
 pub use counter::{AtomicLong, SharedCount};
 pub use leader::{LeaderLatch, Leadership};
 pub use lock::{Lock, LockGuard};
 pub use ownership::Loss;
 pub use rwlock::ReadWriteLock;
+pub use semaphore::{Lease, Semaphore};

@@ -46,9 +46,9 @@ pub(crate) struct Queue {
 
 /// Removes a contender's node unless disarmed: when an acquire is cancelled (its future
 /// dropped) or times out, its node must not stay in the queue.
-struct Pending {
-    zk: Client,
-    node: Option<String>,
+pub(crate) struct Pending {
+    pub(crate) zk: Client,
+    pub(crate) node: Option<String>,
 }
 
 impl Drop for Pending {
@@ -64,7 +64,7 @@ impl Drop for Pending {
 
 /// Deletes one's own node, tolerating its absence and retrying while the connection is lost
 /// (an ephemeral node goes with its session anyway).
-async fn delete_own(zk: &Client, node: &str) {
+pub(crate) async fn delete_own(zk: &Client, node: &str) {
     for _ in 0..5 {
         match zk.delete(node, None).await {
             Ok(()) | Err(Error::NoNode) => return,
@@ -146,15 +146,7 @@ impl Queue {
                     match self.zk.exists(&node).await? {
                         Some(stat) if stat.ephemeral_owner == self.zk.session_id() => {
                             pending.node = None;
-                            let ownership =
-                                Ownership::watch(self.zk.clone(), node.clone(), self.grace);
-                            return Ok(Some(Owned {
-                                zk: self.zk.clone(),
-                                node,
-                                token: stat.czxid,
-                                ownership,
-                                released: false,
-                            }));
+                            return Ok(Some(Owned::new(&self.zk, node, stat.czxid, self.grace)));
                         }
                         _ => {
                             pending.node = None;
@@ -206,6 +198,17 @@ pub(crate) struct Owned {
 }
 
 impl Owned {
+    /// Owning `node` (created at zxid `token`) from now on, watched for loss.
+    pub(crate) fn new(zk: &Client, node: String, token: i64, grace: Option<Duration>) -> Owned {
+        Owned {
+            zk: zk.clone(),
+            ownership: Ownership::watch(zk.clone(), node.clone(), grace),
+            node,
+            token,
+            released: false,
+        }
+    }
+
     pub(crate) fn lost_now(&self) -> Option<Loss> {
         self.ownership.lost_now()
     }
@@ -334,6 +337,18 @@ impl Lock {
     pub fn lost_after_disconnect(mut self, grace: Duration) -> Lock {
         self.queue.grace = Some(grace);
         self
+    }
+
+    /// Waits for the lock until `deadline` (`None`: as long as it takes).
+    pub(crate) async fn acquire_until(
+        &self,
+        deadline: Option<Instant>,
+    ) -> Result<Option<LockGuard>, Error> {
+        Ok(self
+            .queue
+            .acquire(deadline)
+            .await?
+            .map(|owned| LockGuard { owned }))
     }
 
     /// Waits for the lock as long as it takes. Dropping the future gives up the place in

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use zk_client::{Client, ClientBuilder};
-use zk_recipes::{AtomicLong, LeaderLatch, Lock, ReadWriteLock, SharedCount};
+use zk_recipes::{AtomicLong, LeaderLatch, Lock, ReadWriteLock, Semaphore, SharedCount};
 use zk_testkit::{CuratorContender, CuratorRecipe, TestServer};
 
 const ROUNDS: usize = 15;
@@ -179,4 +179,60 @@ async fn our_reader_waits_for_curators_writer_and_the_other_way_round() {
     rw_against_curator(CuratorRecipe::WriteLock, false, "/interop/rw-1").await;
     rw_against_curator(CuratorRecipe::ReadLock, true, "/interop/rw-2").await;
     rw_against_curator(CuratorRecipe::WriteLock, true, "/interop/rw-3").await;
+}
+
+/// Two Curator threads and two of our tasks share a semaphore of 2 leases: never more than 2
+/// hold at once, and at times 2 do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn semaphore_leases_never_exceed_the_maximum_across_both_sides() {
+    let path = "/interop/semaphore";
+    let curator = CuratorContender::compile("semaphore").expect("Curator contender");
+    let server = TestServer::start().expect("server");
+    let log = curator.file("markers.log");
+    let java = curator
+        .spawn(
+            &server.connect_string(),
+            CuratorRecipe::Semaphore2,
+            path,
+            ROUNDS,
+            &log,
+        )
+        .expect("java");
+    common::wait_for(&log, "curator-").await;
+    let mut ours = Vec::new();
+    for t in 0..2 {
+        let zk = ClientBuilder::new(server.connect_string())
+            .session_timeout(Duration::from_secs(10))
+            .connect()
+            .await
+            .expect("connect");
+        let log = log.clone();
+        ours.push(tokio::spawn(async move {
+            let sem = Semaphore::new(&zk, path, 2);
+            let who = format!("rust-{t}");
+            for _ in 0..ROUNDS {
+                let lease = sem.acquire().await.expect("lease");
+                common::mark(&log, &who, "in");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                common::mark(&log, &who, "out");
+                lease.release().await;
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }));
+    }
+    let java = tokio::task::spawn_blocking(move || java.wait_with_output().expect("java"))
+        .await
+        .expect("join");
+    assert!(
+        java.status.success(),
+        "{}",
+        String::from_utf8_lossy(&java.stderr)
+    );
+    for t in ours {
+        t.await.expect("our side");
+    }
+    let (max, turns) = zk_testkit::max_holders(&log).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(max, 2, "{turns:?}");
+    assert_eq!(turns.len(), 4, "{turns:?}");
+    assert!(turns.values().all(|n| *n == ROUNDS), "{turns:?}");
 }

@@ -3,9 +3,10 @@
 // around a short critical section to a shared log, and lets go; or (count, long) it adds 1
 // to a SharedCount or DistributedAtomicLong each round, appending "curator add" lines.
 //
-// read and write take the two sides of an InterProcessReadWriteLock.
+// read and write take the two sides of an InterProcessReadWriteLock; semaphore runs two
+// threads each taking one of 2 leases of an InterProcessSemaphoreV2 (markers "curator-N").
 //
-//   java CuratorContender CONNECT mutex|read|write|latch|count|long PATH ROUNDS LOG
+//   java CuratorContender CONNECT mutex|read|write|latch|semaphore|count|long PATH ROUNDS LOG
 
 import java.io.FileWriter;
 import java.io.IOException;
@@ -21,13 +22,19 @@ import org.apache.curator.framework.recipes.shared.VersionedValue;
 import org.apache.curator.framework.recipes.locks.InterProcessLock;
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
 import org.apache.curator.framework.recipes.locks.InterProcessReadWriteLock;
+import org.apache.curator.framework.recipes.locks.InterProcessSemaphoreV2;
+import org.apache.curator.framework.recipes.locks.Lease;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.curator.retry.RetryNTimes;
 
 public class CuratorContender {
     static synchronized void mark(String log, String what) throws IOException {
+        mark(log, "curator", what);
+    }
+
+    static synchronized void mark(String log, String who, String what) throws IOException {
         try (FileWriter w = new FileWriter(log, true)) {
-            w.write("curator " + what + " " + System.nanoTime() + "\n");
+            w.write(who + " " + what + " " + System.nanoTime() + "\n");
         }
     }
 
@@ -38,6 +45,35 @@ public class CuratorContender {
                 connect, 10000, 5000, new ExponentialBackoffRetry(100, 3))) {
             client.start();
             client.blockUntilConnected();
+            if (kind.equals("semaphore")) {
+                // Two threads, each with its own semaphore object, of 2 leases.
+                Thread[] threads = new Thread[2];
+                Exception[] failed = new Exception[1];
+                for (int t = 0; t < threads.length; t++) {
+                    String who = "curator-" + t;
+                    threads[t] = new Thread(() -> {
+                        try {
+                            InterProcessSemaphoreV2 sem = new InterProcessSemaphoreV2(client, path, 2);
+                            for (int i = 0; i < rounds; i++) {
+                                Lease lease = sem.acquire(30, TimeUnit.SECONDS);
+                                if (lease == null) throw new IllegalStateException("no lease");
+                                mark(log, who, "in");
+                                Thread.sleep(20);
+                                mark(log, who, "out");
+                                sem.returnLease(lease);
+                                Thread.sleep(5);
+                            }
+                        } catch (Exception e) {
+                            failed[0] = e;
+                        }
+                    });
+                    threads[t].start();
+                }
+                for (Thread t : threads) t.join();
+                if (failed[0] != null) throw failed[0];
+                System.out.println("done");
+                return;
+            }
             if (kind.equals("count")) {
                 SharedCount count = new SharedCount(client, path, 0);
                 count.start();

@@ -35,6 +35,9 @@ pub enum CuratorRecipe {
     WriteLock,
     /// `LeaderLatch` (a new latch, with id `curator-<round>`, every round).
     LeaderLatch,
+    /// `InterProcessSemaphoreV2` of 2 leases, taken by two threads (markers `curator-0`,
+    /// `curator-1`).
+    Semaphore2,
     /// `SharedCount` (seeded 0): adds 1 per round with `trySetCount`, logging `curator add`.
     SharedCount,
     /// `DistributedAtomicLong`: `increment()` per round, logging `curator add`.
@@ -111,6 +114,7 @@ impl CuratorContender {
             CuratorRecipe::ReadLock => "read",
             CuratorRecipe::WriteLock => "write",
             CuratorRecipe::LeaderLatch => "latch",
+            CuratorRecipe::Semaphore2 => "semaphore",
             CuratorRecipe::SharedCount => "count",
             CuratorRecipe::AtomicLong => "long",
         };
@@ -175,6 +179,36 @@ pub fn check_turns(log: &Path) -> Result<Turns, String> {
     Ok(turns)
 }
 
+/// For a log of holders that may overlap (a semaphore's): the most holding at once, and the
+/// turns per holder. `Err` when a holder's `in` and `out` do not pair up.
+pub fn max_holders(
+    log: &Path,
+) -> Result<(usize, std::collections::BTreeMap<String, usize>), String> {
+    let text = std::fs::read_to_string(log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let mut holding = std::collections::BTreeSet::new();
+    let mut turns = std::collections::BTreeMap::new();
+    let mut max = 0;
+    for line in text.lines() {
+        let mut words = line.split_whitespace();
+        let (Some(who), Some(what)) = (words.next(), words.next()) else {
+            return Err(format!("a line that is not a marker: {line:?}"));
+        };
+        let paired = match what {
+            "in" => holding.insert(who.to_string()),
+            "out" => holding.remove(who),
+            _ => false,
+        };
+        if !paired {
+            return Err(format!("unpaired marker {line:?}:\n{text}"));
+        }
+        if what == "in" {
+            *turns.entry(who.to_string()).or_default() += 1;
+        }
+        max = max.max(holding.len());
+    }
+    Ok((max, turns))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,6 +227,11 @@ mod tests {
             .starts_with("overlap at \"b in\""));
         std::fs::write(&log, "a in\n").unwrap();
         assert!(check_turns(&log).is_err());
+        std::fs::write(&log, "a in\nb in\na out\nc in\nb out\nc out\n").unwrap();
+        let (max, turns) = max_holders(&log).unwrap();
+        assert_eq!((max, turns.len()), (2, 3));
+        std::fs::write(&log, "a in\na in\n").unwrap();
+        assert!(max_holders(&log).is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -36,7 +36,9 @@ mod tls;
 mod wire;
 
 pub use child::{wait_recording, ChildGuard, Tcpdump};
-pub use curator::{check_turns, CuratorContender, CuratorRecipe, Turns, CURATOR_PACKAGES};
+pub use curator::{
+    check_turns, max_holders, CuratorContender, CuratorRecipe, Turns, CURATOR_PACKAGES,
+};
 pub use ensemble::{Ensemble, EnsembleOptions, Mode};
 pub use expire::expire_session;
 pub use fake::FakeServer;
