@@ -10,6 +10,8 @@
 //! | [`Semaphore`] | Curator `InterProcessSemaphoreV2` | `locks/_c_<uuid>-lock-<seq>` (whose turn), `leases/_c_<uuid>-lease-<seq>` |
 //! | [`LeaderLatch::new`] | Curator `LeaderLatch` | `_c_<uuid>-latch-<seq>` with the participant id as data |
 //! | [`LeaderLatch::kazoo`] | kazoo `Election` | `<uuid hex>__lock__<seq>` with the identifier as data |
+//! | [`Barrier`] | Curator `DistributedBarrier`, kazoo `Barrier` | the path itself, while the barrier is up |
+//! | [`DoubleBarrier`] | Curator `DistributedDoubleBarrier`, kazoo `DoubleBarrier` | `<uuid>` ephemeral members and a persistent `ready` |
 //! | [`SharedCount`] | Curator `SharedCount`, `DistributedAtomicInteger`; kazoo `Counter(support_curator=True)` | the path itself: a 4-byte big-endian int |
 //! | [`AtomicLong`] | Curator `DistributedAtomicLong` | the path itself: an 8-byte big-endian long |
 //!
@@ -21,6 +23,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod barrier;
 mod counter;
 mod leader;
 mod lock;
@@ -29,6 +32,7 @@ mod ownership;
 mod rwlock;
 mod semaphore;
 
+pub use barrier::{Barrier, DoubleBarrier};
 pub use counter::{AtomicLong, SharedCount};
 pub use leader::{LeaderLatch, Leadership};
 pub use lock::{Lock, LockGuard};

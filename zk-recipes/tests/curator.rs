@@ -9,7 +9,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use zk_client::{Client, ClientBuilder};
-use zk_recipes::{AtomicLong, LeaderLatch, Lock, ReadWriteLock, Semaphore, SharedCount};
+use zk_recipes::{
+    AtomicLong, DoubleBarrier, LeaderLatch, Lock, ReadWriteLock, Semaphore, SharedCount,
+};
 use zk_testkit::{CuratorContender, CuratorRecipe, TestServer};
 
 const ROUNDS: usize = 15;
@@ -235,4 +237,87 @@ async fn semaphore_leases_never_exceed_the_maximum_across_both_sides() {
     assert_eq!(max, 2, "{turns:?}");
     assert_eq!(turns.len(), 4, "{turns:?}");
     assert!(turns.values().all(|n| *n == ROUNDS), "{turns:?}");
+}
+
+/// Two Curator threads and two of our tasks in one double barrier of 4: nobody is through
+/// `enter` before all four arrived, nor through `leave` before all four started leaving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_double_barrier_of_curator_and_our_members() {
+    let path = "/interop/double";
+    let curator = CuratorContender::compile("double").expect("Curator contender");
+    let server = TestServer::start().expect("server");
+    let log = curator.file("markers.log");
+    let java = curator
+        .spawn(
+            &server.connect_string(),
+            CuratorRecipe::DoubleBarrier,
+            path,
+            4,
+            &log,
+        )
+        .expect("java");
+    common::wait_for(&log, "arrive").await;
+    let mut ours = Vec::new();
+    for t in 0..2 {
+        let zk = ClientBuilder::new(server.connect_string())
+            .session_timeout(Duration::from_secs(10))
+            .connect()
+            .await
+            .expect("connect");
+        let log = log.clone();
+        ours.push(tokio::spawn(async move {
+            // The second of ours arrives late: everyone must wait for it.
+            tokio::time::sleep(Duration::from_millis(300 * t)).await;
+            let who = format!("rust-{t}");
+            let b = DoubleBarrier::new(&zk, path, 4);
+            common::mark(&log, &who, "arrive");
+            b.enter().await.expect("enter");
+            common::mark(&log, &who, "entered");
+            tokio::time::sleep(Duration::from_millis(50 + 300 * t)).await;
+            common::mark(&log, &who, "leaving");
+            b.leave().await.expect("leave");
+            common::mark(&log, &who, "left");
+        }));
+    }
+    let java = tokio::task::spawn_blocking(move || java.wait_with_output().expect("java"))
+        .await
+        .expect("join");
+    assert!(
+        java.status.success(),
+        "{}",
+        String::from_utf8_lossy(&java.stderr)
+    );
+    for t in ours {
+        t.await.expect("our side");
+    }
+    let text = std::fs::read_to_string(&log).expect("log");
+    let at = |what: &str| -> Vec<usize> {
+        text.lines()
+            .enumerate()
+            .filter(|(_, l)| l.split_whitespace().nth(1) == Some(what))
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let (arrive, entered, leaving, left) = (at("arrive"), at("entered"), at("leaving"), at("left"));
+    assert_eq!(
+        (arrive.len(), entered.len(), leaving.len(), left.len()),
+        (4, 4, 4, 4),
+        "{text}"
+    );
+    assert!(
+        arrive.iter().max() < entered.iter().min(),
+        "entered before all arrived:\n{text}"
+    );
+    assert!(
+        leaving.iter().max() < left.iter().min(),
+        "left before all were leaving:\n{text}"
+    );
+    let zk = ClientBuilder::new(server.connect_string())
+        .connect()
+        .await
+        .expect("connect");
+    assert_eq!(
+        zk.get_children(path).await.unwrap_or_default(),
+        Vec::<String>::new()
+    );
 }

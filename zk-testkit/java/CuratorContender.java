@@ -6,7 +6,9 @@
 // read and write take the two sides of an InterProcessReadWriteLock; semaphore runs two
 // threads each taking one of 2 leases of an InterProcessSemaphoreV2 (markers "curator-N").
 //
-//   java CuratorContender CONNECT mutex|read|write|latch|semaphore|count|long PATH ROUNDS LOG
+// double puts two threads into a DistributedDoubleBarrier of ROUNDS members.
+//
+//   java CuratorContender CONNECT mutex|read|write|latch|semaphore|double|count|long PATH ROUNDS LOG
 
 import java.io.FileWriter;
 import java.io.IOException;
@@ -16,6 +18,7 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.atomic.AtomicValue;
 import org.apache.curator.framework.recipes.atomic.DistributedAtomicLong;
+import org.apache.curator.framework.recipes.barriers.DistributedDoubleBarrier;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.shared.SharedCount;
 import org.apache.curator.framework.recipes.shared.VersionedValue;
@@ -63,6 +66,33 @@ public class CuratorContender {
                                 sem.returnLease(lease);
                                 Thread.sleep(5);
                             }
+                        } catch (Exception e) {
+                            failed[0] = e;
+                        }
+                    });
+                    threads[t].start();
+                }
+                for (Thread t : threads) t.join();
+                if (failed[0] != null) throw failed[0];
+                System.out.println("done");
+                return;
+            }
+            if (kind.equals("double")) {
+                // Two threads in a double barrier of ROUNDS members (the rest are ours).
+                Thread[] threads = new Thread[2];
+                Exception[] failed = new Exception[1];
+                for (int t = 0; t < threads.length; t++) {
+                    String who = "curator-" + t;
+                    threads[t] = new Thread(() -> {
+                        try {
+                            DistributedDoubleBarrier b = new DistributedDoubleBarrier(client, path, rounds);
+                            mark(log, who, "arrive");
+                            if (!b.enter(60, TimeUnit.SECONDS)) throw new IllegalStateException("enter");
+                            mark(log, who, "entered");
+                            Thread.sleep(50);
+                            mark(log, who, "leaving");
+                            if (!b.leave(60, TimeUnit.SECONDS)) throw new IllegalStateException("leave");
+                            mark(log, who, "left");
                         } catch (Exception e) {
                             failed[0] = e;
                         }

@@ -38,6 +38,9 @@ pub enum CuratorRecipe {
     /// `InterProcessSemaphoreV2` of 2 leases, taken by two threads (markers `curator-0`,
     /// `curator-1`).
     Semaphore2,
+    /// Two threads in a `DistributedDoubleBarrier` of `rounds` members: markers
+    /// `curator-N arrive|entered|leaving|left`.
+    DoubleBarrier,
     /// `SharedCount` (seeded 0): adds 1 per round with `trySetCount`, logging `curator add`.
     SharedCount,
     /// `DistributedAtomicLong`: `increment()` per round, logging `curator add`.
@@ -115,6 +118,7 @@ impl CuratorContender {
             CuratorRecipe::WriteLock => "write",
             CuratorRecipe::LeaderLatch => "latch",
             CuratorRecipe::Semaphore2 => "semaphore",
+            CuratorRecipe::DoubleBarrier => "double",
             CuratorRecipe::SharedCount => "count",
             CuratorRecipe::AtomicLong => "long",
         };
