@@ -50,8 +50,10 @@ impl SessionState {
         )
     }
 
-    /// The error calls fail with once the session is in this terminal state.
-    pub(crate) fn ending_error(self) -> crate::Error {
+    /// The error calls fail with once the session is in this terminal state
+    /// ([`crate::Error::SessionExpired`], [`crate::Error::AuthFailed`], else
+    /// [`crate::Error::Closed`]).
+    pub fn ending_error(self) -> crate::Error {
         match self {
             SessionState::Expired => crate::Error::SessionExpired,
             SessionState::AuthFailed => crate::Error::AuthFailed,

@@ -12,6 +12,7 @@
 //! | [`LeaderLatch::kazoo`] | kazoo `Election` | `<uuid hex>__lock__<seq>` with the identifier as data |
 //! | [`Barrier`] | Curator `DistributedBarrier`, kazoo `Barrier` | the path itself, while the barrier is up |
 //! | [`DoubleBarrier`] | Curator `DistributedDoubleBarrier`, kazoo `DoubleBarrier` | `<uuid>` ephemeral members and a persistent `ready` |
+//! | [`TreeCache`] | Curator `CuratorCache` (reads only) | none: one persistent recursive watch on the path |
 //! | [`SharedCount`] | Curator `SharedCount`, `DistributedAtomicInteger`; kazoo `Counter(support_curator=True)` | the path itself: a 4-byte big-endian int |
 //! | [`AtomicLong`] | Curator `DistributedAtomicLong` | the path itself: an 8-byte big-endian long |
 //!
@@ -24,6 +25,7 @@
 #![warn(missing_docs)]
 
 mod barrier;
+mod cache;
 mod counter;
 mod leader;
 mod lock;
@@ -33,6 +35,7 @@ mod rwlock;
 mod semaphore;
 
 pub use barrier::{Barrier, DoubleBarrier};
+pub use cache::{CacheEvent, CacheOptions, CachedNode, TreeCache};
 pub use counter::{AtomicLong, SharedCount};
 pub use leader::{LeaderLatch, Leadership};
 pub use lock::{Lock, LockGuard};

@@ -321,3 +321,129 @@ async fn a_double_barrier_of_curator_and_our_members() {
         Vec::<String>::new()
     );
 }
+
+/// Our tree cache and Curator's `CuratorCache` watch one tree through 300 random creates,
+/// updates and deletes; afterwards both hold exactly the server's tree.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_tree_cache_and_curators_reach_the_same_tree() {
+    use zk_client::{CreateOptions, Error};
+    let path = "/interop/cache";
+    let curator = CuratorContender::compile("cache").expect("Curator contender");
+    let server = TestServer::start().expect("server");
+    let zk = ClientBuilder::new(server.connect_string())
+        .session_timeout(Duration::from_secs(10))
+        .connect()
+        .await
+        .expect("connect");
+    zk.create_all(
+        path,
+        b"root",
+        &CreateOptions::default(),
+        zk_client::CreateMode::Persistent,
+    )
+    .await
+    .expect("root");
+    let log = curator.file("markers.log");
+    let java = curator
+        .spawn(
+            &server.connect_string(),
+            CuratorRecipe::Cache,
+            path,
+            0,
+            &log,
+        )
+        .expect("java");
+    let (cache, mut events) = zk_recipes::TreeCache::start(&zk, path)
+        .await
+        .expect("cache");
+    while events.recv().await != Some(zk_recipes::CacheEvent::Initialized) {}
+    common::wait_for(&log, "curator ready").await;
+    // A seeded walk over a small key space: nested nodes, data changes, deletions.
+    let mut seed: u64 = 0x5eed;
+    let mut next = move |n: u64| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % n
+    };
+    for step in 0..300 {
+        let a = next(6);
+        let b = next(4);
+        let node = if next(2) == 0 {
+            format!("{path}/k{a}")
+        } else {
+            format!("{path}/k{a}/s{b}")
+        };
+        // Half creates, three tenths updates, a fifth deletes (of a whole subtree).
+        let outcome = match next(10) {
+            0..=4 => zk
+                .create(
+                    &node,
+                    format!("c{step}").as_bytes(),
+                    &CreateOptions::default(),
+                )
+                .await
+                .map(|_| ()),
+            5..=7 => zk
+                .set_data(&node, format!("u{step}").as_bytes(), None)
+                .await
+                .map(|_| ()),
+            _ => zk.delete_all(&node).await.map(|_| ()),
+        };
+        match outcome {
+            Ok(()) | Err(Error::NodeExists | Error::NoNode) => {}
+            Err(e) => panic!("step {step}: {e}"),
+        }
+    }
+    // The server's tree, then ours once it has caught up.
+    let mut expected = std::collections::BTreeMap::new();
+    let mut queue = vec![path.to_string()];
+    while let Some(p) = queue.pop() {
+        let (data, _) = zk.get_data(&p).await.expect("get");
+        for c in zk.get_children(&p).await.expect("children") {
+            queue.push(format!("{p}/{c}"));
+        }
+        expected.insert(p, jute::json::hex_encode(&data));
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let ours: std::collections::BTreeMap<String, String> = cache
+            .snapshot()
+            .into_iter()
+            .map(|(p, n)| (p, jute::json::hex_encode(&n.data)))
+            .collect();
+        if ours == expected {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "our cache never matched:\n{ours:?}\n{expected:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Curator's, once it has caught up too (it is told to dump; the dump is compared).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    std::fs::write(format!("{}.go", log.display()), b"").expect("go");
+    let java = tokio::task::spawn_blocking(move || java.wait_with_output().expect("java"))
+        .await
+        .expect("join");
+    assert!(
+        java.status.success(),
+        "{}",
+        String::from_utf8_lossy(&java.stderr)
+    );
+    let theirs: std::collections::BTreeMap<String, String> =
+        std::fs::read_to_string(format!("{}.tree", log.display()))
+            .expect("Curator's tree")
+            .lines()
+            .map(|l| {
+                let (p, h) = l.split_once(' ').unwrap_or((l, ""));
+                (p.to_string(), h.to_string())
+            })
+            .collect();
+    assert_eq!(theirs, expected, "Curator's cache");
+    assert!(
+        expected.len() > 5,
+        "the walk left too small a tree: {expected:?}"
+    );
+}

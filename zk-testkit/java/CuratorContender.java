@@ -6,9 +6,10 @@
 // read and write take the two sides of an InterProcessReadWriteLock; semaphore runs two
 // threads each taking one of 2 leases of an InterProcessSemaphoreV2 (markers "curator-N").
 //
-// double puts two threads into a DistributedDoubleBarrier of ROUNDS members.
+// double puts two threads into a DistributedDoubleBarrier of ROUNDS members; cache keeps a
+// CuratorCache of PATH and writes its view to LOG.tree when LOG.go appears.
 //
-//   java CuratorContender CONNECT mutex|read|write|latch|semaphore|double|count|long PATH ROUNDS LOG
+//   java CuratorContender CONNECT mutex|read|write|latch|semaphore|double|cache|count|long PATH ROUNDS LOG
 
 import java.io.FileWriter;
 import java.io.IOException;
@@ -19,6 +20,9 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.atomic.AtomicValue;
 import org.apache.curator.framework.recipes.atomic.DistributedAtomicLong;
 import org.apache.curator.framework.recipes.barriers.DistributedDoubleBarrier;
+import org.apache.curator.framework.recipes.cache.ChildData;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.shared.SharedCount;
 import org.apache.curator.framework.recipes.shared.VersionedValue;
@@ -74,6 +78,34 @@ public class CuratorContender {
                 }
                 for (Thread t : threads) t.join();
                 if (failed[0] != null) throw failed[0];
+                System.out.println("done");
+                return;
+            }
+            if (kind.equals("cache")) {
+                // A CuratorCache of PATH: "curator ready" once initialized; when LOG.go
+                // appears, its view goes to LOG.tree as sorted "path hex" lines.
+                CuratorCache cache = CuratorCache.build(client, path);
+                cache.listenable().addListener(CuratorCacheListener.builder()
+                    .forInitialized(() -> {
+                        try { mark(log, "ready"); } catch (IOException e) { throw new RuntimeException(e); }
+                    }).build());
+                cache.start();
+                java.io.File go = new java.io.File(log + ".go");
+                long deadline = System.currentTimeMillis() + 120000;
+                while (!go.exists()) {
+                    if (System.currentTimeMillis() > deadline) throw new IllegalStateException("no go");
+                    Thread.sleep(20);
+                }
+                java.util.TreeMap<String, String> tree = new java.util.TreeMap<>();
+                cache.stream().forEach((ChildData d) -> {
+                    StringBuilder hex = new StringBuilder();
+                    for (byte b : d.getData() == null ? new byte[0] : d.getData()) hex.append(String.format("%02x", b));
+                    tree.put(d.getPath(), hex.toString());
+                });
+                try (FileWriter w = new FileWriter(log + ".tree")) {
+                    for (java.util.Map.Entry<String, String> e : tree.entrySet()) w.write(e.getKey() + " " + e.getValue() + "\n");
+                }
+                cache.close();
                 System.out.println("done");
                 return;
             }

@@ -41,6 +41,9 @@ pub enum CuratorRecipe {
     /// Two threads in a `DistributedDoubleBarrier` of `rounds` members: markers
     /// `curator-N arrive|entered|leaving|left`.
     DoubleBarrier,
+    /// A `CuratorCache` of the path: logs `curator ready` once initialized; when the file
+    /// `<log>.go` appears it writes its view to `<log>.tree` as sorted `path hex` lines.
+    Cache,
     /// `SharedCount` (seeded 0): adds 1 per round with `trySetCount`, logging `curator add`.
     SharedCount,
     /// `DistributedAtomicLong`: `increment()` per round, logging `curator add`.
@@ -119,6 +122,7 @@ impl CuratorContender {
             CuratorRecipe::LeaderLatch => "latch",
             CuratorRecipe::Semaphore2 => "semaphore",
             CuratorRecipe::DoubleBarrier => "double",
+            CuratorRecipe::Cache => "cache",
             CuratorRecipe::SharedCount => "count",
             CuratorRecipe::AtomicLong => "long",
         };

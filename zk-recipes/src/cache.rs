@@ -1,0 +1,444 @@
+//! A cache of a whole subtree on one persistent recursive watch (like Curator's
+//! `CuratorCache`): it loads the tree, keeps a local copy current from the watch's events, and
+//! after a reconnect, since ZooKeeper does not replay a persistent watch's missed events,
+//! checks every node's `mzxid`/`pzxid` against the server and re-reads only what changed,
+//! after a random pause so many caches do not hit the server at once.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use futures_util::stream::{self, StreamExt};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use zk_client::{AddWatchMode, Client, Error, EventType, SessionState, Stat};
+
+/// A node as the cache holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedNode {
+    /// Its data.
+    pub data: Vec<u8>,
+    /// Its Stat when read.
+    pub stat: Stat,
+}
+
+/// What changed in the cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CacheEvent {
+    /// A node appeared (during the initial load too).
+    Added(String, CachedNode),
+    /// A node's data changed.
+    Updated(String, CachedNode),
+    /// A node went.
+    Removed(String),
+    /// The initial load is complete: the view is the tree as it was.
+    Initialized,
+    /// After a reconnect the view was checked against the server: `checked` nodes, of which
+    /// `reread` had changed (added, updated or removed).
+    Resynced {
+        /// Nodes whose Stat was compared.
+        checked: usize,
+        /// Nodes read again or dropped.
+        reread: usize,
+    },
+    /// The session ended (expired or closed): the view is no longer kept current.
+    Stopped(Error),
+}
+
+/// How many stat checks or reads a resync keeps in flight.
+const IN_FLIGHT: usize = 256;
+
+type View = Arc<Mutex<BTreeMap<String, CachedNode>>>;
+
+fn lock(view: &View) -> MutexGuard<'_, BTreeMap<String, CachedNode>> {
+    view.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The subtree under a path, kept current; see the [module](self) docs.
+///
+/// ```no_run
+/// # async fn demo(zk: zk_client::Client) -> Result<(), zk_client::Error> {
+/// use zk_recipes::{CacheEvent, TreeCache};
+/// let (cache, mut events) = TreeCache::start(&zk, "/config").await?;
+/// while let Some(event) = events.recv().await {
+///     if let CacheEvent::Updated(path, node) = event {
+///         println!("{path} = {:?}", node.data);
+///     }
+/// }
+/// let db = cache.get("/config/db");
+/// # let _ = db; Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct TreeCache {
+    view: View,
+    task: JoinHandle<()>,
+}
+
+impl Drop for TreeCache {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Options of a [`TreeCache`].
+#[derive(Debug, Clone, Copy)]
+pub struct CacheOptions {
+    /// The longest random pause before checking the view after a reconnect (default 1 s).
+    pub resync_jitter: Duration,
+    /// Events buffered for a slow reader before the cache waits for it (default 4096).
+    pub buffer: usize,
+}
+
+impl Default for CacheOptions {
+    fn default() -> Self {
+        CacheOptions {
+            resync_jitter: Duration::from_secs(1),
+            buffer: 4096,
+        }
+    }
+}
+
+impl TreeCache {
+    /// Starts caching `root` and everything under it with the default options; the events
+    /// (the initial load's `Added`s, then `Initialized`, then changes) arrive on the
+    /// receiver. Dropping the receiver is fine: the view stays current.
+    pub async fn start(
+        zk: &Client,
+        root: &str,
+    ) -> Result<(TreeCache, mpsc::Receiver<CacheEvent>), Error> {
+        TreeCache::start_with(zk, root, CacheOptions::default()).await
+    }
+
+    /// [`TreeCache::start`] with options.
+    pub async fn start_with(
+        zk: &Client,
+        root: &str,
+        options: CacheOptions,
+    ) -> Result<(TreeCache, mpsc::Receiver<CacheEvent>), Error> {
+        let root = root.trim_end_matches('/').to_string();
+        let root = if root.is_empty() {
+            "/".to_string()
+        } else {
+            root
+        };
+        // The watch first, so nothing that changes during the load is missed.
+        let watcher = zk
+            .add_watch(&root, AddWatchMode::PersistentRecursive)
+            .await?;
+        let (tx, rx) = mpsc::channel(options.buffer.max(1));
+        let view: View = Arc::default();
+        let sync = Sync {
+            zk: zk.clone(),
+            root,
+            view: view.clone(),
+            tx,
+        };
+        let task = tokio::spawn(sync.run(watcher, options));
+        Ok((TreeCache { view, task }, rx))
+    }
+
+    /// The node at `path`, if the cache holds it.
+    pub fn get(&self, path: &str) -> Option<CachedNode> {
+        lock(&self.view).get(path).cloned()
+    }
+
+    /// The names of `path`'s children the cache holds, sorted.
+    pub fn children(&self, path: &str) -> Vec<String> {
+        let view = lock(&self.view);
+        let prefix = if path == "/" {
+            "/".to_string()
+        } else {
+            format!("{path}/")
+        };
+        view.range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .filter_map(|(k, _)| {
+                let rest = &k[prefix.len()..];
+                (!rest.is_empty() && !rest.contains('/')).then(|| rest.to_string())
+            })
+            .collect()
+    }
+
+    /// Every cached node by path.
+    pub fn snapshot(&self) -> BTreeMap<String, CachedNode> {
+        lock(&self.view).clone()
+    }
+
+    /// How many nodes the cache holds.
+    pub fn len(&self) -> usize {
+        lock(&self.view).len()
+    }
+
+    /// Whether the cache holds no node (the root does not exist, or nothing is loaded yet).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The task's side: reads from ZooKeeper into the view, and tells the events.
+struct Sync {
+    zk: Client,
+    root: String,
+    view: View,
+    tx: mpsc::Sender<CacheEvent>,
+}
+
+fn child_path(parent: &str, name: &str) -> String {
+    if parent == "/" {
+        format!("/{name}")
+    } else {
+        format!("{parent}/{name}")
+    }
+}
+
+impl Sync {
+    async fn tell(&self, event: CacheEvent) {
+        // A reader that went away stops nothing.
+        let _ = self.tx.send(event).await;
+    }
+
+    async fn run(self, mut watcher: zk_client::PersistentWatcher, options: CacheOptions) {
+        if let Err(e) = self.load(&self.root.clone()).await {
+            self.tell(CacheEvent::Stopped(e)).await;
+            return;
+        }
+        self.tell(CacheEvent::Initialized).await;
+        let mut state = self.zk.state();
+        let mut was_disconnected = false;
+        loop {
+            tokio::select! {
+                event = watcher.next() => match event {
+                    Ok(ev) => {
+                        let result = match ev.event_type {
+                            EventType::NodeCreated | EventType::NodeDataChanged => self.refresh(&ev.path).await,
+                            EventType::NodeDeleted => {
+                                self.remove(&ev.path).await;
+                                Ok(())
+                            }
+                            _ => Ok(()),
+                        };
+                        if let Err(e) = result {
+                            if !matches!(e, Error::ConnectionLoss | Error::Timeout) {
+                                self.tell(CacheEvent::Stopped(e)).await;
+                                return;
+                            }
+                            // The resync after the reconnect covers it.
+                        }
+                    }
+                    Err(e) => {
+                        self.tell(CacheEvent::Stopped(e)).await;
+                        return;
+                    }
+                },
+                changed = state.changed() => {
+                    if changed.is_err() {
+                        self.tell(CacheEvent::Stopped(Error::Closed)).await;
+                        return;
+                    }
+                    let now = *state.borrow_and_update();
+                    match now {
+                        SessionState::Disconnected | SessionState::Connecting => was_disconnected = true,
+                        SessionState::Connected | SessionState::ConnectedReadOnly if was_disconnected => {
+                            was_disconnected = false;
+                            let pause = options.resync_jitter.mul_f64(rand_unit());
+                            tokio::time::sleep(pause).await;
+                            match self.resync().await {
+                                Ok((checked, reread)) => self.tell(CacheEvent::Resynced { checked, reread }).await,
+                                Err(Error::ConnectionLoss | Error::Timeout) => was_disconnected = true,
+                                Err(e) => {
+                                    self.tell(CacheEvent::Stopped(e)).await;
+                                    return;
+                                }
+                            }
+                        }
+                        s if s.is_terminal() => {
+                            self.tell(CacheEvent::Stopped(s.ending_error())).await;
+                            return;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// Loads `top` and everything under it (breadth first, no recursion), telling `Added`s.
+    async fn load(&self, top: &str) -> Result<usize, Error> {
+        let mut queue = std::collections::VecDeque::from([top.to_string()]);
+        let mut loaded = 0;
+        while let Some(path) = queue.pop_front() {
+            let (data, stat) = match self.zk.get_data(&path).await {
+                Ok(x) => x,
+                Err(Error::NoNode) => continue,
+                Err(e) => return Err(e),
+            };
+            let children = match self.zk.get_children(&path).await {
+                Ok(c) => c,
+                Err(Error::NoNode) => continue,
+                Err(e) => return Err(e),
+            };
+            queue.extend(children.iter().map(|c| child_path(&path, c)));
+            if self.put(&path, CachedNode { data, stat }).await {
+                loaded += 1;
+            }
+        }
+        Ok(loaded)
+    }
+
+    /// Stores a node read from the server unless the view already has it at that version or
+    /// later; tells `Added`/`Updated`. True when something changed.
+    async fn put(&self, path: &str, node: CachedNode) -> bool {
+        let event = {
+            let mut view = lock(&self.view);
+            match view.get(path) {
+                Some(old)
+                    if old.stat.mzxid >= node.stat.mzxid && old.stat.czxid == node.stat.czxid =>
+                {
+                    // Same data; keep the newer children information.
+                    if old.stat.pzxid < node.stat.pzxid {
+                        view.insert(path.to_string(), node);
+                    }
+                    None
+                }
+                Some(_) => {
+                    view.insert(path.to_string(), node.clone());
+                    Some(CacheEvent::Updated(path.to_string(), node))
+                }
+                None => {
+                    view.insert(path.to_string(), node.clone());
+                    Some(CacheEvent::Added(path.to_string(), node))
+                }
+            }
+        };
+        match event {
+            Some(e) => {
+                self.tell(e).await;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Reads one node again after an event (a created node's subtree too).
+    async fn refresh(&self, path: &str) -> Result<(), Error> {
+        let known = lock(&self.view).contains_key(path);
+        if !known {
+            self.load(path).await?;
+            return Ok(());
+        }
+        match self.zk.get_data(path).await {
+            Ok((data, stat)) => {
+                self.put(path, CachedNode { data, stat }).await;
+                Ok(())
+            }
+            Err(Error::NoNode) => {
+                self.remove(path).await;
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Drops `path` and everything under it, telling `Removed`s (children first).
+    async fn remove(&self, path: &str) -> usize {
+        let gone: Vec<String> = {
+            let mut view = lock(&self.view);
+            let prefix = format!("{path}/");
+            let mut gone: Vec<String> = view
+                .range(prefix.clone()..)
+                .take_while(|(k, _)| k.starts_with(&prefix))
+                .map(|(k, _)| k.clone())
+                .collect();
+            if view.contains_key(path) {
+                gone.insert(0, path.to_string());
+            }
+            for g in &gone {
+                view.remove(g);
+            }
+            gone
+        };
+        let n = gone.len();
+        for g in gone.into_iter().rev() {
+            self.tell(CacheEvent::Removed(g)).await;
+        }
+        n
+    }
+
+    /// Compares every cached node's Stat with the server's; re-reads the data of changed
+    /// nodes, lists the children of nodes whose children changed (loading new ones), and drops
+    /// deleted ones. Returns (nodes checked, nodes changed).
+    async fn resync(&self) -> Result<(usize, usize), Error> {
+        let known: Vec<(String, Stat)> = lock(&self.view)
+            .iter()
+            .map(|(p, n)| (p.clone(), n.stat.clone()))
+            .collect();
+        let checked = known.len();
+        let zk = self.zk.clone();
+        let stats: Vec<(String, Stat, Result<Option<Stat>, Error>)> = stream::iter(known)
+            .map(|(path, old)| {
+                let zk = zk.clone();
+                async move {
+                    let now = zk.exists(&path).await;
+                    (path, old, now)
+                }
+            })
+            .buffer_unordered(IN_FLIGHT)
+            .collect()
+            .await;
+        let mut changed = 0;
+        // The root may have appeared meanwhile.
+        if stats.is_empty() {
+            changed += self.load(&self.root.clone()).await?;
+        }
+        for (path, old, now) in stats {
+            match now? {
+                None => changed += self.remove(&path).await,
+                Some(stat) => {
+                    if stat.czxid != old.czxid || stat.mzxid != old.mzxid {
+                        if stat.czxid != old.czxid {
+                            // Deleted and created again: a new node, its subtree too.
+                            changed += self.remove(&path).await;
+                        }
+                        changed += self.load_one(&path).await?;
+                    }
+                    if stat.pzxid != old.pzxid {
+                        changed += self.new_children(&path).await?;
+                    }
+                }
+            }
+        }
+        Ok((checked, changed))
+    }
+
+    async fn load_one(&self, path: &str) -> Result<usize, Error> {
+        match self.zk.get_data(path).await {
+            Ok((data, stat)) => Ok(usize::from(self.put(path, CachedNode { data, stat }).await)),
+            Err(Error::NoNode) => Ok(self.remove(path).await),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Loads the children of `path` the view does not have.
+    async fn new_children(&self, path: &str) -> Result<usize, Error> {
+        let children = match self.zk.get_children(path).await {
+            Ok(c) => c,
+            Err(Error::NoNode) => return Ok(0),
+            Err(e) => return Err(e),
+        };
+        let mut added = 0;
+        for c in children {
+            let p = child_path(path, &c);
+            let known = lock(&self.view).contains_key(&p);
+            if !known {
+                added += self.load(&p).await?;
+            }
+        }
+        Ok(added)
+    }
+}
+
+/// A random number in [0, 1).
+fn rand_unit() -> f64 {
+    rand::random::<f64>()
+}
