@@ -9,9 +9,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use futures_util::stream::{self, StreamExt};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use zk_client::{AddWatchMode, Client, Error, EventType, SessionState, Stat};
+
+use crate::Supervisor;
 
 /// A node as the cache holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,7 +136,37 @@ impl TreeCache {
             view: view.clone(),
             tx,
         };
-        let task = tokio::spawn(sync.run(watcher, options));
+        let task = tokio::spawn(sync.run(watcher, options, None));
+        Ok((TreeCache { view, task }, rx))
+    }
+
+    /// A cache on a [`Supervisor`]'s sessions: when a session expires, the cache moves to the
+    /// next one and checks its whole view against the server (a `Resynced` event), instead of
+    /// stopping.
+    pub async fn start_supervised(
+        supervisor: &Supervisor,
+        root: &str,
+        options: CacheOptions,
+    ) -> Result<(TreeCache, mpsc::Receiver<CacheEvent>), Error> {
+        let zk = supervisor.client();
+        let root = root.trim_end_matches('/').to_string();
+        let root = if root.is_empty() {
+            "/".to_string()
+        } else {
+            root
+        };
+        let watcher = zk
+            .add_watch(&root, AddWatchMode::PersistentRecursive)
+            .await?;
+        let (tx, rx) = mpsc::channel(options.buffer.max(1));
+        let view: View = Arc::default();
+        let sync = Sync {
+            zk,
+            root,
+            view: view.clone(),
+            tx,
+        };
+        let task = tokio::spawn(sync.run(watcher, options, Some(supervisor.sessions())));
         Ok((TreeCache { view, task }, rx))
     }
 
@@ -198,12 +230,64 @@ impl Sync {
         let _ = self.tx.send(event).await;
     }
 
-    async fn run(self, mut watcher: zk_client::PersistentWatcher, options: CacheOptions) {
+    async fn run(
+        mut self,
+        mut watcher: zk_client::PersistentWatcher,
+        options: CacheOptions,
+        mut sessions: Option<watch::Receiver<Client>>,
+    ) {
         if let Err(e) = self.load(&self.root.clone()).await {
             self.tell(CacheEvent::Stopped(e)).await;
             return;
         }
         self.tell(CacheEvent::Initialized).await;
+        loop {
+            let ended = self.follow(&mut watcher, options).await;
+            // On a supervisor, an expired session is followed by a new one: move to it and
+            // check the whole view against the server, as after a reconnect.
+            let Some(next) = sessions.as_mut().filter(|_| ended == Error::SessionExpired) else {
+                self.tell(CacheEvent::Stopped(ended)).await;
+                return;
+            };
+            let client = loop {
+                let c = next.borrow_and_update().clone();
+                if c.session_id() != self.zk.session_id() {
+                    break c;
+                }
+                if next.changed().await.is_err() {
+                    self.tell(CacheEvent::Stopped(Error::Closed)).await;
+                    return;
+                }
+            };
+            self.zk = client;
+            watcher = match self
+                .zk
+                .add_watch(&self.root, AddWatchMode::PersistentRecursive)
+                .await
+            {
+                Ok(w) => w,
+                Err(e) => {
+                    self.tell(CacheEvent::Stopped(e)).await;
+                    return;
+                }
+            };
+            match self.resync().await {
+                Ok((checked, reread)) => self.tell(CacheEvent::Resynced { checked, reread }).await,
+                Err(e) => {
+                    self.tell(CacheEvent::Stopped(e)).await;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Follows one session's events (and resyncs after its reconnects) until it ends; returns
+    /// why it ended.
+    async fn follow(
+        &self,
+        watcher: &mut zk_client::PersistentWatcher,
+        options: CacheOptions,
+    ) -> Error {
         let mut state = self.zk.state();
         let mut was_disconnected = false;
         loop {
@@ -218,23 +302,17 @@ impl Sync {
                             }
                             _ => Ok(()),
                         };
-                        if let Err(e) = result {
-                            if !matches!(e, Error::ConnectionLoss | Error::Timeout) {
-                                self.tell(CacheEvent::Stopped(e)).await;
-                                return;
-                            }
+                        match result {
                             // The resync after the reconnect covers it.
+                            Ok(()) | Err(Error::ConnectionLoss | Error::Timeout) => {}
+                            Err(e) => return e,
                         }
                     }
-                    Err(e) => {
-                        self.tell(CacheEvent::Stopped(e)).await;
-                        return;
-                    }
+                    Err(e) => return e,
                 },
                 changed = state.changed() => {
                     if changed.is_err() {
-                        self.tell(CacheEvent::Stopped(Error::Closed)).await;
-                        return;
+                        return Error::Closed;
                     }
                     let now = *state.borrow_and_update();
                     match now {
@@ -246,16 +324,10 @@ impl Sync {
                             match self.resync().await {
                                 Ok((checked, reread)) => self.tell(CacheEvent::Resynced { checked, reread }).await,
                                 Err(Error::ConnectionLoss | Error::Timeout) => was_disconnected = true,
-                                Err(e) => {
-                                    self.tell(CacheEvent::Stopped(e)).await;
-                                    return;
-                                }
+                                Err(e) => return e,
                             }
                         }
-                        s if s.is_terminal() => {
-                            self.tell(CacheEvent::Stopped(s.ending_error())).await;
-                            return;
-                        }
+                        s if s.is_terminal() => return s.ending_error(),
                         _ => {}
                     }
                 }

@@ -13,6 +13,8 @@
 //! | [`Barrier`] | Curator `DistributedBarrier`, kazoo `Barrier` | the path itself, while the barrier is up |
 //! | [`DoubleBarrier`] | Curator `DistributedDoubleBarrier`, kazoo `DoubleBarrier` | `<uuid>` ephemeral members and a persistent `ready` |
 //! | [`TreeCache`] | Curator `CuratorCache` (reads only) | none: one persistent recursive watch on the path |
+//! | [`PersistentNode`] | Curator `PersistentNode` | the path itself (usually ephemeral), re-created after deletion and on each new session |
+//! | [`GroupMember`] | Curator `GroupMember` | `<id>` ephemeral, the payload as data |
 //! | [`SharedCount`] | Curator `SharedCount`, `DistributedAtomicInteger`; kazoo `Counter(support_curator=True)` | the path itself: a 4-byte big-endian int |
 //! | [`AtomicLong`] | Curator `DistributedAtomicLong` | the path itself: an 8-byte big-endian long |
 //!
@@ -31,8 +33,10 @@ mod leader;
 mod lock;
 pub mod names;
 mod ownership;
+mod persistent;
 mod rwlock;
 mod semaphore;
+mod supervisor;
 
 pub use barrier::{Barrier, DoubleBarrier};
 pub use cache::{CacheEvent, CacheOptions, CachedNode, TreeCache};
@@ -40,5 +44,7 @@ pub use counter::{AtomicLong, SharedCount};
 pub use leader::{LeaderLatch, Leadership};
 pub use lock::{Lock, LockGuard};
 pub use ownership::Loss;
+pub use persistent::{GroupMember, PersistentNode};
 pub use rwlock::ReadWriteLock;
 pub use semaphore::{Lease, Semaphore};
+pub use supervisor::Supervisor;
