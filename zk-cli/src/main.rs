@@ -75,6 +75,11 @@ enum Command {
     /// Wait to lead the election on PATH (Curator's LeaderLatch layout), run a command while
     /// leader; exit with its status, or stop it and exit 6 if leadership is lost.
     Leader(recipes_cmd::LeaderArgs),
+    /// Follow a subtree (a tree cache on one persistent recursive watch): each change as a
+    /// line, and a check of the whole view after a reconnect.
+    Cache(recipes_cmd::CacheArgs),
+    /// Read a Curator-compatible counter, or add to it.
+    Counter(recipes_cmd::CounterArgs),
     /// Start the interactive shell (the default without a command).
     Shell,
     #[command(flatten)]
@@ -98,7 +103,12 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CmdError> {
         Command::Txnlog(args) => return files_cmd::txnlog(&args, cli.json, out),
         Command::Snapshot(args) => return files_cmd::snapshot(&args, cli.json, out),
         Command::Dump(args) => return dump_cmd::run(&args, cli.json, out),
-        Command::Shell | Command::Client(_) | Command::Lock(_) | Command::Leader(_) => {}
+        Command::Shell
+        | Command::Client(_)
+        | Command::Lock(_)
+        | Command::Leader(_)
+        | Command::Cache(_)
+        | Command::Counter(_) => {}
     }
     // Before anything starts a thread: --keytab sets the process's Kerberos environment.
     let sasl = cli.sasl.options()?;
@@ -119,24 +129,26 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CmdError> {
     ctx.tls = tls;
     ctx.sasl = sasl;
     let rt = runtime()?;
-    match command {
-        Command::Client(cmd) => {
-            let result = rt.block_on(client::commands::run(cmd, &mut ctx, out));
-            rt.block_on(ctx.close());
-            result
-        }
-        Command::Lock(args) => {
-            let result = rt.block_on(recipes_cmd::lock(args, &mut ctx, out));
-            rt.block_on(ctx.close());
-            result
-        }
-        Command::Leader(args) => {
-            let result = rt.block_on(recipes_cmd::leader(args, &mut ctx, out));
-            rt.block_on(ctx.close());
-            result
-        }
-        _ => client::shell::run(ctx, &rt).map_err(CmdError::data),
+    if let Command::Shell = command {
+        return client::shell::run(ctx, &rt).map_err(CmdError::data);
     }
+    let result = rt.block_on(async {
+        match command {
+            Command::Client(cmd) => client::commands::run(cmd, &mut ctx, out).await,
+            Command::Lock(args) => recipes_cmd::lock(args, &mut ctx, out).await,
+            Command::Leader(args) => recipes_cmd::leader(args, &mut ctx, out).await,
+            Command::Cache(args) => recipes_cmd::cache(args, &mut ctx, out).await,
+            Command::Counter(args) => recipes_cmd::counter(args, &mut ctx, out).await,
+            // Handled above.
+            Command::Jute { .. }
+            | Command::Txnlog(_)
+            | Command::Snapshot(_)
+            | Command::Dump(_)
+            | Command::Shell => Ok(()),
+        }
+    });
+    rt.block_on(ctx.close());
+    result
 }
 
 /// Prints a client's log event as `zk: warning: <message>` (`zk: <message>` below warnings) (escaped like everything else zk

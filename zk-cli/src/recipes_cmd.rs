@@ -1,13 +1,14 @@
 //! `zk lock PATH -- CMD` and `zk leader PATH -- CMD`: hold a lock or leadership (the layouts of
 //! Curator's InterProcessMutex and LeaderLatch, so Java services on the same path take part)
-//! while a command runs, and stop the command if it is lost.
+//! while a command runs, and stop the command if it is lost. `zk cache PATH` follows a subtree;
+//! `zk counter PATH` reads or adds to a Curator-compatible counter.
 
 use std::io::Write;
 use std::time::Duration;
 
 use clap::Args;
 use serde_json::json;
-use zk_recipes::{LeaderLatch, Lock, Loss};
+use zk_recipes::{AtomicLong, CacheEvent, LeaderLatch, Lock, Loss, SharedCount, TreeCache};
 
 use crate::client::{failure, Ctx};
 use crate::error::{code, CmdError};
@@ -223,4 +224,121 @@ pub async fn leader(args: LeaderArgs, ctx: &mut Ctx, out: &mut dyn Write) -> Res
     .await;
     lead.release().await;
     result
+}
+
+/// `zk cache` options.
+#[derive(Args, Debug)]
+pub struct CacheArgs {
+    /// The subtree's root.
+    path: String,
+    /// Print the tree once loaded and exit, instead of following changes.
+    #[arg(long)]
+    once: bool,
+}
+
+/// `zk counter` options.
+#[derive(Args, Debug)]
+pub struct CounterArgs {
+    /// The counter's node.
+    path: String,
+    /// Add this (compare-and-set until it lands) and print the new value.
+    #[arg(long, allow_hyphen_values = true)]
+    add: Option<i64>,
+    /// An 8-byte counter (Curator's DistributedAtomicLong) instead of a 4-byte one
+    /// (SharedCount, DistributedAtomicInteger).
+    #[arg(long)]
+    long: bool,
+}
+
+fn put_line(out: &mut dyn Write, line: &str) -> Result<(), CmdError> {
+    writeln!(out, "{line}")
+        .and_then(|()| out.flush())
+        .map_err(|e| CmdError::data(format!("writing the output: {e}")))
+}
+
+fn cache_line(event: &CacheEvent, json: bool) -> String {
+    let show = |d: &[u8]| zk_cli::show::data(Some(d), zk_cli::show::DataFormat::Auto);
+    if json {
+        let v = match event {
+            CacheEvent::Added(p, n) => {
+                json!({"event": "added", "path": p, "data": show(&n.data), "version": n.stat.version})
+            }
+            CacheEvent::Updated(p, n) => {
+                json!({"event": "updated", "path": p, "data": show(&n.data), "version": n.stat.version})
+            }
+            CacheEvent::Removed(p) => json!({"event": "removed", "path": p}),
+            CacheEvent::Initialized => json!({"event": "initialized"}),
+            CacheEvent::Resynced { checked, reread } => {
+                json!({"event": "resynced", "checked": checked, "reread": reread})
+            }
+            CacheEvent::Stopped(e) => json!({"event": "stopped", "error": e.to_string()}),
+        };
+        return v.to_string();
+    }
+    match event {
+        CacheEvent::Added(p, n) => format!("added {p} {}", show(&n.data)),
+        CacheEvent::Updated(p, n) => format!("updated {p} {}", show(&n.data)),
+        CacheEvent::Removed(p) => format!("removed {p}"),
+        CacheEvent::Initialized => "initialized".into(),
+        CacheEvent::Resynced { checked, reread } => {
+            format!("resynced: {checked} nodes checked, {reread} changed")
+        }
+        CacheEvent::Stopped(e) => format!("stopped: {e}"),
+    }
+}
+
+/// `zk cache`.
+pub async fn cache(args: CacheArgs, ctx: &mut Ctx, out: &mut dyn Write) -> Result<(), CmdError> {
+    let zk = ctx.client().await?;
+    let (cache, mut events) = TreeCache::start(&zk, &args.path)
+        .await
+        .map_err(|e| failure(&args.path, e))?;
+    while let Some(event) = events.recv().await {
+        if let CacheEvent::Stopped(e) = event {
+            return Err(failure(&args.path, e));
+        }
+        let initialized = event == CacheEvent::Initialized;
+        put_line(out, &cache_line(&event, ctx.json))?;
+        if args.once && initialized {
+            drop(cache);
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// `zk counter`.
+pub async fn counter(
+    args: CounterArgs,
+    ctx: &mut Ctx,
+    out: &mut dyn Write,
+) -> Result<(), CmdError> {
+    let zk = ctx.client().await?;
+    let fail = |e| failure(&args.path, e);
+    let value = match (args.long, args.add) {
+        (true, Some(d)) => AtomicLong::new(&zk, &args.path)
+            .add(d)
+            .await
+            .map_err(fail)?,
+        (true, None) => AtomicLong::new(&zk, &args.path).get().await.map_err(fail)?,
+        (false, add) => {
+            let count = SharedCount::new(&zk, &args.path);
+            match add {
+                Some(d) => {
+                    let d = i32::try_from(d).map_err(|_| {
+                        CmdError::usage(format!(
+                            "--add {d}: a 4-byte counter adds at most 2147483647 (use --long)"
+                        ))
+                    })?;
+                    i64::from(count.add(d).await.map_err(fail)?)
+                }
+                None => i64::from(count.get().await.map_err(fail)?.0),
+            }
+        }
+    };
+    if ctx.json {
+        put_line(out, &json!({"path": args.path, "value": value}).to_string())
+    } else {
+        put_line(out, &value.to_string())
+    }
 }

@@ -201,3 +201,100 @@ async fn zk_lock_contends_with_curators_mutex() {
 async fn zk_leader_contends_with_curators_leader_latch() {
     contend_with_curator(CuratorRecipe::LeaderLatch, "leader", "/interop/cli-latch").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counter_adds_in_curators_encodings_and_cache_follows_a_tree() {
+    use std::io::{BufRead, BufReader};
+    let server = TestServer::start().expect("server");
+    let out = zk(&server, &["counter", "/stats/n", "--add", "5"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "5\n");
+    let out = zk(&server, &["--json", "counter", "/stats/n", "--add", "-2"]);
+    assert_eq!(text(&out.stdout).trim(), r#"{"path":"/stats/n","value":3}"#);
+    let admin = client(&server).await;
+    assert_eq!(
+        admin.get_data("/stats/n").await.expect("get").0,
+        [0, 0, 0, 3]
+    );
+    let out = zk(
+        &server,
+        &["counter", "/stats/l", "--long", "--add", "4294967296"],
+    );
+    assert_eq!(text(&out.stdout), "4294967296\n", "{}", text(&out.stderr));
+    assert_eq!(
+        admin.get_data("/stats/l").await.expect("get").0,
+        [0, 0, 0, 1, 0, 0, 0, 0]
+    );
+    let out = zk(&server, &["counter", "/stats/n", "--add", "4294967296"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+
+    // --once: the tree and exit.
+    let out = zk(&server, &["cache", "/stats", "--once"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<String> = text(&out.stdout).lines().map(String::from).collect();
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("initialized"),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("added /stats/n ")),
+        "{lines:?}"
+    );
+    // Following: a change appears as a line.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zk"))
+        .args(["-s", &server.connect_string(), "--json", "cache", "/stats"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("zk cache");
+    let stdout = child.stdout.take().expect("stdout");
+    let lines = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        for line in BufReader::new(stdout).lines() {
+            let line = line.expect("line");
+            let done = line.contains(r#""event":"removed""#);
+            seen.push(line);
+            if done {
+                break;
+            }
+        }
+        seen
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    // Wait until it is initialized (its persistent watch is registered on the server).
+    while !server
+        .four_letter_word("wchc")
+        .expect("wchc")
+        .contains("/stats")
+    {
+        assert!(Instant::now() < deadline, "zk cache never watched");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    admin.set_data("/stats/l", b"x", None).await.expect("set");
+    admin.delete("/stats/n", None).await.expect("delete");
+    let seen = tokio::task::spawn_blocking(move || lines.join().expect("reader"))
+        .await
+        .expect("join");
+    let _ = child.kill();
+    let _ = child.wait();
+    let events: Vec<serde_json::Value> = seen
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(
+        events.iter().any(|e| e["event"] == "initialized"),
+        "{seen:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e["event"] == "updated" && e["path"] == "/stats/l" && e["data"] == "x"),
+        "{seen:?}"
+    );
+    assert_eq!(
+        events.last().map(|e| e["path"].clone()),
+        Some("/stats/n".into())
+    );
+}
