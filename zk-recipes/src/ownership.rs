@@ -23,6 +23,9 @@ pub enum Loss {
     NodeDeleted,
     /// The connection stayed lost longer than the grace period given.
     Disconnected,
+    /// Watching the node failed with an error that leaves ownership unknown (an ACL
+    /// change that denies reading it, say).
+    Unverifiable,
 }
 
 impl std::fmt::Display for Loss {
@@ -33,6 +36,7 @@ impl std::fmt::Display for Loss {
             Loss::AuthFailed => "authentication failed",
             Loss::NodeDeleted => "the node was deleted by someone else",
             Loss::Disconnected => "the connection was lost for longer than the grace period",
+            Loss::Unverifiable => "the node could no longer be watched",
         })
     }
 }
@@ -48,9 +52,13 @@ fn loss_of(state: SessionState) -> Option<Loss> {
 
 fn loss_of_error(e: &Error) -> Loss {
     match e {
+        Error::SessionExpired => Loss::SessionExpired,
         Error::AuthFailed => Loss::AuthFailed,
         Error::Closed => Loss::ClientClosed,
-        _ => Loss::SessionExpired,
+        other => {
+            tracing::warn!("watching an owned node failed: {other}");
+            Loss::Unverifiable
+        }
     }
 }
 
@@ -115,6 +123,9 @@ async fn monitor(zk: &Client, node: &str, grace: Option<Duration>) -> Loss {
         let watcher = match zk.exists_watch(node).await {
             Ok((Some(_), w)) => w,
             Ok((None, _)) => return Loss::NodeDeleted,
+            // The connection was lost with the request in flight: the session goes on (its
+            // end shows in the state); ask again once reconnected.
+            Err(Error::ConnectionLoss | Error::Timeout) => continue,
             Err(e) => return loss_of_error(&e),
         };
         tokio::pin!(watcher);

@@ -36,6 +36,8 @@ struct Link {
     /// Op codes of the client's requests, in order (handshake excluded).
     client_ops: Mutex<Vec<i32>>,
     closed: AtomicBool,
+    /// Watch notifications (xid -1) forwarded to clients, over every connection.
+    notifications: Arc<AtomicUsize>,
 }
 
 impl Link {
@@ -53,6 +55,7 @@ struct Shared {
     refusing: AtomicBool,
     stopping: AtomicBool,
     accepted: AtomicUsize,
+    notifications: Arc<AtomicUsize>,
 }
 
 /// A proxy on a free loopback port forwarding to one server; see the [module](self) docs.
@@ -132,6 +135,7 @@ impl Proxy {
             refusing: AtomicBool::new(false),
             stopping: AtomicBool::new(false),
             accepted: AtomicUsize::new(0),
+            notifications: Arc::new(AtomicUsize::new(0)),
         });
         let s = shared.clone();
         thread::Builder::new()
@@ -188,6 +192,12 @@ impl Proxy {
         self.shared.accepted.load(Ordering::SeqCst)
     }
 
+    /// How many watch notifications (frames with xid -1) the proxy forwarded to clients, over
+    /// every connection so far.
+    pub fn notifications(&self) -> usize {
+        self.shared.notifications.load(Ordering::SeqCst)
+    }
+
     /// How many connections are open now.
     pub fn open_connections(&self) -> usize {
         let mut links = lock(&self.shared.links);
@@ -242,6 +252,7 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             cut: Mutex::new(None),
             client_ops: Mutex::new(Vec::new()),
             closed: AtomicBool::new(false),
+            notifications: shared.notifications.clone(),
         });
         lock(&shared.links).push(link.clone());
         let l2 = link.clone();
@@ -323,6 +334,9 @@ fn server_to_client(mut from: TcpStream, link: &Link) {
             if ended {
                 if let Some(plan) = cut.as_mut() {
                     plan.frames = plan.frames.saturating_sub(1);
+                }
+                if framer.head.len() >= 4 && framer.head[..4] == [0xff; 4] {
+                    link.notifications.fetch_add(1, Ordering::SeqCst);
                 }
             }
             drop(cut);

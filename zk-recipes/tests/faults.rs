@@ -1,0 +1,210 @@
+//! The lock under faults: a thousand waiters and one release (notifications counted at a
+//! proxy), a cut during the acquire's create, the holder's server killed in an ensemble, and a
+//! holder partitioned from an ensemble.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use zk_client::{Client, ClientBuilder, Op};
+use zk_recipes::{Lock, Loss};
+use zk_testkit::{Ensemble, Proxy, TestServer};
+
+async fn client(connect: &str, timeout: Duration) -> Client {
+    ClientBuilder::new(connect)
+        .session_timeout(timeout)
+        .connect()
+        .await
+        .expect("connect")
+}
+
+async fn eventually<F, Fut>(what: &str, limit: Duration, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + limit;
+    while !f().await {
+        assert!(Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_waiters_and_one_release_make_one_notification() {
+    const CLIENTS: usize = 10;
+    const PER_CLIENT: usize = 100;
+    let server = TestServer::start().expect("server");
+    let proxy = Proxy::start(server.addr()).expect("proxy");
+    let holder = client(&server.connect_string(), Duration::from_secs(30)).await;
+    let guard = Lock::new(&holder, "/locks/herd")
+        .acquire()
+        .await
+        .expect("holder");
+    let acquired = Arc::new(AtomicUsize::new(0));
+    let mut waiters = Vec::new();
+    for _ in 0..CLIENTS {
+        let zk = client(&proxy.connect_string(), Duration::from_secs(30)).await;
+        for _ in 0..PER_CLIENT {
+            let (zk, acquired) = (zk.clone(), acquired.clone());
+            waiters.push(tokio::spawn(async move {
+                let g = Lock::new(&zk, "/locks/herd")
+                    .acquire()
+                    .await
+                    .expect("waiter");
+                acquired.fetch_add(1, Ordering::SeqCst);
+                // Hold on, so the queue does not move on.
+                std::future::pending::<()>().await;
+                drop(g);
+            }));
+        }
+    }
+    let waiters_n = CLIENTS * PER_CLIENT;
+    eventually(
+        "every waiter is queued and watching",
+        Duration::from_secs(120),
+        || async {
+            let wchs = server.four_letter_word("wchs").unwrap_or_default();
+            wchs.contains(&format!("Total watches:{}", waiters_n + 1))
+        },
+    )
+    .await;
+    // One watch per node: each waiter on its predecessor, the holder on its own node.
+    let wchs = server.four_letter_word("wchs").expect("wchs");
+    assert!(
+        wchs.contains(&format!("watching {waiters_n} paths")),
+        "{wchs}"
+    );
+    let before = proxy.notifications();
+    guard.release().await;
+    eventually(
+        "the next waiter acquires",
+        Duration::from_secs(20),
+        || async { acquired.load(Ordering::SeqCst) == 1 },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        proxy.notifications() - before,
+        1,
+        "a release woke more than one waiter"
+    );
+    assert_eq!(acquired.load(Ordering::SeqCst), 1);
+    for w in waiters {
+        w.abort();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_during_the_acquires_create_leaves_one_node() {
+    let server = TestServer::start().expect("server");
+    let proxy = Proxy::start(server.addr()).expect("proxy");
+    let zk = client(&proxy.connect_string(), Duration::from_secs(30)).await;
+    let admin = client(&server.connect_string(), Duration::from_secs(30)).await;
+    // Parents first, so the create is the next request and its reply the one lost.
+    admin
+        .create_all(
+            "/locks/cut/x",
+            b"",
+            &Default::default(),
+            zk_client::CreateMode::Persistent,
+        )
+        .await
+        .expect("parents");
+    admin.delete("/locks/cut/x", None).await.expect("clean");
+    proxy.cut_after_server_frames(0, 0);
+    let guard = Lock::new(&zk, "/locks/cut")
+        .acquire()
+        .await
+        .expect("acquire through the cut");
+    assert!(proxy.connections() >= 2, "the connection was not cut");
+    let children = admin.get_children("/locks/cut").await.expect("children");
+    assert_eq!(
+        children.len(),
+        1,
+        "an orphan or a second node: {children:?}"
+    );
+    assert_eq!(format!("/locks/cut/{}", children[0]), guard.node());
+    guard.release().await;
+    assert_eq!(admin.get_children("/locks/cut").await, Ok(Vec::new()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_holder_keeps_the_lock_when_its_server_is_killed() {
+    let mut ens = Ensemble::start().expect("ensemble");
+    let holder = client(&ens.connect_string(), Duration::from_secs(10)).await;
+    let other = client(&ens.connect_string(), Duration::from_secs(10)).await;
+    let guard = Lock::new(&holder, "/locks/e")
+        .acquire()
+        .await
+        .expect("acquire");
+    let on = holder.connected_server().expect("connected");
+    let member = ens.index_of(on).expect("a member");
+    ens.kill(member);
+    eventually(
+        "the holder reconnects elsewhere",
+        Duration::from_secs(20),
+        || async {
+            holder.state().borrow().is_connected() && holder.connected_server() != Some(on)
+        },
+    )
+    .await;
+    // Same session: still the holder, nobody else gets in, and guarded writes work.
+    assert_eq!(guard.is_lost(), None);
+    assert!(Lock::new(&other, "/locks/e")
+        .try_acquire(Duration::from_secs(2))
+        .await
+        .expect("try")
+        .is_none());
+    let write = Op::Create {
+        path: "/after-kill".into(),
+        data: b"ok".to_vec(),
+        options: Default::default(),
+    };
+    guard
+        .multi(&[write])
+        .await
+        .expect("guarded write after the failover");
+    assert_eq!(guard.is_lost(), None);
+    guard.release().await;
+    ens.restart(member).expect("restart");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_holder_cut_off_from_the_ensemble_knows_before_anyone_else_acquires() {
+    let ens = Ensemble::start().expect("ensemble");
+    // The holder reaches only member 0, through a proxy.
+    let proxy = Proxy::start(ens.addr(0)).expect("proxy");
+    let holder = client(&proxy.connect_string(), Duration::from_secs(4)).await;
+    let guard = Lock::new(&holder, "/locks/p")
+        .lost_after_disconnect(Duration::from_millis(500))
+        .acquire()
+        .await
+        .expect("acquire");
+    let token = guard.fencing_token();
+    let others = format!("{},{}", ens.addr(1), ens.addr(2));
+    let other = client(&others, Duration::from_secs(10)).await;
+    let contender = tokio::spawn(async move {
+        let g = Lock::new(&other, "/locks/p")
+            .acquire()
+            .await
+            .expect("contender");
+        (Instant::now(), g.fencing_token())
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    proxy.set_refusing(true);
+    let loss = tokio::time::timeout(Duration::from_secs(10), guard.lost())
+        .await
+        .expect("lost");
+    let lost_at = Instant::now();
+    assert_eq!(loss, Loss::Disconnected);
+    let (acquired_at, next) = tokio::time::timeout(Duration::from_secs(30), contender)
+        .await
+        .expect("the contender acquires after the session expires")
+        .expect("task");
+    assert!(
+        lost_at < acquired_at,
+        "the holder learned of its loss too late"
+    );
+    assert!(next > token);
+}
