@@ -1,12 +1,16 @@
 //! The recipes against a real ZooKeeper that the example starts itself (through zk-testkit):
-//! two workers take turns with a lock, one of them leads an election, and both count.
+//! two workers take turns with a lock, lead an election in turn, count, share a read lock and
+//! a semaphore, meet at a double barrier, join a group, and watch a tree cache.
 //!
 //! `cargo run -p zk-recipes --example recipes`
 
 use std::time::Duration;
 
 use zk_client::{ClientBuilder, Op};
-use zk_recipes::{LeaderLatch, Lock, SharedCount};
+use zk_recipes::{
+    CacheEvent, DoubleBarrier, GroupMember, LeaderLatch, Lock, ReadWriteLock, Semaphore,
+    SharedCount, Supervisor, TreeCache,
+};
 use zk_testkit::TestServer;
 
 #[tokio::main]
@@ -76,5 +80,50 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     x?;
     y?;
     println!("reports: {}", count_a.get().await?.0);
+
+    // A read-write lock: two readers at once.
+    let r_a = ReadWriteLock::new(&a, "/locks/catalog").read_lock().acquire().await?;
+    let r_b = ReadWriteLock::new(&b, "/locks/catalog").read_lock().acquire().await?;
+    println!("two readers: {} and {}", r_a.node(), r_b.node());
+    r_a.release().await;
+    r_b.release().await;
+
+    // A semaphore of one lease: the second waits.
+    let lease = Semaphore::new(&a, "/limits/export", 1).acquire().await?;
+    let second = Semaphore::new(&b, "/limits/export", 1)
+        .try_acquire(Duration::from_millis(200))
+        .await?;
+    println!("a holds {}; b got a lease too: {}", lease.node(), second.is_some());
+    lease.release().await;
+
+    // A double barrier of two.
+    let (ba, bb) = (
+        DoubleBarrier::new(&a, "/rounds/1", 2),
+        DoubleBarrier::new(&b, "/rounds/1", 2),
+    );
+    let (ea, eb) = tokio::join!(ba.enter(), bb.enter());
+    ea?;
+    eb?;
+    println!("both entered the double barrier");
+    let (la, lb) = tokio::join!(ba.leave(), bb.leave());
+    la?;
+    lb?;
+
+    // Group membership on a supervised session, and a tree cache watching the group.
+    let supervisor = Supervisor::start(ClientBuilder::new(server.connect_string())).await?;
+    let (cache, mut events) = TreeCache::start(&a, "/").await?;
+    while events.recv().await != Some(CacheEvent::Initialized) {}
+    let member = GroupMember::join(&supervisor, "/group/workers", "worker-c", b"10.0.0.3");
+    member.node().wait_present(Duration::from_secs(5)).await;
+    println!("group: {:?}", member.members().await?.keys().collect::<Vec<_>>());
+    while let Some(event) = events.recv().await {
+        if let CacheEvent::Added(path, _) = &event {
+            if path == "/group/workers/worker-c" {
+                println!("the cache saw {path} appear");
+                break;
+            }
+        }
+    }
+    println!("the cache holds {} nodes", cache.len());
     Ok(())
 }

@@ -152,6 +152,11 @@ impl Leadership {
         self.owned.lost_now()
     }
 
+    /// Whether this participant still leads, as far as is known (no loss reported yet).
+    pub fn is_leader(&self) -> bool {
+        self.is_lost().is_none()
+    }
+
     /// `ops` in one `multi` with a check that this leader's node still exists (see
     /// [`crate::LockGuard::multi`]).
     pub async fn multi(&self, ops: &[Op]) -> Result<Vec<OpResult>, Error> {
