@@ -82,8 +82,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("reports: {}", count_a.get().await?.0);
 
     // A read-write lock: two readers at once.
-    let r_a = ReadWriteLock::new(&a, "/locks/catalog").read_lock().acquire().await?;
-    let r_b = ReadWriteLock::new(&b, "/locks/catalog").read_lock().acquire().await?;
+    let r_a = ReadWriteLock::new(&a, "/locks/catalog")
+        .read_lock()
+        .acquire()
+        .await?;
+    let r_b = ReadWriteLock::new(&b, "/locks/catalog")
+        .read_lock()
+        .acquire()
+        .await?;
     println!("two readers: {} and {}", r_a.node(), r_b.node());
     r_a.release().await;
     r_b.release().await;
@@ -93,7 +99,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let second = Semaphore::new(&b, "/limits/export", 1)
         .try_acquire(Duration::from_millis(200))
         .await?;
-    println!("a holds {}; b got a lease too: {}", lease.node(), second.is_some());
+    println!(
+        "a holds {}; b got a lease too: {}",
+        lease.node(),
+        second.is_some()
+    );
     lease.release().await;
 
     // A double barrier of two.
@@ -115,7 +125,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     while events.recv().await != Some(CacheEvent::Initialized) {}
     let member = GroupMember::join(&supervisor, "/group/workers", "worker-c", b"10.0.0.3");
     member.node().wait_present(Duration::from_secs(5)).await;
-    println!("group: {:?}", member.members().await?.keys().collect::<Vec<_>>());
+    println!(
+        "group: {:?}",
+        member.members().await?.keys().collect::<Vec<_>>()
+    );
     while let Some(event) = events.recv().await {
         if let CacheEvent::Added(path, _) = &event {
             if path == "/group/workers/worker-c" {
