@@ -6,4 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod checker;
+pub mod checks;
+pub mod harness;
+pub mod history;
 pub mod model;

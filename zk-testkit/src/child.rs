@@ -152,9 +152,20 @@ impl Tcpdump {
         let mut cmd = Command::new("tcpdump");
         // Immediate mode: without it, packets wait in the kernel ring for up to a second and
         // those of the last moments are lost when tcpdump is stopped.
-        cmd.args(["-i", "lo", "--immediate-mode", "-U", "-s", "0", "-w"])
-            .arg(file)
-            .arg(filter);
+        // A 16 MiB kernel buffer: a busy loopback (an ensemble syncing) must not drop packets.
+        cmd.args([
+            "-i",
+            "lo",
+            "--immediate-mode",
+            "-U",
+            "-B",
+            "16384",
+            "-s",
+            "0",
+            "-w",
+        ])
+        .arg(file)
+        .arg(filter);
         let mut guard = ChildGuard::spawn(cmd, &log)?;
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {

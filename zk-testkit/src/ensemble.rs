@@ -23,6 +23,10 @@ pub struct EnsembleOptions {
     /// replicated until they create an ephemeral node, so a client whose session is still
     /// local cannot resume it on another member.
     pub read_only_mode: bool,
+    /// The members' (client, quorum, election) ports, when a test needs to know them before
+    /// the ensemble starts (a capture filter, say); empty (the default): free ones are
+    /// chosen. Otherwise one triple per member.
+    pub ports: Vec<(u16, u16, u16)>,
 }
 
 impl Default for EnsembleOptions {
@@ -31,6 +35,7 @@ impl Default for EnsembleOptions {
             members: 3,
             server: ServerOptions::default(),
             read_only_mode: false,
+            ports: Vec::new(),
         }
     }
 }
@@ -87,9 +92,17 @@ impl Ensemble {
         if options.members == 0 {
             return Err(Error::StartFailed("an ensemble needs members".into()));
         }
-        let mut ports = Vec::new();
-        for _ in 0..options.members {
-            ports.push((free_port()?, free_port()?, free_port()?));
+        let mut ports = options.ports.clone();
+        if ports.is_empty() {
+            for _ in 0..options.members {
+                ports.push((free_port()?, free_port()?, free_port()?));
+            }
+        } else if ports.len() != options.members {
+            return Err(Error::StartFailed(format!(
+                "{} port triples for {} members",
+                ports.len(),
+                options.members
+            )));
         }
         let servers: String = ports
             .iter()

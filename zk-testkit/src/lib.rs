@@ -46,7 +46,9 @@ pub use install::{ensure_installed, ensure_packages, ensure_program, package_of,
 pub use kazoo::{KazooContender, KazooRecipe, KAZOO_VERSION};
 pub use kdc::{TestKdc, KDC_ENV, KDC_PACKAGES, TEST_REALM};
 pub use proxy::Proxy;
-pub use server::{four_letter_word, ServerKerberos, ServerOptions, ServerSasl, TestServer};
+pub use server::{
+    four_letter_word, free_port, ServerKerberos, ServerOptions, ServerSasl, TestServer,
+};
 pub use tls::{netty_classpath, CertSpec, ClientAuth, IssuedCert, ServerTls, TestCa};
 
 /// Why a server could not be provided.

@@ -118,8 +118,9 @@ const PORTS: std::ops::Range<u16> = 20_000..32_000;
 /// The next port to try; ports handed out in this process are not handed out again.
 static NEXT_PORT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
-/// A port nothing listens on now, never given out before by this process.
-pub(crate) fn free_port() -> Result<u16, Error> {
+/// A port nothing listens on now, never given out before by this process (from 20000 to
+/// 31999).
+pub fn free_port() -> Result<u16, Error> {
     use std::sync::atomic::Ordering;
     let span = u32::from(PORTS.end - PORTS.start);
     // Processes start at different places, so two test processes rarely meet.
