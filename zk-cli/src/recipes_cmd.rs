@@ -137,6 +137,35 @@ async fn stop(child: &mut tokio::process::Child) {
     let _ = child.kill().await;
 }
 
+/// The error when the lock or leadership did not come within the timeout.
+fn not_acquired(path: &str, what: &str, t: Duration) -> CmdError {
+    CmdError::new(
+        code::NOT_ACQUIRED,
+        format!("{path}: {what} did not come within {t:?}"),
+    )
+}
+
+/// Says what is held (`event`: "acquired", "leading"), then runs the command while it is.
+async fn announce_and_run<L>(
+    ctx: &Ctx,
+    out: &mut dyn Write,
+    (event, verb, what): (&str, &str, &str),
+    (path, node, token): (&str, &str, i64),
+    command: &[String],
+    lost: L,
+) -> Result<(), CmdError>
+where
+    L: std::future::Future<Output = Loss>,
+{
+    say(
+        out,
+        ctx.json,
+        json!({"event": event, "path": path, "node": node, "fencing_token": token}),
+        format!("zk: {verb} {path} ({node}, fencing token {token})"),
+    )?;
+    run_while(command, node, token, what, lost).await
+}
+
 /// `zk lock`.
 pub async fn lock(args: LockArgs, ctx: &mut Ctx, out: &mut dyn Write) -> Result<(), CmdError> {
     let zk = ctx.client().await?;
@@ -144,35 +173,21 @@ pub async fn lock(args: LockArgs, ctx: &mut Ctx, out: &mut dyn Write) -> Result<
     if let Some(ms) = args.grace_ms {
         lock = lock.lost_after_disconnect(Duration::from_millis(ms));
     }
+    let fail = |e| failure(&args.path, e);
     let guard = match seconds(args.timeout)? {
         Some(t) => lock
             .try_acquire(t)
             .await
-            .map_err(|e| failure(&args.path, e))?
-            .ok_or_else(|| {
-                CmdError::new(
-                    code::NOT_ACQUIRED,
-                    format!("{}: the lock did not come within {:?}", args.path, t),
-                )
-            })?,
-        None => lock.acquire().await.map_err(|e| failure(&args.path, e))?,
+            .map_err(fail)?
+            .ok_or_else(|| not_acquired(&args.path, "the lock", t))?,
+        None => lock.acquire().await.map_err(fail)?,
     };
-    say(
+    let result = announce_and_run(
+        ctx,
         out,
-        ctx.json,
-        json!({"event": "acquired", "path": args.path, "node": guard.node(), "fencing_token": guard.fencing_token()}),
-        format!(
-            "zk: holding {} ({}, fencing token {})",
-            args.path,
-            guard.node(),
-            guard.fencing_token()
-        ),
-    )?;
-    let result = run_while(
+        ("acquired", "holding", "the lock"),
+        (&args.path, guard.node(), guard.fencing_token()),
         &args.command,
-        guard.node(),
-        guard.fencing_token(),
-        "the lock",
         guard.lost(),
     )
     .await;
@@ -187,38 +202,21 @@ pub async fn leader(args: LeaderArgs, ctx: &mut Ctx, out: &mut dyn Write) -> Res
     if let Some(ms) = args.grace_ms {
         latch = latch.lost_after_disconnect(Duration::from_millis(ms));
     }
+    let fail = |e| failure(&args.path, e);
     let lead = match seconds(args.timeout)? {
         Some(t) => latch
             .try_leadership(t)
             .await
-            .map_err(|e| failure(&args.path, e))?
-            .ok_or_else(|| {
-                CmdError::new(
-                    code::NOT_ACQUIRED,
-                    format!("{}: leadership did not come within {:?}", args.path, t),
-                )
-            })?,
-        None => latch
-            .leadership()
-            .await
-            .map_err(|e| failure(&args.path, e))?,
+            .map_err(fail)?
+            .ok_or_else(|| not_acquired(&args.path, "leadership", t))?,
+        None => latch.leadership().await.map_err(fail)?,
     };
-    say(
+    let result = announce_and_run(
+        ctx,
         out,
-        ctx.json,
-        json!({"event": "leading", "path": args.path, "node": lead.node(), "fencing_token": lead.fencing_token()}),
-        format!(
-            "zk: leading {} ({}, fencing token {})",
-            args.path,
-            lead.node(),
-            lead.fencing_token()
-        ),
-    )?;
-    let result = run_while(
+        ("leading", "leading", "leadership"),
+        (&args.path, lead.node(), lead.fencing_token()),
         &args.command,
-        lead.node(),
-        lead.fencing_token(),
-        "leadership",
         lead.lost(),
     )
     .await;

@@ -5,21 +5,12 @@
 use std::time::Duration;
 
 use tokio::time::Instant;
-use zk_client::{Client, CreateMode, CreateOptions, Error, OneshotWatcher};
+use zk_client::{Client, CreateMode, CreateOptions, Error};
+
+use crate::lock::wait;
 
 /// The persistent node the last member to enter creates.
 const READY: &str = "ready";
-
-/// Waits for `watcher` until `deadline`: `Ok(false)` when the deadline came first.
-async fn wait(watcher: OneshotWatcher, deadline: Option<Instant>) -> Result<bool, Error> {
-    match deadline {
-        Some(at) => match tokio::time::timeout_at(at, watcher).await {
-            Ok(event) => event.map(|_| true),
-            Err(_) => Ok(false),
-        },
-        None => watcher.await.map(|_| true),
-    }
-}
 
 /// A barrier that holds everyone waiting on it while its node exists (Curator's
 /// `DistributedBarrier`; kazoo's `Barrier` checks the same node).

@@ -52,6 +52,9 @@ const IN_FLIGHT: usize = 256;
 
 type View = Arc<Mutex<BTreeMap<String, CachedNode>>>;
 
+/// A node read during a load, with its children's names.
+type Loaded = (CachedNode, Vec<String>);
+
 fn lock(view: &View) -> MutexGuard<'_, BTreeMap<String, CachedNode>> {
     view.lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -337,22 +340,43 @@ impl Sync {
 
     /// Loads `top` and everything under it (breadth first, no recursion), telling `Added`s.
     async fn load(&self, top: &str) -> Result<usize, Error> {
-        let mut queue = std::collections::VecDeque::from([top.to_string()]);
+        let mut level = vec![top.to_string()];
         let mut loaded = 0;
-        while let Some(path) = queue.pop_front() {
-            let (data, stat) = match self.zk.get_data(&path).await {
-                Ok(x) => x,
-                Err(Error::NoNode) => continue,
-                Err(e) => return Err(e),
-            };
-            let children = match self.zk.get_children(&path).await {
-                Ok(c) => c,
-                Err(Error::NoNode) => continue,
-                Err(e) => return Err(e),
-            };
-            queue.extend(children.iter().map(|c| child_path(&path, c)));
-            if self.put(&path, CachedNode { data, stat }).await {
-                loaded += 1;
+        // A level at a time, its reads pipelined (IN_FLIGHT at once).
+        while !level.is_empty() {
+            let zk = self.zk.clone();
+            let read: Vec<(String, Result<Option<Loaded>, Error>)> =
+                stream::iter(std::mem::take(&mut level))
+                    .map(|path| {
+                        let zk = zk.clone();
+                        async move {
+                            let node = async {
+                                let (data, stat) = match zk.get_data(&path).await {
+                                    Ok(x) => x,
+                                    Err(Error::NoNode) => return Ok(None),
+                                    Err(e) => return Err(e),
+                                };
+                                match zk.get_children(&path).await {
+                                    Ok(c) => Ok(Some((CachedNode { data, stat }, c))),
+                                    Err(Error::NoNode) => Ok(None),
+                                    Err(e) => Err(e),
+                                }
+                            }
+                            .await;
+                            (path, node)
+                        }
+                    })
+                    .buffer_unordered(IN_FLIGHT)
+                    .collect()
+                    .await;
+            for (path, node) in read {
+                let Some((node, children)) = node? else {
+                    continue;
+                };
+                level.extend(children.iter().map(|c| child_path(&path, c)));
+                if self.put(&path, node).await {
+                    loaded += 1;
+                }
             }
         }
         Ok(loaded)

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use tokio::time::Instant;
-use zk_client::{Client, CreateMode, CreateOptions, Error, Op, OpResult};
+use zk_client::{Client, CreateMode, CreateOptions, Error, OneshotWatcher, Op, OpResult};
 
 use crate::names::{self, Layout};
 use crate::ownership::{Loss, Ownership};
@@ -59,6 +59,39 @@ impl Drop for Pending {
                 rt.spawn(async move { delete_own(&zk, &node).await });
             }
         }
+    }
+}
+
+/// Waits for `watcher` until `deadline` (`None`: as long as it takes): `Ok(false)` when the
+/// deadline came first.
+pub(crate) async fn wait(
+    watcher: OneshotWatcher,
+    deadline: Option<Instant>,
+) -> Result<bool, Error> {
+    match deadline {
+        Some(at) => match tokio::time::timeout_at(at, watcher).await {
+            Ok(event) => event.map(|_| true),
+            Err(_) => Ok(false),
+        },
+        None => watcher.await.map(|_| true),
+    }
+}
+
+impl Pending {
+    /// Waits for `watcher` until `deadline`; when the deadline comes first, deletes the node
+    /// now and answers `false`.
+    pub(crate) async fn wait(
+        &mut self,
+        watcher: OneshotWatcher,
+        deadline: Option<Instant>,
+    ) -> Result<bool, Error> {
+        if wait(watcher, deadline).await? {
+            return Ok(true);
+        }
+        if let Some(node) = self.node.take() {
+            delete_own(&self.zk, &node).await;
+        }
+        Ok(false)
     }
 }
 
@@ -167,20 +200,8 @@ impl Queue {
                     Err(Error::NoNode) => continue,
                     Err(e) => return Err(e),
                 };
-                match deadline {
-                    Some(at) => match tokio::time::timeout_at(at, watcher).await {
-                        Ok(Ok(_)) => {}
-                        Ok(Err(e)) => return Err(e),
-                        Err(_) => {
-                            if let Some(node) = pending.node.take() {
-                                delete_own(&self.zk, &node).await;
-                            }
-                            return Ok(None);
-                        }
-                    },
-                    None => {
-                        watcher.await?;
-                    }
+                if !pending.wait(watcher, deadline).await? {
+                    return Ok(None);
                 }
             }
         }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use zk_client::{Client, CreateMode, CreateOptions, Error, Op, OpResult};
 
-use crate::lock::{delete_own, Lock, Owned, Pending};
+use crate::lock::{Lock, Owned, Pending};
 use crate::ownership::Loss;
 
 /// A semaphore of `max_leases` at a path, shared with Curator's `InterProcessSemaphoreV2`
@@ -111,20 +111,8 @@ impl Semaphore {
                     owned: Owned::new(&self.zk, node, stat.czxid, self.grace),
                 }));
             }
-            match deadline {
-                Some(at) => match tokio::time::timeout_at(at, watcher).await {
-                    Ok(Ok(_)) => {}
-                    Ok(Err(e)) => return Err(e),
-                    Err(_) => {
-                        if let Some(node) = pending.node.take() {
-                            delete_own(&self.zk, &node).await;
-                        }
-                        return Ok(None);
-                    }
-                },
-                None => {
-                    watcher.await?;
-                }
+            if !pending.wait(watcher, deadline).await? {
+                return Ok(None);
             }
         }
     }

@@ -50,7 +50,13 @@ async fn next_until(
         let left = deadline.saturating_duration_since(Instant::now());
         let e = tokio::time::timeout(left, events.recv())
             .await
-            .unwrap_or_else(|_| panic!("no such event; saw {seen:?}"))
+            .unwrap_or_else(|_| {
+                let last: Vec<_> = seen.iter().rev().take(5).collect();
+                panic!(
+                    "no such event among {} seen; the last: {last:?}",
+                    seen.len()
+                )
+            })
             .expect("events");
         let done = want(&e);
         seen.push(e);

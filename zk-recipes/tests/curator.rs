@@ -27,26 +27,7 @@ async fn contend(
     let java = curator
         .spawn(&server.connect_string(), recipe, path, ROUNDS, &log)
         .expect("java");
-    let zk = ClientBuilder::new(server.connect_string())
-        .session_timeout(Duration::from_secs(10))
-        .connect()
-        .await
-        .expect("connect");
-    // Start contending once the Java side holds the recipe for the first time (its JVM takes
-    // a while to start).
-    common::wait_for(&log, "curator in").await;
-    let rust = ours(zk.clone(), log.clone());
-    let java = tokio::task::spawn_blocking(move || java.wait_with_output().expect("java"))
-        .await
-        .expect("join");
-    assert!(
-        java.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&java.stdout),
-        String::from_utf8_lossy(&java.stderr)
-    );
-    rust.await.expect("our side");
-    common::assert_turns(&log, "rust", "curator", ROUNDS, 6);
+    common::contend(&server, java, &log, "curator", ROUNDS, ours).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,7 +7,7 @@ mod common;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use zk_client::{Client, ClientBuilder};
+use zk_client::Client;
 use zk_recipes::{LeaderLatch, Lock};
 use zk_testkit::{KazooContender, KazooRecipe, TestServer};
 
@@ -24,24 +24,7 @@ async fn contend(
     let python = kazoo
         .spawn(&server.connect_string(), recipe, path, ROUNDS, &log)
         .expect("python");
-    let zk = ClientBuilder::new(server.connect_string())
-        .session_timeout(Duration::from_secs(10))
-        .connect()
-        .await
-        .expect("connect");
-    common::wait_for(&log, "kazoo in").await;
-    let rust = ours(zk.clone(), log.clone());
-    let python = tokio::task::spawn_blocking(move || python.wait_with_output().expect("python"))
-        .await
-        .expect("join");
-    assert!(
-        python.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&python.stdout),
-        String::from_utf8_lossy(&python.stderr)
-    );
-    rust.await.expect("our side");
-    common::assert_turns(&log, "rust", "kazoo", ROUNDS, 6);
+    common::contend(&server, python, &log, "kazoo", ROUNDS, ours).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

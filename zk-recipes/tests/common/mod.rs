@@ -3,10 +3,12 @@
 #![allow(dead_code)]
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
-use zk_testkit::check_turns;
+use zk_client::{Client, ClientBuilder};
+use zk_testkit::{check_turns, TestServer};
 
 /// Appends `<who> <what>` to the shared log.
 pub fn mark(log: &Path, who: &str, what: &str) {
@@ -37,4 +39,37 @@ pub fn assert_turns(log: &Path, ours: &str, theirs: &str, rounds: usize, switche
     assert_eq!(turns.by_side.get(ours), Some(&rounds), "{turns:?}");
     assert_eq!(turns.by_side.get(theirs), Some(&rounds), "{turns:?}");
     assert!(turns.switches >= switches, "no contention: {turns:?}");
+}
+
+/// Runs the other implementation's process (`other`, already started against `server`, whose
+/// markers say `theirs`) and ours (started once theirs first holds) to the end, then checks
+/// that their turns never overlapped, each side took `rounds`, and the holder changed sides
+/// at least 6 times.
+pub async fn contend(
+    server: &TestServer,
+    other: Child,
+    log: &Path,
+    theirs: &str,
+    rounds: usize,
+    ours: impl FnOnce(Client, PathBuf) -> tokio::task::JoinHandle<()>,
+) {
+    let zk = ClientBuilder::new(server.connect_string())
+        .session_timeout(Duration::from_secs(10))
+        .connect()
+        .await
+        .expect("connect");
+    // Its runtime takes a while to start: contend once it holds for the first time.
+    wait_for(log, &format!("{theirs} in")).await;
+    let rust = ours(zk, log.to_path_buf());
+    let other = tokio::task::spawn_blocking(move || other.wait_with_output().expect("wait"))
+        .await
+        .expect("join");
+    assert!(
+        other.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&other.stdout),
+        String::from_utf8_lossy(&other.stderr)
+    );
+    rust.await.expect("our side");
+    assert_turns(log, "rust", theirs, rounds, 6);
 }
