@@ -208,3 +208,61 @@ async fn a_holder_cut_off_from_the_ensemble_knows_before_anyone_else_acquires() 
     );
     assert!(next > token);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_holder_whose_server_freezes_past_the_session_timeout_keeps_or_is_told_first() {
+    let mut ens = Ensemble::start().expect("ensemble");
+    let timeout = Duration::from_secs(4);
+    let holder = client(&ens.connect_string(), timeout).await;
+    let guard = Arc::new(
+        Lock::new(&holder, "/locks/f")
+            .lost_after_disconnect(Duration::from_millis(500))
+            .acquire()
+            .await
+            .expect("acquire"),
+    );
+    let token = guard.fencing_token();
+    let on = holder.connected_server().expect("connected");
+    let member = ens.index_of(on).expect("a member");
+    let others: Vec<String> = (0..3)
+        .filter(|&i| i != member)
+        .map(|i| ens.addr(i).to_string())
+        .collect();
+    let other = client(&others.join(","), Duration::from_secs(10)).await;
+    let watching = guard.clone();
+    let told = tokio::spawn(async move {
+        let loss = watching.lost().await;
+        (Instant::now(), loss)
+    });
+    let contender = tokio::spawn(async move {
+        let got = Lock::new(&other, "/locks/f")
+            .try_acquire(timeout * 3)
+            .await
+            .expect("try");
+        got.map(|g| (Instant::now(), g.fencing_token()))
+    });
+    // The holder's server stops answering for longer than the session timeout.
+    ens.freeze(member).expect("freeze");
+    let acquired = contender.await.expect("task");
+    ens.thaw(member);
+    match acquired {
+        // Someone else got the lock: the holder was told first.
+        Some((acquired_at, next)) => {
+            assert!(
+                told.is_finished(),
+                "another holder, and this one was never told"
+            );
+            let (lost_at, loss) = told.await.expect("task");
+            assert!(lost_at < acquired_at, "told too late ({loss})");
+            assert!(next > token);
+        }
+        // Nobody else did: the holder kept its session through another member, and still
+        // holds the lock.
+        None => {
+            assert!(holder.state().borrow().is_connected());
+            assert_ne!(holder.connected_server(), Some(on));
+            assert_eq!(guard.is_lost(), None, "told of a loss that did not happen");
+            told.abort();
+        }
+    }
+}
