@@ -393,7 +393,7 @@ fn inject(
             break;
         }
         let member = rng.random_range(0..3);
-        match rng.random_range(0..7) {
+        match rng.random_range(0..8) {
             0 => {
                 record(format!("kill member {member}"), "kill");
                 ens.kill(member);
@@ -448,6 +448,15 @@ fn inject(
                 std::thread::sleep(pause);
                 proxies[member].set_refusing(false);
             }
+            6 => {
+                let pause = Duration::from_millis(
+                    rng.random_range(500..(config.session_timeout.as_millis() as u64)),
+                );
+                record(format!("stall proxy {member} for {pause:?}"), "stall");
+                proxies[member].set_stalled(true);
+                std::thread::sleep(pause);
+                proxies[member].set_stalled(false);
+            }
             _ => {
                 let c = rng.random_range(0..config.clients);
                 let session = lock(&shared.sessions)[c].clone();
@@ -460,6 +469,7 @@ fn inject(
     }
     for p in proxies {
         p.set_refusing(false);
+        p.set_stalled(false);
     }
     for i in 0..3 {
         ens.thaw(i);

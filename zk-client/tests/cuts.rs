@@ -203,3 +203,39 @@ async fn ten_thousand_watches_survive_a_reconnect() {
     watcher.close().await;
     writer.close().await;
 }
+
+/// A proxy that stops delivering without closing (a stalled network): the client notices the
+/// silence within its read timeout, and the session goes on once bytes flow again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_connection_is_noticed_and_the_session_goes_on() {
+    let server = server();
+    let proxy = Proxy::start(server.addr()).expect("proxy");
+    let zk = zk_client::ClientBuilder::new(proxy.connect_string())
+        .session_timeout(Duration::from_secs(6))
+        .connect()
+        .await
+        .expect("connect");
+    let session = zk.session_id();
+    let mut state = zk.state();
+    let stalled_at = std::time::Instant::now();
+    proxy.set_stalled(true);
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        state.wait_for(|s| *s == zk_client::SessionState::Disconnected),
+    )
+    .await
+    .expect("the silence is noticed")
+    .expect("state");
+    // The read timeout is two thirds of the negotiated session timeout.
+    assert!(stalled_at.elapsed() < Duration::from_secs(6));
+    proxy.set_stalled(false);
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        state.wait_for(|s| *s == zk_client::SessionState::Connected),
+    )
+    .await
+    .expect("back")
+    .expect("state");
+    assert_eq!(zk.session_id(), session);
+    zk.exists("/").await.expect("a call after the stall");
+}

@@ -38,6 +38,8 @@ struct Link {
     closed: AtomicBool,
     /// Watch notifications (xid -1) forwarded to clients, over every connection.
     notifications: Arc<AtomicUsize>,
+    /// While set, nothing is forwarded either way (the connections stay open).
+    stalled: Arc<AtomicBool>,
 }
 
 impl Link {
@@ -56,6 +58,7 @@ struct Shared {
     stopping: AtomicBool,
     accepted: AtomicUsize,
     notifications: Arc<AtomicUsize>,
+    stalled: Arc<AtomicBool>,
 }
 
 /// A proxy on a free loopback port forwarding to one server; see the [module](self) docs.
@@ -136,6 +139,7 @@ impl Proxy {
             stopping: AtomicBool::new(false),
             accepted: AtomicUsize::new(0),
             notifications: Arc::new(AtomicUsize::new(0)),
+            stalled: Arc::new(AtomicBool::new(false)),
         });
         let s = shared.clone();
         thread::Builder::new()
@@ -190,6 +194,12 @@ impl Proxy {
     /// How many connections were accepted so far (refused ones included).
     pub fn connections(&self) -> usize {
         self.shared.accepted.load(Ordering::SeqCst)
+    }
+
+    /// While true, the proxy holds every byte in both directions without closing anything,
+    /// as a network that stops delivering: clients see silence, not a closed connection.
+    pub fn set_stalled(&self, stalled: bool) {
+        self.shared.stalled.store(stalled, Ordering::SeqCst);
     }
 
     /// How many watch notifications (frames with xid -1) the proxy forwarded to clients, over
@@ -253,6 +263,7 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             client_ops: Mutex::new(Vec::new()),
             closed: AtomicBool::new(false),
             notifications: shared.notifications.clone(),
+            stalled: shared.stalled.clone(),
         });
         lock(&shared.links).push(link.clone());
         let l2 = link.clone();
@@ -261,6 +272,13 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         if up.is_err() || down.is_err() {
             continue;
         }
+    }
+}
+
+/// Holds the bytes read while the proxy is stalled.
+fn wait_while_stalled(link: &Link) {
+    while link.stalled.load(Ordering::SeqCst) && !link.closed.load(Ordering::SeqCst) {
+        thread::sleep(Duration::from_millis(10));
     }
 }
 
@@ -274,6 +292,7 @@ fn client_to_server(mut from: TcpStream, link: &Link) {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
+        wait_while_stalled(link);
         let mut off = 0;
         while off < n {
             let (took, ended) = framer.step(&buf[off..n]);
@@ -308,6 +327,7 @@ fn server_to_client(mut from: TcpStream, link: &Link) {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
+        wait_while_stalled(link);
         let mut off = 0;
         while off < n {
             let mut cut = lock(&link.cut);
