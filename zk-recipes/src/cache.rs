@@ -60,7 +60,8 @@ fn lock(view: &View) -> MutexGuard<'_, BTreeMap<String, CachedNode>> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// The subtree under a path, kept current; see the [module](self) docs.
+/// The subtree under a path, kept current from one persistent recursive watch, and checked
+/// against the server after each reconnect (only what changed is read again).
 ///
 /// ```no_run
 /// # async fn demo(zk: zk_client::Client) -> Result<(), zk_client::Error> {

@@ -11,8 +11,9 @@ use zk_client::{Client, CreateMode, CreateOptions, Error, EventType};
 
 use crate::Supervisor;
 
-/// A node kept in place; see the [module](self) docs. Dropping it stops keeping it and
-/// deletes it in the background.
+/// A node kept in place: created with its parents, created again when someone deletes it, and
+/// on each new session of the [`Supervisor`]. Dropping it stops keeping it and deletes it in
+/// the background.
 #[derive(Debug)]
 pub struct PersistentNode {
     path: String,
