@@ -41,6 +41,10 @@ pub struct Violation {
 /// How many search states a key may cost before the checker gives up (and says so).
 pub const MAX_STATES: usize = 5_000_000;
 
+/// How many 64-bit words the remembered states may take in all (800 MB): a long history makes
+/// each state larger, so fewer fit.
+pub const MAX_WORDS: usize = 100_000_000;
+
 /// The outcome of a check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -83,7 +87,7 @@ pub fn check(history: &[Operation], initial: State) -> Verdict {
     }];
     let is_placed = |p: &[u64], i: usize| p[i / 64] >> (i % 64) & 1 == 1;
     while let Some(f) = stack.pop() {
-        if seen.len() > MAX_STATES {
+        if seen.len() > MAX_STATES || seen.len().saturating_mul(words) > MAX_WORDS {
             return Verdict::Unknown;
         }
         if !seen.insert((f.placed.clone(), f.state)) {
