@@ -56,21 +56,82 @@ pub enum Verdict {
     Unknown,
 }
 
+/// When an operation stops mattering: its answer, or for an unknown outcome the latest time it
+/// could have taken effect.
+fn end(op: &Operation) -> u64 {
+    op.answer_at.unwrap_or(op.latest)
+}
+
 /// Checks one key's history, from `initial`.
+///
+/// The history is cut where no operation is in flight (every earlier one ended before the next
+/// one was called): each piece is searched on its own, from every state the pieces before it
+/// could end in, so a long history costs many small searches instead of one huge one.
 pub fn check(history: &[Operation], initial: State) -> Verdict {
-    let n = history.len();
-    // Candidates in call order.
-    let mut order: Vec<usize> = (0..n).collect();
+    let mut order: Vec<usize> = (0..history.len()).collect();
     order.sort_by_key(|&i| history[i].call_at);
-    let known: Vec<usize> = order
-        .iter()
-        .copied()
-        .filter(|&i| history[i].answer_at.is_some())
-        .collect();
+    let mut states: HashSet<State> = HashSet::from([initial]);
+    let mut start = 0;
+    let mut max_end = 0u64;
+    let mut pieces = Vec::new();
+    for (pos, &i) in order.iter().enumerate() {
+        if pos > start && max_end < history[i].call_at {
+            pieces.push(start..pos);
+            start = pos;
+        }
+        max_end = max_end.max(end(&history[i]));
+    }
+    if start < order.len() {
+        pieces.push(start..order.len());
+    }
+    for piece in pieces {
+        let ops: Vec<&Operation> = order[piece.clone()].iter().map(|&i| &history[i]).collect();
+        let mut ends = HashSet::new();
+        let mut best: Vec<usize> = Vec::new();
+        for &from in &states {
+            match search(&ops, from) {
+                Search::Ends(e, b) => {
+                    ends.extend(e);
+                    if b.len() > best.len() {
+                        best = b;
+                    }
+                }
+                Search::TooLarge => return Verdict::Unknown,
+            }
+        }
+        if ends.is_empty() {
+            let placed: HashSet<usize> = best.iter().copied().collect();
+            let stuck = (0..ops.len())
+                .filter(|i| ops[*i].answer_at.is_some() && !placed.contains(i))
+                .take(8)
+                .map(|i| ops[i].clone())
+                .collect();
+            let best = best.into_iter().map(|i| order[piece.start + i]).collect();
+            return Verdict::Violation(Violation { stuck, best });
+        }
+        states = ends;
+    }
+    Verdict::Linearizable
+}
+
+/// What searching one piece found.
+enum Search {
+    /// The states a full ordering can end in (empty: none exists), and the longest order
+    /// tried (indexes into the piece).
+    Ends(HashSet<State>, Vec<usize>),
+    /// The search outgrew its bounds.
+    TooLarge,
+}
+
+/// Every state the operations of one piece can leave, from `initial`: orders that place every
+/// known operation within its window, and any unknown ones within theirs.
+fn search(ops: &[&Operation], initial: State) -> Search {
+    let n = ops.len();
     let words = n.div_ceil(64).max(1);
+    let known: Vec<usize> = (0..n).filter(|&i| ops[i].answer_at.is_some()).collect();
     let mut seen: HashSet<(Vec<u64>, State)> = HashSet::new();
+    let mut ends = HashSet::new();
     let mut best: Vec<usize> = Vec::new();
-    // Depth-first search over (placed set, state), iterative.
     struct Frame {
         placed: Vec<u64>,
         state: State,
@@ -88,7 +149,7 @@ pub fn check(history: &[Operation], initial: State) -> Verdict {
     let is_placed = |p: &[u64], i: usize| p[i / 64] >> (i % 64) & 1 == 1;
     while let Some(f) = stack.pop() {
         if seen.len() > MAX_STATES || seen.len().saturating_mul(words) > MAX_WORDS {
-            return Verdict::Unknown;
+            return Search::TooLarge;
         }
         if !seen.insert((f.placed.clone(), f.state)) {
             continue;
@@ -96,23 +157,22 @@ pub fn check(history: &[Operation], initial: State) -> Verdict {
         if f.path.len() > best.len() {
             best.clone_from(&f.path);
         }
-        // Done when every known operation is placed.
+        // Every known operation placed: a possible end (unknown ones may still follow).
         if known.iter().all(|&i| is_placed(&f.placed, i)) {
-            return Verdict::Linearizable;
+            ends.insert(f.state);
         }
         // The earliest answer among unplaced known operations bounds what can go next: an
         // operation called after it answered cannot come before it.
         let deadline = known
             .iter()
             .filter(|&&i| !is_placed(&f.placed, i))
-            .filter_map(|&i| history[i].answer_at)
+            .filter_map(|&i| ops[i].answer_at)
             .min()
             .unwrap_or(u64::MAX);
-        for &i in &order {
+        for (i, op) in ops.iter().enumerate() {
             if is_placed(&f.placed, i) {
                 continue;
             }
-            let op = &history[i];
             if op.call_at > deadline {
                 break;
             }
@@ -136,14 +196,7 @@ pub fn check(history: &[Operation], initial: State) -> Verdict {
             });
         }
     }
-    let placed: HashSet<usize> = best.iter().copied().collect();
-    let stuck = known
-        .iter()
-        .filter(|i| !placed.contains(i))
-        .take(8)
-        .map(|&i| history[i].clone())
-        .collect();
-    Verdict::Violation(Violation { stuck, best })
+    Search::Ends(ends, best)
 }
 
 #[cfg(test)]
@@ -261,6 +314,46 @@ mod tests {
             op(1, 10, Some(11), Call::Read, Ret::Read(Some((2, 1)))),
         ];
         assert!(matches!(check(&h, None), Verdict::Violation(_)));
+    }
+
+    #[test]
+    fn a_long_history_is_checked_piece_by_piece() {
+        // 100,000 operations, in bursts of two concurrent sets and a read.
+        let mut h = vec![op(0, 0, Some(1), Call::Create(0), Ret::Done)];
+        let mut version = 0;
+        for b in 0..33_333u64 {
+            let t = 10 + 10 * b;
+            h.push(op(
+                1,
+                t,
+                Some(t + 3),
+                Call::Set(2 * b, None),
+                Ret::Version(version + 1),
+            ));
+            h.push(op(
+                2,
+                t + 1,
+                Some(t + 4),
+                Call::Set(2 * b + 1, None),
+                Ret::Version(version + 2),
+            ));
+            version += 2;
+            h.push(op(
+                3,
+                t + 5,
+                Some(t + 6),
+                Call::Read,
+                Ret::Read(Some((2 * b + 1, version))),
+            ));
+        }
+        assert_eq!(check(&h, None), Verdict::Linearizable);
+        // A stale read near the end is still caught.
+        let last = h.len() - 1;
+        h[last].ret = Ret::Read(Some((0, version)));
+        let Verdict::Violation(v) = check(&h, None) else {
+            panic!("not caught")
+        };
+        assert_eq!(v.stuck[0].call, Call::Read);
     }
 
     #[test]
