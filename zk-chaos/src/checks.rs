@@ -16,12 +16,14 @@ pub struct Findings {
 }
 
 /// Runs every check. `existing` are the ephemeral paths present at the end; `alive` the
-/// (client, session) pairs whose session was still open then; `end` the time the workload
-/// stopped (watches had until then to fire).
+/// (client, session) pairs whose client was connected on them then, `ended` those known to
+/// have ended (other sessions are not judged); `end` the time the workload stopped (watches had
+/// until then to fire).
 pub fn check_all(
     h: &History,
     existing: &BTreeSet<String>,
     alive: &BTreeSet<(usize, usize)>,
+    ended: &BTreeSet<(usize, usize)>,
     end: u64,
 ) -> Findings {
     let mut f = Findings::default();
@@ -65,15 +67,17 @@ pub fn check_all(
     }
     // Ephemeral nodes: there while their session lives, gone once it ended.
     for (client, session, path) in &h.ephemerals {
-        let live = alive.contains(&(*client, *session));
-        match (live, existing.contains(path)) {
-            (true, false) => f.violations.push(format!(
+        let key = (*client, *session);
+        let there = existing.contains(path);
+        if alive.contains(&key) && !there {
+            f.violations.push(format!(
                 "{path} (client {client}, session {session}) vanished while its session was alive"
-            )),
-            (false, true) => f.violations.push(format!(
+            ));
+        }
+        if ended.contains(&key) && there {
+            f.violations.push(format!(
                 "{path} (client {client}, session {session}) outlived its session"
-            )),
-            _ => {}
+            ));
         }
     }
     // Watches: at most one event each; and a watch set before an acknowledged change of its
@@ -149,7 +153,13 @@ mod tests {
         let mut h = History::default();
         h.ops.insert(0, vec![write(10)]);
         h.watches.push(watch(vec![11, 12]));
-        let f = check_all(&h, &BTreeSet::new(), &BTreeSet::new(), 100);
+        let f = check_all(
+            &h,
+            &BTreeSet::new(),
+            &BTreeSet::new(),
+            &BTreeSet::new(),
+            100,
+        );
         assert_eq!(f.violations.len(), 1, "{:?}", f.violations);
         assert!(f.violations[0].contains("delivered 2 events"));
     }
@@ -159,23 +169,41 @@ mod tests {
         let mut h = History::default();
         h.ops.insert(0, vec![write(10)]);
         h.watches.push(watch(vec![]));
-        let f = check_all(&h, &BTreeSet::new(), &BTreeSet::new(), 100);
+        let f = check_all(
+            &h,
+            &BTreeSet::new(),
+            &BTreeSet::new(),
+            &BTreeSet::new(),
+            100,
+        );
         assert!(
             f.violations[0].contains("never fired"),
             "{:?}",
             f.violations
         );
         h.session_ends.insert((0, 0), 50);
-        assert!(check_all(&h, &BTreeSet::new(), &BTreeSet::new(), 100)
-            .violations
-            .is_empty());
+        assert!(check_all(
+            &h,
+            &BTreeSet::new(),
+            &BTreeSet::new(),
+            &BTreeSet::new(),
+            100
+        )
+        .violations
+        .is_empty());
         // A change before the watch was set does not count.
         let mut h = History::default();
         h.ops.insert(0, vec![write(1)]);
         h.watches.push(watch(vec![]));
-        assert!(check_all(&h, &BTreeSet::new(), &BTreeSet::new(), 100)
-            .violations
-            .is_empty());
+        assert!(check_all(
+            &h,
+            &BTreeSet::new(),
+            &BTreeSet::new(),
+            &BTreeSet::new(),
+            100
+        )
+        .violations
+        .is_empty());
     }
 
     #[test]
@@ -191,7 +219,8 @@ mod tests {
         };
         let existing: BTreeSet<String> = ["/e/a".to_string(), "/e/b".to_string()].into();
         let alive: BTreeSet<(usize, usize)> = [(0, 0), (2, 0)].into();
-        let f = check_all(&h, &existing, &alive, 100);
+        let ended: BTreeSet<(usize, usize)> = [(1, 0)].into();
+        let f = check_all(&h, &existing, &alive, &ended, 100);
         let all = f.violations.join("\n");
         assert!(all.contains("sequence number 3 was given twice"), "{all}");
         assert!(all.contains("went from 3 to 2"), "{all}");

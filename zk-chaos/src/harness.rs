@@ -155,8 +155,20 @@ pub async fn run(config: Config) -> Result<Outcome, String> {
         };
         shared.history().ops.entry(k).or_default().push(op);
     }
-    // Watches had the run to fire; give the last ones a moment.
+    // Watches had the run to fire; give the last ones a moment. And let every client settle:
+    // a client still reconnecting may be about to learn that its session expired, so a session
+    // counts as alive only once its client is connected again.
     tokio::time::sleep(Duration::from_secs(2)).await;
+    for zk in last_clients.iter().filter_map(|(zk, _)| zk.as_ref()) {
+        let mut state = zk.state();
+        let _ = tokio::time::timeout(
+            config.session_timeout * 3,
+            state.wait_for(|s| s.is_connected() || s.is_terminal()),
+        )
+        .await;
+    }
+    // The reader's server may lag the leader: sync first.
+    reader.sync("/chaos/eph").await.map_err(|e| e.to_string())?;
     let existing: BTreeSet<String> = reader
         .get_children("/chaos/eph")
         .await
@@ -164,13 +176,21 @@ pub async fn run(config: Config) -> Result<Outcome, String> {
         .into_iter()
         .map(|c| format!("/chaos/eph/{c}"))
         .collect();
+    // Alive: connected now. Ended: an earlier session of the client, or one whose end the client
+    // learned. A client neither connected nor told (still reconnecting) leaves its session
+    // unjudged.
     let mut alive = BTreeSet::new();
+    let mut ended = BTreeSet::new();
     for (c, (zk, session)) in last_clients.iter().enumerate() {
-        if zk
-            .as_ref()
-            .is_some_and(|z| !z.state().borrow().is_terminal())
-        {
-            alive.insert((c, *session));
+        ended.extend((0..*session).map(|s| (c, s)));
+        match zk.as_ref().map(|z| *z.state().borrow()) {
+            Some(s) if s.is_connected() => {
+                alive.insert((c, *session));
+            }
+            Some(s) if s.is_terminal() => {
+                ended.insert((c, *session));
+            }
+            _ => {}
         }
     }
     for (zk, _) in &last_clients {
@@ -179,7 +199,7 @@ pub async fn run(config: Config) -> Result<Outcome, String> {
         }
     }
     let history = shared.history().clone();
-    let findings = check_all(&history, &existing, &alive, end);
+    let findings = check_all(&history, &existing, &alive, &ended, end);
     drop(ens);
     Ok(Outcome { history, findings })
 }
@@ -251,7 +271,11 @@ async fn work(
             continue;
         }
         if roll < 0.06 {
-            let path = format!("/chaos/eph/c{c}-s{session}-{counter}");
+            let path = format!(
+                "/chaos/eph/c{c}-s{session}-{:x}-{counter}-t{}",
+                client.session_id(),
+                shared.now() / 1000
+            );
             if client
                 .create(&path, b"", &CreateOptions::new(CreateMode::Ephemeral))
                 .await
