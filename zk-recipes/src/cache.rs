@@ -122,26 +122,7 @@ impl TreeCache {
         root: &str,
         options: CacheOptions,
     ) -> Result<(TreeCache, mpsc::Receiver<CacheEvent>), Error> {
-        let root = root.trim_end_matches('/').to_string();
-        let root = if root.is_empty() {
-            "/".to_string()
-        } else {
-            root
-        };
-        // The watch first, so nothing that changes during the load is missed.
-        let watcher = zk
-            .add_watch(&root, AddWatchMode::PersistentRecursive)
-            .await?;
-        let (tx, rx) = mpsc::channel(options.buffer.max(1));
-        let view: View = Arc::default();
-        let sync = Sync {
-            zk: zk.clone(),
-            root,
-            view: view.clone(),
-            tx,
-        };
-        let task = tokio::spawn(sync.run(watcher, options, None));
-        Ok((TreeCache { view, task }, rx))
+        TreeCache::spawn(zk.clone(), root, options, None).await
     }
 
     /// A cache on a [`Supervisor`]'s sessions: when a session expires, the cache moves to the
@@ -152,13 +133,25 @@ impl TreeCache {
         root: &str,
         options: CacheOptions,
     ) -> Result<(TreeCache, mpsc::Receiver<CacheEvent>), Error> {
-        let zk = supervisor.client();
-        let root = root.trim_end_matches('/').to_string();
-        let root = if root.is_empty() {
-            "/".to_string()
-        } else {
-            root
-        };
+        TreeCache::spawn(
+            supervisor.client(),
+            root,
+            options,
+            Some(supervisor.sessions()),
+        )
+        .await
+    }
+
+    /// Sets the watch on `root` (first, so nothing that changes during the load is missed)
+    /// and starts the task that loads and follows the tree.
+    async fn spawn(
+        zk: Client,
+        root: &str,
+        options: CacheOptions,
+        sessions: Option<watch::Receiver<Client>>,
+    ) -> Result<(TreeCache, mpsc::Receiver<CacheEvent>), Error> {
+        let root = root.trim_end_matches('/');
+        let root = if root.is_empty() { "/" } else { root }.to_string();
         let watcher = zk
             .add_watch(&root, AddWatchMode::PersistentRecursive)
             .await?;
@@ -170,7 +163,7 @@ impl TreeCache {
             view: view.clone(),
             tx,
         };
-        let task = tokio::spawn(sync.run(watcher, options, Some(supervisor.sessions())));
+        let task = tokio::spawn(sync.run(watcher, options, sessions));
         Ok((TreeCache { view, task }, rx))
     }
 
