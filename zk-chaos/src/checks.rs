@@ -1,18 +1,34 @@
-//! The checks over a whole soak: linearizability per key, then sequential names, ephemeral
-//! nodes and watches. Each violation is a message with what is needed to look into it.
+//! The checks over a whole soak: linearizability per key group, then sequential names,
+//! ephemeral nodes, watches, the order of pipelined replies and the lock holders' fenced
+//! writes. Each violation is a message with what is needed to look into it.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use crate::checker::{check, Verdict};
-use crate::history::History;
+use crate::checker::{check, OperationOf, Verdict};
+use crate::history::{group_initial, group_of, History};
+use crate::model::Group;
 
 /// What the checks found (nothing, in a good run).
 #[derive(Debug, Clone, Default)]
 pub struct Findings {
     /// One message per violation.
     pub violations: Vec<String>,
-    /// Keys whose search was too large to finish (not violations, but not checked either).
-    pub unchecked_keys: Vec<usize>,
+    /// Key groups whose search was too large to finish (not violations, but not checked
+    /// either).
+    pub unchecked_groups: Vec<usize>,
+}
+
+/// One operation as a line of a report.
+fn show(o: &OperationOf<Group>) -> String {
+    let answer = match o.answer_at {
+        Some(at) => format!("answered {:?} at {at}us", o.ret),
+        None if o.latest == u64::MAX => "outcome unknown".to_string(),
+        None => format!("outcome unknown, could run until {}us", o.latest),
+    };
+    format!(
+        "client {} called {:?} at {}us, {answer}",
+        o.client, o.call, o.call_at
+    )
 }
 
 /// Runs every check. `existing` are the ephemeral paths present at the end; `alive` the
@@ -27,30 +43,39 @@ pub fn check_all(
     end: u64,
 ) -> Findings {
     let mut f = Findings::default();
-    for (key, ops) in &h.ops {
-        match check(ops, None) {
+    for (group, ops) in &h.ops {
+        match check::<Group>(ops, group_initial(*group, h.keys)) {
             Verdict::Linearizable => {}
-            Verdict::Unknown => f.unchecked_keys.push(*key),
+            Verdict::Unknown => f.unchecked_groups.push(*group),
             Verdict::Violation(v) => {
-                let first = v.stuck.first().map_or(0, |o| o.call_at);
+                let first = v.minimal.first().map_or(0, |o| o.call_at);
+                let last = v
+                    .minimal
+                    .iter()
+                    .map(|o| o.answer_at.unwrap_or(o.call_at))
+                    .max()
+                    .unwrap_or(first);
                 let near: Vec<String> = h
                     .faults
                     .iter()
-                    .filter(|x| x.at + 3_000_000 >= first && x.at <= first + 3_000_000)
+                    .filter(|x| x.at + 3_000_000 >= first && x.at <= last + 3_000_000)
                     .map(|x| format!("{}us {}", x.at, x.what))
                     .collect();
+                let minimal: Vec<String> = v.minimal.iter().map(show).collect();
                 f.violations.push(format!(
-                    "key k{key} is not linearizable: {} of {} operations ordered; cannot place {:?}; faults around: {near:?}",
+                    "key group g{group} is not linearizable ({} of {} operations ordered). \
+                     Minimal sub-history, from states {:?}:\n      {}\n    faults around it: {near:?}",
                     v.best.len(),
                     ops.len(),
-                    v.stuck
+                    v.from,
+                    minimal.join("\n      "),
                 ));
             }
         }
     }
     // Sequential names: unique, and increasing in each client's acknowledgement order.
     let mut seen = HashSet::new();
-    let mut last: std::collections::BTreeMap<usize, i64> = std::collections::BTreeMap::new();
+    let mut last: BTreeMap<usize, i64> = BTreeMap::new();
     for (client, n, at) in &h.sequential {
         if !seen.insert(*n) {
             f.violations.push(format!(
@@ -98,15 +123,11 @@ pub fn check_all(
         if session_ended {
             continue;
         }
-        let changed_after = h.ops.get(&w.key).into_iter().flatten().find(|o| {
+        let (group, slot) = group_of(w.key);
+        let changed_after = h.ops.get(&group).into_iter().flatten().find(|o| {
             o.call_at > w.set_at
                 && o.answer_at.is_some_and(|a| a < end)
-                && matches!(
-                    (o.call, o.ret),
-                    (crate::model::Call::Create(_), crate::model::Ret::Done)
-                        | (crate::model::Call::Set(..), crate::model::Ret::Version(_))
-                        | (crate::model::Call::Delete(_), crate::model::Ret::Done)
-                )
+                && o.call.changes(&o.ret, slot)
         });
         if let Some(o) = changed_after {
             f.violations.push(format!(
@@ -115,25 +136,72 @@ pub fn check_all(
             ));
         }
     }
+    check_bursts(h, &mut f);
+    check_fences(h, &mut f);
     f
+}
+
+/// A session's pipelined writes were run in the order sent: their zxids increase.
+fn check_bursts(h: &History, f: &mut Findings) {
+    for (client, zxids) in &h.bursts {
+        let answered: Vec<i64> = zxids.iter().flatten().copied().collect();
+        if answered.windows(2).any(|w| w[0] >= w[1]) {
+            f.violations.push(format!(
+                "client {client}'s pipelined writes ran out of the order sent: zxids {zxids:?}"
+            ));
+        }
+    }
+}
+
+/// The lock holders' writes: every acknowledged one is in the log, and in the log's order
+/// the fencing tokens never go back (two holders' writes never interleave).
+fn check_fences(h: &History, f: &mut Findings) {
+    let logged: HashSet<i64> = h.fence_log.iter().map(|e| e.seq).collect();
+    for w in &h.fenced {
+        if !logged.contains(&w.seq) {
+            f.violations.push(format!(
+                "client {}'s fenced write {} (token {:#x}, acknowledged at {}us) is not in the log",
+                w.client, w.seq, w.token, w.at
+            ));
+        }
+    }
+    for pair in h.fence_log.windows(2) {
+        if pair[1].token < pair[0].token {
+            f.violations.push(format!(
+                "lock holders' writes interleave: {} by client {} under token {:#x} follows {} by client {} under token {:#x}",
+                pair[1].seq, pair[1].client, pair[1].token, pair[0].seq, pair[0].client, pair[0].token
+            ));
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::checker::Operation;
-    use crate::history::WatchRecord;
-    use crate::model::{Call, Ret};
+    use crate::history::{FencedWrite, LogEntry, WatchRecord};
+    use crate::model::{Call, GroupCall, GroupRet, Ret};
 
-    fn write(at: u64) -> Operation {
+    fn write(at: u64) -> OperationOf<Group> {
         Operation {
             client: 1,
             call_at: at,
             answer_at: Some(at + 1),
             latest: u64::MAX,
-            call: Call::Create(1),
-            ret: Ret::Done,
+            call: GroupCall::One(0, Call::Create(1)),
+            ret: GroupRet::One(Ret::Done),
         }
+    }
+
+    fn history() -> History {
+        History {
+            keys: 2,
+            ..History::default()
+        }
+    }
+
+    fn none() -> BTreeSet<(usize, usize)> {
+        BTreeSet::new()
     }
 
     fn watch(fired: Vec<u64>) -> WatchRecord {
@@ -150,7 +218,7 @@ mod tests {
 
     #[test]
     fn a_doubled_watch_event_is_caught() {
-        let mut h = History::default();
+        let mut h = history();
         h.ops.insert(0, vec![write(10)]);
         h.watches.push(watch(vec![11, 12]));
         let f = check_all(
@@ -166,7 +234,7 @@ mod tests {
 
     #[test]
     fn a_lost_watch_event_is_caught_unless_the_session_ended() {
-        let mut h = History::default();
+        let mut h = history();
         h.ops.insert(0, vec![write(10)]);
         h.watches.push(watch(vec![]));
         let f = check_all(
@@ -192,7 +260,7 @@ mod tests {
         .violations
         .is_empty());
         // A change before the watch was set does not count.
-        let mut h = History::default();
+        let mut h = history();
         h.ops.insert(0, vec![write(1)]);
         h.watches.push(watch(vec![]));
         assert!(check_all(
@@ -215,7 +283,7 @@ mod tests {
                 (1, 0, "/e/b".into()),
                 (2, 0, "/e/c".into()),
             ],
-            ..History::default()
+            ..history()
         };
         let existing: BTreeSet<String> = ["/e/a".to_string(), "/e/b".to_string()].into();
         let alive: BTreeSet<(usize, usize)> = [(0, 0), (2, 0)].into();
@@ -226,5 +294,86 @@ mod tests {
         assert!(all.contains("went from 3 to 2"), "{all}");
         assert!(all.contains("/e/c (client 2, session 0) vanished"), "{all}");
         assert!(all.contains("/e/b (client 1, session 0) outlived"), "{all}");
+    }
+
+    #[test]
+    fn a_violation_names_its_minimal_sub_history_and_the_faults_around_it() {
+        let mut h = history();
+        let read = |at: u64, seen| Operation {
+            client: 2,
+            call_at: at,
+            answer_at: Some(at + 1),
+            latest: u64::MAX,
+            call: GroupCall::One(0, Call::Read),
+            ret: GroupRet::One(Ret::Read(seen)),
+        };
+        // Created, then read back as absent long after: a lost acknowledged write.
+        h.ops.insert(
+            0,
+            vec![write(10), read(20, Some((1, 0))), read(4_000, None)],
+        );
+        h.faults.push(crate::history::Fault {
+            at: 3_000,
+            what: "kill member 1".into(),
+            kind: "kill",
+        });
+        h.faults.push(crate::history::Fault {
+            at: 90_000_000,
+            what: "kill member 2".into(),
+            kind: "kill",
+        });
+        let f = check_all(&h, &BTreeSet::new(), &none(), &none(), 100_000);
+        assert_eq!(f.violations.len(), 1, "{:?}", f.violations);
+        let v = &f.violations[0];
+        assert!(v.contains("key group g0 is not linearizable"), "{v}");
+        // The read in between is not needed to show it; the create and the last read are.
+        assert!(v.contains("called One(0, Create(1)) at 10us"), "{v}");
+        assert!(v.contains("called One(0, Read) at 4000us"), "{v}");
+        assert!(!v.contains("at 20us"), "{v}");
+        assert!(v.contains("3000us kill member 1"), "{v}");
+        assert!(!v.contains("kill member 2"), "{v}");
+    }
+
+    #[test]
+    fn pipelined_writes_out_of_order_are_caught() {
+        let mut h = history();
+        h.bursts.push((0, vec![Some(5), None, Some(9)]));
+        assert!(check_all(&h, &BTreeSet::new(), &none(), &none(), 100)
+            .violations
+            .is_empty());
+        h.bursts.push((3, vec![Some(5), Some(4)]));
+        let f = check_all(&h, &BTreeSet::new(), &none(), &none(), 100);
+        assert_eq!(f.violations.len(), 1, "{:?}", f.violations);
+        assert!(f.violations[0].contains("client 3's pipelined writes"));
+    }
+
+    #[test]
+    fn interleaved_or_lost_fenced_writes_are_caught() {
+        let entry = |seq, client, token| LogEntry { seq, client, token };
+        let mut h = history();
+        h.fence_log = vec![entry(1, 0, 10), entry(2, 0, 10), entry(3, 1, 12)];
+        h.fenced = vec![FencedWrite {
+            client: 0,
+            token: 10,
+            seq: 2,
+            at: 50,
+        }];
+        assert!(check_all(&h, &BTreeSet::new(), &none(), &none(), 100)
+            .violations
+            .is_empty());
+        // The first holder writes again after the second began.
+        h.fence_log.push(entry(4, 0, 10));
+        // And an acknowledged write is missing.
+        h.fenced.push(FencedWrite {
+            client: 1,
+            token: 12,
+            seq: 7,
+            at: 60,
+        });
+        let all = check_all(&h, &BTreeSet::new(), &none(), &none(), 100)
+            .violations
+            .join("\n");
+        assert!(all.contains("writes interleave: 4 by client 0"), "{all}");
+        assert!(all.contains("fenced write 7 (token 0xc"), "{all}");
     }
 }

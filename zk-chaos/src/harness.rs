@@ -1,20 +1,19 @@
 //! The soak itself: a three-member ensemble with a proxy in front of each member, clients
-//! running a seeded random workload through the proxies, and a fault injector; then the
-//! checks of [`crate::checks`].
+//! running a seeded random workload through the proxies ([`crate::workload`]), lock holders
+//! making fenced writes ([`crate::locker`]), and a fault injector ([`crate::faults`]); then
+//! the final reads and the checks of [`crate::checks`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
-use zk_client::{Client, ClientBuilder, CreateMode, CreateOptions, Error};
+use zk_client::{Client, ClientBuilder, CreateOptions, Error};
 use zk_testkit::{Ensemble, Proxy};
 
-use crate::checker::Operation;
+use crate::checker::{Operation, OperationOf};
 use crate::checks::{check_all, Findings};
-use crate::history::{Fault, History, WatchRecord};
-use crate::model::{Call, Ret};
+use crate::history::{group_len, group_of, History, GROUP_SIZE};
+use crate::model::{Call, Group, GroupCall, GroupRet, Ret};
 
 /// How a soak runs.
 #[derive(Debug, Clone, Copy)]
@@ -23,10 +22,13 @@ pub struct Config {
     pub seed: u64,
     /// How long the workload and the faults run.
     pub duration: Duration,
-    /// Client sessions (default 8).
+    /// Client sessions running the register workload (default 8).
     pub clients: usize,
-    /// Keys of the register workload (default 5).
+    /// Keys of the register workload (default 5), in groups of [`GROUP_SIZE`] under one
+    /// parent each (a multi writes within one group).
     pub keys: usize,
+    /// Client sessions taking turns on one lock and writing under it (default 3).
+    pub lockers: usize,
     /// The clients' session timeout (default 6 s).
     pub session_timeout: Duration,
 }
@@ -38,6 +40,7 @@ impl Default for Config {
             duration: Duration::from_secs(60),
             clients: 8,
             keys: 5,
+            lockers: 3,
             session_timeout: Duration::from_secs(6),
         }
     }
@@ -53,36 +56,61 @@ pub struct Outcome {
 }
 
 /// A session's id and password, as the injector needs them to expire it.
-type SessionKey = (i64, Vec<u8>);
+pub(crate) type SessionKey = (i64, Vec<u8>);
 
-struct Shared {
-    start: Instant,
-    history: Mutex<History>,
-    /// Each client's current session (id, password), for the injector's expiries.
-    sessions: Mutex<Vec<Option<SessionKey>>>,
+/// What the workload, the lock holders and the injector share.
+pub(crate) struct Shared {
+    pub(crate) start: Instant,
+    pub(crate) history: Mutex<History>,
+    /// Each client's current session (id, password), for the injector's expiries: the
+    /// workload's clients first, then the lock holders.
+    pub(crate) sessions: Mutex<Vec<Option<SessionKey>>>,
 }
 
 impl Shared {
-    fn now(&self) -> u64 {
+    /// Microseconds since the start.
+    pub(crate) fn now(&self) -> u64 {
         u64::try_from(self.start.elapsed().as_micros()).unwrap_or(u64::MAX)
     }
-    fn history(&self) -> MutexGuard<'_, History> {
-        self.history
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    pub(crate) fn history(&self) -> MutexGuard<'_, History> {
+        lock(&self.history)
     }
 }
 
-const ROOT: &str = "/chaos";
-
-fn key_path(k: usize) -> String {
-    format!("{ROOT}/k{k}")
+/// Locks `m`, whether or not a holder panicked.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn decode(data: &[u8]) -> u64 {
+/// The soak's root node.
+pub(crate) const ROOT: &str = "/chaos";
+
+/// The parent of a key group.
+pub(crate) fn group_path(group: usize) -> String {
+    format!("{ROOT}/g{group}")
+}
+
+/// The node of a key.
+pub(crate) fn key_path(key: usize) -> String {
+    let (group, slot) = group_of(key);
+    format!("{}/k{slot}", group_path(group))
+}
+
+/// The value a key's data holds (`u64::MAX` for data the workload never writes).
+pub(crate) fn decode(data: &[u8]) -> u64 {
     data.get(..8)
         .and_then(|b| b.try_into().ok())
         .map_or(u64::MAX, u64::from_be_bytes)
+}
+
+/// Connects a client through `connect` (the proxies).
+pub(crate) async fn connect(connect: &str, config: Config) -> Option<Client> {
+    ClientBuilder::new(connect)
+        .session_timeout(config.session_timeout)
+        .request_timeout(Some(Duration::from_secs(8)))
+        .connect()
+        .await
+        .ok()
 }
 
 /// Runs a soak and checks it.
@@ -100,61 +128,70 @@ pub async fn run(config: Config) -> Result<Outcome, String> {
         .connect()
         .await
         .map_err(|e| e.to_string())?;
-    for dir in [ROOT, "/chaos/seq", "/chaos/eph"] {
+    let groups = config.keys.div_ceil(GROUP_SIZE);
+    let mut dirs = vec![
+        ROOT.to_string(),
+        format!("{ROOT}/seq"),
+        format!("{ROOT}/eph"),
+        crate::locker::LOG.to_string(),
+    ];
+    dirs.extend((0..groups).map(group_path));
+    for dir in dirs {
         setup
-            .create(dir, b"", &CreateOptions::default())
+            .create(&dir, b"", &CreateOptions::default())
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| format!("creating {dir}: {e}"))?;
     }
+    setup.close().await;
     let shared = Arc::new(Shared {
         start: Instant::now(),
-        history: Mutex::new(History::default()),
-        sessions: Mutex::new(vec![None; config.clients]),
+        history: Mutex::new(History {
+            keys: config.keys,
+            ..History::default()
+        }),
+        sessions: Mutex::new(vec![None; config.clients + config.lockers]),
     });
     let deadline = shared.start + config.duration;
     let proxies = Arc::new(proxies);
     // The fault injector works on processes and blocks: a thread of its own.
     let injector = {
         let (shared, proxies) = (shared.clone(), proxies.clone());
-        std::thread::spawn(move || inject(ens, &proxies, &shared, config, deadline))
+        std::thread::spawn(move || crate::faults::inject(ens, &proxies, &shared, config, deadline))
     };
     let mut workers = Vec::new();
     for c in 0..config.clients {
         let (shared, connect) = (shared.clone(), connect.clone());
         workers.push(tokio::spawn(async move {
-            work(c, &connect, shared, config, deadline).await
+            crate::workload::work(c, &connect, shared, config, deadline).await
+        }));
+    }
+    let mut lockers = Vec::new();
+    for l in 0..config.lockers {
+        let (shared, connect) = (shared.clone(), connect.clone());
+        lockers.push(tokio::spawn(async move {
+            crate::locker::hold(config.clients + l, &connect, shared, config, deadline).await
         }));
     }
     let mut last_clients = Vec::new();
     for w in workers {
         last_clients.push(w.await.map_err(|e| e.to_string())?);
     }
+    for l in lockers {
+        if let Some(zk) = l.await.map_err(|e| e.to_string())? {
+            zk.close().await;
+        }
+    }
     let end = shared.now();
     let ens = injector
         .join()
         .map_err(|_| "the injector panicked".to_string())?;
-    // Final reads of every key, through the healed ensemble.
     let reader = ClientBuilder::new(ens.connect_string())
         .connect()
         .await
         .map_err(|e| e.to_string())?;
-    for k in 0..config.keys {
-        let call_at = shared.now();
-        let ret = match reader.get_data(&key_path(k)).await {
-            Ok((d, s)) => Ret::Read(Some((decode(&d), s.version))),
-            Err(Error::NoNode) => Ret::Read(None),
-            Err(e) => return Err(format!("final read of k{k}: {e}")),
-        };
-        let op = Operation {
-            client: usize::MAX,
-            call_at,
-            answer_at: Some(shared.now()),
-            latest: u64::MAX,
-            call: Call::Read,
-            ret,
-        };
-        shared.history().ops.entry(k).or_default().push(op);
-    }
+    final_reads(&reader, &shared, config).await?;
+    let log = crate::locker::read_log(&reader).await?;
+    shared.history().fence_log = log;
     // Watches had the run to fire; give the last ones a moment. And let every client settle:
     // a client still reconnecting may be about to learn that its session expired, so a session
     // counts as alive only once its client is connected again.
@@ -168,13 +205,16 @@ pub async fn run(config: Config) -> Result<Outcome, String> {
         .await;
     }
     // The reader's server may lag the leader: sync first.
-    reader.sync("/chaos/eph").await.map_err(|e| e.to_string())?;
+    reader
+        .sync(&format!("{ROOT}/eph"))
+        .await
+        .map_err(|e| e.to_string())?;
     let existing: BTreeSet<String> = reader
-        .get_children("/chaos/eph")
+        .get_children(&format!("{ROOT}/eph"))
         .await
         .map_err(|e| e.to_string())?
         .into_iter()
-        .map(|c| format!("/chaos/eph/{c}"))
+        .map(|c| format!("{ROOT}/eph/{c}"))
         .collect();
     // Alive: connected now. Ended: an earlier session of the client, or one whose end the client
     // learned. A client neither connected nor told (still reconnecting) leaves its session
@@ -198,309 +238,66 @@ pub async fn run(config: Config) -> Result<Outcome, String> {
             zk.close().await;
         }
     }
+    reader.close().await;
     let history = shared.history().clone();
     let findings = check_all(&history, &existing, &alive, &ended, end);
     drop(ens);
     Ok(Outcome { history, findings })
 }
 
-async fn connect(connect: &str, config: Config) -> Option<Client> {
-    ClientBuilder::new(connect)
-        .session_timeout(config.session_timeout)
-        .request_timeout(Some(Duration::from_secs(8)))
-        .connect()
-        .await
-        .ok()
-}
-
-/// One client's workload; returns its last client and session number.
-async fn work(
-    c: usize,
-    cs: &str,
-    shared: Arc<Shared>,
-    config: Config,
-    deadline: Instant,
-) -> (Option<Client>, usize) {
-    let mut rng =
-        StdRng::seed_from_u64(config.seed ^ (0x9E37_79B9_7F4A_7C15u64.wrapping_mul(c as u64 + 1)));
-    let mut session = 0usize;
-    let mut zk = connect(cs, config).await;
-    let mut pending: Vec<(usize, usize)> = Vec::new(); // unknown ops waiting for their window's end
-    let mut versions: BTreeMap<usize, i32> = BTreeMap::new();
-    let mut counter = 0u64;
-    while Instant::now() < deadline {
-        let Some(client) = zk.clone() else {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            zk = connect(cs, config).await;
-            continue;
+/// Reads every key, and lists every group, through the healed ensemble: the last operations of
+/// each group's history (a write acknowledged and then lost shows here at the latest).
+async fn final_reads(reader: &Client, shared: &Shared, config: Config) -> Result<(), String> {
+    let groups = config.keys.div_ceil(GROUP_SIZE);
+    for group in 0..groups {
+        let parent = group_path(group);
+        reader.sync(&parent).await.map_err(|e| e.to_string())?;
+        let record = |call, ret, call_at| {
+            let op: OperationOf<Group> = Operation {
+                client: usize::MAX,
+                call_at,
+                answer_at: Some(shared.now()),
+                latest: u64::MAX,
+                call,
+                ret,
+            };
+            shared.history().ops.entry(group).or_default().push(op);
         };
-        lock(&shared.sessions)[c] = Some((client.session_id(), client.session_password()));
-        if client.state().borrow().is_terminal() {
-            {
-                let now = shared.now();
-                let mut h = shared.history();
-                h.session_ends.insert((c, session), now);
-                for (k, i) in pending.drain(..) {
-                    if let Some(op) = h.ops.get_mut(&k).and_then(|v| v.get_mut(i)) {
-                        op.latest = now;
-                    }
-                }
-            }
-            session += 1;
-            zk = connect(cs, config).await;
-            continue;
-        }
-        counter += 1;
-        let roll: f64 = rng.random();
-        if roll < 0.04 {
-            if let Ok((path, _)) = client
-                .create(
-                    "/chaos/seq/item-",
-                    b"",
-                    &CreateOptions::new(CreateMode::PersistentSequential),
-                )
-                .await
-            {
-                let n = path
-                    .rsplit('-')
-                    .next()
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or(-1);
-                shared.history().sequential.push((c, n, shared.now()));
-            }
-            continue;
-        }
-        if roll < 0.06 {
-            let path = format!(
-                "/chaos/eph/c{c}-s{session}-{:x}-{counter}-t{}",
-                client.session_id(),
-                shared.now() / 1000
+        for slot in 0..group_len(group, config.keys) {
+            let key = group * GROUP_SIZE + slot;
+            let call_at = shared.now();
+            let ret = match reader.get_data(&key_path(key)).await {
+                Ok((d, s)) => Ret::Read(Some((decode(&d), s.version))),
+                Err(Error::NoNode) => Ret::Read(None),
+                Err(e) => return Err(format!("final read of k{key}: {e}")),
+            };
+            record(
+                GroupCall::One(slot, Call::Read),
+                GroupRet::One(ret),
+                call_at,
             );
-            if client
-                .create(&path, b"", &CreateOptions::new(CreateMode::Ephemeral))
-                .await
-                .is_ok()
-            {
-                shared.history().ephemerals.push((c, session, path));
-            }
-            continue;
         }
-        let key = rng.random_range(0..config.keys);
-        if roll < 0.12 {
-            if let Ok((stat, watcher)) = client.exists_watch(&key_path(key)).await {
-                let record = WatchRecord {
-                    client: c,
-                    session,
-                    key,
-                    set_at: shared.now(),
-                    version: stat.map(|s| s.version),
-                    fired: Vec::new(),
-                    ended: false,
-                };
-                let index = {
-                    let mut h = shared.history();
-                    h.watches.push(record);
-                    h.watches.len() - 1
-                };
-                // The watch's outcome is recorded when it comes; the workload goes on.
-                let shared = shared.clone();
-                let wait =
-                    deadline.saturating_duration_since(Instant::now()) + Duration::from_secs(1);
-                tokio::spawn(async move {
-                    let outcome = tokio::time::timeout(wait, watcher).await;
-                    let now = shared.now();
-                    let mut h = shared.history();
-                    match outcome {
-                        Ok(Ok(_)) => h.watches[index].fired.push(now),
-                        Ok(Err(_)) => h.watches[index].ended = true,
-                        Err(_) => {}
-                    }
-                });
-            }
-            continue;
-        }
-        let value = ((c as u64) << 40) | counter;
-        let expected = if rng.random_bool(0.5) {
-            versions.get(&key).copied()
-        } else {
-            None
-        };
-        let call = match rng.random_range(0..10) {
-            0..=1 => Call::Create(value),
-            2..=4 => Call::Set(value, expected),
-            5 => Call::Delete(expected),
-            _ => Call::Read,
-        };
-        let path = key_path(key);
         let call_at = shared.now();
-        let result: Result<Ret, Error> = match call {
-            Call::Create(v) => client
-                .create(&path, &v.to_be_bytes(), &CreateOptions::default())
-                .await
-                .map(|_| Ret::Done),
-            Call::Set(v, e) => client
-                .set_data(&path, &v.to_be_bytes(), e)
-                .await
-                .map(|s| Ret::Version(s.version)),
-            Call::Delete(e) => client.delete(&path, e).await.map(|()| Ret::Done),
-            // ZooKeeper serves reads from the server the session is on, which may lag the
-            // leader; a sync first makes the read see every write answered before the call.
-            Call::Read => match client.sync(&path).await {
-                Ok(_) | Err(Error::NoNode) => client
-                    .get_data(&path)
-                    .await
-                    .map(|(d, s)| Ret::Read(Some((decode(&d), s.version)))),
-                Err(e) => Err(e),
-            },
-        };
-        let answered = match result {
-            Ok(r) => Some(r),
-            Err(Error::NodeExists) => Some(Ret::NodeExists),
-            Err(Error::NoNode) => Some(match call {
-                Call::Read => Ret::Read(None),
-                _ => Ret::NoNode,
-            }),
-            Err(Error::BadVersion) => Some(Ret::BadVersion),
-            Err(_) => None,
-        };
-        let now = shared.now();
-        if let Some(Ret::Version(v)) | Some(Ret::Read(Some((_, v)))) = answered {
-            versions.insert(key, v);
-        }
-        let mut h = shared.history();
-        let ops = h.ops.entry(key).or_default();
-        ops.push(Operation {
-            client: c,
-            call_at,
-            answer_at: answered.map(|_| now),
-            latest: u64::MAX,
-            call,
-            ret: answered.unwrap_or(Ret::Done),
-        });
-        let index = ops.len() - 1;
-        if answered.is_some() {
-            for (k, i) in pending.drain(..) {
-                if let Some(op) = h.ops.get_mut(&k).and_then(|v| v.get_mut(i)) {
-                    op.latest = now;
-                }
-            }
-        } else {
-            pending.push((key, index));
-        }
+        let children = reader
+            .get_children(&parent)
+            .await
+            .map_err(|e| format!("final listing of {parent}: {e}"))?;
+        record(GroupCall::Children, children_ret(&children), call_at);
     }
-    (zk, session)
+    Ok(())
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Injects faults until the deadline, then heals everything; returns the ensemble.
-fn inject(
-    mut ens: Ensemble,
-    proxies: &[Proxy],
-    shared: &Shared,
-    config: Config,
-    deadline: Instant,
-) -> Ensemble {
-    let mut rng = StdRng::seed_from_u64(config.seed.wrapping_mul(0xD1B5_4A32_D192_ED03));
-    let record = |what: String, kind: &'static str| {
-        shared.history().faults.push(Fault {
-            at: shared.now(),
-            what,
-            kind,
-        });
-    };
-    while Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(rng.random_range(500..3000)));
-        if Instant::now() >= deadline {
-            break;
-        }
-        let member = rng.random_range(0..3);
-        match rng.random_range(0..8) {
-            0 => {
-                record(format!("kill member {member}"), "kill");
-                ens.kill(member);
-                std::thread::sleep(Duration::from_millis(rng.random_range(500..2000)));
-                let _ = ens.restart(member);
-                record(format!("member {member} back"), "restart");
-            }
-            1 => {
-                let leader = ens.leader().unwrap_or(member);
-                record(format!("kill the leader (member {leader})"), "kill-leader");
-                ens.kill(leader);
-                std::thread::sleep(Duration::from_millis(rng.random_range(500..2000)));
-                let _ = ens.restart(leader);
-                record(format!("member {leader} back"), "restart");
-            }
-            2 | 3 => {
-                let long = rng.random_bool(0.5);
-                let pause = if long {
-                    config.session_timeout + Duration::from_secs(1)
-                } else {
-                    Duration::from_millis(
-                        rng.random_range(300..(config.session_timeout.as_millis() as u64 / 2)),
-                    )
-                };
-                let kind = if long {
-                    "freeze-past-timeout"
-                } else {
-                    "freeze"
-                };
-                record(format!("freeze member {member} for {pause:?}"), kind);
-                if ens.freeze(member).is_ok() {
-                    std::thread::sleep(pause);
-                    ens.thaw(member);
-                }
-            }
-            4 => {
-                let frames = rng.random_range(0..4);
-                let extra = rng.random_range(0..12);
-                record(
-                    format!("cut proxy {member} after {frames} frames and {extra} bytes"),
-                    "cut",
-                );
-                proxies[member].cut_after_server_frames(frames, extra);
-            }
-            5 => {
-                let pause = Duration::from_millis(rng.random_range(500..3000));
-                record(
-                    format!("partition member {member} from the clients for {pause:?}"),
-                    "partition",
-                );
-                proxies[member].set_refusing(true);
-                std::thread::sleep(pause);
-                proxies[member].set_refusing(false);
-            }
-            6 => {
-                let pause = Duration::from_millis(
-                    rng.random_range(500..(config.session_timeout.as_millis() as u64)),
-                );
-                record(format!("stall proxy {member} for {pause:?}"), "stall");
-                proxies[member].set_stalled(true);
-                std::thread::sleep(pause);
-                proxies[member].set_stalled(false);
-            }
-            _ => {
-                let c = rng.random_range(0..config.clients);
-                let session = lock(&shared.sessions)[c].clone();
-                if let Some((id, password)) = session {
-                    record(format!("expire client {c}'s session {id:#x}"), "expire");
-                    let _ = zk_testkit::expire_session(ens.addr(member), id, &password);
-                }
-            }
-        }
-    }
-    for p in proxies {
-        p.set_refusing(false);
-        p.set_stalled(false);
-    }
-    for i in 0..3 {
-        ens.thaw(i);
-        if !ens.is_running(i) {
-            let _ = ens.restart(i);
-        }
-    }
-    let _ = ens.wait_for_quorum();
-    ens
+/// A group's listing as the model answers it: the slots whose node exists (a name that is no
+/// key's shows as slot `usize::MAX`, which no state of the model gives).
+pub(crate) fn children_ret(names: &[String]) -> GroupRet {
+    let mut slots: Vec<usize> = names
+        .iter()
+        .map(|n| {
+            n.strip_prefix('k')
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(usize::MAX)
+        })
+        .collect();
+    slots.sort_unstable();
+    GroupRet::Children(slots)
 }

@@ -1,9 +1,29 @@
 //! What a soak records: every operation with its call and answer times, the faults, the
-//! sequential names and ephemeral nodes acknowledged, and the watches set and fired.
+//! sequential names and ephemeral nodes acknowledged, the watches set and fired, the pipelined
+//! bursts' replies and the lock holders' fenced writes.
 
 use std::collections::BTreeMap;
 
-use crate::checker::Operation;
+use crate::checker::OperationOf;
+use crate::model::{Group, GroupCall, GroupState};
+
+/// How many keys share a parent (and may be written by one multi).
+pub const GROUP_SIZE: usize = 2;
+
+/// The group of `key`, and its slot in the group.
+pub fn group_of(key: usize) -> (usize, usize) {
+    (key / GROUP_SIZE, key % GROUP_SIZE)
+}
+
+/// The keys of group `group` when there are `keys` in all.
+pub fn group_len(group: usize, keys: usize) -> usize {
+    keys.saturating_sub(group * GROUP_SIZE).min(GROUP_SIZE)
+}
+
+/// A group's state before the soak: no node exists.
+pub fn group_initial(group: usize, keys: usize) -> GroupState {
+    vec![None; group_len(group, keys)]
+}
 
 /// A fault injected, and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,11 +55,37 @@ pub struct WatchRecord {
     pub ended: bool,
 }
 
+/// A write made under a lock, fenced by its guard (a multi that checks the holder's node).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FencedWrite {
+    /// The holder's client.
+    pub client: usize,
+    /// The holder's fencing token.
+    pub token: i64,
+    /// The sequence number of the log node the write created.
+    pub seq: i64,
+    /// When it was acknowledged.
+    pub at: u64,
+}
+
+/// One entry of the lock's write log as read at the end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEntry {
+    /// Its sequence number (the log's order).
+    pub seq: i64,
+    /// The client that wrote it.
+    pub client: usize,
+    /// The fencing token it was written under.
+    pub token: i64,
+}
+
 /// Everything one soak recorded.
 #[derive(Debug, Clone, Default)]
 pub struct History {
-    /// Operations per key.
-    pub ops: BTreeMap<usize, Vec<Operation>>,
+    /// How many keys the register workload used.
+    pub keys: usize,
+    /// Operations per key group (see [`group_of`]).
+    pub ops: BTreeMap<usize, Vec<OperationOf<Group>>>,
     /// Faults in order.
     pub faults: Vec<Fault>,
     /// Sequential creates acknowledged: (client, sequence number, answer time).
@@ -50,6 +96,16 @@ pub struct History {
     pub watches: Vec<WatchRecord>,
     /// When each (client, session) ended, if it did during the run.
     pub session_ends: BTreeMap<(usize, usize), u64>,
+    /// Pipelined bursts of writes from one session: each write's zxid in the order sent
+    /// (`None`: no answer). ZooKeeper runs a session's requests in order, so the answered
+    /// ones must have increasing zxids.
+    pub bursts: Vec<(usize, Vec<Option<i64>>)>,
+    /// Writes acknowledged under the lock.
+    pub fenced: Vec<FencedWrite>,
+    /// The lock's write log at the end, in sequence order.
+    pub fence_log: Vec<LogEntry>,
+    /// Lock acquisitions.
+    pub acquisitions: usize,
 }
 
 impl History {
@@ -65,6 +121,20 @@ impl History {
             .flatten()
             .filter(|o| o.answer_at.is_none())
             .count()
+    }
+
+    /// Multis recorded.
+    pub fn multis(&self) -> usize {
+        self.count(|c| matches!(c, GroupCall::Multi(_)))
+    }
+
+    /// Listings recorded.
+    pub fn listings(&self) -> usize {
+        self.count(|c| matches!(c, GroupCall::Children))
+    }
+
+    fn count(&self, f: impl Fn(&GroupCall) -> bool) -> usize {
+        self.ops.values().flatten().filter(|o| f(&o.call)).count()
     }
 
     /// Faults by kind.

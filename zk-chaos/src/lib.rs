@@ -1,12 +1,16 @@
 //! A randomized fault soak of zk-client against a real three-member ensemble (see the
 //! README's "Fault soak" section): seeded workload and faults, every operation recorded, and
-//! checkers for linearizability per key, sequential names, ephemeral nodes and watches.
+//! checkers for linearizability per key group (multis included), sequential names, ephemeral
+//! nodes, watches, pipelined reply order and fenced lock holders.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod checker;
 pub mod checks;
+mod faults;
 pub mod harness;
 pub mod history;
+mod locker;
 pub mod model;
+mod workload;

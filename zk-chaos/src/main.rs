@@ -23,6 +23,9 @@ struct Args {
     /// Keys of the register workload.
     #[arg(long, default_value_t = 5)]
     keys: usize,
+    /// Sessions taking turns on one lock and writing under it.
+    #[arg(long, default_value_t = 3)]
+    lockers: usize,
 }
 
 fn main() -> ExitCode {
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
         duration,
         clients: args.clients,
         keys: args.keys,
+        lockers: args.lockers,
         ..Config::default()
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -57,8 +61,8 @@ fn main() -> ExitCode {
     };
     let h = &outcome.history;
     println!(
-        "seed {}, {:?}, {} clients, {} keys",
-        args.seed, duration, args.clients, args.keys
+        "seed {}, {:?}, {} clients, {} keys, {} lock holders",
+        args.seed, duration, args.clients, args.keys, args.lockers
     );
     println!(
         "operations checked: {} ({} with unknown outcomes); sequential creates: {}; ephemerals: {}; watches: {} ({} fired)",
@@ -69,12 +73,24 @@ fn main() -> ExitCode {
         h.watches.len(),
         h.watches.iter().filter(|w| !w.fired.is_empty()).count()
     );
+    println!(
+        "multis: {}; listings: {}; pipelined bursts: {}",
+        h.multis(),
+        h.listings(),
+        h.bursts.len()
+    );
+    println!(
+        "lock acquisitions: {}; fenced writes acknowledged: {}; log entries: {}",
+        h.acquisitions,
+        h.fenced.len(),
+        h.fence_log.len()
+    );
     println!("sessions expired: {}", h.session_ends.len());
     println!("faults: {:?}", h.faults_by_kind());
-    if !outcome.findings.unchecked_keys.is_empty() {
+    if !outcome.findings.unchecked_groups.is_empty() {
         println!(
-            "keys too large to check: {:?}",
-            outcome.findings.unchecked_keys
+            "key groups too large to check: {:?}",
+            outcome.findings.unchecked_groups
         );
     }
     println!("violations: {}", outcome.findings.violations.len());

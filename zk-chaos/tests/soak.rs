@@ -1,5 +1,6 @@
 //! The fault soak, bounded: 60 seconds with a fixed seed against a real three-member ensemble,
-//! every operation checked for linearizability, sequential names, ephemerals and watches.
+//! every operation checked for linearizability (multis as one step on several keys), sequential
+//! names, ephemerals, watches, pipelined reply order and the lock holders' fenced writes.
 //! (`cargo run --release -p zk-chaos -- --minutes 30` runs it long.)
 
 use std::time::Duration;
@@ -16,12 +17,16 @@ async fn a_seeded_minute_of_faults_shows_no_violation() {
     let outcome = run(config).await.expect("the soak runs");
     let h = &outcome.history;
     eprintln!(
-        "operations {}, unknown {}, sequential {}, ephemerals {}, watches {}, faults {:?}",
+        "operations {}, unknown {}, multis {}, listings {}, bursts {}, sequential {}, ephemerals {}, watches {}, fenced writes {}, faults {:?}",
         h.operations(),
         h.unknown(),
+        h.multis(),
+        h.listings(),
+        h.bursts.len(),
         h.sequential.len(),
         h.ephemerals.len(),
         h.watches.len(),
+        h.fenced.len(),
         h.faults_by_kind()
     );
     assert!(
@@ -31,12 +36,18 @@ async fn a_seeded_minute_of_faults_shows_no_violation() {
         outcome.findings.violations
     );
     assert!(
-        outcome.findings.unchecked_keys.is_empty(),
+        outcome.findings.unchecked_groups.is_empty(),
         "{:?}",
-        outcome.findings.unchecked_keys
+        outcome.findings.unchecked_groups
     );
-    // The soak did something: thousands of operations, faults of several kinds, watches fired.
+    // The soak did something: thousands of operations of every kind, faults of several kinds,
+    // watches fired, writes made under the lock.
     assert!(h.operations() > 5_000, "{}", h.operations());
+    assert!(h.multis() > 100, "{}", h.multis());
+    assert!(h.listings() > 100, "{}", h.listings());
+    assert!(h.bursts.len() > 100, "{}", h.bursts.len());
+    assert!(h.fenced.len() > 10, "{}", h.fenced.len());
+    assert!(h.fence_log.len() >= h.fenced.len());
     assert!(h.faults.len() >= 10, "{:?}", h.faults);
     assert!(h.faults_by_kind().len() >= 3, "{:?}", h.faults_by_kind());
     assert!(h.watches.iter().any(|w| !w.fired.is_empty()));
