@@ -115,8 +115,16 @@ async fn members_caches_and_locks_across_an_expiry() {
         }
         assert!(!matches!(e, CacheEvent::Stopped(_)), "{e:?}");
     }
-    assert_eq!(cache.get("/c/x").map(|n| n.data), Some(b"2".to_vec()));
-    assert_eq!(cache.get("/c/y").map(|n| n.data), Some(b"new".to_vec()));
+    // The supervisor may have made the new session, and the cache resynced on it, before the
+    // admin's two writes: then they reach the cache as events after `Resynced`.
+    eventually(
+        "the cache has the changes made around the expiry",
+        || async {
+            cache.get("/c/x").map(|n| n.data) == Some(b"2".to_vec())
+                && cache.get("/c/y").map(|n| n.data) == Some(b"new".to_vec())
+        },
+    )
+    .await;
     // And follows the new session's events.
     admin.set_data("/c/y", b"newer", None).await.expect("set");
     eventually("the cache follows the new session", || async {
