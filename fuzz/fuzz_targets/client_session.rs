@@ -12,7 +12,7 @@ use jute_schemas::protocol::{MultiOp, MultiRequest, OpCode, RequestBody};
 use libfuzzer_sys::fuzz_target;
 use zk_client::path::Chroot;
 use zk_client::session::{OutRequest, Outcome, Session, SessionConfig};
-use zk_client::watches::WatchKind;
+use zk_client::watch::WatchKind;
 
 fn request(kind: u8, n: u64) -> OutRequest {
     let path = format!("/n{}", n % 4);
@@ -25,12 +25,12 @@ fn request(kind: u8, n: u64) -> OutRequest {
         1 => OutRequest {
             op: OpCode::GetData,
             body: RequestBody::GetData(GetDataRequest { path: Some(path.clone()), watch: true }),
-            watch: Some((WatchKind::Data, path, n)),
+            watch: Some((WatchKind::Data, path)),
         },
         2 => OutRequest {
             op: OpCode::AddWatch,
             body: RequestBody::None,
-            watch: Some((WatchKind::PersistentRecursive, path, n)),
+            watch: Some((WatchKind::PersistentRecursive, path)),
         },
         _ => OutRequest {
             op: OpCode::Multi,
@@ -84,7 +84,7 @@ fuzz_target!(|data: &[u8]| {
             if req.watch.is_some() {
                 watches_asked += 1;
             }
-            if s.write(req, written).is_ok() {
+            if s.write_watch(req, written, ()).is_ok() {
                 written += 1;
             }
             // Most requests go on the connection at once; some wait in the output.
@@ -95,7 +95,7 @@ fuzz_target!(|data: &[u8]| {
             continue;
         }
         if tag % 8 == 2 {
-            for (token, _, _) in s.on_disconnect() {
+            for (token, _) in s.on_disconnect() {
                 assert!(token < written);
             }
             continue;
@@ -117,5 +117,7 @@ fuzz_target!(|data: &[u8]| {
         }
         assert!((s.in_flight() + s.unsent()) as u64 <= written);
         assert!(s.watch_count() <= watches_asked);
+        // The registry holds no more watches than were asked for, in any phase.
+        assert!(s.watches().held() <= watches_asked);
     }
 });

@@ -1,6 +1,5 @@
 //! Configuring and connecting a [`Client`].
 
-use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -279,7 +278,6 @@ impl ClientBuilder {
                 shared,
                 state: state_rx.clone(),
                 chroot: cs.chroot,
-                next_watch: AtomicU64::new(1),
                 identity,
             }),
             deadline: self

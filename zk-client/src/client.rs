@@ -5,7 +5,6 @@
 //! for the reply. When the request queue is full, the future waits for room first.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -24,7 +23,6 @@ use crate::session::OutRequest;
 use crate::shared::Shared;
 use crate::types::{ClientInfo, CreateMode, CreateOptions, SessionIdentity, SessionState, Stat};
 use crate::watcher::{Unwatcher, WatchSink};
-use crate::watches::WatchId;
 
 /// The node that holds the ensemble configuration (never under the chroot).
 pub const CONFIG_NODE: &str = "/zookeeper/config";
@@ -56,7 +54,6 @@ pub(crate) struct Inner {
     pub(crate) shared: Arc<Shared>,
     pub(crate) state: watch::Receiver<SessionState>,
     pub(crate) chroot: Chroot,
-    pub(crate) next_watch: AtomicU64,
     pub(crate) identity: Arc<Mutex<SessionIdentity>>,
 }
 
@@ -135,8 +132,28 @@ impl Client {
     pub(crate) fn submit(
         &self,
         req: OutRequest,
-        watch: Option<(WatchId, WatchSink)>,
     ) -> impl Future<Output = Result<ResponseBody, Error>> + Send + 'static {
+        futures_util::FutureExt::map(self.traced(req, None), |(result, _)| result)
+    }
+
+    /// Queues `req`, which sets a watch whose events go to `sink`; the future yields the reply
+    /// and the watch (when the request was written: dropping it removes the watch).
+    pub(crate) fn submit_watch(
+        &self,
+        req: OutRequest,
+        sink: WatchSink,
+    ) -> impl Future<Output = (Result<ResponseBody, Error>, Option<Unwatcher>)> + Send + 'static
+    {
+        self.traced(req, Some(sink))
+    }
+
+    /// A call with its span and metrics.
+    fn traced(
+        &self,
+        req: OutRequest,
+        watch: Option<WatchSink>,
+    ) -> impl Future<Output = (Result<ResponseBody, Error>, Option<Unwatcher>)> + Send + 'static
+    {
         let op = req.op;
         // The call's span; its fields are computed only when debug is enabled.
         let span = tracing::debug_span!(
@@ -171,7 +188,7 @@ impl Client {
                 );
                 span.in_scope(|| tracing::debug!("answered"));
             }
-            result
+            (result, answer.take_watch())
         }
     }
 
@@ -196,14 +213,11 @@ impl Client {
         op: OpCode,
         body: RequestBody,
     ) -> impl Future<Output = Result<ResponseBody, Error>> + Send + 'static {
-        self.submit(
-            OutRequest {
-                op,
-                body,
-                watch: None,
-            },
-            None,
-        )
+        self.submit(OutRequest {
+            op,
+            body,
+            watch: None,
+        })
     }
 
     pub(crate) fn request_raw(
@@ -230,17 +244,6 @@ impl Client {
         });
         let this = self.clone();
         async move { extract(&this, sent?.await?).map_err(|other| unexpected(name, &other)) }
-    }
-
-    pub(crate) fn new_watch(&self) -> (WatchId, Unwatcher) {
-        let id = self.inner.next_watch.fetch_add(1, Ordering::Relaxed);
-        (
-            id,
-            Unwatcher {
-                id,
-                shared: self.inner.shared.clone(),
-            },
-        )
     }
 
     /// Creates a node; returns its path (with the sequence number for sequential modes) and Stat.

@@ -56,9 +56,9 @@ pub mod tls;
 mod transport;
 mod tree;
 mod types;
+pub mod watch;
 mod watch_ops;
 mod watcher;
-pub mod watches;
 
 pub use backoff::Backoff;
 pub use builder::ClientBuilder;

@@ -2,8 +2,10 @@
 //! replies and watch events. The connection task only moves bytes and delivers outcomes, so
 //! everything here is tested with byte vectors.
 //!
-//! `T` is whatever the caller uses to route a reply back (a channel in the client, a number in
-//! tests).
+//! `T` is whatever the caller uses to route a reply back (a reply slot in the client, a number
+//! in tests); `S` is where a watch's events go (the client's wakers and channels, `()` in
+//! tests). The session owns the watch [`Registry`]: a watch is recorded, with its sink, when its
+//! request is written, and made active, or dropped, by the reply.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -19,7 +21,8 @@ use jute_schemas::protocol::{xid, EventType, OpCode, RequestBody, ResponseBody};
 use crate::error::Error;
 use crate::path::Chroot;
 use crate::sasl::{Mechanism, SaslStart};
-use crate::watches::{WatchId, WatchKind, Watches};
+use crate::watch::{Registry, WatchId, WatchKind};
+use jute_schemas::protocol::WatcherType;
 
 /// The Java client's batch bound for SetWatches2 (sum of path lengths).
 pub const SET_WATCHES_MAX_LENGTH: usize = 128 * 1024;
@@ -36,8 +39,8 @@ pub struct OutRequest {
     pub op: OpCode,
     /// The record.
     pub body: RequestBody,
-    /// The watch the request sets when it succeeds: kind, server path, local id.
-    pub watch: Option<(WatchKind, String, WatchId)>,
+    /// The watch the request sets when it succeeds: its kind and server path.
+    pub watch: Option<(WatchKind, String)>,
 }
 
 /// A watch notification for the client (path with the chroot stripped).
@@ -60,8 +63,6 @@ pub enum Outcome<T> {
         token: T,
         /// The response body, or the error.
         result: Result<ResponseBody, Error>,
-        /// A watch the request would have set but did not (its channel can be dropped).
-        unset_watch: Option<WatchId>,
         /// Local watches a successful removeWatches took away (they get a "removed" event).
         removed: Vec<(WatchId, WatchKind, WatchedEvent)>,
         /// The reply's size on the wire, its length prefix included.
@@ -76,10 +77,9 @@ pub enum Outcome<T> {
         token: T,
         /// The decoding failure, as [`Error::Protocol`].
         error: Error,
-        /// The watch the request would have set (its channel can be dropped).
-        unset_watch: Option<WatchId>,
     },
-    /// Deliver an event to these watches (one-shot ones are already unregistered).
+    /// Deliver an event to these watches (one-shot ones are done: no longer fired, their
+    /// entries kept for their handles).
     Fire {
         /// The watches.
         watches: Vec<(WatchId, WatchKind)>,
@@ -101,13 +101,15 @@ struct Pending<T> {
     xid: i32,
     op: OpCode,
     token: T,
-    watch: Option<(WatchKind, String, WatchId)>,
+    /// The watch the request sets when it succeeds (pending in the registry).
+    watch: Option<WatchId>,
     /// For removeWatches: the server path and watcher type.
-    removal: Option<(String, i32)>,
+    removal: Option<(String, WatcherType)>,
 }
 
-/// A request that failed: its routing token, the error, and the watch it would have set.
-pub type Failed<T> = (T, Error, Option<WatchId>);
+/// A request that failed: its routing token and the error (a watch it would have set is
+/// dropped from the registry).
+pub type Failed<T> = (T, Error);
 
 /// Settings the session needs.
 #[derive(Debug, Clone)]
@@ -125,7 +127,7 @@ pub struct SessionConfig {
 }
 
 /// The session state machine.
-pub struct Session<T> {
+pub struct Session<T, S = ()> {
     cfg: SessionConfig,
     session_id: i64,
     passwd: Vec<u8>,
@@ -145,7 +147,7 @@ pub struct Session<T> {
     unsent: usize,
     /// Between a handshake reply and the connection's end.
     connected: bool,
-    watches: Watches,
+    watches: Registry<S>,
     /// Credentials, replayed after every reconnect, each with whether a caller waits for the
     /// answer to its next sending (one added while disconnected).
     auth: Vec<(AuthPacket, bool)>,
@@ -193,7 +195,7 @@ fn put_frame(out: &mut BytesMut, len: usize, header: &RequestHeader, body: &impl
     body.encode(out);
 }
 
-impl<T> Session<T> {
+impl<T, S> Session<T, S> {
     /// A new session (no id yet).
     pub fn new(cfg: SessionConfig) -> Self {
         Session {
@@ -209,7 +211,7 @@ impl<T> Session<T> {
             out: BytesMut::new(),
             unsent: 0,
             connected: false,
-            watches: Watches::default(),
+            watches: Registry::default(),
             auth: Vec::new(),
             auth_in_flight: VecDeque::new(),
             sasl: None,
@@ -306,9 +308,19 @@ impl<T> Session<T> {
         self.connected
     }
 
-    /// Locally registered watches.
+    /// Local watches active on the server.
     pub fn watch_count(&self) -> usize {
         self.watches.len()
+    }
+
+    /// The watch registry (sinks are reached through it).
+    pub fn watches(&self) -> &Registry<S> {
+        &self.watches
+    }
+
+    /// The watch registry, to deliver events to sinks and to take done watches out.
+    pub fn watches_mut(&mut self) -> &mut Registry<S> {
+        &mut self.watches
     }
 
     /// How long the connection may stay silent before it is considered dead: 2/3 of the
@@ -484,18 +496,9 @@ impl<T> Session<T> {
 
     fn set_watches_frames(&self) -> Vec<Vec<u8>> {
         let by_kind = self.watches.by_kind();
-        let mut entries: Vec<(WatchKind, &String)> = Vec::new();
-        for kind in [
-            WatchKind::Data,
-            WatchKind::Exist,
-            WatchKind::Child,
-            WatchKind::Persistent,
-            WatchKind::PersistentRecursive,
-        ] {
-            if let Some(paths) = by_kind.get(&kind) {
-                entries.extend(paths.iter().map(|p| (kind, p)));
-            }
-        }
+        let entries = by_kind
+            .iter()
+            .flat_map(|(kind, paths)| paths.iter().map(move |p| (*kind, *p)));
         // Every list is sent, empty rather than null: the server iterates all five.
         let empty = || SetWatches2 {
             relative_zxid: self.last_zxid,
@@ -524,7 +527,7 @@ impl<T> Session<T> {
                 WatchKind::Persistent => &mut batch.persistent_watches,
                 WatchKind::PersistentRecursive => &mut batch.persistent_recursive_watches,
             };
-            list.get_or_insert_with(Vec::new).push(path.clone());
+            list.get_or_insert_with(Vec::new).push(path.to_string());
             size += path.len();
             if size >= SET_WATCHES_MAX_LENGTH {
                 flush(&mut batch, &mut frames);
@@ -572,8 +575,37 @@ impl<T> Session<T> {
     }
 
     /// Assigns an xid to `req` and appends its frame to the output; the reply will come back
-    /// with `token`. Returns the xid and the frame's size. A frame over the server's limit is refused here, before anything is sent.
+    /// with `token`. Returns the xid and the frame's size. A frame over the server's limit is
+    /// refused here, before anything is sent. A request that sets a watch goes through
+    /// [`Session::write_watch`] (here it is refused: its events would have nowhere to go).
     pub fn write(&mut self, req: OutRequest, token: T) -> Result<Written, (T, Error)> {
+        self.write_with(req, token, None).map(|(w, _)| w)
+    }
+
+    /// Like [`Session::write`], for a request that sets a watch (`req.watch`): the watch is
+    /// recorded as pending with `sink`, and becomes active when the request succeeds. Returns
+    /// the watch's id too (`None` when `req` sets none).
+    pub fn write_watch(
+        &mut self,
+        req: OutRequest,
+        token: T,
+        sink: S,
+    ) -> Result<(Written, Option<WatchId>), (T, Error)> {
+        self.write_with(req, token, Some(sink))
+    }
+
+    fn write_with(
+        &mut self,
+        req: OutRequest,
+        token: T,
+        sink: Option<S>,
+    ) -> Result<(Written, Option<WatchId>), (T, Error)> {
+        if req.watch.is_some() && sink.is_none() {
+            return Err((
+                token,
+                Error::protocol("a request that sets a watch, written without a sink"),
+            ));
+        }
         let xid = self.next_xid;
         let header = RequestHeader {
             xid,
@@ -593,32 +625,48 @@ impl<T> Session<T> {
         put_frame(&mut self.out, size, &header, &req.body);
         self.unsent += 1;
         let removal = match &req.body {
-            RequestBody::RemoveWatches(r) => r.path.clone().map(|p| (p, r.r#type)),
+            RequestBody::RemoveWatches(r) => {
+                r.path.clone().zip(WatcherType::try_from(r.r#type).ok())
+            }
+            _ => None,
+        };
+        let watch = match (req.watch, sink) {
+            (Some((kind, path)), Some(sink)) => Some(self.watches.insert(&path, kind, sink)),
             _ => None,
         };
         self.pending.push_back(Pending {
             xid,
             op: req.op,
             token,
-            watch: req.watch,
+            watch,
             removal,
         });
-        Ok(Written {
-            xid,
-            bytes: size + 4,
-        })
+        Ok((
+            Written {
+                xid,
+                bytes: size + 4,
+            },
+            watch,
+        ))
+    }
+
+    /// A request failed: the watch it would have set is dropped.
+    fn unset(&mut self, watch: Option<WatchId>) {
+        if let Some(id) = watch {
+            self.watches.remove(id);
+        }
     }
 
     /// Handles a reply over the client's limit: fails the request it answers.
     pub fn on_oversized(&mut self, reply_xid: i32, len: usize) -> Result<Outcome<T>, Error> {
         let p = self.pop(reply_xid)?;
+        self.unset(p.watch);
         Ok(Outcome::Reply {
             token: p.token,
             result: Err(Error::ReplyTooLarge {
                 size: len,
                 limit: self.cfg.max_reply,
             }),
-            unset_watch: p.watch.map(|(_, _, id)| id),
             removed: Vec::new(),
             bytes: len + 4,
         })
@@ -706,28 +754,29 @@ impl<T> Session<T> {
                     {
                         Ok(body) => Ok(body),
                         Err(e) => {
+                            self.unset(p.watch);
                             return Ok(Some(Outcome::Broken {
                                 token: p.token,
                                 error: Error::undecodable(format_args!("{} reply", p.op.name()), e),
-                                unset_watch: p.watch.map(|(_, _, id)| id),
-                            }))
+                            }));
                         }
                     },
                 };
-                let mut unset_watch = None;
-                if let Some((kind, path, id)) = p.watch {
+                if let Some(id) = p.watch {
+                    let kind = self.watches.kind(id);
                     // exists() on a missing node still sets a watch (for its creation).
                     let set = result.is_ok()
-                        || (kind == WatchKind::Exist && result == Err(Error::NoNode));
-                    if set {
-                        let kind = if kind == WatchKind::Exist && result.is_ok() {
-                            WatchKind::Data
-                        } else {
-                            kind
-                        };
-                        self.watches.add(&path, kind, id);
-                    } else {
-                        unset_watch = Some(id);
+                        || (kind == Some(WatchKind::Exist) && result == Err(Error::NoNode));
+                    match kind {
+                        Some(kind) if set => {
+                            let kind = if kind == WatchKind::Exist && result.is_ok() {
+                                WatchKind::Data
+                            } else {
+                                kind
+                            };
+                            self.watches.activate(id, kind);
+                        }
+                        _ => self.unset(Some(id)),
                     }
                 }
                 let removed = match (&p.removal, &result) {
@@ -737,7 +786,6 @@ impl<T> Session<T> {
                 Ok(Some(Outcome::Reply {
                     token: p.token,
                     result,
-                    unset_watch,
                     removed,
                     bytes: frame.len() + 4,
                 }))
@@ -753,15 +801,19 @@ impl<T> Session<T> {
         self.sasl = None;
         self.sasl_out.clear();
         let sent = self.pending.len() - self.unsent;
-        self.pending
-            .drain(..sent)
-            .map(|p| (p.token, Error::ConnectionLoss, p.watch.map(|(_, _, id)| id)))
+        let failed: Vec<Pending<T>> = self.pending.drain(..sent).collect();
+        failed
+            .into_iter()
+            .map(|p| {
+                self.unset(p.watch);
+                (p.token, Error::ConnectionLoss)
+            })
             .collect()
     }
 
     /// The session ended: every request written, sent or not, fails with `err`; the output is
-    /// discarded and the watches dropped (their ids come back in the second list).
-    pub fn on_end(&mut self, err: &Error) -> (Vec<Failed<T>>, Vec<WatchId>) {
+    /// discarded and the watches dropped (their sinks come back in the second list).
+    pub fn on_end(&mut self, err: &Error) -> (Vec<Failed<T>>, Vec<S>) {
         self.connected = false;
         self.sasl = None;
         self.sasl_out.clear();
@@ -770,104 +822,56 @@ impl<T> Session<T> {
         let failed = self
             .pending
             .drain(..)
-            .map(|p| (p.token, err.clone(), p.watch.map(|(_, _, id)| id)))
+            .map(|p| (p.token, err.clone()))
             .collect();
         (failed, self.watches.drain())
     }
 
-    /// Unregisters a local watch. Returns the removeWatches request to send when no other
-    /// local watch of that kind is left on the path.
-    pub fn unwatch(&mut self, id: WatchId) -> Option<OutRequest> {
-        let (path, kind, remaining) = self.watches.remove(id)?;
-        // What a removal of each server-side type would also take away. Data and exist watches
-        // are one server type; on 3.8, types 1 and 2 also remove a persistent watch on the path,
-        // and 3.8 cannot read the persistent types (4, 5), so those go as "any" (3). A removal
-        // that would take away a watch another local handle still needs is not sent: the
-        // server's watch then stays until it fires or the session ends, and its events find no
-        // handle. Never losing a watch matters more than an idle one on the server.
-        let (watcher_type, shared_with): (i32, &[WatchKind]) = match kind {
-            WatchKind::Data | WatchKind::Exist => (
-                2,
-                &[
-                    WatchKind::Data,
-                    WatchKind::Exist,
-                    WatchKind::Persistent,
-                    WatchKind::PersistentRecursive,
-                ],
-            ),
-            WatchKind::Child => (
-                1,
-                &[
-                    WatchKind::Child,
-                    WatchKind::Persistent,
-                    WatchKind::PersistentRecursive,
-                ],
-            ),
-            WatchKind::Persistent | WatchKind::PersistentRecursive => (
-                3,
-                &[
-                    WatchKind::Data,
-                    WatchKind::Exist,
-                    WatchKind::Child,
-                    WatchKind::Persistent,
-                    WatchKind::PersistentRecursive,
-                ],
-            ),
-        };
-        if remaining.iter().any(|k| shared_with.contains(k)) {
-            return None;
+    /// Unregisters a local watch (its handle is gone), whatever its phase. Returns its sink,
+    /// and the removeWatches request to send when it was on the server and no other local watch
+    /// that removal would take away is left on the path.
+    pub fn unwatch(&mut self, id: WatchId) -> Option<(S, Option<OutRequest>)> {
+        let removed = self.watches.remove(id)?;
+        if !removed.was_active {
+            return Some((removed.sink, None));
         }
-        Some(OutRequest {
+        // A removal that would take away a watch another local handle still needs is not
+        // sent: the server's watch then stays until it fires or the session ends, and its
+        // events find no handle. Never losing a watch matters more than an idle one on the
+        // server.
+        let (watcher_type, shared_with) = removed.kind.removal();
+        if removed.remaining.iter().any(|k| shared_with.contains(k)) {
+            return Some((removed.sink, None));
+        }
+        let req = OutRequest {
             op: OpCode::RemoveWatches,
             body: RequestBody::RemoveWatches(jute_schemas::proto::RemoveWatchesRequest {
-                path: Some(path),
-                r#type: watcher_type,
+                path: Some(removed.path.into()),
+                r#type: watcher_type.value(),
             }),
             watch: None,
-        })
+        };
+        Some((removed.sink, Some(req)))
     }
 
-    /// Local watches on `server_path` matching a removed watcher type (1 children, 2 data,
-    /// 3 any, 4 persistent, 5 persistent-recursive), unregistered, with their removal events.
+    /// Local watches on `server_path` matching a removed watcher type, taken off the server's
+    /// list (done), with their removal events.
     fn removed_locally(
         &mut self,
         server_path: &str,
-        ty: i32,
+        ty: WatcherType,
     ) -> Vec<(WatchId, WatchKind, WatchedEvent)> {
-        let kinds: &[WatchKind] = match ty {
-            1 => &[WatchKind::Child],
-            2 => &[WatchKind::Data, WatchKind::Exist],
-            4 => &[WatchKind::Persistent],
-            5 => &[WatchKind::PersistentRecursive],
-            _ => &[
-                WatchKind::Child,
-                WatchKind::Data,
-                WatchKind::Exist,
-                WatchKind::Persistent,
-                WatchKind::PersistentRecursive,
-            ],
-        };
         let path = self.cfg.chroot.to_client(server_path);
         self.watches
-            .take(server_path, kinds)
+            .take(server_path, WatchKind::removed_by(ty))
             .into_iter()
             .map(|(id, kind)| {
-                let event_type = match kind {
-                    WatchKind::Child => EventType::ChildWatchRemoved,
-                    WatchKind::Data | WatchKind::Exist => EventType::DataWatchRemoved,
-                    WatchKind::Persistent | WatchKind::PersistentRecursive => {
-                        EventType::PersistentWatchRemoved
-                    }
+                let event = WatchedEvent {
+                    event_type: kind.removed_event(),
+                    path: path.clone(),
+                    zxid: -1,
                 };
-                (
-                    id,
-                    kind,
-                    WatchedEvent {
-                        event_type,
-                        path: path.clone(),
-                        zxid: -1,
-                    },
-                )
+                (id, kind, event)
             })
             .collect()
     }

@@ -12,7 +12,7 @@
 //!
 //! Nothing here does I/O or awaits: every method takes the lock for a bounded amount of work.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -25,9 +25,10 @@ use tokio::time::Instant;
 use tracing::warn;
 
 use crate::error::Error;
+use crate::session::WatchedEvent;
 use crate::session::{OutRequest, Outcome, Session};
-use crate::watcher::WatchSink;
-use crate::watches::WatchId;
+use crate::watch::WatchId;
+use crate::watcher::{Unwatcher, WatchSink};
 
 /// Where a reply goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,10 +69,9 @@ pub(crate) enum Delivered {
 
 /// The state behind the mutex.
 pub(crate) struct Core {
-    pub(crate) session: Session<Token>,
+    /// The session, and with it every watch and the sink its events go to.
+    pub(crate) session: Session<Token, WatchSink>,
     slots: Slab<Slot>,
-    /// Where each watch's events go.
-    sinks: HashMap<WatchId, WatchSink>,
     /// Slots of `add_auth` calls, in the order their answers come.
     auth_waiters: VecDeque<usize>,
     /// Queue permits held by requests in the output; returned when the task takes it.
@@ -184,17 +184,8 @@ impl Core {
         }
     }
 
-    /// Fails the request behind `token` (and drops the sink of the watch it would have set).
-    pub(crate) fn fail(
-        &mut self,
-        token: Token,
-        err: Error,
-        watch: Option<WatchId>,
-        wake: &mut Vec<Waker>,
-    ) {
-        if let Some(id) = watch {
-            self.sinks.remove(&id);
-        }
+    /// Fails the request behind `token` (the session has dropped the watch it would have set).
+    pub(crate) fn fail(&mut self, token: Token, err: Error, wake: &mut Vec<Waker>) {
         match token {
             Token::User(key) | Token::Close(key) => self.complete(key, Err(err), 0, wake),
             Token::Internal => {}
@@ -207,22 +198,18 @@ impl Core {
             Outcome::Reply {
                 token,
                 result,
-                unset_watch,
                 removed,
                 bytes,
             } => {
-                if let Some(id) = unset_watch {
-                    self.sinks.remove(&id);
-                }
-                for (id, _, event) in removed {
-                    match self.sinks.remove(&id) {
-                        Some(WatchSink::Oneshot(tx)) => {
-                            let _ = tx.send(event);
-                        }
-                        Some(WatchSink::Stream(tx)) => {
-                            let _ = tx.send(event);
-                        }
-                        None => {}
+                for (id, kind, event) in removed {
+                    let watches = self.session.watches_mut();
+                    if let Some(sink) = watches.sink_mut(id) {
+                        sink.deliver(&event, wake);
+                    }
+                    // A persistent watch's stream ends after its removal event; a one-shot
+                    // watch keeps its entry until its handle takes the event.
+                    if kind.is_persistent() {
+                        watches.remove(id);
                     }
                 }
                 match token {
@@ -240,13 +227,9 @@ impl Core {
                     }
                 }
             }
-            Outcome::Broken {
-                token,
-                error,
-                unset_watch,
-            } => {
+            Outcome::Broken { token, error } => {
                 let why = error.to_string();
-                self.fail(token, error, unset_watch, wake);
+                self.fail(token, error, wake);
                 return Delivered::Broken(why);
             }
             Outcome::Auth => {
@@ -255,13 +238,9 @@ impl Core {
                 }
             }
             Outcome::Fire { watches, event } => {
-                for (id, kind) in watches {
-                    if kind.is_persistent() {
-                        if let Some(WatchSink::Stream(tx)) = self.sinks.get(&id) {
-                            let _ = tx.send(event.clone());
-                        }
-                    } else if let Some(WatchSink::Oneshot(tx)) = self.sinks.remove(&id) {
-                        let _ = tx.send(event.clone());
+                for (id, _) in watches {
+                    if let Some(sink) = self.session.watches_mut().sink_mut(id) {
+                        sink.deliver(&event, wake);
                     }
                 }
             }
@@ -272,8 +251,8 @@ impl Core {
     /// The connection ended, the session goes on: requests on it fail with connection loss,
     /// and so do `add_auth` calls waiting for an answer.
     pub(crate) fn on_disconnect(&mut self, wake: &mut Vec<Waker>) {
-        for (token, err, watch) in self.session.on_disconnect() {
-            self.fail(token, err, watch, wake);
+        for (token, err) in self.session.on_disconnect() {
+            self.fail(token, err, wake);
         }
         while let Some(key) = self.auth_waiters.pop_front() {
             self.complete(key, Err(Error::ConnectionLoss), 0, wake);
@@ -284,14 +263,17 @@ impl Core {
     /// later call.
     pub(crate) fn on_end(&mut self, err: &Error, wake: &mut Vec<Waker>) {
         self.ended = Some(err.clone());
-        let (failed, _) = self.session.on_end(err);
-        for (token, err, watch) in failed {
-            self.fail(token, err, watch, wake);
+        let (failed, sinks) = self.session.on_end(err);
+        for (token, err) in failed {
+            self.fail(token, err, wake);
         }
         while let Some(key) = self.auth_waiters.pop_front() {
             self.complete(key, Err(err.clone()), 0, wake);
         }
-        self.sinks.clear();
+        // Waiting one-shot handles learn of the end; streams end with their senders.
+        for sink in sinks {
+            sink.end(wake);
+        }
         self.permits = 0;
         self.deadlines.clear();
     }
@@ -338,12 +320,11 @@ impl Core {
 }
 
 impl Shared {
-    pub(crate) fn new(session: Session<Token>, queue: usize) -> Arc<Shared> {
+    pub(crate) fn new(session: Session<Token, WatchSink>, queue: usize) -> Arc<Shared> {
         Arc::new(Shared {
             core: Mutex::new(Core {
                 session,
                 slots: Slab::new(),
-                sinks: HashMap::new(),
                 auth_waiters: VecDeque::new(),
                 permits: 0,
                 wake_for_output: true,
@@ -386,7 +367,7 @@ impl Shared {
     }
 
     /// The error calls fail with after the session ended (`Closed` before it has).
-    fn ended(&self) -> Error {
+    pub(crate) fn ended(&self) -> Error {
         self.lock().ended.clone().unwrap_or(Error::Closed)
     }
 
@@ -394,7 +375,7 @@ impl Shared {
     fn write(
         self: &Arc<Self>,
         req: OutRequest,
-        watch: Option<(WatchId, WatchSink)>,
+        sink: Option<WatchSink>,
         deadline: Option<Instant>,
     ) -> Result<Reply, Error> {
         let mut core = self.lock();
@@ -404,17 +385,17 @@ impl Shared {
             return Err(e);
         }
         let (key, earlier) = core.take_slot(deadline);
-        let watch_id = watch.as_ref().map(|(id, _)| *id);
-        if let Some((id, sink)) = watch {
-            core.sinks.insert(id, sink);
-        }
-        let written = match core.session.write(req, Token::User(key)) {
+        let written = match sink {
+            Some(sink) => core.session.write_watch(req, Token::User(key), sink),
+            None => core
+                .session
+                .write(req, Token::User(key))
+                .map(|written| (written, None)),
+        };
+        let (written, watch) = match written {
             Ok(written) => written,
             Err((_, e)) => {
                 core.free_slot(key);
-                if let Some(id) = watch_id {
-                    core.sinks.remove(&id);
-                }
                 drop(core);
                 self.room.add_permits(1);
                 return Err(e);
@@ -427,6 +408,7 @@ impl Shared {
             self.wake.notify_one();
         }
         let mut reply = Reply::new(self.clone(), key);
+        reply.watch = watch.map(|id| Unwatcher::new(id, self.clone()));
         reply.wire.xid = written.xid;
         reply.wire.request_bytes = u32::try_from(written.bytes).unwrap_or(u32::MAX);
         Ok(reply)
@@ -437,7 +419,7 @@ impl Shared {
     pub(crate) fn submit(
         self: &Arc<Self>,
         req: OutRequest,
-        watch: Option<(WatchId, WatchSink)>,
+        watch: Option<WatchSink>,
         limit: Option<std::time::Duration>,
     ) -> Answer {
         let deadline = limit.map(|l| Instant::now() + l);
@@ -526,16 +508,15 @@ impl Shared {
         Some(Reply::new(self.clone(), key))
     }
 
-    /// A watch handle was dropped: forget its sink, and remove the server's watch when no
+    /// A watch handle was dropped: forget the watch, and remove the server's watch when no
     /// other local handle needs it.
     pub(crate) fn unwatch(&self, id: WatchId) {
         let mut core = self.lock();
-        core.sinks.remove(&id);
-        // A closing session takes its watches with it.
-        if core.refusal().is_some() {
+        let Some((_sink, req)) = core.session.unwatch(id) else {
             return;
-        }
-        let Some(req) = core.session.unwatch(id) else {
+        };
+        // A closing session takes its watches with it.
+        let Some(req) = req.filter(|_| core.refusal().is_none()) else {
             return;
         };
         if let Err((_, e)) = core.session.write(req, Token::Internal) {
@@ -560,6 +541,42 @@ impl Shared {
     pub(crate) fn leave(&self) {
         self.lock().clients_gone = true;
         self.wake.notify_one();
+    }
+
+    /// The event of one-shot watch `id` once it fired; the error that ended the session when
+    /// the watch is gone with it.
+    pub(crate) fn poll_watch(
+        &self,
+        id: WatchId,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<WatchedEvent, Error>> {
+        let mut core = self.lock();
+        let watches = core.session.watches_mut();
+        match watches.sink_mut(id) {
+            Some(WatchSink::Oneshot { waker, fired }) => match fired.take() {
+                Some(event) => {
+                    watches.remove(id);
+                    Poll::Ready(Ok(*event))
+                }
+                None => {
+                    match waker {
+                        Some(w) if w.will_wake(cx.waker()) => {}
+                        _ => *waker = Some(cx.waker().clone()),
+                    }
+                    Poll::Pending
+                }
+            },
+            Some(WatchSink::Stream(_)) => Poll::Ready(Err(Error::protocol(
+                "a one-shot handle on a persistent watch",
+            ))),
+            None => Poll::Ready(Err(core.ended.clone().unwrap_or(Error::Closed))),
+        }
+    }
+
+    /// Watches the registry holds in any phase (for tests of the bookkeeping).
+    #[cfg(test)]
+    pub(crate) fn watches_held(&self) -> usize {
+        self.lock().session.watches().held()
     }
 
     /// The answer in `key`'s slot, with the reply's size on the wire (0 when none came).
@@ -630,6 +647,15 @@ pub(crate) struct Answer {
 }
 
 impl Answer {
+    /// The watch the call's request set, once written: the caller's to keep (dropping it
+    /// removes the watch).
+    pub(crate) fn take_watch(&mut self) -> Option<Unwatcher> {
+        match &mut self.stage {
+            Stage::Waiting(reply) => reply.watch.take(),
+            Stage::Room(_) | Stage::Failed(_) => None,
+        }
+    }
+
     /// What the wire saw of the call so far: its xid and sizes once written and answered
     /// (zeros before).
     pub(crate) fn wire(&self) -> Wire {
@@ -677,6 +703,9 @@ pub(crate) struct Reply {
     /// `None` once the answer has been taken.
     key: Option<usize>,
     wire: Wire,
+    /// The watch the request set, until the caller takes it (dropped with the reply, it is
+    /// removed: nobody would take its events).
+    watch: Option<Unwatcher>,
 }
 
 impl Reply {
@@ -685,6 +714,7 @@ impl Reply {
             shared,
             key: Some(key),
             wire: Wire::default(),
+            watch: None,
         }
     }
 }
@@ -721,7 +751,7 @@ mod tests {
     use crate::session::test_config;
     use bytes::BytesMut;
     use futures_util::FutureExt;
-    use jute::Record;
+    use jute::{Encode, Record};
     use jute_schemas::proto::{ExistsRequest, ReplyHeader};
     use std::time::Duration;
 
@@ -759,6 +789,124 @@ mod tests {
         let mut core = s.lock();
         let outcome = core.session.on_frame(&frame).unwrap().unwrap();
         assert_eq!(core.deliver(outcome, &mut wake), Delivered::Continue);
+    }
+
+    fn exists_watch(path: &str) -> OutRequest {
+        OutRequest {
+            op: OpCode::Exists,
+            body: RequestBody::Exists(ExistsRequest {
+                path: Some(path.into()),
+                watch: true,
+            }),
+            watch: Some((crate::watch::WatchKind::Exist, path.into())),
+        }
+    }
+
+    fn notify(s: &Shared, path: &str) {
+        let mut frame = ReplyHeader {
+            xid: -1,
+            zxid: -1,
+            err: 0,
+        }
+        .to_vec();
+        jute_schemas::proto::WatcherEvent {
+            r#type: 1,
+            state: 3,
+            path: Some(path.into()),
+        }
+        .encode(&mut frame);
+        let mut wake = Vec::new();
+        let mut core = s.lock();
+        if let Some(outcome) = core.session.on_frame(&frame).unwrap() {
+            core.deliver(outcome, &mut wake);
+        }
+        drop(core);
+        wake.into_iter().for_each(Waker::wake);
+    }
+
+    /// Counts its wake-ups.
+    struct Counter(std::sync::atomic::AtomicUsize);
+
+    impl std::task::Wake for Counter {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    fn counter() -> (Arc<Counter>, Waker) {
+        let c = Arc::new(Counter(std::sync::atomic::AtomicUsize::new(0)));
+        (c.clone(), Waker::from(c))
+    }
+
+    fn woken(c: &Counter) -> usize {
+        c.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Sends an exists watch on a missing `path` and answers it: the handle.
+    fn set_watch(s: &Arc<Shared>, path: &str, xid: i32) -> crate::watcher::OneshotWatcher {
+        let mut call = s.submit(exists_watch(path), Some(WatchSink::oneshot()), None);
+        take(s);
+        answer(s, xid);
+        assert_eq!((&mut call).now_or_never(), Some(Err(Error::NoNode)));
+        crate::watcher::OneshotWatcher::new(call.take_watch().expect("the watch"))
+    }
+
+    #[test]
+    fn a_one_shot_watch_waits_in_its_entry_and_is_freed_when_taken() {
+        let s = shared(8);
+        let mut handle = set_watch(&s, "/a", 1);
+        assert_eq!(s.watches_held(), 1);
+        let (count, waker) = counter();
+        let mut cx = Context::from_waker(&waker);
+        assert!(Pin::new(&mut handle).poll(&mut cx).is_pending());
+        notify(&s, "/a");
+        assert_eq!(woken(&count), 1);
+        let Poll::Ready(Ok(event)) = Pin::new(&mut handle).poll(&mut cx) else {
+            panic!("no event")
+        };
+        assert_eq!(event.path, "/a");
+        assert_eq!(s.watches_held(), 0, "taken: nothing left behind");
+        drop(handle);
+        // A second event on the path finds nothing.
+        notify(&s, "/a");
+        assert_eq!(woken(&count), 1);
+    }
+
+    #[test]
+    fn a_watch_whose_call_is_dropped_before_the_reply_is_never_set() {
+        let s = shared(8);
+        drop(s.submit(exists_watch("/a"), Some(WatchSink::oneshot()), None));
+        assert_eq!(s.watches_held(), 0);
+        take(&s);
+        answer(&s, 1);
+        assert_eq!(s.lock().session.watch_count(), 0);
+        assert_eq!(s.watches_held(), 0);
+    }
+
+    #[test]
+    fn dropping_a_fired_handle_frees_its_entry() {
+        let s = shared(8);
+        let handle = set_watch(&s, "/a", 1);
+        notify(&s, "/a");
+        assert_eq!(s.watches_held(), 1, "the event waits for its handle");
+        drop(handle);
+        assert_eq!(s.watches_held(), 0);
+    }
+
+    #[test]
+    fn the_session_end_wakes_a_waiting_handle_with_its_error() {
+        let s = shared(8);
+        let mut handle = set_watch(&s, "/a", 1);
+        let (count, waker) = counter();
+        let mut cx = Context::from_waker(&waker);
+        assert!(Pin::new(&mut handle).poll(&mut cx).is_pending());
+        s.end(&Error::SessionExpired);
+        assert_eq!(woken(&count), 1);
+        assert_eq!(
+            Pin::new(&mut handle).poll(&mut cx),
+            Poll::Ready(Err(Error::SessionExpired))
+        );
+        assert_eq!(s.watches_held(), 0);
     }
 
     #[test]

@@ -8,14 +8,13 @@ use jute_schemas::proto::{
     RemoveWatchesRequest,
 };
 use jute_schemas::protocol::{OpCode, RequestBody, ResponseBody};
-use tokio::sync::oneshot;
 
 use crate::client::{unexpected, Client, CONFIG_NODE};
 use crate::error::Error;
 use crate::session::OutRequest;
 use crate::types::{AddWatchMode, Stat, WatcherType};
+use crate::watch::WatchKind;
 use crate::watcher::{OneshotWatcher, PersistentWatcher, WatchSink};
-use crate::watches::WatchKind;
 
 impl Client {
     /// A one-shot watch request: the future yields the reply and the watcher.
@@ -26,25 +25,25 @@ impl Client {
         kind: WatchKind,
         server_path: String,
     ) -> impl Future<Output = Result<(ResponseBody, OneshotWatcher), Error>> + Send + 'static {
-        let (id, unwatch) = self.new_watch();
-        let (tx, rx) = oneshot::channel();
-        let reply = self.submit(
+        let reply = self.submit_watch(
             OutRequest {
                 op,
                 body,
-                watch: Some((kind, server_path, id)),
+                watch: Some((kind, server_path)),
             },
-            Some((id, WatchSink::Oneshot(tx))),
+            WatchSink::oneshot(),
         );
-        let state = self.state();
         async move {
-            let body = match reply.await {
+            let (result, watch) = reply.await;
+            let body = match result {
                 Ok(body) => body,
                 // exists() on a missing node still sets a watch (for the node's creation).
                 Err(Error::NoNode) if kind == WatchKind::Exist => ResponseBody::None,
                 Err(e) => return Err(e),
             };
-            Ok((body, OneshotWatcher::new(rx, state, unwatch)))
+            let watch =
+                watch.ok_or_else(|| Error::protocol("a watch request without its watch"))?;
+            Ok((body, OneshotWatcher::new(watch)))
         }
     }
 
@@ -130,7 +129,6 @@ impl Client {
         path: &str,
         mode: AddWatchMode,
     ) -> impl Future<Output = Result<PersistentWatcher, Error>> + Send + 'static {
-        let (id, unwatch) = self.new_watch();
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let kind = match mode {
             AddWatchMode::Persistent => WatchKind::Persistent,
@@ -141,19 +139,21 @@ impl Client {
                 path: Some(p.clone()),
                 mode: mode.value(),
             });
-            self.submit(
+            self.submit_watch(
                 OutRequest {
                     op: OpCode::AddWatch,
                     body,
-                    watch: Some((kind, p, id)),
+                    watch: Some((kind, p)),
                 },
-                Some((id, WatchSink::Stream(tx))),
+                WatchSink::Stream(tx),
             )
         });
-        let state = self.state();
         async move {
-            sent?.await?;
-            Ok(PersistentWatcher::new(rx, state, unwatch))
+            let (result, watch) = sent?.await;
+            result?;
+            let watch =
+                watch.ok_or_else(|| Error::protocol("a watch request without its watch"))?;
+            Ok(PersistentWatcher::new(rx, watch))
         }
     }
 

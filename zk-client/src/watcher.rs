@@ -1,62 +1,109 @@
 //! Watch handles: a one-shot watch is a future of its event; a persistent watch is a stream of
 //! events. Dropping a handle unregisters it, and removes the server-side watch when no other
 //! local handle needs it.
+//!
+//! A one-shot watch has no channel: its event waits in the session's registry entry, and the
+//! handle polls it there (as a call polls its reply slot). A persistent watch's events go
+//! through an unbounded channel, as they may come faster than they are read.
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::mpsc;
 
 use crate::error::Error;
 use crate::session::WatchedEvent;
-use crate::types::SessionState;
-use crate::watches::WatchId;
+use crate::shared::Shared;
+use crate::watch::WatchId;
 
-/// Where the connection task delivers a watch's events.
+/// Where the session's registry delivers a watch's events.
 #[derive(Debug)]
 pub(crate) enum WatchSink {
-    Oneshot(oneshot::Sender<WatchedEvent>),
+    /// A one-shot watch: its handle's waker while it waits, then the event.
+    Oneshot {
+        waker: Option<Waker>,
+        fired: Option<Box<WatchedEvent>>,
+    },
+    /// A persistent watch's stream.
     Stream(mpsc::UnboundedSender<WatchedEvent>),
 }
 
-/// Unregisters a watch when its handle is dropped.
-#[derive(Debug)]
-pub(crate) struct Unwatcher {
-    pub(crate) id: WatchId,
-    pub(crate) shared: std::sync::Arc<crate::shared::Shared>,
-}
+impl WatchSink {
+    /// A one-shot watch's sink, before anything fired.
+    pub(crate) fn oneshot() -> WatchSink {
+        WatchSink::Oneshot {
+            waker: None,
+            fired: None,
+        }
+    }
 
-impl Unwatcher {
-    fn unwatch(&self) {
-        self.shared.unwatch(self.id);
+    /// Delivers `event` (a one-shot watch takes only the first); a waker to wake after the
+    /// lock goes to `wake`.
+    pub(crate) fn deliver(&mut self, event: &WatchedEvent, wake: &mut Vec<Waker>) {
+        match self {
+            WatchSink::Oneshot { waker, fired } => {
+                if fired.is_none() {
+                    *fired = Some(Box::new(event.clone()));
+                    wake.extend(waker.take());
+                }
+            }
+            WatchSink::Stream(tx) => {
+                let _ = tx.send(event.clone());
+            }
+        }
+    }
+
+    /// The session ended: a waiting one-shot handle is woken (it then finds its watch gone);
+    /// a stream ends with its sender.
+    pub(crate) fn end(self, wake: &mut Vec<Waker>) {
+        if let WatchSink::Oneshot {
+            waker: Some(waker), ..
+        } = self
+        {
+            wake.push(waker);
+        }
     }
 }
 
-fn ended(state: &watch::Receiver<SessionState>) -> Error {
-    state.borrow().ending_error()
+/// Owns a watch's registration: dropped while it holds the shared state, it unregisters the
+/// watch. (16 bytes: a handle is kept per watch, so its size counts.)
+#[derive(Debug)]
+pub(crate) struct Unwatcher {
+    id: WatchId,
+    /// `None` once the registry has let go of the watch.
+    shared: Option<Arc<Shared>>,
+}
+
+impl Unwatcher {
+    pub(crate) fn new(id: WatchId, shared: Arc<Shared>) -> Unwatcher {
+        Unwatcher {
+            id,
+            shared: Some(shared),
+        }
+    }
+}
+
+impl Drop for Unwatcher {
+    fn drop(&mut self) {
+        if let Some(shared) = self.shared.take() {
+            shared.unwatch(self.id);
+        }
+    }
 }
 
 /// A one-shot watch (set by `get_data_watch`, `exists_watch`, `get_children_watch`): resolves
-/// to the event that fires it, or to the error that ended the session first.
+/// to the event that fires it, or to the error that ended the session first. Polled again
+/// after that, it answers [`Error::Closed`].
 #[derive(Debug)]
 pub struct OneshotWatcher {
-    rx: oneshot::Receiver<WatchedEvent>,
-    state: watch::Receiver<SessionState>,
-    unwatch: Option<Unwatcher>,
+    watch: Unwatcher,
 }
 
 impl OneshotWatcher {
-    pub(crate) fn new(
-        rx: oneshot::Receiver<WatchedEvent>,
-        state: watch::Receiver<SessionState>,
-        unwatch: Unwatcher,
-    ) -> Self {
-        OneshotWatcher {
-            rx,
-            state,
-            unwatch: Some(unwatch),
-        }
+    pub(crate) fn new(watch: Unwatcher) -> Self {
+        OneshotWatcher { watch }
     }
 }
 
@@ -64,24 +111,16 @@ impl Future for OneshotWatcher {
     type Output = Result<WatchedEvent, Error>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match Pin::new(&mut self.rx).poll(cx) {
-            Poll::Ready(Ok(ev)) => {
-                self.unwatch = None;
-                Poll::Ready(Ok(ev))
-            }
-            Poll::Ready(Err(_)) => {
-                self.unwatch = None;
-                Poll::Ready(Err(ended(&self.state)))
+        let Some(shared) = &self.watch.shared else {
+            return Poll::Ready(Err(Error::Closed));
+        };
+        match shared.poll_watch(self.watch.id, cx) {
+            Poll::Ready(result) => {
+                // The registry has let go of the watch (taken, or ended with the session).
+                self.watch.shared = None;
+                Poll::Ready(result)
             }
             Poll::Pending => Poll::Pending,
-        }
-    }
-}
-
-impl Drop for OneshotWatcher {
-    fn drop(&mut self) {
-        if let Some(u) = self.unwatch.take() {
-            u.unwatch();
         }
     }
 }
@@ -91,30 +130,34 @@ impl Drop for OneshotWatcher {
 #[derive(Debug)]
 pub struct PersistentWatcher {
     rx: mpsc::UnboundedReceiver<WatchedEvent>,
-    state: watch::Receiver<SessionState>,
-    unwatch: Unwatcher,
+    watch: Unwatcher,
 }
 
 impl PersistentWatcher {
-    pub(crate) fn new(
-        rx: mpsc::UnboundedReceiver<WatchedEvent>,
-        state: watch::Receiver<SessionState>,
-        unwatch: Unwatcher,
-    ) -> Self {
-        PersistentWatcher { rx, state, unwatch }
+    pub(crate) fn new(rx: mpsc::UnboundedReceiver<WatchedEvent>, watch: Unwatcher) -> Self {
+        PersistentWatcher { rx, watch }
     }
 
     /// The next event, or the error that ended the session.
     pub async fn next(&mut self) -> Result<WatchedEvent, Error> {
         match self.rx.recv().await {
             Some(ev) => Ok(ev),
-            None => Err(ended(&self.state)),
+            None => Err(self
+                .watch
+                .shared
+                .as_ref()
+                .map_or(Error::Closed, |s| s.ended())),
         }
     }
 }
 
-impl Drop for PersistentWatcher {
-    fn drop(&mut self) {
-        self.unwatch.unwatch();
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_one_shot_handle_is_two_words() {
+        // 100,000 watches keep 100,000 handles: their size is part of a watch's cost.
+        assert_eq!(std::mem::size_of::<OneshotWatcher>(), 16);
     }
 }

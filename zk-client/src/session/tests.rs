@@ -13,6 +13,7 @@ use jute_schemas::protocol::{decode_request, EventType, OpCode, RequestBody, Res
 use super::*;
 
 use super::test_config as config;
+use crate::watch::Phase;
 
 fn welcome(timeout: i32, sid: i64) -> Vec<u8> {
     ConnectResponse {
@@ -31,14 +32,14 @@ fn reply(xid: i32, zxid: i64, err: i32, body: &impl Encode) -> Vec<u8> {
     v
 }
 
-fn get_data(path: &str, watch: Option<WatchId>) -> OutRequest {
+fn get_data(path: &str, watch: bool) -> OutRequest {
     OutRequest {
         op: OpCode::GetData,
         body: RequestBody::GetData(GetDataRequest {
             path: Some(path.into()),
-            watch: watch.is_some(),
+            watch,
         }),
-        watch: watch.map(|id| (WatchKind::Data, path.to_string(), id)),
+        watch: watch.then(|| (WatchKind::Data, path.to_string())),
     }
 }
 
@@ -69,10 +70,11 @@ fn sent(s: &mut Session<u32>) -> Vec<Vec<u8>> {
     frames
 }
 
-/// Writes `req` and hands it to the connection at once.
-fn send(s: &mut Session<u32>, req: OutRequest, token: u32) {
-    s.write(req, token).unwrap();
+/// Writes `req` and hands it to the connection at once; the id of the watch it sets, if any.
+fn send(s: &mut Session<u32>, req: OutRequest, token: u32) -> Option<WatchId> {
+    let (_, watch) = s.write_watch(req, token, ()).unwrap();
     sent(s);
+    watch
 }
 
 fn connected(chroot: &str) -> Session<u32> {
@@ -114,8 +116,8 @@ fn refused_session_is_expired() {
 #[test]
 fn writes_and_replies_report_their_xid_and_size_on_the_wire() {
     let mut s = connected("/");
-    let first = s.write(get_data("/a", None), 10).unwrap();
-    let second = s.write(get_data("/abc", None), 20).unwrap();
+    let first = s.write(get_data("/a", false), 10).unwrap();
+    let second = s.write(get_data("/abc", false), 20).unwrap();
     let mut out = bytes::BytesMut::new();
     s.take_output(&mut out);
     // Each frame: its length prefix, then xid and op code, the path (length + bytes), the flag.
@@ -144,8 +146,8 @@ fn writes_and_replies_report_their_xid_and_size_on_the_wire() {
 #[test]
 fn replies_match_requests_in_order() {
     let mut s = connected("/");
-    s.write(get_data("/a", None), 10).unwrap();
-    s.write(get_data("/b", None), 20).unwrap();
+    s.write(get_data("/a", false), 10).unwrap();
+    s.write(get_data("/b", false), 20).unwrap();
     let [f1, f2] = &sent(&mut s)[..] else {
         panic!("two frames")
     };
@@ -195,7 +197,7 @@ impl Encode for Empty {
 #[test]
 fn an_out_of_order_reply_ends_the_connection() {
     let mut s = connected("/");
-    send(&mut s, get_data("/a", None), 1);
+    send(&mut s, get_data("/a", false), 1);
     assert!(
         matches!(s.on_frame(&reply(9, 1, 0, &Empty)), Err(Error::Protocol { message: m, .. }) if m.contains("xid 9"))
     );
@@ -226,7 +228,7 @@ fn broken(outcome: Result<Option<Outcome<u32>>, Error>) -> (u32, jute::DecodeErr
 #[test]
 fn a_malformed_body_fails_its_request_with_the_decode_error_then_the_connection() {
     let mut s = connected("/");
-    send(&mut s, get_data("/a", Some(5)), 1);
+    send(&mut s, get_data("/a", true), 1);
     let mut frame = ReplyHeader {
         xid: 1,
         zxid: 1,
@@ -252,7 +254,7 @@ fn a_malformed_body_fails_its_request_with_the_decode_error_then_the_connection(
 #[test]
 fn trailing_bytes_after_a_reply_fail_its_request() {
     let mut s = connected("/");
-    send(&mut s, get_data("/a", None), 7);
+    send(&mut s, get_data("/a", false), 7);
     let body = GetDataResponse {
         data: Some(b"x".to_vec()),
         stat: Stat::default(),
@@ -304,7 +306,7 @@ fn a_huge_negotiated_timeout_is_capped_and_silence_still_noticed() {
 #[test]
 fn unknown_notification_types_are_skipped_and_limits_apply() {
     let mut s = connected("/");
-    send(&mut s, get_data("/a", Some(5)), 1);
+    send(&mut s, get_data("/a", true), 1);
     s.on_frame(&reply(
         1,
         1,
@@ -357,24 +359,25 @@ fn unknown_notification_types_are_skipped_and_limits_apply() {
 #[test]
 fn watches_register_on_success_and_fire_with_the_chroot_stripped() {
     let mut s = connected("/app");
-    send(&mut s, get_data("/app/a", Some(7)), 1);
+    let id = send(&mut s, get_data("/app/a", true), 1).unwrap();
+    assert_eq!(s.watches().phase(id), Some(Phase::Pending));
+    assert_eq!(s.watch_count(), 0, "not on the server before the reply");
     let body = GetDataResponse {
         data: None,
         stat: Stat::default(),
     };
-    let Some(Outcome::Reply {
-        unset_watch: None, ..
-    }) = s.on_frame(&reply(1, 3, 0, &body)).unwrap()
+    let Some(Outcome::Reply { result: Ok(_), .. }) = s.on_frame(&reply(1, 3, 0, &body)).unwrap()
     else {
         panic!()
     };
     assert_eq!(s.watch_count(), 1);
+    assert_eq!(s.watches().phase(id), Some(Phase::Active));
     match s
         .on_frame(&notification(EventType::NodeDataChanged, "/app/a"))
         .unwrap()
     {
         Some(Outcome::Fire { watches, event }) => {
-            assert_eq!(watches, [(7, WatchKind::Data)]);
+            assert_eq!(watches, [(id, WatchKind::Data)]);
             assert_eq!(
                 event,
                 WatchedEvent {
@@ -387,32 +390,34 @@ fn watches_register_on_success_and_fire_with_the_chroot_stripped() {
         other => panic!("{other:?}"),
     }
     assert_eq!(s.watch_count(), 0, "one-shot");
+    // Kept, done, for its handle to take the event.
+    assert_eq!(s.watches().phase(id), Some(Phase::Done));
     assert_eq!(s.last_zxid(), 3, "notifications do not move the zxid");
 }
 
 #[test]
 fn failed_reads_set_no_watch_except_exists_on_a_missing_node() {
     let mut s = connected("/");
-    send(&mut s, get_data("/a", Some(1)), 1);
+    let id = send(&mut s, get_data("/a", true), 1).unwrap();
     let Some(Outcome::Reply {
-        unset_watch: Some(1),
         result: Err(Error::NoNode),
         ..
     }) = s.on_frame(&reply(1, 1, -101, &Empty)).unwrap()
     else {
         panic!()
     };
+    assert_eq!(s.watches().phase(id), None, "dropped with its request");
+    assert_eq!(s.watches().held(), 0);
     let exists = OutRequest {
         op: OpCode::Exists,
         body: RequestBody::Exists(jute_schemas::proto::ExistsRequest {
             path: Some("/b".into()),
             watch: true,
         }),
-        watch: Some((WatchKind::Exist, "/b".into(), 2)),
+        watch: Some((WatchKind::Exist, "/b".into())),
     };
-    send(&mut s, exists, 2);
+    let id = send(&mut s, exists, 2).unwrap();
     let Some(Outcome::Reply {
-        unset_watch: None,
         result: Err(Error::NoNode),
         ..
     }) = s.on_frame(&reply(2, 1, -101, &Empty)).unwrap()
@@ -425,7 +430,7 @@ fn failed_reads_set_no_watch_except_exists_on_a_missing_node() {
     else {
         panic!()
     };
-    assert_eq!(watches, [(2, WatchKind::Exist)]);
+    assert_eq!(watches, [(id, WatchKind::Exist)]);
 }
 
 #[test]
@@ -450,29 +455,29 @@ fn size_limits() {
     };
     assert_eq!(size, 8 + 6 + 204 + 4);
     assert_eq!(s.in_flight(), 0, "nothing was queued");
-    send(&mut s, get_data("/a", Some(3)), 8);
+    send(&mut s, get_data("/a", true), 8);
     let Ok(Outcome::Reply {
         token: 8,
         result: Err(Error::ReplyTooLarge {
             size: 5000,
             limit: 50,
         }),
-        unset_watch: Some(3),
         ..
     }) = s.on_oversized(1, 5000)
     else {
         panic!()
     };
+    assert_eq!(s.watches().held(), 0, "the watch went with its request");
 }
 
 #[test]
 fn disconnect_fails_written_requests_and_reconnect_replays_auth_and_watches() {
     let mut s = connected("/");
     s.add_auth("digest", b"user:pw");
-    send(&mut s, get_data("/w", Some(1)), 1);
+    send(&mut s, get_data("/w", true), 1);
     s.on_frame(&reply(1, 77, 0, &GetDataResponse::default()))
         .unwrap();
-    send(&mut s, get_data("/x", None), 2);
+    send(&mut s, get_data("/x", false), 2);
     sent(&mut s);
     let failed = s.on_disconnect();
     assert_eq!(failed.len(), 1);
@@ -511,7 +516,7 @@ fn set_watches_is_split_into_128k_batches() {
     let mut s = connected("/");
     for i in 0..10_000u64 {
         let path = format!("/watch/{i:020}");
-        send(&mut s, get_data(&path, Some(i)), 0);
+        send(&mut s, get_data(&path, true), 0);
         s.on_frame(&reply((i + 1) as i32, 1, 0, &GetDataResponse::default()))
             .unwrap();
     }
@@ -534,8 +539,8 @@ fn set_watches_is_split_into_128k_batches() {
 fn xids_wrap_to_one() {
     let mut s = connected("/");
     s.next_xid = i32::MAX;
-    s.write(get_data("/a", None), 1).unwrap();
-    s.write(get_data("/b", None), 2).unwrap();
+    s.write(get_data("/a", false), 1).unwrap();
+    s.write(get_data("/b", false), 2).unwrap();
     let f = &sent(&mut s)[1];
     assert_eq!(&f[..4], [0, 0, 0, 1]);
 }
@@ -554,19 +559,21 @@ fn auth_failure_ends_the_connection() {
 #[test]
 fn dropping_the_last_local_watch_removes_the_server_watch() {
     let mut s = connected("/");
-    for (id, xid) in [(1, 1), (2, 2)] {
-        send(&mut s, get_data("/a", Some(id)), 0);
+    let mut ids = Vec::new();
+    for xid in [1, 2] {
+        ids.push(send(&mut s, get_data("/a", true), 0).unwrap());
         s.on_frame(&reply(xid, 1, 0, &GetDataResponse::default()))
             .unwrap();
     }
-    assert!(s.unwatch(1).is_none(), "another local data watch remains");
-    let req = s.unwatch(2).expect("last one");
+    let (_, req) = s.unwatch(ids[0]).unwrap();
+    assert!(req.is_none(), "another local data watch remains");
+    let req = s.unwatch(ids[1]).unwrap().1.expect("last one");
     assert_eq!(req.op, OpCode::RemoveWatches);
     let RequestBody::RemoveWatches(r) = req.body else {
         panic!()
     };
     assert_eq!((r.path.as_deref(), r.r#type), (Some("/a"), 2));
-    assert!(s.unwatch(2).is_none());
+    assert!(s.unwatch(ids[1]).is_none());
 }
 
 #[test]
@@ -576,7 +583,7 @@ fn removals_never_take_away_a_watch_another_handle_needs() {
     // Writes `req` and answers it with `body`.
     let mut watch = |s: &mut Session<u32>, req: OutRequest, body: Vec<u8>| {
         xid += 1;
-        send(s, req, 0);
+        let id = send(s, req, 0).unwrap();
         let mut frame = ReplyHeader {
             xid,
             zxid: 1,
@@ -585,41 +592,45 @@ fn removals_never_take_away_a_watch_another_handle_needs() {
         .to_vec();
         frame.extend(body);
         s.on_frame(&frame).unwrap();
+        id
     };
     let data_reply = GetDataResponse::default().to_vec();
     // A data watch and an exists watch are one server-side type.
-    watch(&mut s, get_data("/a", Some(1)), data_reply.clone());
+    let data = watch(&mut s, get_data("/a", true), data_reply.clone());
     let exists = OutRequest {
         op: OpCode::Exists,
         body: RequestBody::Exists(jute_schemas::proto::ExistsRequest {
             path: Some("/a".into()),
             watch: true,
         }),
-        watch: Some((WatchKind::Exist, "/a".into(), 2)),
+        watch: Some((WatchKind::Exist, "/a".into())),
     };
-    watch(&mut s, exists, Stat::default().to_vec());
+    let exists = watch(&mut s, exists, Stat::default().to_vec());
     assert!(
-        s.unwatch(1).is_none(),
+        s.unwatch(data).unwrap().1.is_none(),
         "the exists watch needs the data-type watch"
     );
-    assert!(s.unwatch(2).is_some());
+    assert!(s.unwatch(exists).unwrap().1.is_some());
     // "Any" for a persistent watch is sent only when nothing else is left on the path.
-    watch(&mut s, get_data("/b", Some(3)), data_reply);
+    let data = watch(&mut s, get_data("/b", true), data_reply);
     let add = OutRequest {
         op: OpCode::AddWatch,
         body: RequestBody::AddWatch(jute_schemas::proto::AddWatchRequest {
             path: Some("/b".into()),
             mode: 0,
         }),
-        watch: Some((WatchKind::Persistent, "/b".into(), 4)),
+        watch: Some((WatchKind::Persistent, "/b".into())),
     };
-    watch(
+    let persistent = watch(
         &mut s,
         add,
         jute_schemas::proto::ErrorResponse { err: 0 }.to_vec(),
     );
-    assert!(s.unwatch(4).is_none(), "a data watch on /b remains");
-    let req = s.unwatch(3).expect("nothing left on /b");
+    assert!(
+        s.unwatch(persistent).unwrap().1.is_none(),
+        "a data watch on /b remains"
+    );
+    let req = s.unwatch(data).unwrap().1.expect("nothing left on /b");
     let RequestBody::RemoveWatches(r) = req.body else {
         panic!()
     };
@@ -629,7 +640,7 @@ fn removals_never_take_away_a_watch_another_handle_needs() {
 #[test]
 fn a_refused_set_watches_ends_the_connection() {
     let mut s = connected("/");
-    send(&mut s, get_data("/w", Some(1)), 1);
+    send(&mut s, get_data("/w", true), 1);
     s.on_frame(&reply(1, 5, 0, &GetDataResponse::default()))
         .unwrap();
     let _ = s.on_disconnect();
@@ -755,12 +766,12 @@ fn a_resumed_session_answered_with_another_id_is_expired() {
 #[test]
 fn requests_and_credentials_written_while_disconnected_wait_for_the_next_connection() {
     let mut s = connected("/");
-    s.write(get_data("/sent", None), 1).unwrap();
+    s.write(get_data("/sent", false), 1).unwrap();
     assert_eq!((s.in_flight(), s.unsent()), (0, 1));
     assert_eq!(sent(&mut s).len(), 1);
     assert_eq!((s.in_flight(), s.unsent()), (1, 0));
     // Written after the output was taken: not on the connection yet.
-    s.write(get_data("/queued", None), 2).unwrap();
+    s.write(get_data("/queued", false), 2).unwrap();
     let failed = s.on_disconnect();
     assert_eq!(failed.iter().map(|f| f.0).collect::<Vec<_>>(), [1]);
     assert_eq!((s.in_flight(), s.unsent()), (0, 1));
@@ -786,9 +797,9 @@ fn requests_and_credentials_written_while_disconnected_wait_for_the_next_connect
     s.on_connect_response(&welcome(20_000, 0x42), None).unwrap();
     assert!(matches!(s.on_frame(&reply(-4, 0, 0, &Empty)), Ok(None)));
     // The end fails everything, sent or not.
-    s.write(get_data("/a", None), 3).unwrap();
+    s.write(get_data("/a", false), 3).unwrap();
     sent(&mut s);
-    s.write(get_data("/b", None), 4).unwrap();
+    s.write(get_data("/b", false), 4).unwrap();
     let (failed, _) = s.on_end(&Error::Closed);
     assert_eq!(failed.iter().map(|f| f.0).collect::<Vec<_>>(), [3, 4]);
     assert!(!s.has_output());
@@ -845,9 +856,8 @@ const CHALLENGE: &[u8] = br#"realm="zk-sasl-md5",nonce="5aFZr7VXmogiBkzIRm7rcSXp
 fn sasl_runs_first_and_holds_everything_else_back_until_it_succeeds() {
     let mut s = with_sasl();
     s.add_auth("digest", b"alice:pw");
-    let id: WatchId = 1;
     // A call queued before the connection, and one during the exchange.
-    s.write(get_data("/a", None), 1).unwrap();
+    s.write(get_data("/a", false), 1).unwrap();
     let first = s
         .on_connect_response(&welcome(20_000, 0x42), digest())
         .unwrap();
@@ -855,7 +865,7 @@ fn sasl_runs_first_and_holds_everything_else_back_until_it_succeeds() {
     // The call queued before took xid 1.
     assert_eq!(sasl_token(&first[0]), (2, Vec::new()));
     assert!(s.is_authenticating());
-    s.write(get_data("/b", Some(id)), 2).unwrap();
+    s.write_watch(get_data("/b", true), 2, ()).unwrap();
     assert!(!s.has_output(), "nothing but SASL goes out meanwhile");
 
     assert!(s
@@ -980,4 +990,18 @@ fn credentials_added_during_sasl_go_once_and_are_answered() {
     }
     .to_vec();
     assert!(matches!(s.on_frame(&ok), Ok(Some(Outcome::Auth))));
+}
+
+#[test]
+fn a_watch_request_needs_a_sink() {
+    let mut s = connected("/");
+    let Err((1, Error::Protocol { .. })) = s.write(get_data("/a", true), 1) else {
+        panic!("written without a sink")
+    };
+    assert_eq!((s.in_flight(), s.unsent(), s.watches().held()), (0, 0, 0));
+    let (_, id) = s.write_watch(get_data("/a", true), 2, ()).unwrap();
+    assert_eq!(s.watches().phase(id.unwrap()), Some(Phase::Pending));
+    // A request without a watch given a sink records none.
+    let (_, id) = s.write_watch(get_data("/b", false), 3, ()).unwrap();
+    assert_eq!((id, s.watches().held()), (None, 1));
 }
