@@ -812,13 +812,13 @@ async fn sleep_until_some(at: Option<Instant>) {
 
 /// Buffers start small (tokio-util's default is 8 KiB each way): an idle session then costs
 /// little, and the codec reserves room for each frame as its length arrives.
+/// (`Framed::from_parts` would grow smaller buffers back to 8 KiB; `with_capacity` keeps them.
+/// The write buffer's size is also where `feed` flushes, which only the replayed credentials
+/// and watches after a handshake use; the calls' output is flushed as a whole.)
 const INITIAL_BUFFER: usize = 512;
 
 fn framed(stream: Stream, codec: FrameCodec) -> Conn {
-    let mut parts = tokio_util::codec::FramedParts::new::<&[u8]>(stream, codec);
-    parts.read_buf = bytes::BytesMut::with_capacity(INITIAL_BUFFER);
-    parts.write_buf = bytes::BytesMut::with_capacity(INITIAL_BUFFER);
-    Framed::from_parts(parts)
+    Framed::with_capacity(stream, codec, INITIAL_BUFFER)
 }
 
 #[cfg(test)]
@@ -833,6 +833,23 @@ mod tests {
     use crate::session::{test_config, Session};
     use crate::shared::Shared;
     use crate::types::{SessionIdentity, SessionState};
+
+    #[tokio::test]
+    async fn a_connection_starts_with_small_buffers() {
+        // An idle session keeps its buffers: 512 bytes each way, not tokio-util's 8 KiB (which
+        // `Framed::from_parts` restored, unseen, for every session until a heap profile showed
+        // two 7,680-byte blocks per connection).
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (client, _server) =
+            tokio::join!(tokio::net::TcpStream::connect(addr), listener.accept());
+        let conn = super::framed(
+            crate::transport::Stream::Plain(client.unwrap()),
+            crate::codec::FrameCodec::new(1 << 20),
+        );
+        assert_eq!(conn.read_buffer().capacity(), super::INITIAL_BUFFER);
+        assert_eq!(conn.write_buffer().capacity(), super::INITIAL_BUFFER);
+    }
 
     #[test]
     fn the_task_of_an_idle_session_is_small() {
