@@ -16,13 +16,12 @@ use jute_schemas::proto::{
     AuthPacket, ConnectRequest, ConnectResponse, GetSASLRequest, ReplyHeader, RequestHeader,
     SetSASLResponse, SetWatches2, WatcherEvent,
 };
-use jute_schemas::protocol::{xid, EventType, OpCode, RequestBody, ResponseBody};
+use jute_schemas::protocol::{xid, EventType, OpCode, RequestBody, ResponseBody, WatcherType};
 
 use crate::error::Error;
 use crate::path::Chroot;
 use crate::sasl::{Mechanism, SaslStart};
 use crate::watch::{Registry, WatchId, WatchKind};
-use jute_schemas::protocol::WatcherType;
 
 /// The Java client's batch bound for SetWatches2 (sum of path lengths).
 pub const SET_WATCHES_MAX_LENGTH: usize = 128 * 1024;
