@@ -350,7 +350,13 @@ mod tests {
     use super::*;
     use crate::model::{Group, GroupCall, GroupRet, Register};
 
-    fn op(client: usize, call_at: u64, answer_at: Option<u64>, call: Call, ret: Ret) -> Operation {
+    fn op<C, R>(
+        client: usize,
+        call_at: u64,
+        answer_at: Option<u64>,
+        call: C,
+        ret: R,
+    ) -> Operation<C, R> {
         Operation {
             client,
             call_at,
@@ -540,23 +546,6 @@ mod tests {
         assert_eq!(check::<Register>(&h, None), Verdict::Linearizable);
     }
 
-    fn gop(
-        client: usize,
-        call_at: u64,
-        answer_at: Option<u64>,
-        call: GroupCall,
-        ret: GroupRet,
-    ) -> OperationOf<Group> {
-        Operation {
-            client,
-            call_at,
-            answer_at,
-            latest: u64::MAX,
-            call,
-            ret,
-        }
-    }
-
     #[test]
     fn a_multi_is_one_atomic_step_on_several_keys() {
         let both = GroupCall::Multi(vec![(0, Call::Create(1)), (1, Call::Create(2))]);
@@ -564,8 +553,8 @@ mod tests {
         // Readers overlapping the multi may see both nodes or neither.
         for seen in [vec![], vec![0, 1]] {
             let h = vec![
-                gop(0, 0, Some(10), both.clone(), done.clone()),
-                gop(
+                op(0, 0, Some(10), both.clone(), done.clone()),
+                op(
                     1,
                     2,
                     Some(3),
@@ -577,8 +566,8 @@ mod tests {
         }
         // Never half of it.
         let h = vec![
-            gop(0, 0, Some(10), both.clone(), done.clone()),
-            gop(
+            op(0, 0, Some(10), both.clone(), done.clone()),
+            op(
                 1,
                 2,
                 Some(3),
@@ -593,14 +582,14 @@ mod tests {
         // A failed multi changes nothing: a read after it that sees its first op is caught.
         let failed = GroupCall::Multi(vec![(0, Call::Create(1)), (1, Call::Check(0))]);
         let h = vec![
-            gop(
+            op(
                 0,
                 0,
                 Some(1),
                 failed,
                 GroupRet::Multi(Err((1, Ret::NoNode))),
             ),
-            gop(
+            op(
                 1,
                 2,
                 Some(3),

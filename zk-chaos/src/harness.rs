@@ -65,7 +65,13 @@ pub(crate) struct Shared {
     /// Each client's current session (id, password), for the injector's expiries: the
     /// workload's clients first, then the lock holders.
     pub(crate) sessions: Mutex<Vec<Option<SessionKey>>>,
+    /// Set once every worker and lock holder has stopped: watches then have a grace period to
+    /// fire for the last changes before their waiters give up.
+    pub(crate) over: tokio::sync::watch::Sender<bool>,
 }
+
+/// How long a watch is still waited for after the workload stopped.
+pub(crate) const WATCH_GRACE: Duration = Duration::from_secs(1);
 
 impl Shared {
     /// Microseconds since the start.
@@ -113,6 +119,24 @@ pub(crate) async fn connect(connect: &str, config: Config) -> Option<Client> {
         .ok()
 }
 
+/// Client `c`'s client for its next operation, its session recorded for the injector's
+/// expiries; `None` (after a pause and a new connection attempt) when it has none yet.
+pub(crate) async fn current(
+    c: usize,
+    cs: &str,
+    zk: &mut Option<Client>,
+    shared: &Shared,
+    config: Config,
+) -> Option<Client> {
+    let Some(client) = zk.clone() else {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        *zk = connect(cs, config).await;
+        return None;
+    };
+    lock(&shared.sessions)[c] = Some((client.session_id(), client.session_password()));
+    Some(client)
+}
+
 /// Runs a soak and checks it.
 pub async fn run(config: Config) -> Result<Outcome, String> {
     let ens = Ensemble::start().map_err(|e| format!("ensemble: {e}"))?;
@@ -150,6 +174,7 @@ pub async fn run(config: Config) -> Result<Outcome, String> {
             ..History::default()
         }),
         sessions: Mutex::new(vec![None; config.clients + config.lockers]),
+        over: tokio::sync::watch::Sender::new(false),
     });
     let deadline = shared.start + config.duration;
     let proxies = Arc::new(proxies);
@@ -181,7 +206,10 @@ pub async fn run(config: Config) -> Result<Outcome, String> {
             zk.close().await;
         }
     }
+    // Every change was answered by now: the watches get their grace period from here (not from
+    // the deadline, which a last call stuck in a fault may outlast by seconds).
     let end = shared.now();
+    shared.over.send_replace(true);
     let ens = injector
         .join()
         .map_err(|_| "the injector panicked".to_string())?;
@@ -192,10 +220,10 @@ pub async fn run(config: Config) -> Result<Outcome, String> {
     final_reads(&reader, &shared, config).await?;
     let log = crate::locker::read_log(&reader).await?;
     shared.history().fence_log = log;
-    // Watches had the run to fire; give the last ones a moment. And let every client settle:
+    // Watches had the run and their grace period to fire. And let every client settle:
     // a client still reconnecting may be about to learn that its session expired, so a session
     // counts as alive only once its client is connected again.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    tokio::time::sleep(WATCH_GRACE + Duration::from_secs(1)).await;
     for zk in last_clients.iter().filter_map(|(zk, _)| zk.as_ref()) {
         let mut state = zk.state();
         let _ = tokio::time::timeout(

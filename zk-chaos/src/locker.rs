@@ -12,7 +12,7 @@ use rand::{Rng, SeedableRng};
 use zk_client::{Client, CreateMode, CreateOptions, Op, OpResult};
 use zk_recipes::Lock;
 
-use crate::harness::{connect, lock, Config, Shared};
+use crate::harness::{connect, current, Config, Shared};
 use crate::history::{FencedWrite, LogEntry};
 
 /// The lock's path.
@@ -45,12 +45,9 @@ pub(crate) async fn hold(
     let mut rng = StdRng::seed_from_u64(config.seed ^ 0x10C4_u64.wrapping_mul(c as u64 + 7));
     let mut zk = connect(cs, config).await;
     while Instant::now() < deadline {
-        let Some(client) = zk.clone() else {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            zk = connect(cs, config).await;
+        let Some(client) = current(c, cs, &mut zk, &shared, config).await else {
             continue;
         };
-        lock(&shared.sessions)[c] = Some((client.session_id(), client.session_password()));
         if client.state().borrow().is_terminal() {
             zk = connect(cs, config).await;
             continue;

@@ -6,14 +6,16 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use zk_client::{Client, CreateMode, CreateOptions, Error, Op, OpResult};
 
 use crate::checker::Operation;
-use crate::harness::{children_ret, connect, decode, group_path, key_path, lock, Config, Shared};
+use crate::harness::{
+    children_ret, connect, current, decode, group_path, key_path, Config, Shared, WATCH_GRACE,
+};
 use crate::history::{group_len, group_of, WatchRecord, GROUP_SIZE};
 use crate::model::{Call, GroupCall, GroupRet, Ret};
 
@@ -52,12 +54,9 @@ pub(crate) async fn work(
     };
     let mut zk = connect(cs, config).await;
     while Instant::now() < deadline {
-        let Some(client) = zk.clone() else {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            zk = connect(cs, config).await;
+        let Some(client) = current(c, cs, &mut zk, &w.shared, config).await else {
             continue;
         };
-        lock(&w.shared.sessions)[c] = Some((client.session_id(), client.session_password()));
         if client.state().borrow().is_terminal() {
             w.session_ended();
             zk = connect(cs, config).await;
@@ -70,7 +69,7 @@ pub(crate) async fn work(
         } else if roll < 0.06 {
             w.ephemeral(&client).await;
         } else if roll < 0.12 {
-            w.watch(&client, config, deadline).await;
+            w.watch(&client, config).await;
         } else if roll < 0.15 {
             w.burst(&client, config).await;
         } else if roll < 0.23 {
@@ -220,7 +219,7 @@ impl Worker {
         }
     }
 
-    async fn watch(&mut self, client: &Client, config: Config, deadline: Instant) {
+    async fn watch(&mut self, client: &Client, config: Config) {
         let key = self.rng.random_range(0..config.keys);
         let Ok((stat, watcher)) = client.exists_watch(&key_path(key)).await else {
             return;
@@ -241,15 +240,22 @@ impl Worker {
         };
         // The watch's outcome is recorded when it comes; the workload goes on.
         let shared = self.shared.clone();
-        let wait = deadline.saturating_duration_since(Instant::now()) + Duration::from_secs(1);
+        let mut over = shared.over.subscribe();
         tokio::spawn(async move {
-            let outcome = tokio::time::timeout(wait, watcher).await;
+            let give_up = async {
+                let _ = over.wait_for(|over| *over).await;
+                tokio::time::sleep(WATCH_GRACE).await;
+            };
+            let outcome = tokio::select! {
+                outcome = watcher => Some(outcome),
+                () = give_up => None,
+            };
             let now = shared.now();
             let mut h = shared.history();
             match outcome {
-                Ok(Ok(_)) => h.watches[index].fired.push(now),
-                Ok(Err(_)) => h.watches[index].ended = true,
-                Err(_) => {}
+                Some(Ok(_)) => h.watches[index].fired.push(now),
+                Some(Err(_)) => h.watches[index].ended = true,
+                None => {}
             }
         });
     }
