@@ -1,6 +1,6 @@
 //! The soak itself: a three-member ensemble with a proxy in front of each member, clients
-//! running a seeded random workload through the proxies ([`crate::workload`]), lock holders
-//! making fenced writes ([`crate::locker`]), and a fault injector ([`crate::faults`]); then
+//! running a seeded random workload through the proxies (`workload.rs`), lock holders making
+//! fenced writes (`locker.rs`), and a fault injector (`faults.rs`); then
 //! the final reads and the checks of [`crate::checks`].
 
 use std::collections::BTreeSet;
