@@ -86,7 +86,7 @@ pub struct Removed<S> {
 pub struct Registry<S> {
     entries: Slab<Entry<S>>,
     /// Active watches by the hash of their path.
-    by_path: HashMap<u64, Ids, BuildHasherDefault<Prehashed>>,
+    by_path: Index,
     /// Keyed per registry, so paths a server sends cannot be chosen to collide.
     hasher: RandomState,
     /// The active persistent-recursive watches, by path segment.
@@ -105,6 +105,41 @@ impl<S> Default for Registry<S> {
             active: 0,
             next_generation: 0,
         }
+    }
+}
+
+/// The index of active watches: ids by the hash of their path.
+type Index = HashMap<u64, Ids, BuildHasherDefault<Prehashed>>;
+
+/// Adds `id` under `hash`.
+fn index_add(index: &mut Index, hash: u64, id: WatchId) {
+    match index.get_mut(&hash) {
+        None => {
+            index.insert(hash, Ids::One(id));
+        }
+        Some(ids) => match ids {
+            Ids::One(first) => *ids = Ids::Many(vec![*first, id]),
+            Ids::Many(v) => v.push(id),
+        },
+    }
+}
+
+/// Takes `id` from under `hash`.
+fn index_remove(index: &mut Index, hash: u64, id: WatchId) {
+    let empty = match index.get_mut(&hash) {
+        Some(Ids::One(only)) => *only == id,
+        Some(Ids::Many(v)) => {
+            v.retain(|&i| i != id);
+            if v.len() == 1 {
+                let only = v[0];
+                index.insert(hash, Ids::One(only));
+            }
+            false
+        }
+        None => false,
+    };
+    if empty {
+        index.remove(&hash);
     }
 }
 
@@ -161,18 +196,19 @@ impl<S> Registry<S> {
     /// The server set the pending watch `id`, as `kind` (an exists watch on a node that
     /// exists is a data watch). `false` when there is no such pending watch.
     pub fn activate(&mut self, id: WatchId, kind: WatchKind) -> bool {
-        let Some(e) = self.entry_mut(id) else {
+        // The entry's fields are borrowed beside the indexes, so its path is not copied.
+        let Some(e) = self
+            .entries
+            .get_mut(key_of(id))
+            .filter(|e| e.generation == generation_of(id) && e.phase == Phase::Pending)
+        else {
             return false;
         };
-        if e.phase != Phase::Pending {
-            return false;
-        }
         e.phase = Phase::Active;
         e.kind = kind;
-        let path = e.path.clone();
-        self.index_add(&path, id);
+        index_add(&mut self.by_path, self.hasher.hash_one(&*e.path), id);
         if kind == WatchKind::PersistentRecursive {
-            self.recursive.add(&path, id);
+            self.recursive.add(&e.path, id);
         }
         self.active += 1;
         true
@@ -180,38 +216,6 @@ impl<S> Registry<S> {
 
     fn hash(&self, path: &str) -> u64 {
         self.hasher.hash_one(path)
-    }
-
-    fn index_add(&mut self, path: &str, id: WatchId) {
-        let hash = self.hash(path);
-        match self.by_path.get_mut(&hash) {
-            None => {
-                self.by_path.insert(hash, Ids::One(id));
-            }
-            Some(ids) => match ids {
-                Ids::One(first) => *ids = Ids::Many(vec![*first, id]),
-                Ids::Many(v) => v.push(id),
-            },
-        }
-    }
-
-    fn index_remove(&mut self, path: &str, id: WatchId) {
-        let hash = self.hash(path);
-        let empty = match self.by_path.get_mut(&hash) {
-            Some(Ids::One(only)) => *only == id,
-            Some(Ids::Many(v)) => {
-                v.retain(|&i| i != id);
-                if v.len() == 1 {
-                    let only = v[0];
-                    self.by_path.insert(hash, Ids::One(only));
-                }
-                false
-            }
-            None => false,
-        };
-        if empty {
-            self.by_path.remove(&hash);
-        }
     }
 
     /// The active watches on `path`: (id, kind).
@@ -232,17 +236,17 @@ impl<S> Registry<S> {
 
     /// Takes an active watch out of the indexes, leaving it done.
     fn deactivate(&mut self, id: WatchId) {
-        let Some(e) = self.entry_mut(id) else {
+        let Some(e) = self
+            .entries
+            .get_mut(key_of(id))
+            .filter(|e| e.generation == generation_of(id) && e.phase == Phase::Active)
+        else {
             return;
         };
-        if e.phase != Phase::Active {
-            return;
-        }
         e.phase = Phase::Done;
-        let (path, kind) = (e.path.clone(), e.kind);
-        self.index_remove(&path, id);
-        if kind == WatchKind::PersistentRecursive {
-            self.recursive.remove(&path, id);
+        index_remove(&mut self.by_path, self.hasher.hash_one(&*e.path), id);
+        if e.kind == WatchKind::PersistentRecursive {
+            self.recursive.remove(&e.path, id);
         }
         self.active -= 1;
     }
