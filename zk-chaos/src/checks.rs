@@ -200,8 +200,10 @@ mod tests {
         }
     }
 
-    fn none() -> BTreeSet<(usize, usize)> {
-        BTreeSet::new()
+    /// The checks of a history with no ephemeral node left and no session judged, the workload
+    /// having stopped at `end`.
+    fn violations(h: &History, end: u64) -> Vec<String> {
+        check_all(h, &BTreeSet::new(), &BTreeSet::new(), &BTreeSet::new(), end).violations
     }
 
     fn watch(fired: Vec<u64>) -> WatchRecord {
@@ -221,15 +223,9 @@ mod tests {
         let mut h = history();
         h.ops.insert(0, vec![write(10)]);
         h.watches.push(watch(vec![11, 12]));
-        let f = check_all(
-            &h,
-            &BTreeSet::new(),
-            &BTreeSet::new(),
-            &BTreeSet::new(),
-            100,
-        );
-        assert_eq!(f.violations.len(), 1, "{:?}", f.violations);
-        assert!(f.violations[0].contains("delivered 2 events"));
+        let f = violations(&h, 100);
+        assert_eq!(f.len(), 1, "{:?}", f);
+        assert!(f[0].contains("delivered 2 events"));
     }
 
     #[test]
@@ -237,41 +233,15 @@ mod tests {
         let mut h = history();
         h.ops.insert(0, vec![write(10)]);
         h.watches.push(watch(vec![]));
-        let f = check_all(
-            &h,
-            &BTreeSet::new(),
-            &BTreeSet::new(),
-            &BTreeSet::new(),
-            100,
-        );
-        assert!(
-            f.violations[0].contains("never fired"),
-            "{:?}",
-            f.violations
-        );
+        let f = violations(&h, 100);
+        assert!(f[0].contains("never fired"), "{:?}", f);
         h.session_ends.insert((0, 0), 50);
-        assert!(check_all(
-            &h,
-            &BTreeSet::new(),
-            &BTreeSet::new(),
-            &BTreeSet::new(),
-            100
-        )
-        .violations
-        .is_empty());
+        assert!(violations(&h, 100).is_empty());
         // A change before the watch was set does not count.
         let mut h = history();
         h.ops.insert(0, vec![write(1)]);
         h.watches.push(watch(vec![]));
-        assert!(check_all(
-            &h,
-            &BTreeSet::new(),
-            &BTreeSet::new(),
-            &BTreeSet::new(),
-            100
-        )
-        .violations
-        .is_empty());
+        assert!(violations(&h, 100).is_empty());
     }
 
     #[test]
@@ -288,8 +258,8 @@ mod tests {
         let existing: BTreeSet<String> = ["/e/a".to_string(), "/e/b".to_string()].into();
         let alive: BTreeSet<(usize, usize)> = [(0, 0), (2, 0)].into();
         let ended: BTreeSet<(usize, usize)> = [(1, 0)].into();
-        let f = check_all(&h, &existing, &alive, &ended, 100);
-        let all = f.violations.join("\n");
+        let found = check_all(&h, &existing, &alive, &ended, 100);
+        let all = found.violations.join("\n");
         assert!(all.contains("sequence number 3 was given twice"), "{all}");
         assert!(all.contains("went from 3 to 2"), "{all}");
         assert!(all.contains("/e/c (client 2, session 0) vanished"), "{all}");
@@ -322,9 +292,9 @@ mod tests {
             what: "kill member 2".into(),
             kind: "kill",
         });
-        let f = check_all(&h, &BTreeSet::new(), &none(), &none(), 100_000);
-        assert_eq!(f.violations.len(), 1, "{:?}", f.violations);
-        let v = &f.violations[0];
+        let f = violations(&h, 100_000);
+        assert_eq!(f.len(), 1, "{:?}", f);
+        let v = &f[0];
         assert!(v.contains("key group g0 is not linearizable"), "{v}");
         // The read in between is not needed to show it; the create and the last read are.
         assert!(v.contains("called One(0, Create(1)) at 10us"), "{v}");
@@ -338,13 +308,11 @@ mod tests {
     fn pipelined_writes_out_of_order_are_caught() {
         let mut h = history();
         h.bursts.push((0, vec![Some(5), None, Some(9)]));
-        assert!(check_all(&h, &BTreeSet::new(), &none(), &none(), 100)
-            .violations
-            .is_empty());
+        assert!(violations(&h, 100).is_empty());
         h.bursts.push((3, vec![Some(5), Some(4)]));
-        let f = check_all(&h, &BTreeSet::new(), &none(), &none(), 100);
-        assert_eq!(f.violations.len(), 1, "{:?}", f.violations);
-        assert!(f.violations[0].contains("client 3's pipelined writes"));
+        let f = violations(&h, 100);
+        assert_eq!(f.len(), 1, "{:?}", f);
+        assert!(f[0].contains("client 3's pipelined writes"));
     }
 
     #[test]
@@ -358,9 +326,7 @@ mod tests {
             seq: 2,
             at: 50,
         }];
-        assert!(check_all(&h, &BTreeSet::new(), &none(), &none(), 100)
-            .violations
-            .is_empty());
+        assert!(violations(&h, 100).is_empty());
         // The first holder writes again after the second began.
         h.fence_log.push(entry(4, 0, 10));
         // And an acknowledged write is missing.
@@ -370,9 +336,7 @@ mod tests {
             seq: 7,
             at: 60,
         });
-        let all = check_all(&h, &BTreeSet::new(), &none(), &none(), 100)
-            .violations
-            .join("\n");
+        let all = violations(&h, 100).join("\n");
         assert!(all.contains("writes interleave: 4 by client 0"), "{all}");
         assert!(all.contains("fenced write 7 (token 0xc"), "{all}");
     }
