@@ -139,6 +139,12 @@ pub(crate) async fn current(
 
 /// Runs a soak and checks it.
 pub async fn run(config: Config) -> Result<Outcome, String> {
+    if config.keys == 0 {
+        return Err("the workload needs at least one key".into());
+    }
+    if config.clients + config.lockers == 0 {
+        return Err("the soak needs at least one client or lock holder".into());
+    }
     let ens = Ensemble::start().map_err(|e| format!("ensemble: {e}"))?;
     let proxies: Vec<Proxy> = (0..3)
         .map(|i| Proxy::start(ens.addr(i)).map_err(|e| format!("proxy: {e}")))
@@ -197,13 +203,21 @@ pub async fn run(config: Config) -> Result<Outcome, String> {
             crate::locker::hold(config.clients + l, &connect, shared, config, deadline).await
         }));
     }
+    // A task that failed still lets the injector finish and the ensemble stop (its processes
+    // would outlive this one otherwise).
+    let mut failed = None;
     let mut last_clients = Vec::new();
     for w in workers {
-        last_clients.push(w.await.map_err(|e| e.to_string())?);
+        match w.await {
+            Ok(last) => last_clients.push(last),
+            Err(e) => failed = failed.or(Some(format!("a worker failed: {e}"))),
+        }
     }
     for l in lockers {
-        if let Some(zk) = l.await.map_err(|e| e.to_string())? {
-            zk.close().await;
+        match l.await {
+            Ok(Some(zk)) => zk.close().await,
+            Ok(None) => {}
+            Err(e) => failed = failed.or(Some(format!("a lock holder failed: {e}"))),
         }
     }
     // Every change was answered by now: the watches get their grace period from here (not from
@@ -213,6 +227,10 @@ pub async fn run(config: Config) -> Result<Outcome, String> {
     let ens = injector
         .join()
         .map_err(|_| "the injector panicked".to_string())?;
+    if let Some(e) = failed {
+        drop(ens);
+        return Err(e);
+    }
     let reader = ClientBuilder::new(ens.connect_string())
         .connect()
         .await
@@ -328,4 +346,27 @@ pub(crate) fn children_ret(names: &[String]) -> GroupRet {
         .collect();
     slots.sort_unstable();
     GroupRet::Children(slots)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_soak_with_nothing_to_run_is_refused_before_it_starts() {
+        let no_keys = Config {
+            keys: 0,
+            ..Config::default()
+        };
+        assert!(run(no_keys).await.unwrap_err().contains("at least one key"));
+        let nobody = Config {
+            clients: 0,
+            lockers: 0,
+            ..Config::default()
+        };
+        assert!(run(nobody)
+            .await
+            .unwrap_err()
+            .contains("at least one client"));
+    }
 }
