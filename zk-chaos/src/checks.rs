@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use crate::checker::{check, OperationOf, Verdict};
-use crate::history::{group_initial, group_of, History};
+use crate::history::{group_initial, group_of, History, Removal};
 use crate::model::Group;
 
 /// What the checks found (nothing, in a good run).
@@ -16,6 +16,30 @@ pub struct Findings {
     /// Key groups whose search was too large to finish (not violations, but not checked
     /// either).
     pub unchecked_groups: Vec<usize>,
+    /// What could not be checked, and why (an unchecked group, a final read that failed): a
+    /// run with anything here is incomplete, whatever else it shows.
+    pub unchecked: Vec<String>,
+}
+
+impl Findings {
+    /// Whether everything recorded was checked.
+    pub fn complete(&self) -> bool {
+        self.unchecked.is_empty()
+    }
+}
+
+/// What the end of a run showed, for the checks that need it; `None` where the read failed
+/// (those checks are then not made, and the run is incomplete).
+#[derive(Debug, Clone, Default)]
+pub struct EndState {
+    /// The ephemeral paths present at the end.
+    pub existing: Option<BTreeSet<String>>,
+    /// The (client, session) pairs whose client was connected on them at the end.
+    pub alive: BTreeSet<(usize, usize)>,
+    /// Those known to have ended (other sessions are not judged).
+    pub ended: BTreeSet<(usize, usize)>,
+    /// The time the workload stopped (watches had until then to fire).
+    pub end: u64,
 }
 
 /// One operation as a line of a report.
@@ -31,22 +55,19 @@ fn show(o: &OperationOf<Group>) -> String {
     )
 }
 
-/// Runs every check. `existing` are the ephemeral paths present at the end; `alive` the
-/// (client, session) pairs whose client was connected on them then, `ended` those known to
-/// have ended (other sessions are not judged); `end` the time the workload stopped (watches had
-/// until then to fire).
-pub fn check_all(
-    h: &History,
-    existing: &BTreeSet<String>,
-    alive: &BTreeSet<(usize, usize)>,
-    ended: &BTreeSet<(usize, usize)>,
-    end: u64,
-) -> Findings {
+/// Runs every check of history `h` against what the end of the run showed.
+pub fn check_all(h: &History, at_end: &EndState) -> Findings {
     let mut f = Findings::default();
     for (group, ops) in &h.ops {
         match check::<Group>(ops, group_initial(*group, h.keys)) {
             Verdict::Linearizable => {}
-            Verdict::Unknown => f.unchecked_groups.push(*group),
+            Verdict::Unknown => {
+                f.unchecked_groups.push(*group);
+                f.unchecked.push(format!(
+                    "key group g{group}: its {} operations are too many to search",
+                    ops.len()
+                ));
+            }
             Verdict::Violation(v) => {
                 let first = v.minimal.first().map_or(0, |o| o.call_at);
                 let last = v
@@ -90,20 +111,12 @@ pub fn check_all(
             }
         }
     }
-    // Ephemeral nodes: there while their session lives, gone once it ended.
-    for (client, session, path) in &h.ephemerals {
-        let key = (*client, *session);
-        let there = existing.contains(path);
-        if alive.contains(&key) && !there {
-            f.violations.push(format!(
-                "{path} (client {client}, session {session}) vanished while its session was alive"
-            ));
-        }
-        if ended.contains(&key) && there {
-            f.violations.push(format!(
-                "{path} (client {client}, session {session}) outlived its session"
-            ));
-        }
+    match &at_end.existing {
+        Some(existing) => check_ephemerals(h, existing, at_end, &mut f),
+        None => f.unchecked.push(format!(
+            "ephemeral nodes: {} acknowledged, the final listing failed",
+            h.ephemerals.len()
+        )),
     }
     // Watches: at most one event each; and a watch set before an acknowledged change of its
     // node fires, unless its session ended.
@@ -126,7 +139,7 @@ pub fn check_all(
         let (group, slot) = group_of(w.key);
         let changed_after = h.ops.get(&group).into_iter().flatten().find(|o| {
             o.call_at > w.set_at
-                && o.answer_at.is_some_and(|a| a < end)
+                && o.answer_at.is_some_and(|a| a < at_end.end)
                 && o.call.changes(&o.ret, slot)
         });
         if let Some(o) = changed_after {
@@ -139,6 +152,31 @@ pub fn check_all(
     check_bursts(h, &mut f);
     check_fences(h, &mut f);
     f
+}
+
+/// Ephemeral nodes: there while their session lives (unless deleted), gone once it ended or
+/// their delete was acknowledged.
+fn check_ephemerals(h: &History, existing: &BTreeSet<String>, at_end: &EndState, f: &mut Findings) {
+    for e in &h.ephemerals {
+        let (client, session, path) = (e.client, e.session, &e.path);
+        let key = (client, session);
+        let there = existing.contains(path);
+        if e.removal == Removal::Kept && at_end.alive.contains(&key) && !there {
+            f.violations.push(format!(
+                "{path} (client {client}, session {session}) vanished while its session was alive"
+            ));
+        }
+        if e.removal != Removal::Deleted && at_end.ended.contains(&key) && there {
+            f.violations.push(format!(
+                "{path} (client {client}, session {session}) outlived its session"
+            ));
+        }
+        if e.removal == Removal::Deleted && there {
+            f.violations.push(format!(
+                "{path} (client {client}, session {session}) is there though its delete was acknowledged"
+            ));
+        }
+    }
 }
 
 /// A session's pipelined writes were run in the order sent: their zxids increase.
@@ -156,20 +194,27 @@ fn check_bursts(h: &History, f: &mut Findings) {
 /// The lock holders' writes: every acknowledged one is in the log, and in the log's order
 /// the fencing tokens never go back (two holders' writes never interleave).
 fn check_fences(h: &History, f: &mut Findings) {
-    let logged: HashSet<i64> = h.fence_log.iter().map(|e| e.seq).collect();
+    let Some(log) = &h.fence_log else {
+        f.unchecked.push(format!(
+            "the lock's log: {} fenced writes acknowledged, reading the log failed",
+            h.fenced.len()
+        ));
+        return;
+    };
+    let logged: HashSet<&str> = log.iter().map(|e| e.path.as_str()).collect();
     for w in &h.fenced {
-        if !logged.contains(&w.seq) {
+        if !logged.contains(w.path.as_str()) {
             f.violations.push(format!(
                 "client {}'s fenced write {} (token {:#x}, acknowledged at {}us) is not in the log",
-                w.client, w.seq, w.token, w.at
+                w.client, w.path, w.token, w.at
             ));
         }
     }
-    for pair in h.fence_log.windows(2) {
+    for pair in log.windows(2) {
         if pair[1].token < pair[0].token {
             f.violations.push(format!(
                 "lock holders' writes interleave: {} by client {} under token {:#x} follows {} by client {} under token {:#x}",
-                pair[1].seq, pair[1].client, pair[1].token, pair[0].seq, pair[0].client, pair[0].token
+                pair[1].path, pair[1].client, pair[1].token, pair[0].path, pair[0].client, pair[0].token
             ));
         }
     }
@@ -179,7 +224,7 @@ fn check_fences(h: &History, f: &mut Findings) {
 mod tests {
     use super::*;
     use crate::checker::Operation;
-    use crate::history::{FencedWrite, LogEntry, WatchRecord};
+    use crate::history::{EphemeralRecord, FencedWrite, LogEntry, WatchRecord};
     use crate::model::{Call, GroupCall, GroupRet, Ret};
 
     fn write(at: u64) -> OperationOf<Group> {
@@ -196,14 +241,26 @@ mod tests {
     fn history() -> History {
         History {
             keys: 2,
+            fence_log: Some(Vec::new()),
             ..History::default()
         }
     }
 
-    /// The checks of a history with no ephemeral node left and no session judged, the workload
+    /// The end of a run with no ephemeral node left and no session judged, the workload
     /// having stopped at `end`.
+    fn at(end: u64) -> EndState {
+        EndState {
+            existing: Some(BTreeSet::new()),
+            end,
+            ..EndState::default()
+        }
+    }
+
+    /// The checks' violations for `h` ending as [`at`] says.
     fn violations(h: &History, end: u64) -> Vec<String> {
-        check_all(h, &BTreeSet::new(), &BTreeSet::new(), &BTreeSet::new(), end).violations
+        let found = check_all(h, &at(end));
+        assert!(found.complete(), "{:?}", found.unchecked);
+        found.violations
     }
 
     fn watch(fired: Vec<u64>) -> WatchRecord {
@@ -246,24 +303,88 @@ mod tests {
 
     #[test]
     fn sequential_names_and_ephemerals() {
+        let eph = |client, path: &str, removal| EphemeralRecord {
+            client,
+            session: 0,
+            path: path.into(),
+            removal,
+        };
         let h = History {
             sequential: vec![(0, 1, 1), (0, 3, 2), (1, 2, 2), (1, 3, 3), (0, 2, 4)],
             ephemerals: vec![
-                (0, 0, "/e/a".into()),
-                (1, 0, "/e/b".into()),
-                (2, 0, "/e/c".into()),
+                eph(0, "/e/a", Removal::Kept),
+                eph(1, "/e/b", Removal::Kept),
+                eph(2, "/e/c", Removal::Kept),
+                // Deleted by the workload: gone, whether or not the session lives.
+                eph(0, "/e/d", Removal::Deleted),
+                eph(0, "/e/e", Removal::Deleted),
+                // A delete of unknown outcome: either way while the session lives...
+                eph(0, "/e/f", Removal::Unknown),
+                eph(0, "/e/g", Removal::Unknown),
+                // ... but gone once it ended.
+                eph(1, "/e/h", Removal::Unknown),
             ],
             ..history()
         };
-        let existing: BTreeSet<String> = ["/e/a".to_string(), "/e/b".to_string()].into();
-        let alive: BTreeSet<(usize, usize)> = [(0, 0), (2, 0)].into();
-        let ended: BTreeSet<(usize, usize)> = [(1, 0)].into();
-        let found = check_all(&h, &existing, &alive, &ended, 100);
+        let at_end = EndState {
+            existing: Some(
+                ["/e/a", "/e/b", "/e/e", "/e/f", "/e/h"]
+                    .map(String::from)
+                    .into(),
+            ),
+            alive: [(0, 0), (2, 0)].into(),
+            ended: [(1, 0)].into(),
+            end: 100,
+        };
+        let found = check_all(&h, &at_end);
+        assert!(found.complete(), "{:?}", found.unchecked);
         let all = found.violations.join("\n");
         assert!(all.contains("sequence number 3 was given twice"), "{all}");
         assert!(all.contains("went from 3 to 2"), "{all}");
         assert!(all.contains("/e/c (client 2, session 0) vanished"), "{all}");
         assert!(all.contains("/e/b (client 1, session 0) outlived"), "{all}");
+        assert!(
+            all.contains("/e/e (client 0, session 0) is there though its delete"),
+            "{all}"
+        );
+        assert!(all.contains("/e/h (client 1, session 0) outlived"), "{all}");
+        assert!(all.contains("sequence number 2 was given twice"), "{all}");
+        assert_eq!(found.violations.len(), 7, "{all}");
+    }
+
+    #[test]
+    fn what_could_not_be_read_at_the_end_is_named_as_unchecked() {
+        let mut h = history();
+        h.fence_log = None;
+        h.fenced.push(FencedWrite {
+            client: 0,
+            token: 10,
+            path: "/f/w-1".into(),
+            at: 5,
+        });
+        h.ephemerals.push(EphemeralRecord {
+            client: 0,
+            session: 0,
+            path: "/e/a".into(),
+            removal: Removal::Kept,
+        });
+        let at_end = EndState {
+            existing: None,
+            alive: [(0, 0)].into(),
+            ..at(100)
+        };
+        let found = check_all(&h, &at_end);
+        assert!(found.violations.is_empty(), "{:?}", found.violations);
+        assert!(!found.complete());
+        let all = found.unchecked.join("\n");
+        assert!(
+            all.contains("ephemeral nodes: 1 acknowledged, the final listing failed"),
+            "{all}"
+        );
+        assert!(
+            all.contains("the lock's log: 1 fenced writes acknowledged"),
+            "{all}"
+        );
     }
 
     #[test]
@@ -317,27 +438,35 @@ mod tests {
 
     #[test]
     fn interleaved_or_lost_fenced_writes_are_caught() {
-        let entry = |seq, client, token| LogEntry { seq, client, token };
+        let entry = |zxid, client, token| LogEntry {
+            zxid,
+            path: format!("/f/w-{zxid}"),
+            client,
+            token,
+        };
         let mut h = history();
-        h.fence_log = vec![entry(1, 0, 10), entry(2, 0, 10), entry(3, 1, 12)];
+        h.fence_log = Some(vec![entry(1, 0, 10), entry(2, 0, 10), entry(3, 1, 12)]);
         h.fenced = vec![FencedWrite {
             client: 0,
             token: 10,
-            seq: 2,
+            path: "/f/w-2".into(),
             at: 50,
         }];
         assert!(violations(&h, 100).is_empty());
         // The first holder writes again after the second began.
-        h.fence_log.push(entry(4, 0, 10));
+        h.fence_log.as_mut().unwrap().push(entry(4, 0, 10));
         // And an acknowledged write is missing.
         h.fenced.push(FencedWrite {
             client: 1,
             token: 12,
-            seq: 7,
+            path: "/f/w-7".into(),
             at: 60,
         });
         let all = violations(&h, 100).join("\n");
-        assert!(all.contains("writes interleave: 4 by client 0"), "{all}");
-        assert!(all.contains("fenced write 7 (token 0xc"), "{all}");
+        assert!(
+            all.contains("writes interleave: /f/w-4 by client 0"),
+            "{all}"
+        );
+        assert!(all.contains("fenced write /f/w-7 (token 0xc"), "{all}");
     }
 }

@@ -1,7 +1,9 @@
 //! The fault injector: every 0.5-3 s, one fault drawn from the seeded generator (kill a
 //! member, kill the leader, freeze one within or past the session timeout, cut a proxy
 //! mid-frame, partition a member from the clients, stall a proxy, expire a session); at the
-//! deadline everything is healed.
+//! deadline everything is healed. A fault is recorded when it took effect (a member that was
+//! running was killed, a freeze was delivered, a session's expiry was confirmed, a cut was armed
+//! on open connections), with that time; one that did nothing is not.
 
 use std::time::{Duration, Instant};
 
@@ -34,21 +36,25 @@ pub(crate) fn inject(
             break;
         }
         let member = rng.random_range(0..3);
-        match rng.random_range(0..8) {
-            0 => {
-                record(format!("kill member {member}"), "kill");
-                ens.kill(member);
+        let choice = rng.random_range(0..8);
+        match choice {
+            0 | 1 => {
+                let (target, what, kind) = match ens.leader() {
+                    Ok(leader) if choice == 1 => (
+                        leader,
+                        format!("kill the leader (member {leader})"),
+                        "kill-leader",
+                    ),
+                    _ => (member, format!("kill member {member}"), "kill"),
+                };
+                if ens.is_running(target) {
+                    ens.kill(target);
+                    record(what, kind);
+                }
                 std::thread::sleep(Duration::from_millis(rng.random_range(500..2000)));
-                let _ = ens.restart(member);
-                record(format!("member {member} back"), "restart");
-            }
-            1 => {
-                let leader = ens.leader().unwrap_or(member);
-                record(format!("kill the leader (member {leader})"), "kill-leader");
-                ens.kill(leader);
-                std::thread::sleep(Duration::from_millis(rng.random_range(500..2000)));
-                let _ = ens.restart(leader);
-                record(format!("member {leader} back"), "restart");
+                if ens.restart(target).is_ok() {
+                    record(format!("member {target} back"), "restart");
+                }
             }
             2 | 3 => {
                 let long = rng.random_bool(0.5);
@@ -64,8 +70,8 @@ pub(crate) fn inject(
                 } else {
                     "freeze"
                 };
-                record(format!("freeze member {member} for {pause:?}"), kind);
                 if ens.freeze(member).is_ok() {
+                    record(format!("freeze member {member} for {pause:?}"), kind);
                     std::thread::sleep(pause);
                     ens.thaw(member);
                 }
@@ -73,19 +79,21 @@ pub(crate) fn inject(
             4 => {
                 let frames = rng.random_range(0..4);
                 let extra = rng.random_range(0..12);
-                record(
-                    format!("cut proxy {member} after {frames} frames and {extra} bytes"),
-                    "cut",
-                );
-                proxies[member].cut_after_server_frames(frames, extra);
+                let armed = proxies[member].cut_after_server_frames(frames, extra);
+                if armed > 0 {
+                    record(
+                        format!("cut proxy {member}'s {armed} connections after {frames} frames and {extra} bytes"),
+                        "cut",
+                    );
+                }
             }
             5 => {
                 let pause = Duration::from_millis(rng.random_range(500..3000));
+                proxies[member].set_refusing(true);
                 record(
                     format!("partition member {member} from the clients for {pause:?}"),
                     "partition",
                 );
-                proxies[member].set_refusing(true);
                 std::thread::sleep(pause);
                 proxies[member].set_refusing(false);
             }
@@ -93,8 +101,8 @@ pub(crate) fn inject(
                 let pause = Duration::from_millis(
                     rng.random_range(500..(config.session_timeout.as_millis() as u64)),
                 );
-                record(format!("stall proxy {member} for {pause:?}"), "stall");
                 proxies[member].set_stalled(true);
+                record(format!("stall proxy {member} for {pause:?}"), "stall");
                 std::thread::sleep(pause);
                 proxies[member].set_stalled(false);
             }
@@ -102,8 +110,9 @@ pub(crate) fn inject(
                 let c = rng.random_range(0..config.clients + config.lockers);
                 let session = lock(&shared.sessions)[c].clone();
                 if let Some((id, password)) = session {
-                    record(format!("expire client {c}'s session {id:#x}"), "expire");
-                    let _ = zk_testkit::expire_session(ens.addr(member), id, &password);
+                    if zk_testkit::expire_session(ens.addr(member), id, &password).is_ok() {
+                        record(format!("expire client {c}'s session {id:#x}"), "expire");
+                    }
                 }
             }
         }

@@ -55,6 +55,30 @@ pub struct WatchRecord {
     pub ended: bool,
 }
 
+/// An ephemeral node the workload created (acknowledged), and whether it deleted it since.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EphemeralRecord {
+    /// The client (session) that created it.
+    pub client: usize,
+    /// Which session of that client.
+    pub session: usize,
+    /// Its path.
+    pub path: String,
+    /// Whether the workload deleted it (sessions keep only a few alive).
+    pub removal: Removal,
+}
+
+/// What the workload did to an ephemeral node after creating it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    /// Nothing: it lives as long as its session.
+    Kept,
+    /// A delete was sent whose outcome is unknown (it may be there or not).
+    Unknown,
+    /// Its delete was acknowledged (or answered NoNode): it must be gone.
+    Deleted,
+}
+
 /// A write made under a lock, fenced by its guard (a multi that checks the holder's node).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FencedWrite {
@@ -62,8 +86,8 @@ pub struct FencedWrite {
     pub client: usize,
     /// The holder's fencing token.
     pub token: i64,
-    /// The sequence number of the log node the write created.
-    pub seq: i64,
+    /// The path of the log node the write created.
+    pub path: String,
     /// When it was acknowledged.
     pub at: u64,
 }
@@ -71,8 +95,11 @@ pub struct FencedWrite {
 /// One entry of the lock's write log as read at the end.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogEntry {
-    /// Its sequence number (the log's order).
-    pub seq: i64,
+    /// The zxid that created it (the log's order: the entries are spread over buckets, see
+    /// `locker.rs`, and zxids order them across buckets).
+    pub zxid: i64,
+    /// Its path.
+    pub path: String,
     /// The client that wrote it.
     pub client: usize,
     /// The fencing token it was written under.
@@ -90,8 +117,8 @@ pub struct History {
     pub faults: Vec<Fault>,
     /// Sequential creates acknowledged: (client, sequence number, answer time).
     pub sequential: Vec<(usize, i64, u64)>,
-    /// Ephemeral nodes acknowledged: (client, session, path).
-    pub ephemerals: Vec<(usize, usize, String)>,
+    /// Ephemeral nodes acknowledged.
+    pub ephemerals: Vec<EphemeralRecord>,
     /// Watches set.
     pub watches: Vec<WatchRecord>,
     /// When each (client, session) ended, if it did during the run.
@@ -102,8 +129,8 @@ pub struct History {
     pub bursts: Vec<(usize, Vec<Option<i64>>)>,
     /// Writes acknowledged under the lock.
     pub fenced: Vec<FencedWrite>,
-    /// The lock's write log at the end, in sequence order.
-    pub fence_log: Vec<LogEntry>,
+    /// The lock's write log at the end, in zxid order (`None` when reading it failed).
+    pub fence_log: Option<Vec<LogEntry>>,
     /// Lock acquisitions.
     pub acquisitions: usize,
 }

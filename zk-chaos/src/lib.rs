@@ -13,4 +13,5 @@ pub mod harness;
 pub mod history;
 mod locker;
 pub mod model;
+mod tidy;
 mod workload;

@@ -16,8 +16,12 @@ use crate::checker::Operation;
 use crate::harness::{
     children_ret, connect, current, decode, group_path, key_path, Config, Shared, WATCH_GRACE,
 };
-use crate::history::{group_len, group_of, WatchRecord, GROUP_SIZE};
+use crate::history::{group_len, group_of, EphemeralRecord, Removal, WatchRecord, GROUP_SIZE};
 use crate::model::{Call, GroupCall, GroupRet, Ret};
+use crate::tidy::{Ephemerals, SWEEP_EVERY};
+
+/// The parent of the workload's sequential nodes.
+const SEQ: &str = "/chaos/seq";
 
 /// The state of one client's workload.
 struct Worker {
@@ -31,6 +35,8 @@ struct Worker {
     /// The last version seen per key (for versioned writes that may succeed).
     versions: BTreeMap<usize, i32>,
     counter: u64,
+    /// The current session's ephemeral nodes that may exist.
+    ephemerals: Ephemerals,
 }
 
 /// Runs client `c`'s workload until the deadline; returns its last client and session number.
@@ -51,6 +57,7 @@ pub(crate) async fn work(
         pending: Vec::new(),
         versions: BTreeMap::new(),
         counter: 0,
+        ephemerals: Ephemerals::default(),
     };
     let mut zk = connect(cs, config).await;
     while Instant::now() < deadline {
@@ -114,6 +121,7 @@ impl Worker {
         }
         drop(h);
         self.session += 1;
+        self.ephemerals.session_ended();
     }
 
     /// Records an operation on `group` called at `call_at`; `answered` is its answer (and when
@@ -182,10 +190,12 @@ impl Worker {
         }
     }
 
+    /// A sequential create, deleted at once (see `tidy.rs`); now and then a sweep of the
+    /// parent for names whose create was answered too late to be known.
     async fn sequential(&mut self, client: &Client) {
         let created = client
             .create(
-                "/chaos/seq/item-",
+                &format!("{SEQ}/item-"),
                 b"",
                 &CreateOptions::new(CreateMode::PersistentSequential),
             )
@@ -198,10 +208,38 @@ impl Worker {
                 .unwrap_or(-1);
             let now = self.shared.now();
             self.shared.history().sequential.push((self.c, n, now));
+            // A failed delete leaves the node to the next sweep.
+            let _ = client.delete(&path, None).await;
+        }
+        if self.rng.random_ratio(1, SWEEP_EVERY) {
+            if let Ok(names) = client.get_children(SEQ).await {
+                let deletes: Vec<_> = names
+                    .iter()
+                    .map(|n| client.delete(&format!("{SEQ}/{n}"), None))
+                    .collect();
+                for d in deletes {
+                    let _ = d.await;
+                }
+            }
         }
     }
 
+    /// An ephemeral create, after deleting the session's oldest when it holds its budget.
     async fn ephemeral(&mut self, client: &Client) {
+        if let Some((path, record)) = self.ephemerals.due() {
+            let (path, record) = (path.clone(), *record);
+            let removal = match client.delete(&path, None).await {
+                Ok(()) | Err(Error::NoNode) => Removal::Deleted,
+                Err(_) => Removal::Unknown,
+            };
+            if let Some(i) = record {
+                self.shared.history().ephemerals[i].removal = removal;
+            }
+            if removal == Removal::Unknown {
+                return; // asked again before the next create
+            }
+            self.ephemerals.deleted();
+        }
         let path = format!(
             "/chaos/eph/c{}-s{}-{:x}-{}-t{}",
             self.c,
@@ -213,10 +251,17 @@ impl Worker {
         let created = client
             .create(&path, b"", &CreateOptions::new(CreateMode::Ephemeral))
             .await;
-        if created.is_ok() {
-            let (c, session) = (self.c, self.session);
-            self.shared.history().ephemerals.push((c, session, path));
-        }
+        let record = created.is_ok().then(|| {
+            let mut h = self.shared.history();
+            h.ephemerals.push(EphemeralRecord {
+                client: self.c,
+                session: self.session,
+                path: path.clone(),
+                removal: Removal::Kept,
+            });
+            h.ephemerals.len() - 1
+        });
+        self.ephemerals.created(path, record);
     }
 
     async fn watch(&mut self, client: &Client, config: Config) {
@@ -271,6 +316,10 @@ impl Worker {
                 .create(&path, &v.to_be_bytes(), &CreateOptions::default())
                 .await
                 .map(|_| Ret::Done),
+            Call::Set(_, None) if config.phantom_writes && self.rng.random_ratio(1, 20) => {
+                // Acknowledged, never sent: the version the write would have made.
+                Ok(Ret::Version(self.versions.get(&key).map_or(0, |v| v + 1)))
+            }
             Call::Set(v, e) => client
                 .set_data(&path, &v.to_be_bytes(), e)
                 .await

@@ -182,13 +182,20 @@ impl Proxy {
 
     /// On every open connection: forwards `frames` more whole frames from the server, then
     /// `extra_bytes` of the next one (0 cuts exactly between frames), then closes the connection.
-    pub fn cut_after_server_frames(&self, frames: usize, extra_bytes: usize) {
+    /// Returns how many open connections the cut was armed on.
+    pub fn cut_after_server_frames(&self, frames: usize, extra_bytes: usize) -> usize {
+        let mut armed = 0;
         for link in lock(&self.shared.links).iter() {
+            if link.closed.load(Ordering::SeqCst) {
+                continue;
+            }
             *lock(&link.cut) = Some(Cut {
                 frames,
                 extra: extra_bytes,
             });
+            armed += 1;
         }
+        armed
     }
 
     /// How many connections were accepted so far (refused ones included).

@@ -50,7 +50,11 @@ fn forwards_then_cuts_mid_frame() {
     assert_eq!(proxy.open_connections(), 1);
 
     // One whole frame (4 + 4 bytes) and 7 bytes of the second (4 length + 3 body).
-    proxy.cut_after_server_frames(1, 7);
+    assert_eq!(
+        proxy.cut_after_server_frames(1, 7),
+        1,
+        "armed on the open connection"
+    );
     c.write_all(b"b").expect("write");
     let got = read_all(&mut c);
     assert_eq!(got.len(), 15, "{got:?}");
