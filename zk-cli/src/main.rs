@@ -10,6 +10,7 @@ mod files_cmd;
 mod jute_cmd;
 mod quorum_cmd;
 mod recipes_cmd;
+mod supervise;
 
 use std::io::{self, Write};
 use std::process::ExitCode;

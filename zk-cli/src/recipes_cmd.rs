@@ -7,28 +7,63 @@ use std::io::Write;
 use std::time::Duration;
 
 use clap::Args;
+use nix::sys::signal::Signal;
 use serde_json::json;
 use zk_recipes::{AtomicLong, CacheEvent, LeaderLatch, Lock, Loss, SharedCount, TreeCache};
 
 use crate::client::{failure, Ctx};
 use crate::error::{code, CmdError};
+use crate::supervise::{signal_status, End, Group, Signals};
+
+/// Which recipe's node layout `zk lock` and `zk leader` use: the other programs contending on
+/// the same path must use the same one, or they do not see each other.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Layout {
+    /// Apache Curator's (InterProcessMutex, LeaderLatch): `_c_<uuid>-lock-NNNNNNNNNN`.
+    #[default]
+    Curator,
+    /// kazoo's (Lock, Election): `<uuid>__lock__NNNNNNNNNN`.
+    Kazoo,
+}
+
+/// What `zk lock` and `zk leader` share: how long to wait, when to count the hold as lost, how
+/// to stop the command.
+#[derive(Args, Debug)]
+pub struct HoldArgs {
+    /// The node layout, which every contender on the path must share: curator (the default)
+    /// or kazoo.
+    #[arg(long, value_enum, default_value_t = Layout::Curator)]
+    layout: Layout,
+    /// The node's data: this contender's id (Curator's LeaderLatch id, kazoo's identifier).
+    #[arg(long, default_value = "")]
+    id: String,
+    /// Give up (exit 5) if it does not come within this many seconds.
+    #[arg(long)]
+    timeout: Option<f64>,
+    /// Also count it as lost (and stop the command) when the connection stays lost this many
+    /// milliseconds; keep it under a third of the session timeout for the command to be
+    /// stopped before the servers could expire the session.
+    #[arg(long, value_name = "MS")]
+    grace_ms: Option<u64>,
+    /// How long the command gets to stop (after SIGTERM, or the signal zk received) before
+    /// its whole process group is killed with SIGKILL.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    kill_after: f64,
+    /// The command and its arguments (after `--`). It runs in a process group of its own
+    /// (it is not the terminal's foreground job): whatever it starts is stopped with it,
+    /// before the lock is released. SIGTERM, SIGINT, SIGHUP and SIGQUIT sent to zk are passed
+    /// to that group; zk exits with 128 + the signal's number once it has stopped.
+    #[arg(required = true, last = true)]
+    command: Vec<String>,
+}
 
 /// `zk lock` options.
 #[derive(Args, Debug)]
 pub struct LockArgs {
     /// The lock's path (its nodes go under it).
     path: String,
-    /// Give up (exit 5) if the lock does not come within this many seconds.
-    #[arg(long)]
-    timeout: Option<f64>,
-    /// Also count the lock as lost (and stop the command) when the connection stays lost
-    /// this many milliseconds; keep it under a third of the session timeout for the command
-    /// to be stopped before the servers could expire the session.
-    #[arg(long, value_name = "MS")]
-    grace_ms: Option<u64>,
-    /// The command and its arguments (after `--`).
-    #[arg(required = true, last = true)]
-    command: Vec<String>,
+    #[command(flatten)]
+    hold: HoldArgs,
 }
 
 /// `zk leader` options.
@@ -36,27 +71,20 @@ pub struct LockArgs {
 pub struct LeaderArgs {
     /// The election's path.
     path: String,
-    /// This participant's id (the node's data, as Curator's LeaderLatch id).
-    #[arg(long, default_value = "")]
-    id: String,
-    /// Give up (exit 5) if leadership does not come within this many seconds.
-    #[arg(long)]
-    timeout: Option<f64>,
-    /// As for `zk lock`.
-    #[arg(long, value_name = "MS")]
-    grace_ms: Option<u64>,
-    /// The command and its arguments (after `--`).
-    #[arg(required = true, last = true)]
-    command: Vec<String>,
+    #[command(flatten)]
+    hold: HoldArgs,
 }
 
-fn seconds(timeout: Option<f64>) -> Result<Option<Duration>, CmdError> {
-    timeout
-        .map(|s| {
-            Duration::try_from_secs_f64(s)
-                .map_err(|_| CmdError::usage(format!("--timeout {s}: not a number of seconds")))
-        })
-        .transpose()
+/// A number of seconds from the command line; one too large for any clock means "no limit"
+/// (`None`), as does no value.
+fn seconds(flag: &str, value: Option<f64>) -> Result<Option<Duration>, CmdError> {
+    match value {
+        None => Ok(None),
+        Some(s) if s.is_nan() || s < 0.0 => Err(CmdError::usage(format!(
+            "{flag} {s}: not a number of seconds"
+        ))),
+        Some(s) => Ok(Duration::try_from_secs_f64(s).ok()),
+    }
 }
 
 /// With `--json`, an event line on standard output; else a note on standard error (standard
@@ -76,14 +104,15 @@ fn say(
         .map_err(|e| CmdError::data(format!("writing the output: {e}")))
 }
 
-/// Runs `command` with the owner's node and fencing token in its environment until it exits
-/// or `lost` resolves (then it is stopped: SIGTERM, SIGKILL after 5 s).
+/// Runs `command` with the owner's node and fencing token in its environment until it exits,
+/// `lost` resolves or zk gets a signal; in every case no process of the command's group is left
+/// when this returns (see `supervise.rs`).
 async fn run_while<L>(
     command: &[String],
-    node: &str,
-    token: i64,
-    what: &str,
+    (node, token): (&str, i64),
+    (what, kill_after): (&str, Duration),
     lost: L,
+    signals: &mut Signals,
 ) -> Result<(), CmdError>
 where
     L: std::future::Future<Output = Loss>,
@@ -91,22 +120,36 @@ where
     let (program, args) = command
         .split_first()
         .ok_or_else(|| CmdError::usage("no command given after --"))?;
-    let mut child = tokio::process::Command::new(program)
-        .args(args)
-        .env("ZK_NODE", node)
-        .env("ZK_FENCING_TOKEN", token.to_string())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| CmdError::usage(format!("cannot run {program}: {e}")))?;
-    tokio::select! {
-        status = child.wait() => {
-            let status = status.map_err(|e| CmdError::data(format!("waiting for {program}: {e}")))?;
+    let env = [
+        ("ZK_NODE", node.to_string()),
+        ("ZK_FENCING_TOKEN", token.to_string()),
+    ];
+    let mut group = Group::spawn(program, args, &env)?;
+    let end = group.run(lost, signals).await;
+    let end = match end {
+        Ok(end) => end,
+        Err(e) => {
+            group.stop(Signal::SIGTERM, kill_after).await;
+            return Err(e);
+        }
+    };
+    match end {
+        End::Exited(status) => {
+            // What it left running goes with it.
+            group.stop(Signal::SIGTERM, kill_after).await;
             exit_of(status)
         }
-        loss = lost => {
+        End::Lost(loss) => {
             eprintln!("zk: {what} lost ({loss}); stopping {program}");
-            stop(&mut child).await;
+            group.stop(Signal::SIGTERM, kill_after).await;
             Err(CmdError::silent(code::LOST))
+        }
+        End::Signalled(sig) => {
+            eprintln!(
+                "zk: {sig} received; passing it to {program}, releasing {what} once it stopped"
+            );
+            group.stop(sig, kill_after).await;
+            Err(CmdError::silent(signal_status(sig)))
         }
     }
 }
@@ -121,22 +164,6 @@ fn exit_of(status: std::process::ExitStatus) -> Result<(), CmdError> {
     }
 }
 
-async fn stop(child: &mut tokio::process::Child) {
-    if let Some(pid) = child.id().and_then(|p| i32::try_from(p).ok()) {
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(pid),
-            nix::sys::signal::Signal::SIGTERM,
-        );
-        if tokio::time::timeout(Duration::from_secs(5), child.wait())
-            .await
-            .is_ok()
-        {
-            return;
-        }
-    }
-    let _ = child.kill().await;
-}
-
 /// The error when the lock or leadership did not come within the timeout.
 fn not_acquired(path: &str, what: &str, t: Duration) -> CmdError {
     CmdError::new(
@@ -145,14 +172,39 @@ fn not_acquired(path: &str, what: &str, t: Duration) -> CmdError {
     )
 }
 
+/// Waits for `acquire` (what it gives: held, or `Err(t)` when the timeout `t` passed first)
+/// unless a signal comes first: then zk exits with the signal's status, its node deleted when
+/// the session closes.
+async fn acquire_or_signal<T, F>(
+    acquire: F,
+    signals: &mut Signals,
+    (path, what): (&str, &str),
+) -> Result<T, CmdError>
+where
+    F: std::future::Future<Output = Result<Result<T, Duration>, zk_client::Error>>,
+{
+    tokio::select! {
+        held = acquire => match held {
+            Ok(Ok(held)) => Ok(held),
+            Ok(Err(t)) => Err(not_acquired(path, what, t)),
+            Err(e) => Err(failure(path, e)),
+        },
+        sig = signals.recv() => {
+            eprintln!("zk: {sig} received while waiting for {what}; giving up");
+            Err(CmdError::silent(signal_status(sig)))
+        }
+    }
+}
+
 /// Says what is held (`event`: "acquired", "leading"), then runs the command while it is.
 async fn announce_and_run<L>(
     ctx: &Ctx,
     out: &mut dyn Write,
     (event, verb, what): (&str, &str, &str),
     (path, node, token): (&str, &str, i64),
-    command: &[String],
+    hold: &HoldArgs,
     lost: L,
+    signals: &mut Signals,
 ) -> Result<(), CmdError>
 where
     L: std::future::Future<Output = Loss>,
@@ -163,32 +215,46 @@ where
         json!({"event": event, "path": path, "node": node, "fencing_token": token}),
         format!("zk: {verb} {path} ({node}, fencing token {token})"),
     )?;
-    run_while(command, node, token, what, lost).await
+    let kill_after = seconds("--kill-after", Some(hold.kill_after))?.unwrap_or(Duration::MAX);
+    run_while(
+        &hold.command,
+        (node, token),
+        (what, kill_after),
+        lost,
+        signals,
+    )
+    .await
 }
 
 /// `zk lock`.
 pub async fn lock(args: LockArgs, ctx: &mut Ctx, out: &mut dyn Write) -> Result<(), CmdError> {
+    let hold = &args.hold;
+    let timeout = seconds("--timeout", hold.timeout)?;
+    seconds("--kill-after", Some(hold.kill_after))?;
+    let mut signals = Signals::install()?;
     let zk = ctx.client().await?;
-    let mut lock = Lock::new(&zk, &args.path);
-    if let Some(ms) = args.grace_ms {
+    let mut lock = match hold.layout {
+        Layout::Curator => Lock::new(&zk, &args.path).data(hold.id.as_bytes()),
+        Layout::Kazoo => Lock::kazoo(&zk, &args.path, &hold.id),
+    };
+    if let Some(ms) = hold.grace_ms {
         lock = lock.lost_after_disconnect(Duration::from_millis(ms));
     }
-    let fail = |e| failure(&args.path, e);
-    let guard = match seconds(args.timeout)? {
-        Some(t) => lock
-            .try_acquire(t)
-            .await
-            .map_err(fail)?
-            .ok_or_else(|| not_acquired(&args.path, "the lock", t))?,
-        None => lock.acquire().await.map_err(fail)?,
+    let acquire = async {
+        match timeout {
+            Some(t) => lock.try_acquire(t).await.map(|g| g.ok_or(t)),
+            None => lock.acquire().await.map(Ok),
+        }
     };
+    let guard = acquire_or_signal(acquire, &mut signals, (&args.path, "the lock")).await?;
     let result = announce_and_run(
         ctx,
         out,
         ("acquired", "holding", "the lock"),
         (&args.path, guard.node(), guard.fencing_token()),
-        &args.command,
+        hold,
         guard.lost(),
+        &mut signals,
     )
     .await;
     guard.release().await;
@@ -197,27 +263,33 @@ pub async fn lock(args: LockArgs, ctx: &mut Ctx, out: &mut dyn Write) -> Result<
 
 /// `zk leader`.
 pub async fn leader(args: LeaderArgs, ctx: &mut Ctx, out: &mut dyn Write) -> Result<(), CmdError> {
+    let hold = &args.hold;
+    let timeout = seconds("--timeout", hold.timeout)?;
+    seconds("--kill-after", Some(hold.kill_after))?;
+    let mut signals = Signals::install()?;
     let zk = ctx.client().await?;
-    let mut latch = LeaderLatch::new(&zk, &args.path, &args.id);
-    if let Some(ms) = args.grace_ms {
+    let mut latch = match hold.layout {
+        Layout::Curator => LeaderLatch::new(&zk, &args.path, &hold.id),
+        Layout::Kazoo => LeaderLatch::kazoo(&zk, &args.path, &hold.id),
+    };
+    if let Some(ms) = hold.grace_ms {
         latch = latch.lost_after_disconnect(Duration::from_millis(ms));
     }
-    let fail = |e| failure(&args.path, e);
-    let lead = match seconds(args.timeout)? {
-        Some(t) => latch
-            .try_leadership(t)
-            .await
-            .map_err(fail)?
-            .ok_or_else(|| not_acquired(&args.path, "leadership", t))?,
-        None => latch.leadership().await.map_err(fail)?,
+    let acquire = async {
+        match timeout {
+            Some(t) => latch.try_leadership(t).await.map(|l| l.ok_or(t)),
+            None => latch.leadership().await.map(Ok),
+        }
     };
+    let lead = acquire_or_signal(acquire, &mut signals, (&args.path, "leadership")).await?;
     let result = announce_and_run(
         ctx,
         out,
         ("leading", "leading", "leadership"),
         (&args.path, lead.node(), lead.fencing_token()),
-        &args.command,
+        hold,
         lead.lost(),
+        &mut signals,
     )
     .await;
     lead.release().await;

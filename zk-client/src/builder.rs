@@ -282,7 +282,7 @@ impl ClientBuilder {
             }),
             deadline: self
                 .request_timeout
-                .unwrap_or(Some(self.session_timeout * 2)),
+                .unwrap_or(Some(self.session_timeout.saturating_mul(2))),
         };
         let waited = tokio::time::timeout(self.session_timeout, async {
             state_rx

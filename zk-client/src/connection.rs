@@ -220,7 +220,7 @@ impl Task {
                 let mut core = self.shared.lock();
                 if self.cfg.local_expiry && core.session.session_id() != 0 {
                     if let Some(timeout) = core.session.negotiated_timeout() {
-                        self.expires_at = Some(self.last_heard + timeout);
+                        self.expires_at = Some(crate::deadline::after(self.last_heard, timeout));
                     }
                 }
                 core.on_disconnect(&mut wake);
@@ -382,7 +382,8 @@ impl Task {
         // succeeded, which must be within the connect timeout: a server that answers pings
         // but not SASL would otherwise hold the connection (and every call) for ever. Set
         // while the exchange runs.
-        let mut sasl_by = authenticating.then(|| Instant::now() + self.cfg.connect_timeout);
+        let mut sasl_by =
+            authenticating.then(|| crate::deadline::from_now(self.cfg.connect_timeout));
         if !authenticating {
             self.announce(state);
         }
@@ -640,7 +641,7 @@ impl Task {
                 return Err(Exit::ClientsGone);
             }
             if core.closing() && self.close_by.is_none() {
-                self.close_by = Some(Instant::now() + core.session.read_timeout());
+                self.close_by = Some(crate::deadline::from_now(core.session.read_timeout()));
             }
             if !core.session.has_output() {
                 core.rearm();

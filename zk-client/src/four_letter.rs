@@ -58,7 +58,7 @@ pub(crate) async fn ask(
     limit: Duration,
     max: usize,
 ) -> Result<Vec<u8>, Error> {
-    let deadline = tokio::time::Instant::now() + limit;
+    let deadline = crate::deadline::from_now(limit);
     let mut stream = open((host.to_string(), port), limit, tls, 0)
         .await
         .map_err(|f| match f.tls {

@@ -40,6 +40,7 @@ mod client;
 pub mod codec;
 pub mod connect_string;
 mod connection;
+pub mod deadline;
 mod ensemble_tracker;
 pub mod error;
 mod four_letter;

@@ -328,7 +328,7 @@ impl<T, S> Session<T, S> {
     pub fn read_timeout(&self) -> Duration {
         self.negotiated
             .map_or(self.cfg.timeout, |n| n.min(self.cfg.timeout))
-            * 2
+            .saturating_mul(2)
             / 3
     }
 

@@ -422,7 +422,7 @@ impl Shared {
         watch: Option<WatchSink>,
         limit: Option<std::time::Duration>,
     ) -> Answer {
-        let deadline = limit.map(|l| Instant::now() + l);
+        let deadline = limit.map(crate::deadline::from_now);
         let stage = match self.room.try_acquire() {
             Ok(permit) => {
                 permit.forget();
@@ -471,7 +471,7 @@ impl Shared {
                 stage: Stage::Failed(Some(e)),
             };
         }
-        let (key, earlier) = core.take_slot(limit.map(|l| Instant::now() + l));
+        let (key, earlier) = core.take_slot(limit.map(crate::deadline::from_now));
         core.auth_waiters.push_back(key);
         core.session.add_auth(scheme, auth);
         let wake = (core.session.is_connected() && core.wake_needed()) || earlier;

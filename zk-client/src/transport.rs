@@ -75,7 +75,7 @@ pub(crate) async fn open(
     };
     let name = format!("{host}:{port}");
     // The name lookup, the TCP connect and the TLS handshake share the one limit.
-    let deadline = tokio::time::Instant::now() + limit;
+    let deadline = crate::deadline::from_now(limit);
     let addrs: Vec<_> = timeout_at(deadline, tokio::net::lookup_host((host.as_str(), port)))
         .await
         .map_err(|_| fail(name.clone(), "name lookup timed out".into()))?

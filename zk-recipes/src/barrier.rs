@@ -71,7 +71,8 @@ impl Barrier {
 
     /// Waits at most `timeout`; `false` when the barrier is still up.
     pub async fn try_wait(&self, timeout: Duration) -> Result<bool, Error> {
-        self.wait_until(Some(Instant::now() + timeout)).await
+        self.wait_until(Some(zk_client::deadline::from_now(timeout)))
+            .await
     }
 
     async fn wait_until(&self, deadline: Option<Instant>) -> Result<bool, Error> {
@@ -131,7 +132,8 @@ impl DoubleBarrier {
     /// Enters, waiting at most `timeout`; `false` when not everyone came (this member's node
     /// is removed again).
     pub async fn try_enter(&self, timeout: Duration) -> Result<bool, Error> {
-        self.enter_until(Some(Instant::now() + timeout)).await
+        self.enter_until(Some(zk_client::deadline::from_now(timeout)))
+            .await
     }
 
     async fn enter_until(&self, deadline: Option<Instant>) -> Result<bool, Error> {

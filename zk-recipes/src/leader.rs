@@ -5,7 +5,6 @@
 use std::future::Future;
 use std::time::Duration;
 
-use tokio::time::Instant;
 use zk_client::{Client, Error, Op, OpResult};
 
 use crate::lock::{Owned, Queue};
@@ -77,7 +76,7 @@ impl LeaderLatch {
     /// Joins and waits at most `timeout` to lead; `None` when it did not (the node is
     /// deleted, so the participant leaves the election).
     pub async fn try_leadership(&self, timeout: Duration) -> Result<Option<Leadership>, Error> {
-        let deadline = Instant::now() + timeout;
+        let deadline = zk_client::deadline::from_now(timeout);
         Ok(self
             .queue
             .acquire(Some(deadline))

@@ -384,7 +384,7 @@ impl Lock {
     /// Waits for the lock at most `timeout`: `None` when it did not come (the node is
     /// deleted).
     pub async fn try_acquire(&self, timeout: Duration) -> Result<Option<LockGuard>, Error> {
-        let deadline = Instant::now() + timeout;
+        let deadline = zk_client::deadline::from_now(timeout);
         Ok(self
             .queue
             .acquire(Some(deadline))

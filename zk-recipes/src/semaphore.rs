@@ -66,7 +66,8 @@ impl Semaphore {
 
     /// Waits for a lease at most `timeout`; `None` when none came (nothing is left behind).
     pub async fn try_acquire(&self, timeout: Duration) -> Result<Option<Lease>, Error> {
-        self.acquire_until(Some(Instant::now() + timeout)).await
+        self.acquire_until(Some(zk_client::deadline::from_now(timeout)))
+            .await
     }
 
     async fn acquire_until(&self, deadline: Option<Instant>) -> Result<Option<Lease>, Error> {

@@ -1,0 +1,57 @@
+//! A duration too large for any clock (`Duration::MAX`, a timeout of 10^19 seconds) means "no
+//! limit" everywhere a duration meets an instant: in the client's settings and calls, and in
+//! every recipe's timeout. Each of these panicked with "overflow when adding duration to
+//! instant" before (the connect timeout inside the connection task, where `connect()` then
+//! returned `Closed`).
+
+use std::time::Duration;
+
+use zk_client::ClientBuilder;
+use zk_recipes::{Barrier, DoubleBarrier, LeaderLatch, Lock, Semaphore};
+use zk_testkit::TestServer;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duration_max_is_no_limit_in_the_client_and_every_recipe() {
+    let server = TestServer::start().expect("server");
+    let huge = Duration::MAX;
+    let zk = ClientBuilder::new(server.connect_string())
+        .session_timeout(huge)
+        .connect_timeout(huge)
+        .request_timeout(Some(huge))
+        .connect()
+        .await
+        .expect("connect with every timeout at Duration::MAX");
+    zk.create("/d", b"", &Default::default())
+        .await
+        .expect("a call");
+    let addr = server.addr();
+    let ruok = zk_client::four_letter_word(&addr.ip().to_string(), addr.port(), "ruok", None, huge)
+        .await
+        .expect("ruok");
+    assert_eq!(ruok, b"imok");
+
+    let guard = Lock::new(&zk, "/d/lock")
+        .try_acquire(huge)
+        .await
+        .expect("lock")
+        .expect("a free lock");
+    guard.release().await;
+    let lead = LeaderLatch::new(&zk, "/d/leader", "me")
+        .try_leadership(huge)
+        .await
+        .expect("leader")
+        .expect("an empty election");
+    lead.release().await;
+    let lease = Semaphore::new(&zk, "/d/sem", 1)
+        .try_acquire(huge)
+        .await
+        .expect("semaphore")
+        .expect("a free lease");
+    lease.release().await;
+    let gate = Barrier::new(&zk, "/d/gate");
+    assert!(gate.try_wait(huge).await.expect("an unset barrier"));
+    let double = DoubleBarrier::new(&zk, "/d/double", 1);
+    assert!(double.try_enter(huge).await.expect("a barrier of one"));
+    double.leave().await.expect("leave");
+    zk.close().await;
+}
