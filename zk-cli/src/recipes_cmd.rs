@@ -341,6 +341,9 @@ fn cache_line(event: &CacheEvent, json: bool) -> String {
             CacheEvent::Resynced { checked, reread } => {
                 json!({"event": "resynced", "checked": checked, "reread": reread})
             }
+            CacheEvent::Unreadable(p, e) => {
+                json!({"event": "unreadable", "path": p, "error": e.to_string()})
+            }
             CacheEvent::Stopped(e) => json!({"event": "stopped", "error": e.to_string()}),
         };
         return v.to_string();
@@ -353,6 +356,7 @@ fn cache_line(event: &CacheEvent, json: bool) -> String {
         CacheEvent::Resynced { checked, reread } => {
             format!("resynced: {checked} nodes checked, {reread} changed")
         }
+        CacheEvent::Unreadable(p, e) => format!("unreadable {p}: {e}"),
         CacheEvent::Stopped(e) => format!("stopped: {e}"),
     }
 }

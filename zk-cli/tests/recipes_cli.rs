@@ -227,6 +227,32 @@ async fn counter_adds_in_curators_encodings_and_cache_follows_a_tree() {
     );
     let out = zk(&server, &["counter", "/stats/n", "--add", "4294967296"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    // A node that is not a counter of that width is refused, never written: text, and an
+    // 8-byte counter without --long.
+    admin
+        .create("/stats/text", b"hello world", &Default::default())
+        .await
+        .expect("create");
+    for (path, args, before) in [
+        ("/stats/text", vec![], b"hello world".to_vec()),
+        ("/stats/l", vec![], vec![0, 0, 0, 1, 0, 0, 0, 0]),
+        ("/stats/n", vec!["--long"], vec![0, 0, 0, 3]),
+    ] {
+        let mut argv = vec!["counter", path, "--add", "1"];
+        argv.extend(args);
+        let out = zk(&server, &argv);
+        assert!(!out.status.success(), "{argv:?} succeeded");
+        assert!(
+            text(&out.stderr).contains(&format!("{path} holds {} bytes", before.len())),
+            "{}",
+            text(&out.stderr)
+        );
+        assert_eq!(
+            admin.get_data(path).await.expect("get").0,
+            before,
+            "{path} was written"
+        );
+    }
 
     // --once: the tree and exit.
     let out = zk(&server, &["cache", "/stats", "--once"]);
@@ -296,5 +322,37 @@ async fn counter_adds_in_curators_encodings_and_cache_follows_a_tree() {
     assert_eq!(
         events.last().map(|e| e["path"].clone()),
         Some("/stats/n".into())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_node_is_named_and_skipped_by_cache_and_ls() {
+    use zk_client::acl::{digest, perms};
+    let server = TestServer::start().expect("server");
+    let admin = client(&server).await;
+    let secret = zk_client::CreateOptions::default().with_acl(vec![digest("o", "pw", perms::ALL)]);
+    for (p, opts) in [
+        ("/t", Default::default()),
+        ("/t/a", Default::default()),
+        ("/t/locked", secret),
+        ("/t/z", Default::default()),
+    ] {
+        admin.create(p, b"x", &opts).await.expect("create");
+    }
+    let out = zk(&server, &["cache", "/t", "--once"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("unreadable /t/locked: not authorized"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("added /t/z "), "{stdout}");
+    let out = zk(&server, &["ls", "-R", "/t"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "/t\n/t/a\n/t/locked\n/t/z\n");
+    assert!(
+        text(&out.stderr).contains("/t/locked: not authorized to list its children"),
+        "{}",
+        text(&out.stderr)
     );
 }

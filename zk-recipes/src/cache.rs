@@ -43,6 +43,10 @@ pub enum CacheEvent {
         /// Nodes read again or dropped.
         reread: usize,
     },
+    /// A node under the root could not be read (`NoAuth`: its ACL does not let this session
+    /// read it): it and its subtree are left out of the view, and the cache goes on with the
+    /// rest, as Curator's caches do. The path is the unreadable node's.
+    Unreadable(String, Error),
     /// The session ended (expired or closed): the view is no longer kept current.
     Stopped(Error),
 }
@@ -364,8 +368,14 @@ impl Sync {
                     .collect()
                     .await;
             for (path, node) in read {
-                let Some((node, children)) = node? else {
-                    continue;
+                let (node, children) = match node {
+                    Ok(Some(loaded)) => loaded,
+                    Ok(None) => continue,
+                    Err(Error::NoAuth) => {
+                        self.unreadable(&path).await;
+                        continue;
+                    }
+                    Err(e) => return Err(e),
                 };
                 level.extend(children.iter().map(|c| child_path(&path, c)));
                 if self.put(&path, node).await {
@@ -426,8 +436,20 @@ impl Sync {
                 self.remove(path).await;
                 Ok(())
             }
+            Err(Error::NoAuth) => {
+                self.unreadable(path).await;
+                Ok(())
+            }
             Err(e) => Err(e),
         }
+    }
+
+    /// `path` cannot be read: out of the view with its subtree, and said so.
+    async fn unreadable(&self, path: &str) -> usize {
+        let n = self.remove(path).await;
+        self.tell(CacheEvent::Unreadable(path.to_string(), Error::NoAuth))
+            .await;
+        n
     }
 
     /// Drops `path` and everything under it, telling `Removed`s (children first).
@@ -505,6 +527,7 @@ impl Sync {
         match self.zk.get_data(path).await {
             Ok((data, stat)) => Ok(usize::from(self.put(path, CachedNode { data, stat }).await)),
             Err(Error::NoNode) => Ok(self.remove(path).await),
+            Err(Error::NoAuth) => Ok(self.unreadable(path).await),
             Err(e) => Err(e),
         }
     }
@@ -514,6 +537,7 @@ impl Sync {
         let children = match self.zk.get_children(path).await {
             Ok(c) => c,
             Err(Error::NoNode) => return Ok(0),
+            Err(Error::NoAuth) => return Ok(self.unreadable(path).await),
             Err(e) => return Err(e),
         };
         let mut added = 0;

@@ -39,18 +39,21 @@ impl Encoded for i64 {
 }
 
 /// The value of `data` at `path`: missing or empty counts as 0 (as Curator's atomics read
-/// it); shorter than the width is an error naming the node.
+/// it); any other size than the counter's is an error naming the node and its size, so that a
+/// node holding something else (text, the other width of counter) is never overwritten.
 fn value<T: Encoded + Default>(path: &str, data: &[u8]) -> Result<T, Error> {
     if data.is_empty() {
         return Ok(T::default());
     }
-    T::decode(data).ok_or_else(|| {
-        Error::InvalidArgument(format!(
-            "{path} holds {} bytes, not a {}-byte big-endian counter",
+    if data.len() != T::BYTES {
+        return Err(Error::InvalidArgument(format!(
+            "{path} holds {} bytes, not a {}-byte big-endian counter; it is left as it is",
             data.len(),
             T::BYTES
-        ))
-    })
+        )));
+    }
+    T::decode(data)
+        .ok_or_else(|| Error::InvalidArgument(format!("{path}: not a {}-byte counter", T::BYTES)))
 }
 
 /// The current value and the node's version (`None` when the node does not exist).
@@ -206,12 +209,14 @@ mod tests {
         assert_eq!(0x0001_0203_0406_i64.encode(), [0, 0, 0, 1, 2, 3, 4, 6]);
         assert_eq!(value::<i32>("/c", &[0, 0, 1, 2]), Ok(258));
         assert_eq!(value::<i64>("/c", &[]), Ok(0));
-        // Longer values use their first bytes, as ByteBuffer does; shorter are an error.
-        assert_eq!(value::<i32>("/c", &[0, 0, 0, 5, 9, 9]), Ok(5));
-        let e = value::<i64>("/c", &[0, 0, 0, 5]).unwrap_err();
+        // Any other size is refused, naming the node and its size: an 8-byte counter read as
+        // a 4-byte one (or text) would be overwritten with a wrong value otherwise.
+        let e = value::<i32>("/c", &[0, 0, 0, 0, 0, 0, 0, 5]).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "invalid argument: /c holds 4 bytes, not a 8-byte big-endian counter"
+            "invalid argument: /c holds 8 bytes, not a 4-byte big-endian counter; it is left as it is"
         );
+        assert!(value::<i32>("/c", b"hello world").is_err());
+        assert!(value::<i64>("/c", &[0, 0, 0, 5]).is_err());
     }
 }

@@ -756,6 +756,14 @@ async fn tree(
             match zk.get_children(&p).await {
                 Ok(c) => c,
                 Err(Error::NoNode) if p != path => continue,
+                // One node this session may not read does not hide the rest of the tree.
+                Err(Error::NoAuth) if p != path => {
+                    eprintln!(
+                        "zk: warning: {}: not authorized to list its children; skipped",
+                        zk_cli::show::escape(&p)
+                    );
+                    Vec::new()
+                }
                 Err(e) => return Err(failure(&p, e)),
             }
         };

@@ -18,8 +18,10 @@ pub struct TlsArgs {
     /// The private key (PEM) of --tls-cert.
     #[arg(long = "tls-key", value_name = "FILE", global = true)]
     pub key: Option<PathBuf>,
-    /// Accept a server certificate issued for another host name (the CA and the dates are
-    /// still checked).
+    /// Accept a server certificate issued for another host name: turns off the check that the
+    /// certificate names the server (its CA and dates are still checked). Needs --tls-ca, so
+    /// that only that CA's certificates are accepted: with the system's CAs, anyone who can get
+    /// a certificate for any name could pass as the server.
     #[arg(long = "tls-no-verify-hostname", global = true)]
     pub no_verify_hostname: bool,
 }
@@ -33,6 +35,12 @@ impl TlsArgs {
             && !self.no_verify_hostname
         {
             return Ok(None);
+        }
+        if self.no_verify_hostname && self.ca.is_empty() {
+            return Err(CmdError::usage(
+                "--tls-no-verify-hostname needs --tls-ca: with the system's CAs it would accept \
+                 a certificate for any name from any of them",
+            ));
         }
         let mut tls = TlsOptions::new();
         for ca in &self.ca {
@@ -180,5 +188,27 @@ impl SaslArgs {
              `cargo build --release -p zk-cli --features gssapi` (needs MIT Kerberos's \
              headers: Debian's libkrb5-dev and libclang-dev)",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skipping_the_host_name_check_needs_a_ca_of_ones_own() {
+        let args = TlsArgs {
+            no_verify_hostname: true,
+            ..TlsArgs::default()
+        };
+        let e = args.options().expect_err("accepted without --tls-ca");
+        assert_eq!(e.exit_code(), code::USAGE);
+        assert!(e.to_string().contains("needs --tls-ca"), "{e}");
+        let args = TlsArgs {
+            no_verify_hostname: true,
+            ca: vec!["ca.pem".into()],
+            ..TlsArgs::default()
+        };
+        assert!(args.options().is_ok());
     }
 }
