@@ -568,11 +568,7 @@ impl Task {
                     }
                 }
             }
-            telemetry::load(
-                core.session.watch_count(),
-                core.session.unsent(),
-                core.session.in_flight(),
-            );
+            core.report_load();
         }
         frames.clear();
         wake.into_iter().for_each(Waker::wake);
@@ -655,11 +651,7 @@ impl Task {
             let before = conn.write_buffer().len();
             let permits = core.take_output(conn.write_buffer_mut());
             telemetry::sent(conn.write_buffer().len() - before);
-            telemetry::load(
-                core.session.watch_count(),
-                core.session.unsent(),
-                core.session.in_flight(),
-            );
+            core.report_load();
             (permits, earlier)
         };
         self.shared.release(permits);
@@ -680,6 +672,8 @@ impl Task {
         telemetry::state(state);
         let _ = self.state_tx.send(state);
         self.shared.end(&err);
+        // The ended session holds nothing any more: its part of the load gauges goes.
+        self.shared.lock().load = telemetry::LoadShare::default();
     }
 }
 

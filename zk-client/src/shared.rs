@@ -91,6 +91,8 @@ pub(crate) struct Core {
     clients_gone: bool,
     /// A server list given by `Client::update_server_list`, for the task to apply.
     new_hosts: Option<Vec<(String, u16)>>,
+    /// This session's part of the process's load gauges.
+    pub(crate) load: crate::telemetry::LoadShare,
 }
 
 /// The shared state: the core, the task's wake-up, and the bound on queued requests.
@@ -109,6 +111,16 @@ impl std::fmt::Debug for Shared {
 }
 
 impl Core {
+    /// Moves the load gauges by what changed in this session's load.
+    pub(crate) fn report_load(&mut self) {
+        let (w, q, f) = (
+            self.session.watch_count(),
+            self.session.unsent(),
+            self.session.in_flight(),
+        );
+        self.load.report(w, q, f);
+    }
+
     /// Fills `key` with `result`; its caller's waker goes to `wake`.
     fn complete(
         &mut self,
@@ -334,6 +346,7 @@ impl Shared {
                 armed: None,
                 clients_gone: false,
                 new_hosts: None,
+                load: crate::telemetry::LoadShare::default(),
             }),
             wake: Notify::new(),
             room: Semaphore::new(queue.clamp(1, Semaphore::MAX_PERMITS)),

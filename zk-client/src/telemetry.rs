@@ -14,9 +14,12 @@
 //! | `zk_client_connections_total` | counter | `outcome` (`ok`, `failed`) | connection attempts |
 //! | `zk_client_disconnects_total` | counter | | established connections lost |
 //! | `zk_client_state_transitions_total` | counter | `state` | session states published |
-//! | `zk_client_watches` | gauge | | watches the session holds on the server |
-//! | `zk_client_queued_requests` | gauge | | requests written by callers, not yet on the connection |
-//! | `zk_client_in_flight_requests` | gauge | | requests sent, not yet answered |
+//! | `zk_client_watches` | gauge | | watches the process's sessions hold on the server, all sessions added up |
+//! | `zk_client_queued_requests` | gauge | | requests written by callers, not yet on the connection (all sessions) |
+//! | `zk_client_in_flight_requests` | gauge | | requests sent, not yet answered (all sessions) |
+//!
+//! The gauges are sums over the process's sessions: each session moves them by what changed
+//! since its own last report, and takes its share away when it ends.
 //!
 //! At `debug` level, [`tracing`] gets a `zk_call` span per call (target `zk_client::client`)
 //! with its `op`, `path`, the `server` the session was on when the call was made, its `xid`,
@@ -193,17 +196,41 @@ pub(crate) fn state(state: SessionState) {
         .increment(1);
 }
 
-/// The session's current load.
-#[allow(clippy::cast_precision_loss)]
-pub(crate) fn load(watches: usize, queued: usize, in_flight: usize) {
-    let [w, q, f] = LOAD.get_or_init(|| {
-        [
-            metrics::gauge!(names::WATCHES),
-            metrics::gauge!(names::QUEUED),
-            metrics::gauge!(names::IN_FLIGHT),
-        ]
-    });
-    w.set(watches as f64);
-    q.set(queued as f64);
-    f.set(in_flight as f64);
+/// One session's share of the load gauges (watches, queued and in-flight requests), which
+/// add up every session of the process: a report moves them by what changed since the
+/// session's last one, and dropping the share takes the session's part away.
+#[derive(Debug, Default)]
+pub(crate) struct LoadShare {
+    last: [u32; 3],
+}
+
+impl LoadShare {
+    /// The session's load now.
+    pub(crate) fn report(&mut self, watches: usize, queued: usize, in_flight: usize) {
+        let now = [watches, queued, in_flight].map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+        if now == self.last {
+            return;
+        }
+        let gauges = LOAD.get_or_init(|| {
+            [
+                metrics::gauge!(names::WATCHES),
+                metrics::gauge!(names::QUEUED),
+                metrics::gauge!(names::IN_FLIGHT),
+            ]
+        });
+        for ((gauge, old), new) in gauges.iter().zip(self.last).zip(now) {
+            if new > old {
+                gauge.increment(f64::from(new - old));
+            } else if old > new {
+                gauge.decrement(f64::from(old - new));
+            }
+        }
+        self.last = now;
+    }
+}
+
+impl Drop for LoadShare {
+    fn drop(&mut self) {
+        self.report(0, 0, 0);
+    }
 }
