@@ -50,7 +50,7 @@ fn check_capture(name: &str) -> Seen {
         // missing.
         for s in [&conn.request, &conn.reply] {
             assert!(
-                s.data.is_empty() || (s.syn_seen && s.gap_at.is_none()),
+                s.data.is_empty() || (s.syn_seen && s.gaps.is_empty()),
                 "{ctx}: incomplete stream"
             );
         }

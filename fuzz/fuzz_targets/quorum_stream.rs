@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&flags, bytes)) = data.split_first() else { return };
     let from_leader = flags & 1 == 1;
     let start = if flags & 2 == 2 {
-        stream::resync(bytes, 1 << 16).unwrap_or(bytes.len())
+        stream::resync(bytes, 0, 1 << 16).unwrap_or(bytes.len())
     } else {
         0
     };

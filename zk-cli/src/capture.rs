@@ -1,7 +1,8 @@
 //! TCP streams out of a capture file (pcap or pcapng; Ethernet, Linux cooked or raw IP link
 //! layers): packets grouped by connection and direction, payloads put in sequence order with
 //! the time each byte arrived, retransmissions dropped. A stream whose SYN was not captured
-//! starts at its first captured segment; a gap ends what can be read of it.
+//! starts at its first captured segment; where segments are missing (a gap), the bytes after
+//! it are kept as a piece of their own, for the decoders to find their footing in again.
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, SocketAddr};
@@ -20,20 +21,30 @@ pub struct Stream {
     pub from: Option<SocketAddr>,
     /// Receiver.
     pub to: Option<SocketAddr>,
-    /// The payload in sequence order (up to the first gap).
+    /// The payload in sequence order: every captured byte, gaps squeezed out (see
+    /// [`Stream::pieces`]).
     pub data: Vec<u8>,
     /// Time of the first payload byte (microseconds since the epoch).
     pub first_seen_us: u64,
     /// Whether the connection's SYN was captured (so `data` starts at the stream's start).
     pub syn_seen: bool,
-    /// Where bytes are missing (`data` ends there), if anywhere.
-    pub gap_at: Option<u64>,
+    /// Where bytes are missing, in order.
+    pub gaps: Vec<Gap>,
     /// Whether a FIN or RST was seen: a later SYN on the same addresses is a new connection.
     ended: bool,
-    /// `(end offset, arrival)` of each segment, in offset order: when bytes arrived.
+    /// `(end offset in data, arrival)` of each segment, in offset order: when bytes arrived.
     arrivals: Vec<(u64, Arrival)>,
     isn: Option<u32>,
     segments: BTreeMap<u64, (Arrival, Vec<u8>)>,
+}
+
+/// Bytes of a stream that were not captured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gap {
+    /// Where in [`Stream::data`] they would have been (the next piece starts there).
+    pub at: usize,
+    /// How many bytes are missing.
+    pub missing: u64,
 }
 
 /// When a byte arrived: the capture time, and the packet's place in the capture (which orders
@@ -47,6 +58,21 @@ pub struct Arrival {
 }
 
 impl Stream {
+    /// The stretches of [`Stream::data`] captured without a gap, in order: each piece's range,
+    /// and the gap before it (`None` for the first).
+    pub fn pieces(&self) -> Vec<(std::ops::Range<usize>, Option<Gap>)> {
+        let mut out = Vec::with_capacity(self.gaps.len() + 1);
+        let mut start = 0;
+        let mut before = None;
+        for g in &self.gaps {
+            out.push((start..g.at, before));
+            start = g.at;
+            before = Some(*g);
+        }
+        out.push((start..self.data.len(), before));
+        out
+    }
+
     /// When, and in which packet, the byte at `offset` arrived.
     pub fn arrival_of(&self, offset: u64) -> Arrival {
         let i = self.arrivals.partition_point(|(end, _)| *end <= offset);
@@ -345,13 +371,17 @@ pub fn connections_in(bytes: &[u8], name: &str, server_port: u16) -> Result<Capt
         for (&off, (arrival, seg)) in &s.segments {
             let end = off + seg.len() as u64;
             if off > next {
-                s.gap_at = Some(next);
-                break;
+                s.gaps.push(Gap {
+                    at: s.data.len(),
+                    missing: off - next,
+                });
+                next = off;
             }
             if end > next {
                 s.data.extend_from_slice(&seg[(next - off) as usize..]);
                 next = end;
-                s.arrivals.push((end, *arrival));
+                // Offsets in `data`, where gaps take no room.
+                s.arrivals.push((s.data.len() as u64, *arrival));
             }
         }
         s.segments.clear();

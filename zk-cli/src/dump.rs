@@ -171,11 +171,12 @@ fn plausible_reply(body: &[u8]) -> bool {
     body.len() <= 1 << 20 && (h.err == 0 || ErrorCode::try_from(h.err).is_ok()) && h.xid >= -8
 }
 
-/// Where whole frames start in a stream whose beginning was not captured: the first offset
-/// from which three frames (or all that remain) look like ZooKeeper frames. Each candidate
-/// looks at three frames at most, so the search is linear in the stream.
-fn resync(data: &[u8], ok: fn(&[u8]) -> bool) -> Option<usize> {
-    (0..data.len().min(1 << 20)).find(|&start| {
+/// Where whole frames start in a stream whose beginning was not captured (or a piece after
+/// missing bytes, from `from`): the first offset, within 1 MiB, from which three frames (or all
+/// that remain) look like ZooKeeper frames. Each candidate looks at three frames' lengths and
+/// headers at most, so the search is linear in the stream.
+fn resync(data: &[u8], from: usize, ok: fn(&[u8]) -> bool) -> Option<usize> {
+    (from..data.len().min(from.saturating_add(1 << 20))).find(|&start| {
         let mut seen = 0;
         for f in frames_from(data, start).take(3) {
             match f {
@@ -187,6 +188,67 @@ fn resync(data: &[u8], ok: fn(&[u8]) -> bool) -> Option<usize> {
         }
         seen > 0
     })
+}
+
+/// The whole frames of one direction, a piece (a stretch captured without a gap) at a time:
+/// the first from the stream's start, or from its first whole frame when the start was not
+/// captured; each later one from its first whole frame after the missing bytes. Notes say
+/// what was skipped.
+fn frames_of<'a>(
+    s: &'a Stream,
+    ok: fn(&[u8]) -> bool,
+    (client, dir): (&str, &str),
+    notes: &mut Vec<String>,
+) -> Vec<Framed<'a>> {
+    let mut out = Vec::new();
+    for (range, gap) in s.pieces() {
+        let piece = &s.data[..range.end];
+        let start = match gap {
+            None if s.syn_seen => Some(0),
+            None => {
+                let at = resync(piece, 0, ok);
+                if at != Some(0) {
+                    notes.push(format!(
+                        "{client}: the {dir}'s first whole frame is at byte {}",
+                        at.map_or("none".into(), |v| v.to_string())
+                    ));
+                }
+                at
+            }
+            Some(gap) => {
+                let at = resync(piece, range.start, ok);
+                notes.push(match at {
+                    Some(at) => format!(
+                        "{client}: {} bytes missing from the {dir} after byte {}; decoding resumes at the first whole frame, {} bytes later",
+                        gap.missing,
+                        gap.at,
+                        at - gap.at
+                    ),
+                    None => format!(
+                        "{client}: {} bytes missing from the {dir} after byte {}; no whole frame in the {} bytes after it",
+                        gap.missing,
+                        gap.at,
+                        range.len()
+                    ),
+                });
+                at
+            }
+        };
+        let Some(start) = start else {
+            continue;
+        };
+        let (frames, problem) = split(piece, start);
+        out.extend(frames);
+        if let Some(problem) = problem {
+            let by_gap = if range.end < s.data.len() {
+                " (bytes missing after it)"
+            } else {
+                ""
+            };
+            notes.push(format!("{client}: {problem}{by_gap}"));
+        }
+    }
+    out
 }
 
 fn path_of(body: &RequestBody) -> Option<String> {
@@ -352,11 +414,6 @@ fn decode_connection(conn: &Connection, d: &mut Dump) {
     if req.data.is_empty() && rep.data.is_empty() {
         return;
     }
-    for (s, dir) in [(req, "client"), (rep, "server")] {
-        if let Some(at) = s.gap_at {
-            d.notes.push(format!("{client}: bytes missing from the {dir} at offset {at}; the rest of that direction is skipped"));
-        }
-    }
     if req.syn_seen && FOUR_LETTER_WORDS.iter().any(|w| req.data.starts_with(*w)) {
         let word = String::from_utf8_lossy(&req.data[..4]).into_owned();
         d.events.push(Event {
@@ -409,23 +466,13 @@ fn decode_connection(conn: &Connection, d: &mut Dump) {
     }
     let limits = Limits::default();
     let mut session = None;
-    let (req_start, rep_start) = if req.syn_seen {
-        (Some(0), Some(0))
-    } else {
-        let a = resync(&req.data, plausible_request);
-        let b = resync(&rep.data, plausible_reply);
+    if !req.syn_seen {
         d.notes.push(format!(
-            "{client}: the connection's start was not captured; decoding from the first whole frame (client byte {}, server byte {})",
-            a.map_or("none".into(), |v| v.to_string()),
-            b.map_or("none".into(), |v| v.to_string())
+            "{client}: the connection's start was not captured; decoding from the first whole frame of each direction"
         ));
-        (a, b)
-    };
-    let (requests, req_note) = req_start.map_or((Vec::new(), None), |s| split(&req.data, s));
-    let (replies, rep_note) = rep_start.map_or((Vec::new(), None), |s| split(&rep.data, s));
-    for note in [req_note, rep_note].into_iter().flatten() {
-        d.notes.push(format!("{client}: {note}"));
     }
+    let requests = frames_of(req, plausible_request, (&client, "client"), &mut d.notes);
+    let replies = frames_of(rep, plausible_reply, (&client, "server"), &mut d.notes);
     // Walk both directions in capture order, so each reply finds its request (a request and
     // its reply can carry the same time).
     let mut events: Vec<(Arrival, bool, usize)> = Vec::new();

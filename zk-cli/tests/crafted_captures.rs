@@ -458,3 +458,95 @@ fn timestamps_past_the_year_9999_do_not_panic() {
     assert!(out.status.success(), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn decoding_resumes_after_bytes_missing_from_the_capture() {
+    let d = dir();
+    let mut c = Conn::new(40020);
+    let mut packets = session(&mut c, T0, 300, &["/a", "/b", "/c", "/d", "/e"]);
+    // SYN, SYN-ACK, hello, welcome, then a request and its reply per path: the request for
+    // /c (and its bytes) was not captured.
+    let lost = packets.remove(8);
+    assert!(!lost.data.is_empty());
+    let file = d.join("gap.pcap");
+    write_pcap(&file, &packets);
+    let (out, events, err) = dump(&file);
+    assert!(out.status.success(), "{err}");
+    let paths: Vec<&str> = events
+        .iter()
+        .filter(|e| e["kind"] == "request")
+        .filter_map(|e| e["path"].as_str())
+        .collect();
+    // Before, the rest of the client's direction was skipped at the gap: /d and /e were lost.
+    assert_eq!(paths, ["/a", "/b", "/d", "/e"], "{err}");
+    assert!(
+        err.contains("bytes missing from the client after byte")
+            && err.contains("decoding resumes at the first whole frame, 0 bytes later"),
+        "{err}"
+    );
+}
+
+/// A QuorumPacket's bytes (no length prefix on the quorum port).
+fn quorum_packet(ty: i32, zxid: i64, data: Option<Vec<u8>>) -> Vec<u8> {
+    jute_schemas::quorum::QuorumPacket {
+        r#type: ty,
+        zxid,
+        data,
+        authinfo: None,
+    }
+    .to_vec()
+}
+
+#[test]
+fn quorum_packets_after_bytes_missing_from_the_capture_are_decoded() {
+    let d = dir();
+    let mut c = Conn::new(40021);
+    let mut packets = c.open(T0);
+    // LEARNERINFO from the learner, then PINGs both ways.
+    packets.push(c.send_raw(T0 + 10, true, &quorum_packet(11, 0, Some(vec![0; 20]))));
+    for i in 0..10u64 {
+        packets.push(c.send_raw(T0 + 100 * i + 50, false, &quorum_packet(5, 1 << 32, None)));
+        packets.push(c.send_raw(T0 + 100 * i + 60, true, &quorum_packet(5, 1 << 32, None)));
+    }
+    // The leader's fourth PING was not captured.
+    packets.remove(2 + 1 + 2 * 3);
+    let file = d.join("quorum-gap.pcap");
+    write_pcap(&file, &packets);
+    let out = zk(&["--json", "dump", file.to_str().unwrap(), "-p", "2181"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let pings = |dir: &str| {
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|v| v["type"] == "PING" && v["dir"] == dir)
+            .count()
+    };
+    // Before, the leader's stream ended at the gap: 3 of its 9 captured PINGs were shown.
+    assert_eq!(pings("from_leader"), 9, "{err}");
+    assert_eq!(pings("to_leader"), 10, "{err}");
+    assert!(
+        err.contains("bytes missing from the capture after byte"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_stream_joined_mid_connection_with_packet_like_bytes_is_searched_in_linear_time() {
+    let d = dir();
+    // No SYN; 4 MiB from the server of 16-byte blocks that start a QuorumPacket of type 5
+    // whose data claims 2 MiB: resync used to decode (and copy) that much at every sixteenth
+    // offset of the first MiB, hundreds of gigabytes of copying. It only peeks at lengths now.
+    let mut block = 5i32.to_be_bytes().to_vec();
+    block.extend(0i64.to_be_bytes());
+    block.extend((2i32 << 20).to_be_bytes());
+    let mut c = Conn::new(40022);
+    let mut packets = Vec::new();
+    for i in 0..4096u64 {
+        packets.push(c.send_raw(T0 + i, false, &block.repeat(64)));
+    }
+    let file = d.join("packet-like.pcap");
+    write_pcap(&file, &packets);
+    let out = zk(&["dump", file.to_str().unwrap(), "-p", "2181"]);
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{out:?}");
+}

@@ -60,8 +60,8 @@ pub fn identify(conn: &Connection) -> Protocol {
         return Protocol::Other;
     }
     // Joined mid-stream: quorum traffic if either side has whole packets.
-    if stream::resync(first, RESYNC_SCAN).is_some()
-        || stream::resync(&conn.reply.data, RESYNC_SCAN).is_some()
+    if stream::resync(first, 0, RESYNC_SCAN).is_some()
+        || stream::resync(&conn.reply.data, 0, RESYNC_SCAN).is_some()
     {
         Protocol::Quorum
     } else {
@@ -217,12 +217,18 @@ pub fn dump(conns: &[Connection]) -> QuorumDump {
     d
 }
 
-/// Where a stream can be read from: its start, or (joined mid-stream) its first whole packet.
-fn start_of(s: &Stream, learner: &str, which: &str, notes: &mut Vec<String>) -> Option<usize> {
+/// Where a stream's first piece can be read from: its start, or (joined mid-stream) its first
+/// whole packet.
+fn start_of(
+    s: &Stream,
+    first_piece: &[u8],
+    (learner, which): (&str, &str),
+    notes: &mut Vec<String>,
+) -> Option<usize> {
     if s.syn_seen {
         return Some(0);
     }
-    let at = stream::resync(&s.data, RESYNC_SCAN);
+    let at = stream::resync(first_piece, 0, RESYNC_SCAN);
     match at {
         Some(0) => {}
         Some(n) => notes.push(format!(
@@ -243,28 +249,49 @@ fn connection(conn: &Connection, learner: &str, d: &mut QuorumDump) {
         (Direction::ToLeader, &conn.request, "to the leader"),
         (Direction::FromLeader, &conn.reply, "from the leader"),
     ] {
-        let Some(start) = start_of(s, learner, which, &mut d.notes) else {
-            continue;
-        };
-        let (parsed, stop) = stream::parse(&s.data, start);
-        match stop {
-            None => {}
-            Some(Stop::Unfinished(n)) => d.notes.push(format!(
-                "{learner} {which}: the capture ends inside a packet ({n} bytes)"
-            )),
-            Some(Stop::Bad(at, why)) => d.notes.push(format!(
-                "{learner} {which}: cannot decode at byte {at}: {why}; the rest of this stream is skipped"
-            )),
-        }
-        if let Some(gap) = s.gap_at {
-            d.notes.push(format!(
-                "{learner} {which}: bytes missing from the capture at offset {gap}; the stream ends there"
-            ));
-        }
-        for p in parsed {
-            let arrival = s.arrival_of(p.end.saturating_sub(1) as u64);
-            // Events of the two directions interleave by the packet that completed them.
-            items.push((dir, p, (arrival.packet, 0), arrival.time_us));
+        // Each stretch captured without a gap on its own: after a gap, decoding finds its
+        // footing again at the first whole packet.
+        for (range, gap) in s.pieces() {
+            let piece = &s.data[..range.end];
+            let start = match gap {
+                None => start_of(s, piece, (learner, which), &mut d.notes),
+                Some(gap) => {
+                    let at = stream::resync(piece, range.start, RESYNC_SCAN);
+                    d.notes.push(match at {
+                        Some(at) => format!(
+                            "{learner} {which}: {} bytes missing from the capture after byte {}; decoding resumes at the first whole packet, {} bytes later",
+                            gap.missing, gap.at, at - gap.at
+                        ),
+                        None => format!(
+                            "{learner} {which}: {} bytes missing from the capture after byte {}; no whole packet in the {} bytes after it",
+                            gap.missing, gap.at, range.len()
+                        ),
+                    });
+                    at
+                }
+            };
+            let Some(start) = start else {
+                continue;
+            };
+            let (parsed, stop) = stream::parse(piece, start);
+            let cut_by_gap = range.end < s.data.len();
+            match stop {
+                None => {}
+                Some(Stop::Unfinished(n)) if cut_by_gap => d.notes.push(format!(
+                    "{learner} {which}: a packet cut off by missing bytes ({n} bytes captured)"
+                )),
+                Some(Stop::Unfinished(n)) => d.notes.push(format!(
+                    "{learner} {which}: the capture ends inside a packet ({n} bytes)"
+                )),
+                Some(Stop::Bad(at, why)) => d.notes.push(format!(
+                    "{learner} {which}: cannot decode at byte {at}: {why}; skipped up to the next gap"
+                )),
+            }
+            for p in parsed {
+                let arrival = s.arrival_of(p.end.saturating_sub(1) as u64);
+                // Events of the two directions interleave by the packet that completed them.
+                items.push((dir, p, (arrival.packet, 0), arrival.time_us));
+            }
         }
     }
     items.sort_by_key(|(_, p, order, _)| (*order, p.start));

@@ -196,18 +196,22 @@ fn count(n: i32, left: usize, min: usize, at: usize, what: &str) -> Result<usize
     Ok(n)
 }
 
-/// Where a stream whose start was not captured can be read from: the first offset (within
-/// the first `scan` bytes) at which three QuorumPackets of known types parse one after another
-/// (or that run to the end of the data). `None` when there is none.
-pub fn resync(data: &[u8], scan: usize) -> Option<usize> {
-    (0..data.len().min(scan)).find(|&at| {
+/// Where a stream whose start was not captured (or a piece after bytes missing from the
+/// capture) can be read from: the first offset from `from` (within `scan` bytes of it) at
+/// which three QuorumPackets of known types follow one another (or run to the end of the
+/// data). `None` when there is none.
+///
+/// Each candidate only peeks at packet headers and lengths (nothing is decoded or copied), at
+/// most three packets, so the search is linear in `scan`.
+pub fn resync(data: &[u8], from: usize, scan: usize) -> Option<usize> {
+    (from..data.len().min(from.saturating_add(scan))).find(|&at| {
         let mut pos = at;
         for _ in 0..3 {
             if pos == data.len() {
                 return pos > at;
             }
-            match decode::<QuorumPacket>(data, pos) {
-                Ok((p, end)) if is_known_type(p.r#type) && plausible(&p) => pos = end,
+            match peek(data, pos) {
+                Some(p) if is_known_type(p.ty) && p.plausible() => pos = p.end,
                 _ => return false,
             }
         }
@@ -215,13 +219,63 @@ pub fn resync(data: &[u8], scan: usize) -> Option<usize> {
     })
 }
 
-/// Fields a real packet has: authinfo only on REQUEST (and echoed PINGs), no huge payloads
-/// where the protocol sends none.
-fn plausible(p: &QuorumPacket) -> bool {
-    let auth_ok = p.authinfo.as_ref().map_or(true, |a| a.len() <= 64);
-    let data_len = p.data.as_ref().map_or(0, Vec::len);
-    let no_data = matches!(p.r#type, 3 | 4 | 7 | 12 | 13 | 14 | 15);
-    auth_ok && (!no_data || data_len == 0)
+/// What the header of a QuorumPacket (`int type; long zxid; buffer data; vector<Id>
+/// authinfo`) says, read without decoding or copying anything.
+struct Peek {
+    ty: i32,
+    data_len: usize,
+    auths: usize,
+    /// Where the packet ends.
+    end: usize,
+}
+
+/// The most Ids a real packet's authinfo holds (a REQUEST's, or an echoed PING's).
+const MAX_AUTHS: usize = 64;
+
+impl Peek {
+    /// Fields a real packet has: a few Ids of authinfo, no payload where the protocol sends
+    /// none.
+    fn plausible(&self) -> bool {
+        let no_data = matches!(self.ty, 3 | 4 | 7 | 12 | 13 | 14 | 15);
+        self.auths <= MAX_AUTHS && (!no_data || self.data_len == 0)
+    }
+}
+
+/// Reads the header of the QuorumPacket at `pos`: `None` when the bytes there cannot start
+/// one (a length past the data or over the limits, an authinfo too long to be real).
+fn peek(data: &[u8], pos: usize) -> Option<Peek> {
+    let max = limits().max_length;
+    let int = |at: usize| -> Option<i32> {
+        let b = data.get(at..at.checked_add(4)?)?;
+        Some(i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    // A length (-1: null) and where what it counts ends.
+    let sized = |at: usize| -> Option<(usize, usize)> {
+        let n = int(at)?;
+        if n == -1 {
+            return Some((0, at + 4));
+        }
+        let n = usize::try_from(n).ok().filter(|n| *n <= max)?;
+        let end = (at + 4).checked_add(n).filter(|e| *e <= data.len())?;
+        Some((n, end))
+    };
+    let ty = int(pos)?;
+    let (data_len, mut at) = sized(pos.checked_add(12)?)?;
+    let auths = match int(at)? {
+        -1 => 0,
+        n => usize::try_from(n).ok().filter(|n| *n <= MAX_AUTHS)?,
+    };
+    at += 4;
+    for _ in 0..auths {
+        at = sized(at)?.1; // scheme
+        at = sized(at)?.1; // id
+    }
+    Some(Peek {
+        ty,
+        data_len,
+        auths,
+        end: at,
+    })
 }
 
 #[cfg(test)]
@@ -342,7 +396,7 @@ mod tests {
         for z in 2..6 {
             bytes.extend(packet(4, z, None));
         }
-        assert_eq!(resync(&bytes, 1 << 20), Some(start));
-        assert_eq!(resync(&[0xff; 64], 1 << 20), None);
+        assert_eq!(resync(&bytes, 0, 1 << 20), Some(start));
+        assert_eq!(resync(&[0xff; 64], 0, 1 << 20), None);
     }
 }
