@@ -108,9 +108,12 @@ pub(crate) async fn hold(
     zk
 }
 
-/// Lists `parent` (after a sync, as the reader's server may lag), its children's full paths.
+/// Lists `parent` (after a barrier, as the reader's server may lag), its children's full
+/// paths.
 async fn list(reader: &Client, parent: &str) -> Result<Vec<String>, String> {
-    reader.sync(parent).await.map_err(|e| e.to_string())?;
+    crate::harness::barrier(reader, parent)
+        .await
+        .map_err(|e| e.to_string())?;
     let names = reader
         .get_children(parent)
         .await

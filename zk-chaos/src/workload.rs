@@ -1,5 +1,5 @@
 //! One client's seeded random workload: single operations on the keys (create, setData and
-//! delete with and without versions, getData after a sync), multis with checks within a key
+//! delete with and without versions, getData after a barrier), multis with checks within a key
 //! group, listings of a group, pipelined bursts of writes, sequential and ephemeral creates,
 //! and one-shot watches. Every operation is recorded with its call and answer times; one
 //! whose outcome is unknown is bounded by its session's next answer.
@@ -14,7 +14,8 @@ use zk_client::{Client, CreateMode, CreateOptions, Error, Op, OpResult};
 
 use crate::checker::Operation;
 use crate::harness::{
-    children_ret, connect, current, decode, group_path, key_path, Config, Shared, WATCH_GRACE,
+    barrier, children_ret, connect, current, decode, group_path, key_path, Config, Shared,
+    WATCH_GRACE,
 };
 use crate::history::{group_len, group_of, EphemeralRecord, Removal, WatchRecord, GROUP_SIZE};
 use crate::model::{Call, GroupCall, GroupRet, Ret};
@@ -326,10 +327,8 @@ impl Worker {
                 .map(|s| Ret::Version(s.version)),
             Call::Delete(e) => client.delete(&path, e).await.map(|()| Ret::Done),
             Call::Check(_) => return,
-            // ZooKeeper serves reads from the server the session is on, which may lag the
-            // leader; a sync first makes the read see every write answered before the call.
-            Call::Read => match client.sync(&path).await {
-                Ok(_) | Err(Error::NoNode) => client
+            Call::Read => match barrier(client, &group_path(group_of(key).0)).await {
+                Ok(()) => client
                     .get_data(&path)
                     .await
                     .map(|(d, s)| Ret::Read(Some((decode(&d), s.version)))),
@@ -415,13 +414,13 @@ impl Worker {
         );
     }
 
-    /// Lists a group (after a sync, as reads are).
+    /// Lists a group (after a barrier, as reads are).
     async fn children(&mut self, client: &Client, config: Config) {
         let group = self.rng.random_range(0..config.keys.div_ceil(GROUP_SIZE));
         let parent = group_path(group);
         let call_at = self.shared.now();
-        let listed = match client.sync(&parent).await {
-            Ok(_) => client.get_children(&parent).await,
+        let listed = match barrier(client, &parent).await {
+            Ok(()) => client.get_children(&parent).await,
             Err(e) => Err(e),
         };
         let Ok(names) = listed else {
