@@ -19,7 +19,7 @@ seed() { # target, then files, each put in the corpus behind a one-byte prefix
     { printf "$prefix"; cat "$f"; } > "corpus/$t/seed-$(basename "$f")"
   done
 }
-seed jute_text '\x00' ../../shared/reference/zookeeper.jute ../../shared/reference/zookeeper-3.8.jute
+seed jute_text '\x00' ../jute-schemas/tests/fixtures/zookeeper.jute ../jute-schemas/tests/fixtures/zookeeper-3.8.jute
 seed capture_dump '' ../tests/pcap/java-client.pcap
 # Quorum streams (the frames of SECURITY-QUORUM.md C4/C5), already with their flag byte.
 seed quorum_stream '' seeds/quorum_stream/*

@@ -2,6 +2,7 @@
 //! and a real 3.8.0 server, captured by tests/capture/capture.sh: every frame of every TCP
 //! stream decodes (requests by op code, replies by the op code of the request with the same
 //! xid, notifications and pings by their xids) and re-encodes to exactly the captured bytes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

@@ -1,6 +1,7 @@
 //! Derived against hand-written codecs, in the same run.
 //!
 //! `cargo bench -p jute-bench` (add `-- --quick` for a shorter run).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
 use std::hint::black_box;
 use std::time::Duration;

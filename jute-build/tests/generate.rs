@@ -1,5 +1,6 @@
 //! What jute-build generates, and the errors it gives, on small schemas. (The generated code
 //! is compiled by the workspace's `zk-conformance-tests` and `jute-build-example` crates.)
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
 use jute_build::{Config, Error};
 

@@ -1,4 +1,5 @@
 //! Frame-level decoding with the byte examples of PROTOCOL.md §4 and §14.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
 use jute::json::hex_decode;
 use jute::{DecodeErrorKind, Encode, Limits};

@@ -1,5 +1,6 @@
 //! Property test over every record: for arbitrary values, `encoded_len` equals the bytes
 //! written, decode(encode(x)) == x, and decoding consumes exactly the encoding.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
 use jute::{Decode, FromValue, JuteType, Reader, Record, RecordSchema, Value};
 use proptest::prelude::*;

@@ -1,6 +1,8 @@
 //! Helpers shared by the workspace-level tests.
 
 #![forbid(unsafe_code)]
+// Test support: a golden file that does not read or parse is a broken test, said at once.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
 

@@ -2,6 +2,7 @@
 //! packet, equal timestamps, pcapng time units, Simple Packet Blocks, a client port used twice,
 //! a nested multi, endless zeros, many connections, control characters in paths). Built here
 //! packet by packet with etherparse and pcap-file.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

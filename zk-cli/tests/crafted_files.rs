@@ -1,6 +1,7 @@
 //! `zk txnlog` and `zk snapshot` on crafted files: a multi nested 2,000 deep, an entry zeroed
 //! in the middle of a log, times past the year 9999, a snapshot of 100,000 sessions and
 //! 100,000 nodes, and control characters in paths.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

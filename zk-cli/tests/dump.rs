@@ -1,6 +1,7 @@
 //! `zk dump` on real captures: the Java client's traffic (tests/pcap), this client's own
 //! traffic captured here with tcpdump (multi, watches, a reconnect, errors), the same as
 //! pcapng, a capture that starts mid-connection, and files that are not captures.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,5 +1,6 @@
 //! `zk txnlog` and `zk snapshot` on files written by a real server after a known sequence of
 //! operations; damaged, truncated and foreign files give clear errors naming the offset.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -2,6 +2,7 @@
 //! writes, a frozen server, a minority partition in read-only mode, and a reconfiguration.
 //!
 //! The tests take turns (each runs three JVMs, and the machine may have two cores).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
 mod common;
 

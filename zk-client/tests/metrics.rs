@@ -5,6 +5,7 @@
 //! xid and sizes on the wire).
 //!
 //! One test: the recorder and the subscriber are global to the process.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! The load gauges add up every session of the process: one session's call does not overwrite
 //! what another holds, and a closed session takes its share away. (A process of its own: the
 //! recorder is global.)
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! `sasl` auth provider: the identity, `sasl:` ACLs, a wrong password ending the session in
 //! `AuthFailed` without a reconnect loop, SASL again after a reconnect, a server that requires
 //! SASL, and SASL inside TLS.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! The tree cache against a real ZooKeeper: the initial load and events, and a reconnect
 //! after changes it could not see, where it must re-read only the changed nodes (counted at a
 //! proxy).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};

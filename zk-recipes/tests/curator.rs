@@ -2,6 +2,7 @@
 //! one path: a Java process and this one each append "in"/"out" lines around their critical
 //! sections to one log, which must alternate strictly (no overlap), with both sides getting
 //! every turn and the holder changing sides (real contention).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
 mod common;
 
@@ -74,7 +75,8 @@ async fn our_leader_latch_and_curators_take_turns() {
     .await;
 }
 
-/// Both sides add 1 a few hundred times to one counter at once; the total is exact.
+/// Both sides add 1 a few hundred times to one counter at once (each add marked in a shared
+/// log, which shows that they interleaved); the total is exact.
 async fn count_with_curator(recipe: CuratorRecipe, path: &str) {
     const ADDS: usize = 200;
     let curator = CuratorContender::compile(&format!("{recipe:?}")).expect("Curator contender");
@@ -97,6 +99,7 @@ async fn count_with_curator(recipe: CuratorRecipe, path: &str) {
             _ => long.add(1).await,
         }
         .expect("add");
+        common::mark(&log, "rust", "add");
     }
     let java = tokio::task::spawn_blocking(move || java.wait_with_output().expect("java"))
         .await
@@ -106,8 +109,21 @@ async fn count_with_curator(recipe: CuratorRecipe, path: &str) {
         "{}",
         String::from_utf8_lossy(&java.stderr)
     );
-    let added_while_we_did = std::fs::read_to_string(&log).expect("log").lines().count();
-    assert_eq!(added_while_we_did, ADDS);
+    let text = std::fs::read_to_string(&log).expect("log");
+    // Curator's lines carry a time after "curator add"; ours are "rust add".
+    let sides: Vec<&str> = text
+        .lines()
+        .filter(|l| l.split(' ').nth(1) == Some("add"))
+        .filter_map(|l| l.split(' ').next())
+        .collect();
+    assert_eq!(sides.iter().filter(|s| **s == "curator").count(), ADDS);
+    assert_eq!(sides.iter().filter(|s| **s == "rust").count(), ADDS);
+    // Contention, not turns: the sides' adds alternate more than once.
+    let switches = sides.windows(2).filter(|w| w[0] != w[1]).count();
+    assert!(
+        switches >= 3,
+        "the adds did not interleave: {switches} switches"
+    );
     let (data, _) = zk.get_data(path).await.expect("get");
     match recipe {
         CuratorRecipe::SharedCount => {

@@ -53,8 +53,11 @@ fn run(cmd: &mut Command, what: &str) -> Result<(), Error> {
 }
 
 /// The test kit's virtual environment with kazoo, made (`python3 -m venv`, `pip install`)
-/// when missing; concurrent callers wait for the first one to finish.
+/// when missing; concurrent callers wait for the first one to finish. Python's venv module
+/// and pip are Debian packages of their own, installed first like the rest of what the
+/// tests use.
 fn venv() -> Result<PathBuf, Error> {
+    crate::ensure_packages(&["python3", "python3-venv", "python3-pip"])?;
     let root = std::env::temp_dir().join(format!("zk-testkit-kazoo-{KAZOO_VERSION}"));
     let python = root.join("bin/python");
     let ready = root.join("ready");

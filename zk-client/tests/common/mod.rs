@@ -1,5 +1,5 @@
 //! Shared setup: a real server per test, and a connected client.
-
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 #![allow(dead_code)]
 
 use std::time::Duration;

@@ -1,5 +1,5 @@
 //! What the interop tests share: the marker log both sides append to, and its checks.
-
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 #![allow(dead_code)]
 
 use std::io::Write;
