@@ -19,6 +19,38 @@ mod v3_8 {
     include!(concat!(env!("OUT_DIR"), "/zookeeper_3_8.rs"));
 }
 
+/// Rust keywords as class and field names (`tests/fixtures/keyword-names.jute`).
+#[allow(dead_code)]
+mod keyword_names {
+    include!(concat!(env!("OUT_DIR"), "/keyword_names.rs"));
+}
+
+#[test]
+fn records_named_as_rust_keywords_compile_and_keep_their_jute_names() {
+    use keyword_names::keywords::{crate_, r#fn, r#match, r#type, self_, Self_};
+    let names: Vec<&str> = keyword_names::RECORDS.iter().map(|r| r.name).collect();
+    assert_eq!(names, ["type", "fn", "Self", "self", "match", "crate"]);
+    let value = crate_ {
+        m: r#match {
+            s: Self_ {
+                f: r#fn {
+                    t: r#type { r#fn: 7 },
+                },
+            },
+            x: self_ { r#match: -1 },
+        },
+        super_: Some("up".into()),
+    };
+    let bytes = jute::Record::to_vec(&value);
+    assert_eq!(jute::from_slice::<crate_>(&bytes), Ok(value));
+    let fields: Vec<&str> = keyword_names::RECORDS[5]
+        .fields
+        .iter()
+        .map(|f| f.name)
+        .collect();
+    assert_eq!(fields, ["m", "super"]);
+}
+
 #[test]
 fn generated_schemas_equal_jute_schemas() {
     assert_eq!(v3_9::RECORDS.len(), RECORDS.len());

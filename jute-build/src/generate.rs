@@ -40,14 +40,14 @@ struct Layout<'a> {
 impl Layout<'_> {
     /// The Rust path of record `qualified` as seen from inside Rust module `from`.
     fn path(&self, qualified: &str, from: &str) -> String {
-        let name = qualified.rsplit('.').next().unwrap_or(qualified);
+        let name = names::ident(qualified.rsplit('.').next().unwrap_or(qualified));
         let module = self
             .record_module
             .get(qualified)
             .and_then(|m| self.modules.get(m))
             .map_or("", String::as_str);
         if module == from {
-            name.to_string()
+            name
         } else {
             format!("super::{module}::{name}")
         }
@@ -68,25 +68,27 @@ pub fn render(config: &Config, schema: &File, files: &[&str]) -> Result<String, 
         files.join(", ")
     );
     let jc = config.jute_crate.as_str();
-    // Rust modules in order of first appearance, each with its Jute modules' records.
-    let mut order: Vec<(&str, Vec<&str>)> = Vec::new();
+    // Rust modules in order of first appearance, each with its Jute modules (in order) and its
+    // records (in file order): one pass over each, so that many modules cost linear time.
+    let mut order: Vec<(&str, Vec<&str>, Vec<&RecordDef>)> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut jute_seen: HashSet<&str> = HashSet::new();
     for m in &schema.modules {
         let rust = layout.modules[m.name.as_str()].as_str();
-        match order.iter_mut().find(|(r, _)| *r == rust) {
-            Some((_, jute)) => {
-                if !jute.contains(&m.name.as_str()) {
-                    jute.push(&m.name);
-                }
-            }
-            None => order.push((rust, vec![&m.name])),
+        let i = *index.entry(rust).or_insert_with(|| {
+            order.push((rust, Vec::new(), Vec::new()));
+            order.len() - 1
+        });
+        if jute_seen.insert(m.name.as_str()) {
+            order[i].1.push(&m.name);
         }
     }
-    for (rust, jute_modules) in &order {
-        let in_module: Vec<&RecordDef> = records
-            .iter()
-            .copied()
-            .filter(|r| jute_modules.contains(&r.module.as_str()))
-            .collect();
+    for r in &records {
+        let rust = layout.modules[r.module.as_str()].as_str();
+        order[index[rust]].2.push(r);
+    }
+    for (rust, jute_modules, in_module) in &order {
+        check_record_names(rust, in_module)?;
         let shadowed: HashSet<&str> = in_module.iter().map(|r| r.name.as_str()).collect();
         let std = |name: &'static str| -> &'static str {
             PRELUDE
@@ -162,7 +164,13 @@ fn render_record(
             r.module
         );
     }
-    let _ = writeln!(out, "    pub struct {} {{", r.name);
+    let rust_name = names::ident(&r.name);
+    if rust_name != r.name {
+        // A keyword (`type`, `fn`, `Self`, ...): a raw identifier, or `_` after the ones that
+        // cannot be raw; the schema keeps the Jute name.
+        let _ = writeln!(out, "    #[jute(name = \"{}\")]", r.name);
+    }
+    let _ = writeln!(out, "    pub struct {rust_name} {{");
     let mut seen: HashMap<String, &str> = HashMap::new();
     for f in &r.fields {
         let snake = names::snake_case(&f.name);
@@ -190,7 +198,13 @@ fn render_record(
         let _ = write!(out, "        /// `{} {}`", f.ty, f.name);
         match &f.comment {
             Some(c) => {
-                let _ = writeln!(out, ": {}", c.replace('\n', " "));
+                // One doc line: a line break or a bare CR (which rustc refuses in a doc
+                // comment) or any other control character becomes a space.
+                let line: String = c
+                    .chars()
+                    .map(|ch| if ch.is_control() { ' ' } else { ch })
+                    .collect();
+                let _ = writeln!(out, ": {line}");
             }
             None => out.push('\n'),
         }
@@ -203,6 +217,25 @@ fn render_record(
         let _ = writeln!(out, "        pub {ident}: {ty},");
     }
     out.push_str("    }\n");
+    Ok(())
+}
+
+/// Two records of one Rust module whose Rust names are the same (`Self` and `Self_`, which
+/// `Self` becomes) cannot both be generated: an error naming both.
+fn check_record_names(module: &str, records: &[&RecordDef]) -> Result<(), Error> {
+    let mut seen: HashMap<String, &RecordDef> = HashMap::new();
+    for r in records {
+        if let Some(other) = seen.insert(names::ident(&r.name), r) {
+            return Err(Error::Schema(format!(
+                "records {} (line {}) and {} (line {}) would both be `{}` in Rust module `{module}`; rename one or put it in a module of its own (Config::module_name)",
+                other.qualified_name(),
+                other.line,
+                r.qualified_name(),
+                r.line,
+                names::ident(&r.name)
+            )));
+        }
+    }
     Ok(())
 }
 
