@@ -30,7 +30,7 @@ pub struct DumpArgs {
 }
 
 fn write_err(e: std::io::Error) -> CmdError {
-    CmdError::data(format!("writing the output: {e}"))
+    CmdError::output(e)
 }
 
 fn ms(us: u64) -> String {

@@ -38,6 +38,15 @@ impl CmdError {
     pub fn data(message: impl Into<String>) -> Self {
         Self::new(code::DATA, message)
     }
+    /// Writing the output failed. A closed pipe (`zk ls -R / | head`) is not a failure: the
+    /// reader has what it wanted, so zk stops quietly with status 0.
+    pub fn output(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return Self::new(0, "");
+        }
+        Self::data(format!("writing the output: {e}"))
+    }
+
     /// Exits with `code` and prints nothing (the child command of `zk lock` already spoke).
     pub fn silent(code: u8) -> Self {
         Self::new(code, "")

@@ -88,7 +88,7 @@ fn under(path: &str, root: &str) -> bool {
 }
 
 fn write_err(e: std::io::Error) -> CmdError {
-    CmdError::data(format!("writing the output: {e}"))
+    CmdError::output(e)
 }
 
 /// One transaction body as text.

@@ -63,6 +63,9 @@ pub enum JuteCommand {
 }
 
 fn io_err(e: std::io::Error) -> CmdError {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return CmdError::output(e);
+    }
     CmdError::data(format!("i/o error: {e}"))
 }
 
@@ -173,6 +176,12 @@ fn generate(
     };
     match out_dir {
         Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                CmdError::data(format!(
+                    "{}: cannot create the directory: {e}",
+                    dir.display()
+                ))
+            })?;
             let path = config.compile(files, dir).map_err(failed)?;
             writeln!(out, "wrote {}", path.display()).map_err(io_err)
         }

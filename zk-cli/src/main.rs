@@ -31,8 +31,18 @@ use zk_cli::show::{escape, Escaping};
     after_help = "Without a command, zk starts an interactive shell on the servers of -s."
 )]
 struct Cli {
-    /// The servers (`host:port,...[/chroot]`); give it before the command.
-    #[arg(short, long, default_value = "127.0.0.1:2181", env = "ZK_SERVERS")]
+    /// The servers (`host:port,...[/chroot]`), before the command (after it `-s` is the
+    /// command's own flag: use --server there).
+    #[arg(short = 's', value_name = "SERVERS")]
+    servers: Option<String>,
+    /// The servers, anywhere on the line.
+    #[arg(
+        long = "server",
+        global = true,
+        value_name = "SERVERS",
+        default_value = "127.0.0.1:2181",
+        env = "ZK_SERVERS"
+    )]
     server: String,
     /// Start a throwaway local ZooKeeper (through zk-testkit) and use it instead of -s.
     #[arg(long, global = true)]
@@ -44,8 +54,12 @@ struct Cli {
     #[arg(long, global = true, default_value_t = 10_000)]
     timeout_ms: u64,
     /// Show the client's connection events on standard error (connects, lost connections
-    /// and why, session states); give it before the command.
-    #[arg(short, long)]
+    /// and why, session states). `-v` before the command (after it, `-v` is the command's
+    /// own flag); --verbose anywhere.
+    #[arg(short = 'v')]
+    v: bool,
+    /// As -v, anywhere on the line.
+    #[arg(long = "verbose", global = true)]
     verbose: bool,
     #[command(flatten)]
     tls: client::security::TlsArgs,
@@ -123,9 +137,10 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CmdError> {
     } else {
         None
     };
-    let hosts = local
-        .as_ref()
-        .map_or_else(|| cli.server.clone(), |s| s.connect_string());
+    let hosts = local.as_ref().map_or_else(
+        || cli.servers.clone().unwrap_or_else(|| cli.server.clone()),
+        |s| s.connect_string(),
+    );
     let mut ctx = client::Ctx::new(hosts, Duration::from_millis(cli.timeout_ms), cli.json);
     ctx.tls = tls;
     ctx.sasl = sasl;
@@ -188,7 +203,7 @@ fn main() -> ExitCode {
     // standard error; nothing below warnings is printed.
     // With -v, its connection events too.
     tracing_subscriber::fmt()
-        .with_max_level(if cli.verbose {
+        .with_max_level(if cli.verbose || cli.v {
             tracing_subscriber::filter::LevelFilter::INFO
         } else {
             tracing_subscriber::filter::LevelFilter::WARN

@@ -11,7 +11,7 @@ use zk_cli::show;
 use crate::error::CmdError;
 
 fn write_err(e: std::io::Error) -> CmdError {
-    CmdError::data(format!("writing the output: {e}"))
+    CmdError::output(e)
 }
 
 fn ms(us: u64) -> String {

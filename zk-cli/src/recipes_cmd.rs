@@ -101,7 +101,7 @@ fn say(
     }
     writeln!(out, "{v}")
         .and_then(|()| out.flush())
-        .map_err(|e| CmdError::data(format!("writing the output: {e}")))
+        .map_err(CmdError::output)
 }
 
 /// Runs `command` with the owner's node and fencing token in its environment until it exits,
@@ -323,7 +323,7 @@ pub struct CounterArgs {
 fn put_line(out: &mut dyn Write, line: &str) -> Result<(), CmdError> {
     writeln!(out, "{line}")
         .and_then(|()| out.flush())
-        .map_err(|e| CmdError::data(format!("writing the output: {e}")))
+        .map_err(CmdError::output)
 }
 
 fn cache_line(event: &CacheEvent, json: bool) -> String {

@@ -263,3 +263,37 @@ fn verbose_shows_the_connection_events() {
     assert!(quiet.status.success(), "{quiet:?}");
     assert_eq!(String::from_utf8_lossy(&quiet.stderr), "");
 }
+
+#[test]
+fn connection_options_go_anywhere_and_paths_are_checked_as_the_library_checks_them() {
+    let zk = Zk::start();
+    // --server after the command (as --json and the TLS flags already could be).
+    let out = Command::new(env!("CARGO_BIN_EXE_zk"))
+        .args([
+            "ls",
+            "/",
+            "--server",
+            &zk.server.connect_string(),
+            "--verbose",
+        ])
+        .output()
+        .expect("run zk");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("zookeeper"));
+    // An empty node name is refused, not quietly made into /bad/path.
+    let err = zk.fails(2, &["create", "/bad//path"]);
+    assert!(
+        err.contains("/bad//path") && err.contains("empty node name"),
+        "{err}"
+    );
+    let err = zk.fails(4, &["create", "/a/b/c"]);
+    assert!(
+        err.contains("/a/b/c: its parent does not exist (-p creates missing parents)"),
+        "{err}"
+    );
+    zk.ok(&["create", "-p", "/a/b/c"]);
+}

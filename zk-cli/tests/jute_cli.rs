@@ -231,8 +231,9 @@ fn gen_writes_rust_records_from_a_jute_file() {
         "{code}"
     );
 
-    let out = dir.join("out");
-    std::fs::create_dir_all(&out).expect("out dir");
+    // -o DIR: created when it does not exist yet.
+    let out = dir.join("out").join("generated");
+    let _ = std::fs::remove_dir_all(dir.join("out"));
     let o = zk(
         &["jute", "gen", file, "-o", out.to_str().expect("utf-8")],
         "",
@@ -267,4 +268,24 @@ fn gen_writes_rust_records_from_a_jute_file() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--type wants A=B"), "{}", stderr(&o));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_reader_that_closes_the_pipe_ends_zk_quietly() {
+    // `zk jute gen zookeeper.jute | head -0` (55 KB): the reader is gone before zk
+    // writes anything.
+    let schema = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../jute-schemas/tests/fixtures/zookeeper.jute"
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zk"))
+        .args(["jute", "gen", schema])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run zk");
+    drop(child.stdout.take());
+    let o = child.wait_with_output().expect("wait for zk");
+    assert!(o.status.success(), "{o:?}");
+    assert_eq!(stderr(&o), "", "a closed pipe is not an error to report");
 }

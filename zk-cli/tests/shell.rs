@@ -163,12 +163,24 @@ fn shell_completes_remembers_and_watches() {
     t.literal("get -w beta");
     t.keys(&["Enter"]);
     t.wait("watched get", |s| count(s, "first-value") == 4);
-    zk(&server, &["set", "/alpha/beta", "second"]);
-    t.wait("the watch event", |s| {
-        s.contains(
-            "WATCHER:: WatchedEvent state:SyncConnected type:NodeDataChanged path:/alpha/beta",
-        )
+    // The event comes while a line is being typed: it is printed above the prompt, on a line
+    // of its own, and the prompt with the half-typed line is drawn again below it.
+    t.literal("get /alp");
+    t.wait("the half-typed line", |s| {
+        s.lines()
+            .last_non_empty()
+            .is_some_and(|l| l.ends_with("get /alp"))
     });
+    zk(&server, &["set", "/alpha/beta", "second"]);
+    let event = "WATCHER:: WatchedEvent state:SyncConnected type:NodeDataChanged path:/alpha/beta";
+    t.wait("the watch event above the prompt", |s| {
+        let lines: Vec<&str> = s.lines().filter(|l| !l.trim().is_empty()).collect();
+        lines.len() >= 2
+            && lines[lines.len() - 2].trim_end() == event
+            && lines[lines.len() - 1].starts_with("[zk: ")
+            && lines[lines.len() - 1].ends_with("get /alp")
+    });
+    t.keys(&["C-u"]);
 
     // Errors are shown and the shell goes on.
     t.literal("get /nope");

@@ -284,7 +284,22 @@ impl ClientBuilder {
                 .request_timeout
                 .unwrap_or(Some(self.session_timeout.saturating_mul(2))),
         };
-        let waited = tokio::time::timeout(self.session_timeout, async {
+        // Without fail-fast, the session timeout bounds the wait. With it, the end of the first
+        // pass decides (each attempt is bounded by the connect timeout): racing it against the
+        // session timeout gave one message or another for the same server depending on which
+        // deadline came first.
+        let limit = if self.fail_fast {
+            connect_timeout
+                .saturating_mul(
+                    u32::try_from(hosts.len())
+                        .unwrap_or(u32::MAX)
+                        .saturating_add(1),
+                )
+                .saturating_add(self.session_timeout)
+        } else {
+            self.session_timeout
+        };
+        let waited = tokio::time::timeout(limit, async {
             state_rx
                 .wait_for(|s| s.is_connected() || s.is_terminal())
                 .await
@@ -303,7 +318,7 @@ impl ClientBuilder {
             Err(_) => Err(Error::NoHosts(format!(
                 "no session with any of {} within {:?}",
                 names.join(","),
-                self.session_timeout
+                limit
             ))),
         }
     }

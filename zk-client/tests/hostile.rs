@@ -390,3 +390,36 @@ async fn a_server_that_never_answers_sasl_is_a_failed_attempt() {
     );
     assert_eq!(server.connections(), 1);
 }
+
+/// A server that accepts and never answers: with fail-fast, the same message whatever the
+/// session timeout (the pass over the hosts and the session timeout used to race, and either
+/// message could come).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_never_answers_gets_one_message_whatever_the_timeout() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let held = std::thread::spawn(move || {
+        let mut conns = Vec::new();
+        for c in listener.incoming().take(2) {
+            conns.push(c);
+        }
+        std::thread::sleep(Duration::from_secs(8));
+    });
+    let mut messages = Vec::new();
+    for ms in [700, 2_000] {
+        let e = ClientBuilder::new(addr.to_string())
+            .session_timeout(Duration::from_millis(ms))
+            .fail_fast(true)
+            .connect()
+            .await
+            .expect_err("nothing answers");
+        messages.push(e.to_string());
+    }
+    assert_eq!(messages[0], messages[1]);
+    assert!(
+        messages[0].contains(&format!("{addr}: no handshake reply")),
+        "{}",
+        messages[0]
+    );
+    drop(held);
+}

@@ -11,7 +11,7 @@ use zk_client::{AddWatchMode, Client, CreateMode, CreateOptions, Error, WatcherT
 use super::paths::{child, resolve};
 use super::render::{acl_text, event_json, event_text, parse_acl, stat_json, stat_text};
 use super::{data_format, failure, fourlw, Ctx};
-use crate::error::CmdError;
+use crate::error::{code, CmdError};
 
 /// Persistent watch modes for `addWatch -m`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -228,7 +228,7 @@ pub enum ClientCommand {
 fn put(out: &mut dyn Write, s: &str) -> Result<(), CmdError> {
     out.write_all(s.as_bytes())
         .and_then(|()| out.flush())
-        .map_err(|e| CmdError::data(format!("writing the output: {e}")))
+        .map_err(CmdError::output)
 }
 
 fn put_json(out: &mut dyn Write, v: &Value) -> Result<(), CmdError> {
@@ -270,7 +270,7 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
             stat,
             watch,
         } => {
-            let path = at(path.as_deref().unwrap_or("."));
+            let path = at(path.as_deref().unwrap_or("."))?;
             let zk = ctx.client().await?;
             if recursive {
                 let mut all = Vec::new();
@@ -326,7 +326,7 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
             hex,
             base64,
         } => {
-            let path = at(&path);
+            let path = at(&path)?;
             let zk = ctx.client().await?;
             let (data, st, w) = if watch {
                 let (d, s, w) = zk
@@ -352,7 +352,7 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
             data,
             version,
         } => {
-            let path = at(&path);
+            let path = at(&path)?;
             let zk = ctx.client().await?;
             let st = zk
                 .set_data(&path, data.as_bytes(), version)
@@ -373,7 +373,7 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
             ttl,
             parents,
         } => {
-            let path = at(&path);
+            let path = at(&path)?;
             let mode = match (ephemeral, sequential, container, ttl.is_some()) {
                 (true, true, _, _) => CreateMode::EphemeralSequential,
                 (true, false, _, _) => CreateMode::Ephemeral,
@@ -400,7 +400,14 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
             let (created, st) = zk
                 .create(&path, data.unwrap_or_default().as_bytes(), &options)
                 .await
-                .map_err(|e| failure(&path, e))?;
+                .map_err(|e| match e {
+                    // The node's parent is missing (the node itself cannot be).
+                    Error::NoNode if !parents => CmdError::new(
+                        code::SERVER,
+                        format!("{path}: its parent does not exist (-p creates missing parents)"),
+                    ),
+                    e => failure(&path, e),
+                })?;
             if json {
                 put_json(out, &json!({"path": created, "stat": stat_json(&st)}))
             } else {
@@ -408,7 +415,7 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
             }
         }
         ClientCommand::Delete { path, version } => {
-            let path = at(&path);
+            let path = at(&path)?;
             let zk = ctx.client().await?;
             zk.delete(&path, version)
                 .await
@@ -420,7 +427,7 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
             }
         }
         ClientCommand::Deleteall { path } => {
-            let path = at(&path);
+            let path = at(&path)?;
             let zk = ctx.client().await?;
             let mut all = Vec::new();
             tree(&zk, &path, TreeLimits::default(), &mut all).await?;
@@ -443,7 +450,7 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
             path: Some(path),
             watch,
         } => {
-            let path = at(&path);
+            let path = at(&path)?;
             let zk = ctx.client().await?;
             let (st, w) = if watch {
                 let (s, w) = zk
@@ -475,7 +482,7 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
             Ok(())
         }
         ClientCommand::GetAcl { path, stat } => {
-            let path = at(&path);
+            let path = at(&path)?;
             let zk = ctx.client().await?;
             let (acl, st) = zk.get_acl(&path).await.map_err(|e| failure(&path, e))?;
             let lines: Vec<String> = acl.iter().map(acl_text).collect();
@@ -489,7 +496,7 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
             recursive,
             version,
         } => {
-            let path = at(&path);
+            let path = at(&path)?;
             let acl = parse_acl(&acl).map_err(CmdError::usage)?;
             let zk = ctx.client().await?;
             let mut targets = vec![path.clone()];
@@ -537,7 +544,7 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
             }
         }
         ClientCommand::AddWatch { path, mode, count } => {
-            let path = at(&path);
+            let path = at(&path)?;
             let zk = ctx.client().await?;
             let m = match mode {
                 WatchMode::Persistent => AddWatchMode::Persistent,
@@ -548,6 +555,7 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
                 .await
                 .map_err(|e| failure(&path, e))?;
             if ctx.interactive {
+                let printer = ctx.printer.clone();
                 tokio::spawn(async move {
                     while let Ok(e) = w.next().await {
                         let line = if json {
@@ -555,7 +563,7 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
                         } else {
                             event_text(&e)
                         };
-                        println!("{}", zk_cli::show::escape(&line));
+                        super::print_event(printer.as_ref(), &line);
                     }
                 });
                 return Ok(());
@@ -573,7 +581,7 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
             Ok(())
         }
         ClientCommand::Removewatches { path, kind } => {
-            let path = at(&path);
+            let path = at(&path)?;
             let zk = ctx.client().await?;
             let ty = match kind {
                 WatchKind::Children => WatcherType::Children,
@@ -585,7 +593,7 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
                 .map_err(|e| failure(&path, e))
         }
         ClientCommand::Sync { path } => {
-            let path = at(&path);
+            let path = at(&path)?;
             let zk = ctx.client().await?;
             let synced = zk.sync(&path).await.map_err(|e| failure(&path, e))?;
             if json {
@@ -595,7 +603,10 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
             }
         }
         ClientCommand::GetEphemerals { path } => {
-            let prefix = path.map_or_else(|| "/".to_string(), |p| at(&p));
+            let prefix = match path {
+                Some(p) => at(&p)?,
+                None => "/".to_string(),
+            };
             let zk = ctx.client().await?;
             let mut list = zk
                 .get_ephemerals(&prefix)
@@ -609,7 +620,7 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
             }
         }
         ClientCommand::GetAllChildrenNumber { path } => {
-            let path = at(&path);
+            let path = at(&path)?;
             let zk = ctx.client().await?;
             let n = zk
                 .get_all_children_number(&path)
@@ -692,6 +703,7 @@ async fn wait_event(
 ) -> Result<(), CmdError> {
     let json = ctx.json;
     if ctx.interactive {
+        let printer = ctx.printer.clone();
         tokio::spawn(async move {
             if let Ok(e) = w.await {
                 let line = if json {
@@ -699,7 +711,7 @@ async fn wait_event(
                 } else {
                     event_text(&e)
                 };
-                println!("{}", zk_cli::show::escape(&line));
+                super::print_event(printer.as_ref(), &line);
             }
         });
         return Ok(());

@@ -33,6 +33,26 @@ pub struct Ctx {
     pub tls: Option<TlsOptions>,
     /// SASL on every connection, when set.
     pub sasl: Option<SaslOptions>,
+    /// In the shell: prints a background watch's events above the prompt (the line being
+    /// typed is drawn again below them) instead of over it.
+    pub printer: Option<EventPrinter>,
+}
+
+/// Prints lines above the shell's prompt (rustyline's external printer).
+pub type EventPrinter = std::sync::Arc<std::sync::Mutex<dyn rustyline::ExternalPrinter + Send>>;
+
+/// Prints one event line from a background watch: above the prompt in the shell, else on
+/// standard output. `line` is escaped here.
+pub fn print_event(printer: Option<&EventPrinter>, line: &str) {
+    let line = zk_cli::show::escape(line);
+    if let Some(p) = printer {
+        if let Ok(mut p) = p.lock() {
+            if p.print(format!("{line}\n")).is_ok() {
+                return;
+            }
+        }
+    }
+    println!("{line}");
 }
 
 impl Ctx {
@@ -47,6 +67,7 @@ impl Ctx {
             interactive: false,
             tls: None,
             sasl: None,
+            printer: None,
         }
     }
 

@@ -1,7 +1,20 @@
 //! Paths relative to the shell's current directory.
 
-/// `path` resolved against `cwd` (`.` and `..` handled), always absolute.
-pub fn resolve(cwd: &str, path: &str) -> String {
+use crate::error::CmdError;
+
+/// `path` resolved against `cwd` (`.` and `..` handled), always absolute. An empty node name
+/// (`/a//b`) is refused as the client library refuses it, not quietly dropped; a trailing `/`
+/// is allowed (`cd dir/`).
+pub fn resolve(cwd: &str, path: &str) -> Result<String, CmdError> {
+    if path.contains("//") {
+        return Err(super::failure(
+            path,
+            zk_client::Error::InvalidPath {
+                path: path.to_string(),
+                reason: "empty node name specified",
+            },
+        ));
+    }
     let joined = if path.starts_with('/') {
         path.to_string()
     } else {
@@ -17,7 +30,7 @@ pub fn resolve(cwd: &str, path: &str) -> String {
             p => parts.push(p),
         }
     }
-    format!("/{}", parts.join("/"))
+    Ok(format!("/{}", parts.join("/")))
 }
 
 /// `parent` and `child` joined.
@@ -35,11 +48,18 @@ mod tests {
 
     #[test]
     fn resolves_relative_paths() {
-        assert_eq!(resolve("/", "a"), "/a");
-        assert_eq!(resolve("/a/b", "c"), "/a/b/c");
-        assert_eq!(resolve("/a/b", ".."), "/a");
-        assert_eq!(resolve("/a/b", "../../.."), "/");
-        assert_eq!(resolve("/a", "/x/./y/"), "/x/y");
+        let r = |cwd, p| resolve(cwd, p).unwrap();
+        assert_eq!(r("/", "a"), "/a");
+        assert_eq!(r("/a/b", "c"), "/a/b/c");
+        assert_eq!(r("/a/b", ".."), "/a");
+        assert_eq!(r("/a/b", "../../.."), "/");
+        assert_eq!(r("/a", "/x/./y/"), "/x/y");
+        // An empty node name is refused, as the library refuses it.
+        for bad in ["/bad//path", "a//b", "//"] {
+            let e = resolve("/", bad).unwrap_err();
+            assert!(e.to_string().contains("empty node name"), "{bad}: {e}");
+            assert_eq!(e.exit_code(), crate::error::code::USAGE);
+        }
         assert_eq!(child("/", "a"), "/a");
         assert_eq!(child("/a", "b"), "/a/b");
     }

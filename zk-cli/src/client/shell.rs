@@ -111,7 +111,10 @@ impl Completer for ShellHelper {
         let dir = if dir_typed.is_empty() {
             cwd.clone()
         } else {
-            resolve(&cwd, dir_typed)
+            match resolve(&cwd, dir_typed) {
+                Ok(dir) => dir,
+                Err(_) => return Ok((start, Vec::new())),
+            }
         };
         let mut names: Vec<String> = self
             .children(&dir)
@@ -182,6 +185,10 @@ pub fn run(mut ctx: Ctx, runtime: &tokio::runtime::Runtime) -> Result<(), String
     let mut rl: Editor<ShellHelper, DefaultHistory> =
         Editor::new().map_err(|e| format!("cannot start the line editor: {e}"))?;
     rl.set_helper(Some(helper));
+    // Watch events from background tasks go above the prompt, not over the line being typed.
+    if let Ok(printer) = rl.create_external_printer() {
+        ctx.printer = Some(Arc::new(Mutex::new(printer)));
+    }
     let history = history_file();
     if let Some(h) = &history {
         let _ = rl.load_history(h);
@@ -228,7 +235,13 @@ pub fn run(mut ctx: Ctx, runtime: &tokio::runtime::Runtime) -> Result<(), String
                 }
             }
             ShellCommand::Cd { path } => {
-                let target = resolve(&ctx.cwd, path.as_deref().unwrap_or("/"));
+                let target = match resolve(&ctx.cwd, path.as_deref().unwrap_or("/")) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        eprintln!("zk: {}", escape(&e.to_string()));
+                        continue;
+                    }
+                };
                 let exists = runtime.block_on(async {
                     let zk = ctx.client().await?;
                     zk.exists(&target)
