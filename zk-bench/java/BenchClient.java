@@ -64,33 +64,68 @@ public class BenchClient {
             r.ops > 0 ? cpuMs * 1000.0 / r.ops : 0.0, statusKb("VmHWM:"), extra);
     }
 
-    /** Keeps `c` operations in flight; warms up, then measures for `measureMs`. */
+    /**
+     * When the warm-up is over, the rule of zk-bench's warmup.rs: at least the minimum, then
+     * until two consecutive half-second windows' throughputs differ by at most 5%, at most
+     * 15 s.
+     */
+    static final class Warmup {
+        final long started = System.nanoTime();
+        final long minNanos;
+        long windowStart = started, windowOps;
+        double lastRate = -1;
+        Warmup(long minMs) { minNanos = minMs * 1_000_000L; }
+        boolean done(long now, long ops) {
+            windowOps += ops;
+            long elapsed = now - started;
+            if (elapsed >= 15_000_000_000L) return true;
+            long span = now - windowStart;
+            if (span < 500_000_000L) return false;
+            double rate = windowOps / (span / 1e9);
+            boolean stable = lastRate > 0 && Math.abs(rate - lastRate) / lastRate <= 0.05;
+            lastRate = rate;
+            windowStart = now;
+            windowOps = 0;
+            return elapsed >= minNanos && stable;
+        }
+        double elapsedMs(long now) { return (now - started) / 1e6; }
+    }
+
+    /** Keeps `c` operations in flight; warms up until stable, then measures for `measureMs`. */
     static String closedLoop(int c, long warmupMs, long measureMs, Op op) throws Exception {
         Semaphore permits = new Semaphore(c);
         Record r = new Record();
-        long warmEnd = System.nanoTime() + warmupMs * 1_000_000L;
+        AtomicLong completed = new AtomicLong();
+        Warmup warm = new Warmup(warmupMs);
         long i = 0;
         long t0 = 0;
         double cpu0 = 0;
+        double warmedMs = 0;
         boolean measuring = false;
         while (true) {
             permits.acquire();
             long now = System.nanoTime();
-            if (!measuring && now >= warmEnd) {
+            if (!measuring && warm.done(now, completed.getAndSet(0))) {
                 synchronized (r) { r.measuring = true; }
                 measuring = true;
+                warmedMs = warm.elapsedMs(now);
                 t0 = now;
                 cpu0 = cpuNanos() / 1e6;
             }
             if (measuring && now - t0 >= measureMs * 1_000_000L) break;
+            // The clock starts before the call, as for every contender.
             final long start = System.nanoTime();
-            op.start(i++, start, () -> { synchronized (r) { r.add(start); } permits.release(); });
+            op.start(i++, start, () -> {
+                synchronized (r) { r.add(start); }
+                completed.incrementAndGet();
+                permits.release();
+            });
         }
         double secs = (System.nanoTime() - t0) / 1e9;
         double cpuMs = cpuNanos() / 1e6 - cpu0;
         synchronized (r) { r.measuring = false; }
         permits.acquire(c - 1);
-        return result(r, secs, cpuMs, "");
+        return result(r, secs, cpuMs, String.format(java.util.Locale.ROOT, "\"warmup_ms\":%.1f", warmedMs));
     }
 
     static ZooKeeper connect(String server) throws Exception {
@@ -114,8 +149,13 @@ public class BenchClient {
             long before = statusKb("VmRSS:");
             long t = System.nanoTime();
             double cpu0 = cpuNanos() / 1e6;
+            // 16 at a time, as the Rust contenders open theirs.
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+            List<java.util.concurrent.Future<ZooKeeper>> opening = new ArrayList<>();
+            for (int i = 0; i < 1000; i++) opening.add(pool.submit(() -> connect(server)));
             List<ZooKeeper> sessions = new ArrayList<>();
-            for (int i = 0; i < 1000; i++) sessions.add(connect(server));
+            for (java.util.concurrent.Future<ZooKeeper> f : opening) sessions.add(f.get());
+            pool.shutdown();
             double secs = (System.nanoTime() - t) / 1e9;
             double cpuMs = cpuNanos() / 1e6 - cpu0;
             double per = (statusKb("VmRSS:") - before) * 1024.0 / 1000;

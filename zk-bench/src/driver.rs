@@ -8,11 +8,13 @@ use std::time::{Duration, Instant};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use crate::measure::{cpu_ms, peak_rss_kb, Measurement};
+use crate::warmup::Warmup;
 
 /// How long to run.
 #[derive(Debug, Clone, Copy)]
 pub enum Span {
-    /// Warm up for the first, then measure for the second.
+    /// Warm up for at least the first (until the throughput is stable, see `warmup.rs`), then
+    /// measure for the second.
     Timed(Duration, Duration),
     /// Exactly this many operations, all measured.
     Count(u64),
@@ -52,14 +54,16 @@ where
         Span::Count(n) => n,
         Span::Timed(..) => u64::MAX,
     };
+    // The clock starts before the call, as for every contender: a call that validates,
+    // encodes and queues its request when it is made pays for that inside its latency.
     let start_op = |i: u64, op: &mut F| {
-        let fut = op(i);
         let t = Instant::now();
+        let fut = op(i);
         async move { (t, fut.await) }
     };
-    let (warm_until, measure_for) = match span {
-        Span::Timed(w, m) => (Instant::now() + w, m),
-        Span::Count(_) => (Instant::now(), Duration::MAX),
+    let (mut warmup, measure_for) = match span {
+        Span::Timed(w, m) => (Some(Warmup::new(w)), m),
+        Span::Count(_) => (None, Duration::MAX),
     };
     let mut m = Measurement::default();
     let mut measuring: Option<(Instant, f64)> = None;
@@ -85,8 +89,14 @@ where
                     break;
                 }
             }
-            None if now >= warm_until => measuring = Some((now, cpu_ms())),
-            None => {}
+            None => {
+                if let Some(w) = warmup.as_mut() {
+                    if w.done(now, 1) {
+                        m.extra.push(("warmup_ms".into(), w.elapsed_ms(now)));
+                        measuring = Some((now, cpu_ms()));
+                    }
+                }
+            }
         }
         if next < limit {
             inflight.push(start_op(next, &mut op));

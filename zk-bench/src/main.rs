@@ -16,6 +16,7 @@ mod driver;
 mod measure;
 mod report;
 mod scenario;
+mod warmup;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -40,7 +41,8 @@ struct Cli {
     /// Rounds; contenders take turns within each, in a rotating order.
     #[arg(long, default_value_t = 3)]
     rounds: usize,
-    /// Measured seconds per run (after one second of warm-up).
+    /// Measured seconds per run (after a warm-up of at least one second, until the throughput
+    /// is stable).
     #[arg(long, default_value_t = 3)]
     seconds: u64,
     /// Only these scenarios (comma-separated names).
@@ -237,6 +239,7 @@ fn measure_one(
     })?;
     let mut v: Value = serde_json::from_str(&line).map_err(|e| format!("{e}: {line}"))?;
     if let Some(ms) = reregister_ms {
+        // null: not all back within 60 s.
         v["extra"]["reregister_ms"] = serde_json::json!(ms);
     }
     Ok(v)
@@ -267,8 +270,12 @@ fn total_watches(server: &zk_testkit::TestServer) -> usize {
 }
 
 /// Cuts the proxied connection and waits until the server holds every watch again; returns
-/// the milliseconds that took, or -1 when they were not all back within 60 s.
-fn reregister(server: &zk_testkit::TestServer, proxy: &zk_testkit::Proxy) -> Result<f64, String> {
+/// the milliseconds that took, or `None` when they were not all back within 60 s (reported as
+/// `reregister_ms=-`).
+fn reregister(
+    server: &zk_testkit::TestServer,
+    proxy: &zk_testkit::Proxy,
+) -> Result<Option<f64>, String> {
     let deadline = Instant::now() + Duration::from_secs(30);
     while total_watches(server) < scenario::WATCHES {
         if Instant::now() > deadline {
@@ -291,10 +298,10 @@ fn reregister(server: &zk_testkit::TestServer, proxy: &zk_testkit::Proxy) -> Res
             dropped = true;
         }
         if dropped && n >= scenario::WATCHES && proxy.connections() > 1 {
-            return Ok(t.elapsed().as_secs_f64() * 1000.0);
+            return Ok(Some(t.elapsed().as_secs_f64() * 1000.0));
         }
         if Instant::now() > deadline {
-            return Ok(-1.0);
+            return Ok(None);
         }
         std::thread::sleep(Duration::from_millis(5));
     }

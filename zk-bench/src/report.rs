@@ -37,11 +37,11 @@ pub fn markdown(
     cli: &Cli,
 ) -> String {
     let mut out = format!(
-        "Median of {} rounds, {} s measured after 1 s of warm-up per run; each run in its own process{}.\n",
+        "Median of {} rounds, {} s measured per run after a warm-up of at least 1 s that lasts until two consecutive half-second windows' throughputs agree within 5% (at most 15 s; `warmup_ms` says how long each took); every clock starts before the call; each run in its own process{}. `reregister_ms=-`: the server did not hold all the watches again within 60 s of the cut.\n",
         cli.rounds,
         cli.seconds,
         if cli.pin {
-            "; server pinned to CPU 0, each client to CPU 1"
+            "; server pinned to CPU 0, each client (the JVM's compiler and collector threads included) to CPU 1"
         } else {
             ""
         }

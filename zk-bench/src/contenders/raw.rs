@@ -120,7 +120,7 @@ pub async fn run(
     for _ in 0..c {
         sent.push_back(Instant::now());
     }
-    let warm_until = Instant::now() + warmup;
+    let mut warmup = crate::warmup::Warmup::new(warmup);
     let mut m = Measurement::default();
     let mut t0: Option<(Instant, f64)> = None;
     let mut out = Vec::with_capacity(req.len() * c);
@@ -159,7 +159,10 @@ pub async fn run(
             }
         }
         match t0 {
-            None if now >= warm_until => t0 = Some((now, cpu_ms())),
+            None if warmup.done(now, replies) => {
+                m.extra.push(("warmup_ms".into(), warmup.elapsed_ms(now)));
+                t0 = Some((now, cpu_ms()));
+            }
             Some((start, cpu0)) if now.duration_since(start) >= measure => {
                 m.secs = now.duration_since(start).as_secs_f64();
                 m.cpu_ms = cpu_ms() - cpu0;
