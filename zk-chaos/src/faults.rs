@@ -37,6 +37,15 @@ pub(crate) fn inject(
         }
         let member = rng.random_range(0..3);
         let choice = rng.random_range(0..8);
+        // Which member leads, for the record (an investigation wants to know).
+        let leader = ens.leader().ok();
+        let role = |m: usize| {
+            if leader == Some(m) {
+                " (the leader)"
+            } else {
+                ""
+            }
+        };
         match choice {
             0 | 1 => {
                 let (target, what, kind) = match ens.leader() {
@@ -71,7 +80,10 @@ pub(crate) fn inject(
                     "freeze"
                 };
                 if ens.freeze(member).is_ok() {
-                    record(format!("freeze member {member} for {pause:?}"), kind);
+                    record(
+                        format!("freeze member {member}{} for {pause:?}", role(member)),
+                        kind,
+                    );
                     std::thread::sleep(pause);
                     ens.thaw(member);
                 }
@@ -91,7 +103,10 @@ pub(crate) fn inject(
                 let pause = Duration::from_millis(rng.random_range(500..3000));
                 proxies[member].set_refusing(true);
                 record(
-                    format!("partition member {member} from the clients for {pause:?}"),
+                    format!(
+                        "partition member {member}{} from the clients for {pause:?}",
+                        role(member)
+                    ),
                     "partition",
                 );
                 std::thread::sleep(pause);

@@ -31,6 +31,10 @@ pub struct Config {
     pub lockers: usize,
     /// The clients' session timeout (default 6 s).
     pub session_timeout: Duration,
+    /// Where to keep the evidence of a run that found a violation: each member's directory
+    /// (its log, with elections, syncs and truncations, and its data: `zk txnlog` reads the
+    /// transaction logs). `None`: nothing is kept (default).
+    pub evidence: Option<&'static std::path::Path>,
     /// For testing the soak itself: the workload loses one unversioned `setData` in twenty,
     /// answering it as acknowledged without sending it, as a broken client would. The checks
     /// must report it (default off).
@@ -46,6 +50,7 @@ impl Default for Config {
             keys: 5,
             lockers: 3,
             session_timeout: Duration::from_secs(6),
+            evidence: None,
             phantom_writes: false,
         }
     }
@@ -58,6 +63,9 @@ pub struct Outcome {
     pub history: History,
     /// What the checks found.
     pub findings: Findings,
+    /// Where the members' directories were kept (a violation, and [`Config::evidence`] set),
+    /// or why they could not be.
+    pub evidence: Option<Result<std::path::PathBuf, String>>,
 }
 
 /// A session's id and password, as the injector needs them to expire it.
@@ -248,7 +256,7 @@ pub async fn run(config: Config) -> Result<Outcome, String> {
     // the deadline, which a last call stuck in a fault may outlast by seconds).
     let end = shared.now();
     shared.over.send_replace(true);
-    let ens = injector
+    let mut ens = injector
         .join()
         .map_err(|_| "the injector panicked".to_string())?;
     if let Some(e) = failed {
@@ -329,8 +337,47 @@ pub async fn run(config: Config) -> Result<Outcome, String> {
     let history = shared.history().clone();
     let mut findings = check_all(&history, &at_end);
     findings.unchecked.extend(unread);
+    let evidence = config
+        .evidence
+        .filter(|_| !findings.violations.is_empty())
+        .map(|dir| keep_evidence(&mut ens, dir));
     drop(ens);
-    Ok(Outcome { history, findings })
+    Ok(Outcome {
+        history,
+        findings,
+        evidence,
+    })
+}
+
+/// Stops the members (SIGTERM: their logs end cleanly) and copies each one's directory into
+/// `dir/member<i>`.
+fn keep_evidence(ens: &mut Ensemble, dir: &std::path::Path) -> Result<std::path::PathBuf, String> {
+    for i in 0..3 {
+        ens.terminate(i);
+    }
+    for i in 0..3 {
+        copy_dir(ens.dir(i), &dir.join(format!("member{}", i + 1)))
+            .map_err(|e| format!("keeping member {i}'s directory in {}: {e}", dir.display()))?;
+    }
+    Ok(dir.to_path_buf())
+}
+
+/// Copies the tree at `from` to `to`, iteratively (no recursion).
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
+    let mut todo = vec![(from.to_path_buf(), to.to_path_buf())];
+    while let Some((src, dst)) = todo.pop() {
+        std::fs::create_dir_all(&dst)?;
+        for entry in std::fs::read_dir(&src)? {
+            let entry = entry?;
+            let target = dst.join(entry.file_name());
+            if entry.file_type()?.is_dir() {
+                todo.push((entry.path(), target));
+            } else {
+                std::fs::copy(entry.path(), target)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The ephemeral parent's children at the end, as full paths (after a barrier: the reader's

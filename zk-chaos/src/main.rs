@@ -41,12 +41,16 @@ fn main() -> ExitCode {
         eprintln!("zk-chaos: --minutes {} is not a duration", args.minutes);
         return ExitCode::from(2);
     };
+    // On a violation the members' logs and data are kept here, for finding out what happened.
+    let evidence =
+        std::env::temp_dir().join(format!("zk-chaos-{}-{}", args.seed, std::process::id()));
     let config = Config {
         seed: args.seed,
         duration,
         clients: args.clients,
         keys: args.keys,
         lockers: args.lockers,
+        evidence: Some(Box::leak(evidence.into_boxed_path())),
         ..Config::default()
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -113,6 +117,14 @@ fn main() -> ExitCode {
         for u in &f.unchecked {
             println!("  {u}");
         }
+    }
+    match &outcome.evidence {
+        Some(Ok(dir)) => println!(
+            "the members' logs and data directories are kept in {}",
+            dir.display()
+        ),
+        Some(Err(e)) => println!("the members' directories could not be kept: {e}"),
+        None => {}
     }
     let verdict = if !f.violations.is_empty() {
         (1, "violations found")

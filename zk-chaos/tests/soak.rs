@@ -67,10 +67,12 @@ async fn a_seeded_minute_of_faults_shows_no_violation() {
 /// acknowledged writes, not only the checker on hand-made histories.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_soak_whose_client_loses_acknowledged_writes_reports_violations() {
+    let evidence = std::env::temp_dir().join(format!("zk-chaos-soak-test-{}", std::process::id()));
     let config = Config {
         seed: 30,
         duration: Duration::from_secs(20),
         phantom_writes: true,
+        evidence: Some(Box::leak(evidence.clone().into_boxed_path())),
         ..Config::default()
     };
     let outcome = run(config).await.expect("the soak runs");
@@ -80,4 +82,15 @@ async fn a_soak_whose_client_loses_acknowledged_writes_reports_violations() {
         "no violation reported for lost writes ({} operations): {v:#?}",
         outcome.history.operations()
     );
+    // The members' logs are kept for an investigation.
+    assert_eq!(outcome.evidence, Some(Ok(evidence.clone())));
+    for m in 1..=3 {
+        let log = std::fs::read_to_string(evidence.join(format!("member{m}/stdout.log")))
+            .expect("a member's log kept");
+        assert!(
+            log.contains("LEADING") || log.contains("FOLLOWING"),
+            "member {m}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&evidence);
 }

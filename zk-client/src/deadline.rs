@@ -21,7 +21,16 @@ pub const NEVER: Duration = Duration::from_secs(30 * 365 * 24 * 60 * 60);
 /// assert_eq!(zk_client::deadline::after(now, Duration::MAX), now + zk_client::deadline::NEVER);
 /// ```
 pub fn after(from: Instant, limit: Duration) -> Instant {
-    from.checked_add(limit.min(NEVER)).unwrap_or(from)
+    // 30 years always fit a monotonic clock; should one not take them, the furthest instant it
+    // takes is the deadline (never an earlier one than it can hold).
+    let mut limit = limit.min(NEVER);
+    while !limit.is_zero() {
+        if let Some(at) = from.checked_add(limit) {
+            return at;
+        }
+        limit /= 2;
+    }
+    from
 }
 
 /// The instant `limit` from now (see [`after`]).
