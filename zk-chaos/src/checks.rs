@@ -176,6 +176,11 @@ fn check_ephemerals(h: &History, existing: &BTreeSet<String>, at_end: &EndState,
                 "{path} (client {client}, session {session}) is there though its delete was acknowledged"
             ));
         }
+        if let Removal::Vanished(at) = e.removal {
+            f.violations.push(format!(
+                "{path} (client {client}, session {session}) vanished while its session was alive (a delete found no node at {at}us)"
+            ));
+        }
     }
 }
 
@@ -323,6 +328,8 @@ mod tests {
                 eph(0, "/e/g", Removal::Unknown),
                 // ... but gone once it ended.
                 eph(1, "/e/h", Removal::Unknown),
+                // Gone before the workload's first delete, its session alive.
+                eph(2, "/e/i", Removal::Vanished(70)),
             ],
             ..history()
         };
@@ -349,7 +356,11 @@ mod tests {
         );
         assert!(all.contains("/e/h (client 1, session 0) outlived"), "{all}");
         assert!(all.contains("sequence number 2 was given twice"), "{all}");
-        assert_eq!(found.violations.len(), 7, "{all}");
+        assert!(
+            all.contains("/e/i (client 2, session 0) vanished while its session was alive (a delete found no node at 70us)"),
+            "{all}"
+        );
+        assert_eq!(found.violations.len(), 8, "{all}");
     }
 
     #[test]

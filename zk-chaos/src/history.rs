@@ -75,8 +75,12 @@ pub enum Removal {
     Kept,
     /// A delete was sent whose outcome is unknown (it may be there or not).
     Unknown,
-    /// Its delete was acknowledged (or answered NoNode): it must be gone.
+    /// Its delete was acknowledged (or answered NoNode after one of unknown outcome): it must be
+    /// gone.
     Deleted,
+    /// The workload's first delete found no node while the session was alive (a violation:
+    /// only the session's end or a delete may remove it). The time is that answer's.
+    Vanished(u64),
 }
 
 /// A write made under a lock, fenced by its guard (a multi that checks the holder's node).

@@ -229,8 +229,15 @@ impl Worker {
     async fn ephemeral(&mut self, client: &Client) {
         if let Some((path, record)) = self.ephemerals.due() {
             let (path, record) = (path.clone(), *record);
+            let before = record.map(|i| self.shared.history().ephemerals[i].removal);
             let removal = match client.delete(&path, None).await {
-                Ok(()) | Err(Error::NoNode) => Removal::Deleted,
+                Ok(()) => Removal::Deleted,
+                // Gone before this delete: by an earlier delete whose answer was lost, or (with
+                // the session alive, as this answer shows) by nothing that may remove it.
+                Err(Error::NoNode) if before == Some(Removal::Kept) => {
+                    Removal::Vanished(self.shared.now())
+                }
+                Err(Error::NoNode) => Removal::Deleted,
                 Err(_) => Removal::Unknown,
             };
             if let Some(i) = record {
