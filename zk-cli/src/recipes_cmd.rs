@@ -202,7 +202,7 @@ async fn announce_and_run<L>(
     out: &mut dyn Write,
     (event, verb, what): (&str, &str, &str),
     (path, node, token): (&str, &str, i64),
-    hold: &HoldArgs,
+    (command, kill_after): (&[String], Duration),
     lost: L,
     signals: &mut Signals,
 ) -> Result<(), CmdError>
@@ -215,22 +215,15 @@ where
         json!({"event": event, "path": path, "node": node, "fencing_token": token}),
         format!("zk: {verb} {path} ({node}, fencing token {token})"),
     )?;
-    let kill_after = seconds("--kill-after", Some(hold.kill_after))?.unwrap_or(Duration::MAX);
-    run_while(
-        &hold.command,
-        (node, token),
-        (what, kill_after),
-        lost,
-        signals,
-    )
-    .await
+    run_while(command, (node, token), (what, kill_after), lost, signals).await
 }
 
 /// `zk lock`.
 pub async fn lock(args: LockArgs, ctx: &mut Ctx, out: &mut dyn Write) -> Result<(), CmdError> {
     let hold = &args.hold;
     let timeout = seconds("--timeout", hold.timeout)?;
-    seconds("--kill-after", Some(hold.kill_after))?;
+    // Past any clock: no SIGKILL at all.
+    let kill_after = seconds("--kill-after", Some(hold.kill_after))?.unwrap_or(Duration::MAX);
     let mut signals = Signals::install()?;
     let zk = ctx.client().await?;
     let mut lock = match hold.layout {
@@ -252,7 +245,7 @@ pub async fn lock(args: LockArgs, ctx: &mut Ctx, out: &mut dyn Write) -> Result<
         out,
         ("acquired", "holding", "the lock"),
         (&args.path, guard.node(), guard.fencing_token()),
-        hold,
+        (&hold.command, kill_after),
         guard.lost(),
         &mut signals,
     )
@@ -265,7 +258,8 @@ pub async fn lock(args: LockArgs, ctx: &mut Ctx, out: &mut dyn Write) -> Result<
 pub async fn leader(args: LeaderArgs, ctx: &mut Ctx, out: &mut dyn Write) -> Result<(), CmdError> {
     let hold = &args.hold;
     let timeout = seconds("--timeout", hold.timeout)?;
-    seconds("--kill-after", Some(hold.kill_after))?;
+    // Past any clock: no SIGKILL at all.
+    let kill_after = seconds("--kill-after", Some(hold.kill_after))?.unwrap_or(Duration::MAX);
     let mut signals = Signals::install()?;
     let zk = ctx.client().await?;
     let mut latch = match hold.layout {
@@ -287,7 +281,7 @@ pub async fn leader(args: LeaderArgs, ctx: &mut Ctx, out: &mut dyn Write) -> Res
         out,
         ("leading", "leading", "leadership"),
         (&args.path, lead.node(), lead.fencing_token()),
-        hold,
+        (&hold.command, kill_after),
         lead.lost(),
         &mut signals,
     )
