@@ -49,6 +49,8 @@ fn request(kind: u8, n: u64) -> OutRequest {
 fuzz_target!(|data: &[u8]| {
     let cfg = SessionConfig {
         timeout: Duration::from_secs(10),
+        connect_timeout: Duration::from_secs(3),
+        local_expiry: true,
         read_only: data.first().is_some_and(|b| b & 1 == 1),
         chroot: Chroot::new(if data.get(1).is_some_and(|b| b & 1 == 1) { "/app" } else { "/" })
             .expect("a valid chroot"),
@@ -60,6 +62,8 @@ fuzz_target!(|data: &[u8]| {
         .is_some_and(|b| b & 2 == 2)
         .then(|| zk_client::SaslOptions::digest_md5("bob", "bobsecret"));
     let mut s: Session<u64> = Session::new(cfg);
+    // The fuzzer's clock: a millisecond per record.
+    let mut now = tokio::time::Instant::now();
     // The input is a sequence of records: a tag byte, a 2-byte length, that many bytes.
     let mut rest = data.get(2..).unwrap_or_default();
     let mut connected = false;
@@ -70,9 +74,12 @@ fuzz_target!(|data: &[u8]| {
         let len = usize::from(u16::from_be_bytes([*a, *b])).min(tail.len());
         let (bytes, after) = tail.split_at(len);
         rest = after;
+        now += Duration::from_millis(1);
         if !connected || tag % 8 == 0 {
             let start = sasl.as_ref().map(|o| o.start("localhost").expect("DIGEST-MD5 starts"));
-            connected = s.on_connect_response(bytes, start).is_ok();
+            let _ = s.on_disconnect();
+            s.on_transport(now, None, start);
+            connected = s.on_input(now, bytes).is_ok();
             if connected {
                 assert!(s.read_timeout() <= Duration::from_secs(10));
                 assert!(s.negotiated_timeout() <= Some(s.max_negotiated_timeout()));
@@ -90,7 +97,7 @@ fuzz_target!(|data: &[u8]| {
             // Most requests go on the connection at once; some wait in the output.
             if bytes.get(1).is_none_or(|b| b & 3 != 0) {
                 wire.clear();
-                s.take_output(&mut wire);
+                s.take_output(now, &mut wire);
             }
             continue;
         }
@@ -104,7 +111,16 @@ fuzz_target!(|data: &[u8]| {
             s.add_auth("digest", bytes);
             continue;
         }
-        match s.on_frame(bytes) {
+        if tag % 8 == 4 {
+            // Time passes: pings, the read timeout, local expiry.
+            now += Duration::from_millis(u64::from(u16::from_be_bytes([*a, *b])));
+            // Whatever was due is handled: the next timeout is later.
+            if s.handle_timeout(now).is_ok() {
+                assert!(s.poll_timeout().is_none_or(|at| at > now));
+            }
+            continue;
+        }
+        match s.on_input(now, bytes) {
             Ok(Some(Outcome::Reply { token, .. } | Outcome::Broken { token, .. })) => {
                 assert!(token < written)
             }

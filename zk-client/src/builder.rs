@@ -1,21 +1,22 @@
 //! Configuring and connecting a [`Client`].
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
+use rand::seq::SliceRandom;
 use tokio::sync::{oneshot, watch};
 
 use crate::backoff::Backoff;
 use crate::client::{Client, Inner};
 use crate::connect_string::ConnectString;
-use crate::connection::{Task, TaskConfig};
+use crate::driver::{Driver, DriverConfig};
 use crate::error::Error;
 use crate::sasl::SaslOptions;
-use crate::session::{Session, SessionConfig};
+use crate::session::{Session, SessionConfig, Timeouts};
 use crate::shared::Shared;
 use crate::tls::TlsOptions;
 use crate::transport::OpenFailure;
-use crate::types::{SessionIdentity, SessionState};
+use crate::types::SessionState;
 
 /// Builds a [`Client`]: connect string, timeouts, limits.
 ///
@@ -232,8 +233,13 @@ impl ClientBuilder {
             })?;
         }
         let hosts = cs.hosts.clone();
+        let connect_timeout = self
+            .connect_timeout
+            .unwrap_or_else(|| Timeouts::default_connect(self.session_timeout, hosts.len()));
         let mut session = Session::new(SessionConfig {
             timeout: self.session_timeout,
+            connect_timeout,
+            local_expiry: self.local_expiry,
             read_only: self.read_only,
             chroot: cs.chroot.clone(),
             max_request: self.max_request,
@@ -247,58 +253,37 @@ impl ClientBuilder {
             }
             session.resume(*id, password.clone());
         }
+        // The order the hosts are tried in (and what `Client::servers` shows).
+        let mut order = hosts.clone();
+        order.shuffle(&mut rand::rng());
+        session.set_hosts(order);
+        let timeouts = *session.timeouts();
         let shared = Shared::new(session, self.queue);
         let (state_tx, mut state_rx) = watch::channel(SessionState::Connecting);
-        let identity = Arc::new(Mutex::new(SessionIdentity {
-            hosts: hosts.clone(),
-            ..SessionIdentity::default()
-        }));
         let (fail_tx, fail_rx) = oneshot::channel();
-        let connect_timeout = self.connect_timeout.unwrap_or_else(|| {
-            (self.session_timeout / hosts.len().max(1) as u32).max(Duration::from_millis(500))
-        });
-        let task = Task::new(
+        let driver = Driver::new(
             shared.clone(),
-            TaskConfig {
-                hosts: hosts.clone(),
-                connect_timeout,
+            DriverConfig {
                 max_reply: self.max_reply,
                 backoff: self.backoff.clone(),
-                identity: identity.clone(),
-                local_expiry: self.local_expiry,
                 fail_fast: self.fail_fast.then_some(fail_tx),
                 tls: self.tls.clone().map(Arc::new),
                 sasl: self.sasl.clone().map(Arc::new),
             },
             state_tx,
         );
-        tokio::spawn(task.run());
+        tokio::spawn(driver.run());
         let client = Client {
             inner: Arc::new(Inner {
                 shared,
                 state: state_rx.clone(),
                 chroot: cs.chroot,
-                identity,
             }),
             deadline: self
                 .request_timeout
-                .unwrap_or(Some(self.session_timeout.saturating_mul(2))),
+                .unwrap_or(Some(timeouts.default_request())),
         };
-        // Without fail-fast, the session timeout bounds the wait. With it, the end of the first
-        // pass decides (each attempt is bounded by the connect timeout): racing it against the
-        // session timeout gave one message or another for the same server depending on which
-        // deadline came first.
-        let limit = if self.fail_fast {
-            connect_timeout
-                .saturating_mul(
-                    u32::try_from(hosts.len())
-                        .unwrap_or(u32::MAX)
-                        .saturating_add(1),
-                )
-                .saturating_add(self.session_timeout)
-        } else {
-            self.session_timeout
-        };
+        let limit = timeouts.first_connect(hosts.len(), self.fail_fast);
         let waited = tokio::time::timeout(limit, async {
             state_rx
                 .wait_for(|s| s.is_connected() || s.is_terminal())

@@ -5,7 +5,7 @@
 //! for the reply. When the request queue is full, the future waits for room first.
 
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use jute_schemas::proto::{
@@ -21,7 +21,7 @@ use crate::error::Error;
 use crate::path::{validate_path, Chroot};
 use crate::session::OutRequest;
 use crate::shared::Shared;
-use crate::types::{ClientInfo, CreateMode, CreateOptions, SessionIdentity, SessionState, Stat};
+use crate::types::{ClientInfo, CreateMode, CreateOptions, SessionState, Stat};
 use crate::watcher::{Unwatcher, WatchSink};
 
 /// The node that holds the ensemble configuration (never under the chroot).
@@ -54,7 +54,6 @@ pub(crate) struct Inner {
     pub(crate) shared: Arc<Shared>,
     pub(crate) state: watch::Receiver<SessionState>,
     pub(crate) chroot: Chroot,
-    pub(crate) identity: Arc<Mutex<SessionIdentity>>,
 }
 
 impl Drop for Inner {
@@ -85,31 +84,25 @@ impl Client {
 
     /// The session id (0 before the first connection).
     pub fn session_id(&self) -> i64 {
-        self.inner.identity.lock().map_or(0, |i| i.id)
+        self.inner.shared.lock().session.session_id()
     }
 
     /// The session password (with the id, what another connection needs to take the session
     /// over; the test kit uses it to expire a session on purpose).
     pub fn session_password(&self) -> Vec<u8> {
-        self.inner
-            .identity
-            .lock()
-            .map_or_else(|_| Vec::new(), |i| i.passwd.clone())
+        self.inner.shared.lock().session.password().to_vec()
     }
 
     /// The address of the server the client is connected to now (`None` while disconnected).
     pub fn connected_server(&self) -> Option<std::net::SocketAddr> {
-        self.inner.identity.lock().ok().and_then(|i| i.server)
+        self.inner.shared.lock().session.server()
     }
 
     /// The servers this client may use: the connect string's, or the last list given to
     /// [`Client::update_server_list`] (or found by [`Client::track_ensemble`]), in the order
     /// the client tries them.
     pub fn servers(&self) -> Vec<(String, u16)> {
-        self.inner
-            .identity
-            .lock()
-            .map_or_else(|_| Vec::new(), |i| i.hosts.clone())
+        self.inner.shared.lock().session.hosts().to_vec()
     }
 
     /// The chroot of the connect string.

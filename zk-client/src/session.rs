@@ -8,6 +8,7 @@
 //! request is written, and made active, or dropped, by the reply.
 
 use std::collections::VecDeque;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::{BufMut, BytesMut};
@@ -18,18 +19,26 @@ use jute_schemas::proto::{
 };
 use jute_schemas::protocol::{xid, EventType, OpCode, RequestBody, ResponseBody, WatcherType};
 
+use tokio::time::Instant;
+
 use crate::error::Error;
 use crate::path::Chroot;
-use crate::sasl::{Mechanism, SaslStart};
+use crate::sasl::SaslStart;
 use crate::watch::{Registry, WatchId, WatchKind};
+
+mod phase;
+mod timeouts;
+
+pub use phase::End;
+use phase::{Link, Phase};
+pub use timeouts::{Timeouts, MAX_NEGOTIATED_FACTOR};
 
 /// The Java client's batch bound for SetWatches2 (sum of path lengths).
 pub const SET_WATCHES_MAX_LENGTH: usize = 128 * 1024;
 
-/// A negotiated session timeout above this many times the requested one is taken as this
-/// bound: a server may raise a short request to its `minSessionTimeout`, but an unbounded value
-/// would keep local expiry from ever firing.
-pub const MAX_NEGOTIATED_FACTOR: u32 = 20;
+/// Requests on the connection and not yet answered, at most: beyond, the calls' output waits
+/// for replies (calls then queue up to the client's queue bound, then wait).
+pub const MAX_IN_FLIGHT: usize = 16 * 1024;
 
 /// A request as the operations build it (paths already with the chroot).
 #[derive(Debug, Clone, PartialEq)]
@@ -115,6 +124,11 @@ pub type Failed<T> = (T, Error);
 pub struct SessionConfig {
     /// Requested session timeout.
     pub timeout: Duration,
+    /// How long one connection attempt may take (open, handshake, SASL); see
+    /// [`Timeouts::default_connect`].
+    pub connect_timeout: Duration,
+    /// Take the session as expired after a negotiated timeout without any server.
+    pub local_expiry: bool,
     /// May connect to read-only servers.
     pub read_only: bool,
     /// The chroot.
@@ -126,12 +140,17 @@ pub struct SessionConfig {
 }
 
 /// The session state machine.
+///
+/// Time comes in from the caller: [`Session::poll_timeout`] says when the session next needs
+/// to be told the time, [`Session::handle_timeout`] does it (pings, the read timeout, the
+/// handshake and SASL deadlines, the close grace, local expiry).
 pub struct Session<T, S = ()> {
     cfg: SessionConfig,
+    timeouts: Timeouts,
+    phase: Phase,
     session_id: i64,
     passwd: Vec<u8>,
     last_zxid: i64,
-    negotiated: Option<Duration>,
     read_only: bool,
     /// Whether a read-write server ever accepted this session. Until one has, the session id
     /// is one a read-only server made up, which no other server knows.
@@ -140,22 +159,26 @@ pub struct Session<T, S = ()> {
     /// Requests written, oldest first: those on the connection, then the `unsent` ones still in
     /// `out`.
     pending: VecDeque<Pending<T>>,
-    /// Frames (with their length prefix) not yet handed to a connection.
+    /// The calls' frames (with their length prefix) not yet handed to a connection.
     out: BytesMut,
     /// How many of `pending` have their frame in `out`.
     unsent: usize,
-    /// Between a handshake reply and the connection's end.
-    connected: bool,
+    /// The session's own frames, which go before `out`: the handshake, SASL tokens, replayed
+    /// credentials and watches, pings.
+    first: BytesMut,
+    /// When the last connection last heard from its server (local expiry counts from it).
+    last_heard: Option<Instant>,
     watches: Registry<S>,
     /// Credentials, replayed after every reconnect, each with whether a caller waits for the
     /// answer to its next sending (one added while disconnected).
     auth: Vec<(AuthPacket, bool)>,
     /// One entry per auth packet in flight: whether a caller waits for its answer.
     auth_in_flight: VecDeque<bool>,
-    /// The SASL exchange of this connection while it runs: the xid its reply will carry, and
-    /// the mechanism. Meanwhile only its frames (in `sasl_out`) go out; `out` waits.
-    sasl: Option<(i32, Box<dyn Mechanism>)>,
-    sasl_out: BytesMut,
+    /// The servers to try, in order (the connect string's, shuffled, or a list given later).
+    hosts: Vec<(String, u16)>,
+    /// The host of the current attempt, and the address of the connection's server.
+    host: Option<(String, u16)>,
+    server: Option<SocketAddr>,
 }
 
 /// A SASL frame (without its length prefix): a request header with op 102 and the token.
@@ -195,26 +218,29 @@ fn put_frame(out: &mut BytesMut, len: usize, header: &RequestHeader, body: &impl
 }
 
 impl<T, S> Session<T, S> {
-    /// A new session (no id yet).
+    /// A new session (no id yet), to be made on `hosts` in that order.
     pub fn new(cfg: SessionConfig) -> Self {
         Session {
+            timeouts: Timeouts::new(cfg.timeout, cfg.connect_timeout),
             cfg,
+            phase: Phase::Disconnected { expires_at: None },
             session_id: 0,
             passwd: vec![0; 16],
             last_zxid: 0,
-            negotiated: None,
             read_only: false,
             seen_rw: false,
             next_xid: 1,
             pending: VecDeque::new(),
             out: BytesMut::new(),
             unsent: 0,
-            connected: false,
+            first: BytesMut::new(),
+            last_heard: None,
             watches: Registry::default(),
             auth: Vec::new(),
             auth_in_flight: VecDeque::new(),
-            sasl: None,
-            sasl_out: BytesMut::new(),
+            hosts: Vec::new(),
+            host: None,
+            server: None,
         }
     }
 
@@ -241,7 +267,12 @@ impl<T, S> Session<T, S> {
 
     /// The negotiated timeout, once connected.
     pub fn negotiated_timeout(&self) -> Option<Duration> {
-        self.negotiated
+        self.timeouts.negotiated()
+    }
+
+    /// Every duration derived from the session timeout.
+    pub fn timeouts(&self) -> &Timeouts {
+        &self.timeouts
     }
 
     /// The highest zxid seen in a reply.
@@ -269,42 +300,81 @@ impl<T, S> Session<T, S> {
         self.unsent
     }
 
-    /// Whether there are frames waiting for the connection (while SASL runs, only its own).
+    /// Whether the calls' output may go out now: a usable connection, not too many requests
+    /// in flight.
+    fn calls_flow(&self) -> bool {
+        matches!(self.phase, Phase::Connected { .. } | Phase::Closing { .. })
+            && self.in_flight() < MAX_IN_FLIGHT
+    }
+
+    /// Whether there are frames for the connection to write now (the session's own, and the
+    /// calls' when they may flow).
     pub fn has_output(&self) -> bool {
-        if self.sasl.is_some() {
-            !self.sasl_out.is_empty()
-        } else {
-            !self.out.is_empty()
-        }
+        !self.first.is_empty() || (self.calls_flow() && !self.out.is_empty())
     }
 
     /// Whether the connection's SASL exchange is still running (nothing else is sent until it
     /// completes).
     pub fn is_authenticating(&self) -> bool {
-        self.sasl.is_some()
+        matches!(self.phase, Phase::Authenticating { .. })
     }
 
-    /// Hands every waiting frame to the connection (appended to `into`); the requests among
-    /// them are then in flight. Returns how many requests that was. While SASL runs, only its
-    /// frames are handed over.
-    pub fn take_output(&mut self, into: &mut BytesMut) -> usize {
-        if self.sasl.is_some() {
-            into.extend_from_slice(&self.sasl_out);
-            self.sasl_out.clear();
-            return 0;
+    /// Hands every frame that may go out to the connection (appended to `into`) at `now`: the
+    /// session's own, then the calls' (only on a usable connection with room in flight). The
+    /// requests among them are then in flight; returns how many that was.
+    pub fn take_output(&mut self, now: Instant, into: &mut BytesMut) -> usize {
+        let before = into.len();
+        into.extend_from_slice(&self.first);
+        self.first.clear();
+        let mut taken = 0;
+        if self.calls_flow() && !self.out.is_empty() {
+            if into.is_empty() {
+                std::mem::swap(into, &mut self.out);
+            } else {
+                into.extend_from_slice(&self.out);
+                self.out.clear();
+            }
+            taken = std::mem::take(&mut self.unsent);
         }
-        if into.is_empty() {
-            std::mem::swap(into, &mut self.out);
-        } else {
-            into.extend_from_slice(&self.out);
-            self.out.clear();
+        if into.len() > before {
+            if let Some(link) = self.phase.link_mut() {
+                link.last_sent = now;
+            }
         }
-        std::mem::take(&mut self.unsent)
+        taken
     }
 
-    /// Whether a connection is established (between a handshake reply and its end).
+    /// Whether a connection is established and the session usable on it (after the handshake,
+    /// and the SASL exchange when there is one).
     pub fn is_connected(&self) -> bool {
-        self.connected
+        matches!(self.phase, Phase::Connected { .. } | Phase::Closing { .. })
+    }
+
+    /// Whether a transport is open and the handshake sent, not yet answered.
+    pub fn is_handshaking(&self) -> bool {
+        matches!(self.phase, Phase::Handshaking { .. })
+    }
+
+    /// Whether close was asked for (closeSession is written or will be).
+    pub fn is_closing(&self) -> bool {
+        match &self.phase {
+            Phase::Closing { .. } => true,
+            Phase::Handshaking { closing, .. } | Phase::Authenticating { closing, .. } => *closing,
+            _ => false,
+        }
+    }
+
+    /// The error that ended the session, once it has.
+    pub fn ended(&self) -> Option<&Error> {
+        match &self.phase {
+            Phase::Ended(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The phase's name (disconnected, handshaking, authenticating, connected, closing, ended).
+    pub fn phase_name(&self) -> &'static str {
+        self.phase.name()
     }
 
     /// Local watches active on the server.
@@ -322,25 +392,213 @@ impl<T, S> Session<T, S> {
         &mut self.watches
     }
 
-    /// How long the connection may stay silent before it is considered dead: 2/3 of the
-    /// timeout, as the Java client, but of the requested timeout when the server negotiated a
-    /// longer one, so a server that grants a huge timeout and goes silent is still noticed.
+    /// The read timeout ([`Timeouts::read`]).
     pub fn read_timeout(&self) -> Duration {
-        self.negotiated
-            .map_or(self.cfg.timeout, |n| n.min(self.cfg.timeout))
-            .saturating_mul(2)
-            / 3
+        self.timeouts.read()
     }
 
-    /// The longest negotiated timeout the client accepts: [`MAX_NEGOTIATED_FACTOR`] times the
-    /// requested one (ZooKeeper's own bound is `maxSessionTimeout`, 20 ticks by default).
+    /// The longest negotiated timeout the client accepts ([`Timeouts::max_negotiated`]).
     pub fn max_negotiated_timeout(&self) -> Duration {
-        self.cfg.timeout.saturating_mul(MAX_NEGOTIATED_FACTOR)
+        self.timeouts.max_negotiated()
     }
 
-    /// How often to ping when idle (half the read timeout).
+    /// How often to ping when idle ([`Timeouts::ping_interval`]).
     pub fn ping_interval(&self) -> Duration {
-        self.read_timeout() / 2
+        self.timeouts.ping_interval()
+    }
+
+    /// The servers to try, in order.
+    pub fn hosts(&self) -> &[(String, u16)] {
+        &self.hosts
+    }
+
+    /// Replaces the servers to try.
+    pub fn set_hosts(&mut self, hosts: Vec<(String, u16)>) {
+        self.hosts = hosts;
+    }
+
+    /// The host being tried or connected to (as the connect string names it).
+    pub fn host(&self) -> Option<&(String, u16)> {
+        self.host.as_ref()
+    }
+
+    /// Records the host the next attempt goes to.
+    pub fn set_host(&mut self, host: (String, u16)) {
+        self.host = Some(host);
+    }
+
+    /// The address of the server that granted the session on the current connection (none
+    /// while disconnected or handshaking).
+    pub fn server(&self) -> Option<SocketAddr> {
+        match self.phase {
+            Phase::Authenticating { .. } | Phase::Connected { .. } | Phase::Closing { .. } => {
+                self.server
+            }
+            _ => None,
+        }
+    }
+
+    /// The instant the session next needs [`Session::handle_timeout`]: the next ping, the read
+    /// timeout, the handshake, SASL or close deadline, or local expiry; none when nothing is
+    /// timed.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let on_link = |link: &Link| {
+            let ping = crate::deadline::after(link.last_sent, self.timeouts.ping_interval());
+            let silent = crate::deadline::after(link.last_heard, self.timeouts.read());
+            ping.min(silent)
+        };
+        match &self.phase {
+            Phase::Disconnected { expires_at } => *expires_at,
+            Phase::Handshaking { by, .. } => Some(*by),
+            Phase::Authenticating { by, link, .. } | Phase::Closing { by, link } => {
+                Some(on_link(link).min(*by))
+            }
+            Phase::Connected { link } => Some(on_link(link)),
+            Phase::Ended(_) => None,
+        }
+    }
+
+    /// Tells the session the time. It may queue a ping (then there is output), end the
+    /// connection (the read timeout, a handshake or SASL exchange not done in time), or end the
+    /// session (local expiry, closeSession not answered within the close grace). Early calls
+    /// do nothing.
+    pub fn handle_timeout(&mut self, now: Instant) -> Result<(), End> {
+        let read = self.timeouts.read();
+        let connect = self.timeouts.connect();
+        let (link, by) = match &mut self.phase {
+            Phase::Disconnected {
+                expires_at: Some(at),
+            } if now >= *at => {
+                tracing::warn!("no server for a whole session timeout: the session is expired");
+                return Err(End::Session(Error::SessionExpired));
+            }
+            Phase::Disconnected { .. } | Phase::Ended(_) => return Ok(()),
+            Phase::Handshaking { by, .. } => {
+                return if now >= *by {
+                    Err(End::Refused("no handshake reply".into()))
+                } else {
+                    Ok(())
+                };
+            }
+            Phase::Authenticating { by, link, .. } => {
+                if now >= *by {
+                    return Err(End::Refused(format!(
+                        "no answer to SASL within {connect:?}"
+                    )));
+                }
+                (link, None)
+            }
+            Phase::Closing { by, link } => (link, Some(*by)),
+            Phase::Connected { link } => (link, None),
+        };
+        if by.is_some_and(|by| now >= by) {
+            tracing::warn!("no answer to closeSession within {read:?}: closing the connection");
+            return Err(End::Session(Error::Closed));
+        }
+        if now >= crate::deadline::after(link.last_heard, read) {
+            return Err(End::Lost(format!("nothing heard for {read:?}")));
+        }
+        if now >= crate::deadline::after(link.last_sent, self.timeouts.ping_interval()) {
+            // Taken as sent now: the driver writes it before sleeping again.
+            link.last_sent = now;
+            let ping = frame_of(
+                &RequestHeader {
+                    xid: xid::PING,
+                    r#type: OpCode::Ping.value(),
+                },
+                &RequestBody::None,
+            );
+            push_prefixed(&mut self.first, &ping);
+        }
+        Ok(())
+    }
+
+    /// A transport to `server` is open at `now`: the handshake goes out (resuming the session
+    /// when there is one), and its answer is due within the connect timeout. `sasl` is the
+    /// exchange to run once the session is granted (started by [`crate::SaslOptions::start`]
+    /// before, since starting may block).
+    pub fn on_transport(
+        &mut self,
+        now: Instant,
+        server: Option<SocketAddr>,
+        sasl: Option<SaslStart>,
+    ) {
+        let (expires_at, closing) = match &self.phase {
+            Phase::Disconnected { expires_at } => (*expires_at, false),
+            Phase::Handshaking {
+                expires_at,
+                closing,
+                ..
+            } => (*expires_at, *closing),
+            _ => (None, self.is_closing()),
+        };
+        self.server = server;
+        self.first.clear();
+        let hello = self.connect_frame();
+        push_prefixed(&mut self.first, &hello);
+        self.phase = Phase::Handshaking {
+            by: crate::deadline::after(now, self.timeouts.connect()),
+            expires_at,
+            sasl,
+            closing,
+        };
+    }
+
+    /// Handles what a connection read at `now`: the handshake's answer while handshaking, then
+    /// replies and notifications. `Err` ends the connection (and says whether the session
+    /// goes on).
+    pub fn on_input(&mut self, now: Instant, frame: &[u8]) -> Result<Option<Outcome<T>>, End> {
+        if self.is_handshaking() {
+            return match self.on_connect_response(now, frame) {
+                Ok(()) => Ok(None),
+                Err(Error::SessionExpired) => Err(End::Session(Error::SessionExpired)),
+                Err(e) => Err(End::Refused(e.to_string())),
+            };
+        }
+        self.heard(now);
+        self.on_frame(frame).map_err(|e| match e {
+            // The waiting add_auth learns it when the session ends.
+            Error::AuthFailed => End::Session(Error::AuthFailed),
+            e => End::Lost(e.to_string()),
+        })
+    }
+
+    /// Like [`Session::on_input`], for a reply over the client's limit (only its header read).
+    pub fn on_oversized_input(
+        &mut self,
+        now: Instant,
+        reply_xid: i32,
+        len: usize,
+    ) -> Result<Outcome<T>, End> {
+        if self.is_handshaking() {
+            return Err(End::Refused(format!("handshake reply of {len} bytes")));
+        }
+        self.heard(now);
+        self.on_oversized(reply_xid, len)
+            .map_err(|e| End::Lost(e.to_string()))
+    }
+
+    /// How the connection's end reads in this phase: before the session is granted on it, a
+    /// refusal; after, a loss.
+    pub fn on_transport_end(&self, why: String) -> End {
+        if self.is_handshaking() {
+            End::Refused(why)
+        } else {
+            End::Lost(why)
+        }
+    }
+
+    /// The session's own frames waiting to go out, taken (for tests of what it queues).
+    #[cfg(test)]
+    pub(crate) fn take_first(&mut self) -> BytesMut {
+        std::mem::take(&mut self.first)
+    }
+
+    fn heard(&mut self, now: Instant) {
+        if let Some(link) = self.phase.link_mut() {
+            link.last_heard = now;
+        }
+        self.last_heard = Some(now);
     }
 
     /// The handshake frame (a bare `ConnectRequest`), resuming the session when there is one.
@@ -358,17 +616,11 @@ impl<T, S> Session<T, S> {
         .to_vec()
     }
 
-    /// Handles the handshake reply. Returns the frames to send before anything else (auth
-    /// packets, then SetWatches2 batches; with SASL, only its first frame, and those once it
-    /// completes), or `SessionExpired` when the server refused the session.
-    ///
-    /// `sasl` is the exchange to run on this connection (started by
-    /// [`crate::SaslOptions::start`] before the handshake, since starting may block).
-    pub fn on_connect_response(
-        &mut self,
-        frame: &[u8],
-        sasl: Option<SaslStart>,
-    ) -> Result<Vec<Vec<u8>>, Error> {
+    /// Handles the handshake reply at `now`: the session is granted, and what goes before
+    /// anything else is queued (auth packets, then SetWatches2 batches; with SASL, only its
+    /// first frame, and those once it completes). `SessionExpired` when the server refused the
+    /// session; any other error ends the attempt.
+    pub fn on_connect_response(&mut self, now: Instant, frame: &[u8]) -> Result<(), Error> {
         // A server that cannot create the session may answer with a bare reply header (a 3.8
         // read-only server without local sessions sends NotReadOnly with xid 0).
         if frame.len() == 16 {
@@ -408,38 +660,66 @@ impl<T, S> Session<T, S> {
         let granted = Duration::from_millis(u64::from(resp.time_out.unsigned_abs()));
         self.session_id = resp.session_id;
         self.passwd = resp.passwd.unwrap_or_default();
-        self.negotiated = Some(granted.min(self.max_negotiated_timeout()));
+        self.timeouts.negotiate(granted);
         self.read_only = read_only;
         if !self.read_only {
             self.seen_rw = true;
         }
-        self.connected = true;
+        let (sasl, closing) = match std::mem::replace(&mut self.phase, Phase::Ended(Error::Closed))
+        {
+            Phase::Handshaking { sasl, closing, .. } => (sasl, closing),
+            other => (None, matches!(other, Phase::Closing { .. })),
+        };
+        self.last_heard = Some(now);
+        let link = Link::new(now);
         if let Some(SaslStart { mechanism, token }) = sasl {
             let xid = self.take_xid();
-            self.sasl = Some((xid, mechanism));
-            return Ok(vec![sasl_frame(xid, token)]);
+            push_prefixed(&mut self.first, &sasl_frame(xid, token));
+            self.phase = Phase::Authenticating {
+                by: crate::deadline::after(now, self.timeouts.connect()),
+                xid,
+                mechanism,
+                link,
+                closing,
+            };
+            return Ok(());
         }
-        Ok(self.replay_frames())
+        self.phase = self.usable(now, link, closing);
+        self.queue_replay();
+        Ok(())
     }
 
-    /// Credentials (auth packets), then the watches (SetWatches2 batches), for a new
-    /// connection.
-    fn replay_frames(&mut self) -> Vec<Vec<u8>> {
-        let mut frames = Vec::new();
+    /// The phase of a connection the session is usable on.
+    fn usable(&self, now: Instant, link: Link, closing: bool) -> Phase {
+        if closing {
+            Phase::Closing {
+                by: crate::deadline::after(now, self.timeouts.close_grace()),
+                link,
+            }
+        } else {
+            Phase::Connected { link }
+        }
+    }
+
+    /// Queues credentials (auth packets), then the watches (SetWatches2 batches), for a new
+    /// connection: before any call.
+    fn queue_replay(&mut self) {
         // Replayed credentials: only those added while disconnected have someone waiting.
         self.auth_in_flight.clear();
         for (a, waited) in &mut self.auth {
-            frames.push(frame_of(
+            let frame = frame_of(
                 &RequestHeader {
                     xid: xid::AUTH,
                     r#type: OpCode::Auth.value(),
                 },
                 a,
-            ));
+            );
+            push_prefixed(&mut self.first, &frame);
             self.auth_in_flight.push_back(std::mem::take(waited));
         }
-        frames.extend(self.set_watches_frames());
-        frames
+        for frame in self.set_watches_frames() {
+            push_prefixed(&mut self.first, &frame);
+        }
     }
 
     /// The next xid (SASL frames take theirs from the same counter as requests, as Java's).
@@ -458,7 +738,16 @@ impl<T, S> Session<T, S> {
         header: &ReplyHeader,
         r: &mut Reader<'_>,
     ) -> Result<Option<Outcome<T>>, Error> {
-        let Some((_, mut mechanism)) = self.sasl.take() else {
+        let phase = std::mem::replace(&mut self.phase, Phase::Ended(Error::AuthFailed));
+        let Phase::Authenticating {
+            by,
+            mut mechanism,
+            link,
+            closing,
+            ..
+        } = phase
+        else {
+            self.phase = phase;
             return Err(Error::protocol("a SASL reply with no exchange running"));
         };
         let fail = |why: String| {
@@ -475,19 +764,20 @@ impl<T, S> Session<T, S> {
             Err(why) => fail(why),
             Ok(Some(token)) => {
                 let xid = self.take_xid();
-                push_prefixed(&mut self.sasl_out, &sasl_frame(xid, token));
-                self.sasl = Some((xid, mechanism));
+                push_prefixed(&mut self.first, &sasl_frame(xid, token));
+                self.phase = Phase::Authenticating {
+                    by,
+                    xid,
+                    mechanism,
+                    link,
+                    closing,
+                };
                 Ok(None)
             }
             Ok(None) => {
-                let frames = self.replay_frames();
-                let len: usize = frames.iter().map(|f| 4 + f.len()).sum();
-                let mut out = BytesMut::with_capacity(len + self.out.len());
-                for f in &frames {
-                    push_prefixed(&mut out, f);
-                }
-                out.extend_from_slice(&self.out);
-                self.out = out;
+                // The exchange is complete: credentials and watches, then the calls.
+                self.phase = self.usable(link.last_heard, link, closing);
+                self.queue_replay();
                 Ok(None)
             }
         }
@@ -549,7 +839,7 @@ impl<T, S> Session<T, S> {
             auth: Some(auth.to_vec()),
         };
         // While SASL runs, credentials wait with the rest and go out in the replay after it.
-        let now = self.connected && self.sasl.is_none();
+        let now = self.is_connected();
         if now {
             let header = RequestHeader {
                 xid: xid::AUTH,
@@ -560,17 +850,6 @@ impl<T, S> Session<T, S> {
             self.auth_in_flight.push_back(true);
         }
         self.auth.push((packet, !now));
-    }
-
-    /// The ping frame.
-    pub fn ping_frame(&self) -> Vec<u8> {
-        frame_of(
-            &RequestHeader {
-                xid: xid::PING,
-                r#type: OpCode::Ping.value(),
-            },
-            &RequestBody::None,
-        )
     }
 
     /// Assigns an xid to `req` and appends its frame to the output; the reply will come back
@@ -698,7 +977,7 @@ impl<T, S> Session<T, S> {
         let mut r = Reader::with_limits(frame, Limits::new(self.cfg.max_reply));
         let header =
             ReplyHeader::decode(&mut r).map_err(|e| Error::undecodable("reply header", e))?;
-        if self.sasl.as_ref().is_some_and(|(x, _)| *x == header.xid) {
+        if matches!(self.phase, Phase::Authenticating { xid, .. } if xid == header.xid) {
             return self.on_sasl_reply(&header, &mut r);
         }
         match header.xid {
@@ -794,11 +1073,27 @@ impl<T, S> Session<T, S> {
 
     /// The connection dropped: every request on it fails with connection loss (its outcome is
     /// unknown); those still in the output wait for the next connection. Watches stay
-    /// registered for replay.
+    /// registered for replay. With local expiry, the session is taken as expired a negotiated
+    /// timeout after the last frame heard; a session closing ends here (the server cannot be
+    /// told).
     pub fn on_disconnect(&mut self) -> Vec<Failed<T>> {
-        self.connected = false;
-        self.sasl = None;
-        self.sasl_out.clear();
+        let closing = self.is_closing();
+        let kept = match &self.phase {
+            Phase::Disconnected { expires_at } | Phase::Handshaking { expires_at, .. } => {
+                Some(*expires_at)
+            }
+            _ => None,
+        };
+        self.server = None;
+        self.first.clear();
+        if !matches!(self.phase, Phase::Ended(_)) {
+            self.phase = if closing {
+                Phase::Ended(Error::Closed)
+            } else {
+                let expires_at = kept.unwrap_or_else(|| self.local_expiry());
+                Phase::Disconnected { expires_at }
+            };
+        }
         let sent = self.pending.len() - self.unsent;
         let failed: Vec<Pending<T>> = self.pending.drain(..sent).collect();
         failed
@@ -810,12 +1105,63 @@ impl<T, S> Session<T, S> {
             .collect()
     }
 
+    /// When the session is taken as expired without a server, measured from the last frame
+    /// heard (none without local expiry, or before any session).
+    fn local_expiry(&self) -> Option<Instant> {
+        if !self.cfg.local_expiry || self.session_id == 0 {
+            return None;
+        }
+        let timeout = self.timeouts.expiry()?;
+        self.last_heard
+            .map(|heard| crate::deadline::after(heard, timeout))
+    }
+
+    /// Writes closeSession (its answer comes back with `token`). On a usable connection it
+    /// goes out and is waited for within the close grace; while a handshake or SASL exchange
+    /// runs it waits for them; with no connection the session ends at once (the server cannot
+    /// be told, and lets the session time out). `None` when the session has already ended or
+    /// is closing.
+    pub fn close(&mut self, now: Instant, token: T) -> Option<Result<Written, (T, Error)>> {
+        if self.ended().is_some() || self.is_closing() {
+            return None;
+        }
+        let req = OutRequest {
+            op: OpCode::CloseSession,
+            body: RequestBody::None,
+            watch: None,
+        };
+        let written = self.write(req, token);
+        let grace = self.timeouts.close_grace();
+        match &mut self.phase {
+            Phase::Disconnected { .. } => self.phase = Phase::Ended(Error::Closed),
+            Phase::Handshaking { closing, .. } | Phase::Authenticating { closing, .. } => {
+                *closing = true;
+            }
+            Phase::Connected { link } => {
+                self.phase = Phase::Closing {
+                    by: crate::deadline::after(now, grace),
+                    link: *link,
+                };
+            }
+            Phase::Closing { .. } | Phase::Ended(_) => {}
+        }
+        Some(written)
+    }
+
+    /// Every client handle is gone (or the client detached): the session is left to the
+    /// server, without closeSession.
+    pub fn leave(&mut self) {
+        if self.ended().is_none() {
+            self.phase = Phase::Ended(Error::Closed);
+        }
+    }
+
     /// The session ended: every request written, sent or not, fails with `err`; the output is
     /// discarded and the watches dropped (their sinks come back in the second list).
     pub fn on_end(&mut self, err: &Error) -> (Vec<Failed<T>>, Vec<S>) {
-        self.connected = false;
-        self.sasl = None;
-        self.sasl_out.clear();
+        self.phase = Phase::Ended(err.clone());
+        self.server = None;
+        self.first.clear();
         self.out.clear();
         self.unsent = 0;
         let failed = self
@@ -876,11 +1222,14 @@ impl<T, S> Session<T, S> {
     }
 }
 
-/// Settings for unit tests: a 30 s timeout, the default limits, read-write only.
+/// Settings for unit tests: a 30 s timeout (10 s to connect), local expiry, the default
+/// limits, read-write only.
 #[cfg(test)]
 pub(crate) fn test_config(chroot: &str) -> SessionConfig {
     SessionConfig {
         timeout: Duration::from_secs(30),
+        connect_timeout: Duration::from_secs(10),
+        local_expiry: true,
         read_only: false,
         chroot: Chroot::new(chroot).unwrap(),
         max_request: 0xfffff,
@@ -890,3 +1239,6 @@ pub(crate) fn test_config(chroot: &str) -> SessionConfig {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod clock_tests;

@@ -18,7 +18,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use jute_schemas::protocol::{OpCode, RequestBody, ResponseBody};
+use jute_schemas::protocol::ResponseBody;
 use slab::Slab;
 use tokio::sync::{Notify, Semaphore, TryAcquireError};
 use tokio::time::Instant;
@@ -79,16 +79,10 @@ pub(crate) struct Core {
     /// Whether the next output written must wake the task: it has taken all output and has
     /// not been woken since.
     wake_for_output: bool,
-    /// Set when the session has ended: every later call fails with this.
-    ended: Option<Error>,
-    /// closeSession has been asked for: no more requests.
-    closing: bool,
     /// The deadlines of waiting calls, with their slots.
     deadlines: BTreeSet<(Instant, usize)>,
     /// When the task's timer fires next: a call with an earlier deadline wakes the task.
     armed: Option<Instant>,
-    /// Every client handle is gone.
-    clients_gone: bool,
     /// A server list given by `Client::update_server_list`, for the task to apply.
     new_hosts: Option<Vec<(String, u16)>>,
     /// This session's part of the process's load gauges.
@@ -271,10 +265,17 @@ impl Core {
         }
     }
 
+    /// A connection ended before the session was usable on it (nothing of the calls went on
+    /// it; credentials added meanwhile wait for the next one).
+    pub(crate) fn on_refused(&mut self, wake: &mut Vec<Waker>) {
+        for (token, err) in self.session.on_disconnect() {
+            self.fail(token, err, wake);
+        }
+    }
+
     /// The session ended with `err`: everything waiting fails with it, and so will every
     /// later call.
     pub(crate) fn on_end(&mut self, err: &Error, wake: &mut Vec<Waker>) {
-        self.ended = Some(err.clone());
         let (failed, sinks) = self.session.on_end(err);
         for (token, err) in failed {
             self.fail(token, err, wake);
@@ -290,25 +291,15 @@ impl Core {
         self.deadlines.clear();
     }
 
-    /// Whether close has been asked for.
-    pub(crate) fn closing(&self) -> bool {
-        self.closing
-    }
-
     /// The server list given since the task last looked, if any.
     pub(crate) fn take_new_hosts(&mut self) -> Option<Vec<(String, u16)>> {
         self.new_hosts.take()
     }
 
-    /// Whether every client handle is gone.
-    pub(crate) fn clients_gone(&self) -> bool {
-        self.clients_gone
-    }
-
     /// Hands the output to the connection (appended to `into`) and re-arms the wake-up.
     /// Returns the queue permits to give back.
-    pub(crate) fn take_output(&mut self, into: &mut bytes::BytesMut) -> usize {
-        self.session.take_output(into);
+    pub(crate) fn take_output(&mut self, now: Instant, into: &mut bytes::BytesMut) -> usize {
+        self.session.take_output(now, into);
         self.wake_for_output = true;
         std::mem::take(&mut self.permits)
     }
@@ -323,11 +314,17 @@ impl Core {
         std::mem::take(&mut self.wake_for_output)
     }
 
+    /// Why a new call is refused: the session ended, or is closing.
     fn refusal(&self) -> Option<Error> {
-        if let Some(e) = &self.ended {
+        if let Some(e) = self.session.ended() {
             return Some(e.clone());
         }
-        self.closing.then_some(Error::Closed)
+        self.session.is_closing().then_some(Error::Closed)
+    }
+
+    /// The error calls fail with after the session ended (`Closed` before it has).
+    fn ended_error(&self) -> Error {
+        self.session.ended().cloned().unwrap_or(Error::Closed)
     }
 }
 
@@ -340,11 +337,8 @@ impl Shared {
                 auth_waiters: VecDeque::new(),
                 permits: 0,
                 wake_for_output: true,
-                ended: None,
-                closing: false,
                 deadlines: BTreeSet::new(),
                 armed: None,
-                clients_gone: false,
                 new_hosts: None,
                 load: crate::telemetry::LoadShare::default(),
             }),
@@ -381,7 +375,7 @@ impl Shared {
 
     /// The error calls fail with after the session ended (`Closed` before it has).
     pub(crate) fn ended(&self) -> Error {
-        self.lock().ended.clone().unwrap_or(Error::Closed)
+        self.lock().ended_error()
     }
 
     /// Writes a request that holds a queue permit; its caller stops waiting at `deadline`.
@@ -504,15 +498,10 @@ impl Shared {
         if core.refusal().is_some() {
             return None;
         }
-        core.closing = true;
         let (key, _) = core.take_slot(None);
-        let req = OutRequest {
-            op: OpCode::CloseSession,
-            body: RequestBody::None,
-            watch: None,
-        };
-        if core.session.write(req, Token::Close(key)).is_err() {
-            core.free_slot(key);
+        match core.session.close(Instant::now(), Token::Close(key)) {
+            Some(Ok(_)) => {}
+            Some(Err(_)) | None => core.free_slot(key),
         }
         // The task must learn of it even with nothing to write (while disconnected).
         core.wake_for_output = false;
@@ -552,7 +541,7 @@ impl Shared {
     /// The session is left to the server (the last client handle is gone, or the client
     /// detached): the task stops without closeSession.
     pub(crate) fn leave(&self) {
-        self.lock().clients_gone = true;
+        self.lock().session.leave();
         self.wake.notify_one();
     }
 
@@ -582,7 +571,7 @@ impl Shared {
             Some(WatchSink::Stream(_)) => Poll::Ready(Err(Error::protocol(
                 "a one-shot handle on a persistent watch",
             ))),
-            None => Poll::Ready(Err(core.ended.clone().unwrap_or(Error::Closed))),
+            None => Poll::Ready(Err(core.ended_error())),
         }
     }
 
@@ -616,9 +605,7 @@ impl Shared {
                 *slot = Slot::Abandoned;
                 Poll::Ready((Err(Error::Timeout), 0))
             }
-            Some(Slot::Abandoned) | None => {
-                Poll::Ready((Err(core.ended.clone().unwrap_or(Error::Closed)), 0))
-            }
+            Some(Slot::Abandoned) | None => Poll::Ready((Err(core.ended_error()), 0)),
         }
     }
 
@@ -766,10 +753,24 @@ mod tests {
     use futures_util::FutureExt;
     use jute::{Encode, Record};
     use jute_schemas::proto::{ExistsRequest, ReplyHeader};
+    use jute_schemas::protocol::{OpCode, RequestBody};
     use std::time::Duration;
 
+    /// Shared state over a session connected to a server (the handshake done).
     fn shared(queue: usize) -> Arc<Shared> {
-        Shared::new(Session::new(test_config("/")), queue)
+        let mut session = Session::new(test_config("/"));
+        let now = Instant::now();
+        session.on_transport(now, None, None);
+        let welcome = jute_schemas::proto::ConnectResponse {
+            protocol_version: 0,
+            time_out: 30_000,
+            session_id: 0x42,
+            passwd: Some(vec![7; 16]),
+            read_only: Some(false),
+        };
+        session.on_connect_response(now, &welcome.to_vec()).unwrap();
+        session.take_first();
+        Shared::new(session, queue)
     }
 
     fn exists(path: &str) -> OutRequest {
@@ -786,7 +787,7 @@ mod tests {
     /// Hands the output over: the bytes, and the queue permits to give back.
     fn take(s: &Shared) -> (BytesMut, usize) {
         let mut out = BytesMut::new();
-        let permits = s.lock().take_output(&mut out);
+        let permits = s.lock().take_output(Instant::now(), &mut out);
         (out, permits)
     }
 

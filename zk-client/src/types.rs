@@ -9,19 +9,6 @@ pub use crate::session::WatchedEvent;
 
 use crate::acl::{self, Acl};
 
-/// The session's id and password, published by the connection task after each handshake.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct SessionIdentity {
-    pub(crate) id: i64,
-    pub(crate) passwd: Vec<u8>,
-    /// The server of the current connection.
-    pub(crate) server: Option<std::net::SocketAddr>,
-    /// Its host as the connect string names it.
-    pub(crate) host: Option<(String, u16)>,
-    /// The servers the client may use (the connect string's, or the last list given).
-    pub(crate) hosts: Vec<(String, u16)>,
-}
-
 /// The state of the session, published on [`crate::Client::state`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionState {

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use jute::{Encode, Record};
 use jute_schemas::data::Stat;
 use jute_schemas::proto::{
@@ -59,15 +61,8 @@ fn notification(ty: EventType, path: &str) -> Vec<u8> {
 /// The frames in the session's output (without their length prefixes), now handed over.
 fn sent(s: &mut Session<u32>) -> Vec<Vec<u8>> {
     let mut out = bytes::BytesMut::new();
-    s.take_output(&mut out);
-    let mut frames = Vec::new();
-    let mut rest = &out[..];
-    while let Some((len, tail)) = rest.split_first_chunk::<4>() {
-        let len = u32::from_be_bytes(*len) as usize;
-        frames.push(tail[..len].to_vec());
-        rest = &tail[len..];
-    }
-    frames
+    s.take_output(Instant::now(), &mut out);
+    split(&out)
 }
 
 /// Writes `req` and hands it to the connection at once; the id of the watch it sets, if any.
@@ -77,9 +72,34 @@ fn send(s: &mut Session<u32>, req: OutRequest, token: u32) -> Option<WatchId> {
     watch
 }
 
+/// Opens a transport (its handshake frame taken), then hands the session `answer`; the frames
+/// the session then queued before any call (replayed credentials and watches, or SASL's first).
+fn handshake<T, S>(
+    s: &mut Session<T, S>,
+    answer: &[u8],
+    sasl: Option<crate::sasl::SaslStart>,
+) -> Result<Vec<Vec<u8>>, Error> {
+    let now = Instant::now();
+    s.on_transport(now, None, sasl);
+    let hello = s.take_first();
+    assert_eq!(&hello[4..], s.connect_frame().as_slice());
+    s.on_connect_response(now, answer)?;
+    Ok(split(&s.take_first()))
+}
+
+fn split(mut rest: &[u8]) -> Vec<Vec<u8>> {
+    let mut frames = Vec::new();
+    while let Some((len, tail)) = rest.split_first_chunk::<4>() {
+        let len = u32::from_be_bytes(*len) as usize;
+        frames.push(tail[..len].to_vec());
+        rest = &tail[len..];
+    }
+    frames
+}
+
 fn connected(chroot: &str) -> Session<u32> {
     let mut s = Session::new(config(chroot));
-    s.on_connect_response(&welcome(20_000, 0x42), None).unwrap();
+    handshake(&mut s, &welcome(20_000, 0x42), None).unwrap();
     s
 }
 
@@ -104,11 +124,11 @@ fn negotiated_timeout_sets_ping_and_read_timeouts() {
 fn refused_session_is_expired() {
     let mut s: Session<u32> = Session::new(config("/"));
     assert_eq!(
-        s.on_connect_response(&welcome(0, 0), None),
+        handshake(&mut s, &welcome(0, 0), None),
         Err(Error::SessionExpired)
     );
     assert!(matches!(
-        s.on_connect_response(&[0, 1], None),
+        handshake(&mut s, &[0, 1], None),
         Err(Error::Protocol { .. })
     ));
 }
@@ -119,7 +139,7 @@ fn writes_and_replies_report_their_xid_and_size_on_the_wire() {
     let first = s.write(get_data("/a", false), 10).unwrap();
     let second = s.write(get_data("/abc", false), 20).unwrap();
     let mut out = bytes::BytesMut::new();
-    s.take_output(&mut out);
+    s.take_output(Instant::now(), &mut out);
     // Each frame: its length prefix, then xid and op code, the path (length + bytes), the flag.
     assert_eq!((first.xid, first.bytes), (1, 4 + 8 + 4 + 2 + 1));
     assert_eq!((second.xid, second.bytes), (2, 4 + 8 + 4 + 4 + 1));
@@ -280,7 +300,7 @@ fn a_read_only_handshake_the_client_did_not_ask_for_is_refused() {
         read_only: Some(true),
     }
     .to_vec();
-    match s.on_connect_response(&hello, None) {
+    match handshake(&mut s, &hello, None) {
         Err(Error::Protocol { message, .. }) => assert!(message.contains("read-only"), "{message}"),
         other => panic!("{other:?}"),
     }
@@ -291,15 +311,14 @@ fn a_read_only_handshake_the_client_did_not_ask_for_is_refused() {
 #[test]
 fn a_huge_negotiated_timeout_is_capped_and_silence_still_noticed() {
     let mut s: Session<u32> = Session::new(config("/"));
-    s.on_connect_response(&welcome(i32::MAX, 0x42), None)
-        .unwrap();
+    handshake(&mut s, &welcome(i32::MAX, 0x42), None).unwrap();
     // 30 s asked: at most 20 times that is believed, and the read timeout follows the 30 s.
     assert_eq!(s.negotiated_timeout(), Some(Duration::from_secs(600)));
     assert_eq!(s.read_timeout(), Duration::from_secs(20));
     assert_eq!(s.ping_interval(), Duration::from_secs(10));
     // A shorter negotiated timeout than asked is followed.
     let mut s: Session<u32> = Session::new(config("/"));
-    s.on_connect_response(&welcome(6_000, 0x42), None).unwrap();
+    handshake(&mut s, &welcome(6_000, 0x42), None).unwrap();
     assert_eq!(s.read_timeout(), Duration::from_secs(4));
 }
 
@@ -334,7 +353,7 @@ fn unknown_notification_types_are_skipped_and_limits_apply() {
     let mut small = config("/");
     small.max_reply = 64;
     let mut s: Session<u32> = Session::new(small);
-    s.on_connect_response(&welcome(20_000, 0x42), None).unwrap();
+    handshake(&mut s, &welcome(20_000, 0x42), None).unwrap();
     let long = reply(
         -1,
         -1,
@@ -440,7 +459,7 @@ fn size_limits() {
         max_reply: 50,
         ..config("/")
     });
-    s.on_connect_response(&welcome(10_000, 1), None).unwrap();
+    handshake(&mut s, &welcome(10_000, 1), None).unwrap();
     let big = OutRequest {
         op: OpCode::SetData,
         body: RequestBody::SetData(jute_schemas::proto::SetDataRequest {
@@ -493,7 +512,7 @@ fn disconnect_fails_written_requests_and_reconnect_replays_auth_and_watches() {
         ),
         (0x42, 77, Some(&[7u8; 16][..]))
     );
-    let frames = s.on_connect_response(&welcome(20_000, 0x42), None).unwrap();
+    let frames = handshake(&mut s, &welcome(20_000, 0x42), None).unwrap();
     assert_eq!(frames.len(), 2);
     let auth = decode_request(&frames[0], jute::Limits::default()).unwrap();
     assert_eq!((auth.header.xid, auth.op()), (-4, Ok(OpCode::Auth)));
@@ -520,7 +539,7 @@ fn set_watches_is_split_into_128k_batches() {
         s.on_frame(&reply((i + 1) as i32, 1, 0, &GetDataResponse::default()))
             .unwrap();
     }
-    let frames = s.on_connect_response(&welcome(20_000, 0x42), None).unwrap();
+    let frames = handshake(&mut s, &welcome(20_000, 0x42), None).unwrap();
     // 10,000 paths of 27 characters: 270,000 > 2 × 128 KiB.
     assert_eq!(frames.len(), 3);
     let total: usize = frames
@@ -644,7 +663,7 @@ fn a_refused_set_watches_ends_the_connection() {
     s.on_frame(&reply(1, 5, 0, &GetDataResponse::default()))
         .unwrap();
     let _ = s.on_disconnect();
-    let replay = s.on_connect_response(&welcome(30_000, 0x42), None).unwrap();
+    let replay = handshake(&mut s, &welcome(30_000, 0x42), None).unwrap();
     assert_eq!(replay.len(), 1);
     // ZooKeeper's -5 (MarshallingError) on the SetWatches2 xid.
     let mut refused = ReplyHeader {
@@ -661,7 +680,7 @@ fn a_refused_set_watches_ends_the_connection() {
     // The watch is still registered, to be sent again on the next connection.
     assert_eq!(s.watch_count(), 1);
     assert_eq!(
-        s.on_connect_response(&welcome(30_000, 0x42), None)
+        handshake(&mut s, &welcome(30_000, 0x42), None)
             .unwrap()
             .len(),
         1
@@ -682,7 +701,7 @@ fn a_session_only_a_read_only_server_saw_is_not_resumed() {
         read_only: Some(true),
     }
     .to_vec();
-    s.on_connect_response(&read_only, None).unwrap();
+    handshake(&mut s, &read_only, None).unwrap();
     assert!(s.is_read_only());
     let hello: ConnectRequest = jute::from_slice(&s.connect_frame()).unwrap();
     assert_eq!(
@@ -691,14 +710,14 @@ fn a_session_only_a_read_only_server_saw_is_not_resumed() {
     );
     assert_eq!(hello.read_only, Some(true));
 
-    s.on_connect_response(&welcome(30_000, 88), None).unwrap();
+    handshake(&mut s, &welcome(30_000, 88), None).unwrap();
     assert!(!s.is_read_only());
     let hello: ConnectRequest = jute::from_slice(&s.connect_frame()).unwrap();
     assert_eq!(hello.session_id, 88, "a read-write session is resumed");
     // From now on even a read-only server is asked to resume it, and one that answers with
     // another session (77) has ended it.
     assert_eq!(
-        s.on_connect_response(&read_only, None),
+        handshake(&mut s, &read_only, None),
         Err(Error::SessionExpired)
     );
     let resumed = ConnectResponse {
@@ -706,7 +725,7 @@ fn a_session_only_a_read_only_server_saw_is_not_resumed() {
         ..jute::from_slice(&read_only).unwrap()
     }
     .to_vec();
-    s.on_connect_response(&resumed, None).unwrap();
+    handshake(&mut s, &resumed, None).unwrap();
     assert!(s.is_read_only());
     let hello: ConnectRequest = jute::from_slice(&s.connect_frame()).unwrap();
     assert_eq!(hello.session_id, 88);
@@ -721,7 +740,7 @@ fn a_handshake_answered_with_an_error_header_is_named() {
         err: -119,
     }
     .to_vec();
-    match s.on_connect_response(&header, None) {
+    match handshake(&mut s, &header, None) {
         Err(Error::Protocol { message: m, .. }) => assert!(m.contains("read-only"), "{m}"),
         other => panic!("{other:?}"),
     }
@@ -736,13 +755,11 @@ fn a_session_taken_over_by_id_asks_for_it_and_learns_its_expiry() {
     // Known to the server: the same id comes back.
     let mut known: Session<u32> = Session::new(config("/"));
     known.resume(0x77, vec![9; 16]);
-    known
-        .on_connect_response(&welcome(20_000, 0x77), None)
-        .unwrap();
+    handshake(&mut known, &welcome(20_000, 0x77), None).unwrap();
     assert_eq!(known.session_id(), 0x77);
     // Unknown, or the wrong password: the server answers with a zero timeout.
     assert_eq!(
-        s.on_connect_response(&welcome(0, 0), None),
+        handshake(&mut s, &welcome(0, 0), None),
         Err(Error::SessionExpired)
     );
 }
@@ -755,12 +772,12 @@ fn a_resumed_session_answered_with_another_id_is_expired() {
     let hello: ConnectRequest = jute::from_slice(&s.connect_frame()).unwrap();
     assert_eq!(hello.session_id, 0x42);
     assert_eq!(
-        s.on_connect_response(&welcome(20_000, 0x43), None),
+        handshake(&mut s, &welcome(20_000, 0x43), None),
         Err(Error::SessionExpired)
     );
     // The same id is a resumed session.
     let mut s = connected("/");
-    assert!(s.on_connect_response(&welcome(20_000, 0x42), None).is_ok());
+    assert!(handshake(&mut s, &welcome(20_000, 0x42), None).is_ok());
 }
 
 #[test]
@@ -780,7 +797,7 @@ fn requests_and_credentials_written_while_disconnected_wait_for_the_next_connect
     // for; the queued request follows the replayed frames.
     s.add_auth("digest", b"a:b");
     assert_eq!(s.unsent(), 1);
-    let replay = s.on_connect_response(&welcome(20_000, 0x42), None).unwrap();
+    let replay = handshake(&mut s, &welcome(20_000, 0x42), None).unwrap();
     assert_eq!(replay.len(), 1);
     let auth = decode_request(&replay[0], jute::Limits::default()).unwrap();
     assert_eq!(auth.op(), Ok(OpCode::Auth));
@@ -794,7 +811,7 @@ fn requests_and_credentials_written_while_disconnected_wait_for_the_next_connect
     ));
     // Once answered, a later replay has nobody waiting.
     let _ = s.on_disconnect();
-    s.on_connect_response(&welcome(20_000, 0x42), None).unwrap();
+    handshake(&mut s, &welcome(20_000, 0x42), None).unwrap();
     assert!(matches!(s.on_frame(&reply(-4, 0, 0, &Empty)), Ok(None)));
     // The end fails everything, sent or not.
     s.write(get_data("/a", false), 3).unwrap();
@@ -813,8 +830,7 @@ fn with_sasl() -> Session<u32> {
 /// A SASL test session after its handshake: the exchange's first frame is out.
 fn sasl_started() -> Session<u32> {
     let mut s = with_sasl();
-    s.on_connect_response(&welcome(20_000, 0x42), digest())
-        .unwrap();
+    handshake(&mut s, &welcome(20_000, 0x42), digest()).unwrap();
     s
 }
 
@@ -858,9 +874,7 @@ fn sasl_runs_first_and_holds_everything_else_back_until_it_succeeds() {
     s.add_auth("digest", b"alice:pw");
     // A call queued before the connection, and one during the exchange.
     s.write(get_data("/a", false), 1).unwrap();
-    let first = s
-        .on_connect_response(&welcome(20_000, 0x42), digest())
-        .unwrap();
+    let first = handshake(&mut s, &welcome(20_000, 0x42), digest()).unwrap();
     assert_eq!(first.len(), 1, "only the first SASL frame");
     // The call queued before took xid 1.
     assert_eq!(sasl_token(&first[0]), (2, Vec::new()));
@@ -957,9 +971,7 @@ fn sasl_starts_again_on_every_connection() {
     // The connection drops mid-exchange; the next one starts over.
     s.on_disconnect();
     assert!(!s.is_authenticating());
-    let again = s
-        .on_connect_response(&welcome(20_000, 0x42), digest())
-        .unwrap();
+    let again = handshake(&mut s, &welcome(20_000, 0x42), digest()).unwrap();
     assert_eq!(again.len(), 1);
     assert_eq!(sasl_token(&again[0]), (3, Vec::new()));
     assert!(s.is_authenticating());
