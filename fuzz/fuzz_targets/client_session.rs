@@ -108,7 +108,7 @@ fuzz_target!(|data: &[u8]| {
             continue;
         }
         if tag % 8 == 3 {
-            s.add_auth("digest", bytes);
+            let _ = s.add_auth("digest", bytes);
             continue;
         }
         if tag % 8 == 4 {

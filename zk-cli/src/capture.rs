@@ -400,25 +400,7 @@ pub fn connections_in(bytes: &[u8], name: &str, server_port: u16) -> Result<Capt
 /// Splits a stream into length-prefixed frames (the bytes after each prefix). Fails on a
 /// negative length or a cut-off last frame.
 pub fn frames(data: &[u8]) -> Result<Vec<&[u8]>, String> {
-    let mut out = Vec::new();
-    let mut rest = data;
-    while !rest.is_empty() {
-        if rest.len() < 4 {
-            return Err(format!(
-                "{} bytes left, too few for a length prefix",
-                rest.len()
-            ));
-        }
-        let len = i32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]);
-        let len = usize::try_from(len).map_err(|_| format!("negative frame length {len}"))?;
-        if rest.len() < 4 + len {
-            return Err(format!(
-                "frame of {len} bytes cut off after {}",
-                rest.len() - 4
-            ));
-        }
-        out.push(&rest[4..4 + len]);
-        rest = &rest[4 + len..];
-    }
-    Ok(out)
+    jute_schemas::protocol::frame::split(data, 0)
+        .map(|f| f.map(|f| f.body).map_err(|e| e.to_string()))
+        .collect()
 }

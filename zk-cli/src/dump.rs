@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use jute::Limits;
 use jute_schemas::proto::{ConnectRequest, ConnectResponse, ReplyHeader};
+use jute_schemas::protocol::frame::{self, Frame};
 use jute_schemas::protocol::{
     decode_request, decode_response, xid, ErrorCode, EventType, OpCode, RequestBody, ResponseBody,
 };
@@ -108,51 +109,13 @@ fn starts_like_tls(data: &[u8]) -> bool {
     matches!(data, [20..=23, 3, 0..=4, ..])
 }
 
-/// A frame and where it ends in its stream.
-struct Framed<'a> {
-    body: &'a [u8],
-    end: u64,
-}
-
-/// The frames of `data` from `start`, lazily: each item is a frame, or the reason the rest
-/// cannot be split (after which the iterator ends).
-fn frames_from(data: &[u8], start: usize) -> impl Iterator<Item = Result<Framed<'_>, String>> {
-    let mut pos = start;
-    let mut done = false;
-    std::iter::from_fn(move || {
-        if done || pos >= data.len() {
-            return None;
-        }
-        let mut problem = |what: String| {
-            done = true;
-            Some(Err(what))
-        };
-        let Some(len_bytes) = data.get(pos..pos + 4) else {
-            let left = data.len() - pos;
-            return problem(format!("{left} bytes at the end, too few for a frame"));
-        };
-        let len = i32::from_be_bytes([len_bytes[0], len_bytes[1], len_bytes[2], len_bytes[3]]);
-        let Ok(len) = usize::try_from(len) else {
-            return problem(format!("negative frame length {len} at byte {pos}"));
-        };
-        let Some(body) = data.get(pos + 4..pos + 4 + len) else {
-            return problem(format!("a frame of {len} bytes at byte {pos} is cut off"));
-        };
-        pos += 4 + len;
-        Some(Ok(Framed {
-            body,
-            end: pos as u64,
-        }))
-    })
-}
-
 /// Every frame of `data` from `start`, and the problem that ended the split, if any.
-fn split(data: &[u8], start: usize) -> (Vec<Framed<'_>>, Option<String>) {
+fn split(data: &[u8], start: usize) -> (Vec<Frame<'_>>, Option<String>) {
     let mut out = Vec::new();
-    for f in frames_from(data, start) {
+    for f in frame::split(data, start) {
         match f {
             Ok(f) => out.push(f),
-            Err(e) => return (out, Some(e)),
+            Err(e) => return (out, Some(e.to_string())),
         }
     }
     (out, None)
@@ -178,7 +141,7 @@ fn plausible_reply(body: &[u8]) -> bool {
 fn resync(data: &[u8], from: usize, ok: fn(&[u8]) -> bool) -> Option<usize> {
     (from..data.len().min(from.saturating_add(1 << 20))).find(|&start| {
         let mut seen = 0;
-        for f in frames_from(data, start).take(3) {
+        for f in frame::split(data, start).take(3) {
             match f {
                 Ok(f) if ok(f.body) => seen += 1,
                 Ok(_) => return false,
@@ -199,7 +162,7 @@ fn frames_of<'a>(
     ok: fn(&[u8]) -> bool,
     (client, dir): (&str, &str),
     notes: &mut Vec<String>,
-) -> Vec<Framed<'a>> {
+) -> Vec<Frame<'a>> {
     let mut out = Vec::new();
     for (range, gap) in s.pieces() {
         let piece = &s.data[..range.end];
@@ -411,61 +374,9 @@ fn decode_connection(conn: &Connection, d: &mut Dump) {
     let req: &Stream = &conn.request;
     let rep: &Stream = &conn.reply;
     let client = req.from.map_or_else(|| "?".into(), |a| a.to_string());
-    if req.data.is_empty() && rep.data.is_empty() {
+    if req.data.is_empty() && rep.data.is_empty() || undecoded(req, rep, &client, d) {
         return;
     }
-    if req.syn_seen && FOUR_LETTER_WORDS.iter().any(|w| req.data.starts_with(*w)) {
-        let word = String::from_utf8_lossy(&req.data[..4]).into_owned();
-        d.events.push(Event {
-            time_us: req.first_seen_us,
-            packet: req.arrival_of(0).packet,
-            client,
-            session: None,
-            kind: Kind::FourLetterWord,
-            xid: 0,
-            op: word,
-            path: None,
-            args: format!("reply={}B", rep.data.len()),
-            size: req.data.len(),
-            err: None,
-            // No answer captured, no latency.
-            latency_us: (!rep.data.is_empty())
-                .then(|| rep.first_seen_us.saturating_sub(req.first_seen_us)),
-            zxid: None,
-        });
-        return;
-    }
-    if [&req.data, &rep.data]
-        .iter()
-        .any(|data| starts_like_tls(data))
-    {
-        let first = if req.data.is_empty() { rep } else { req };
-        d.events.push(Event {
-            time_us: first.first_seen_us,
-            packet: first.arrival_of(0).packet,
-            client: client.clone(),
-            session: None,
-            kind: Kind::Encrypted,
-            xid: 0,
-            op: "tls".into(),
-            path: None,
-            args: format!(
-                "encrypted: {}B from the client, {}B from the server",
-                req.data.len(),
-                rep.data.len()
-            ),
-            size: req.data.len() + rep.data.len(),
-            err: None,
-            latency_us: None,
-            zxid: None,
-        });
-        d.notes.push(format!(
-            "{client}: a TLS connection; its traffic is encrypted and not decoded"
-        ));
-        return;
-    }
-    let limits = Limits::default();
-    let mut session = None;
     if !req.syn_seen {
         d.notes.push(format!(
             "{client}: the connection's start was not captured; decoding from the first whole frame of each direction"
@@ -477,193 +388,262 @@ fn decode_connection(conn: &Connection, d: &mut Dump) {
     // its reply can carry the same time).
     let mut events: Vec<(Arrival, bool, usize)> = Vec::new();
     for (i, f) in requests.iter().enumerate() {
-        events.push((req.arrival_of(f.end - 1), true, i));
+        events.push((req.arrival_of(f.end as u64 - 1), true, i));
     }
     for (i, f) in replies.iter().enumerate() {
-        events.push((rep.arrival_of(f.end - 1), false, i));
+        events.push((rep.arrival_of(f.end as u64 - 1), false, i));
     }
     events.sort_by_key(|(arrival, _, i)| (*arrival, *i));
-    let mut pending: HashMap<i32, Pending> = HashMap::new();
-    let mut handshake_pending = req.syn_seen;
-    let mut handshake_reply_pending = req.syn_seen;
-    let mut handshake_time = 0;
+    let mut c = Conversation {
+        client,
+        session: None,
+        pending: HashMap::new(),
+        handshake_pending: req.syn_seen,
+        handshake_reply_pending: req.syn_seen,
+        handshake_time: 0,
+    };
     for (arrival, is_request, i) in events {
-        let Arrival { time_us, packet } = arrival;
         if is_request {
-            let f = &requests[i];
-            if handshake_pending {
-                handshake_pending = false;
-                handshake_time = time_us;
-                match jute::from_slice::<ConnectRequest>(f.body) {
-                    Ok(c) => {
-                        d.events.push(Event {
-                            time_us,
-                            packet,
-                            client: client.clone(),
-                            session: (c.session_id != 0).then_some(c.session_id),
-                            kind: Kind::Request,
-                            xid: 0,
-                            op: "connect".into(),
-                            path: None,
-                            args: format!(
-                                "session={:#x} timeout={} lastZxid={:#x} readOnly={}",
-                                c.session_id,
-                                c.time_out,
-                                c.last_zxid_seen,
-                                c.read_only.unwrap_or(false)
-                            ),
-                            size: f.body.len(),
-                            err: None,
-                            latency_us: None,
-                            zxid: None,
-                        });
-                        continue;
-                    }
-                    Err(e) => d.notes.push(format!("{client}: bad ConnectRequest: {e}")),
-                }
-            }
-            match decode_request(f.body, limits) {
-                Ok(r) => {
-                    let op = r
-                        .op()
-                        .map_or_else(|_| r.header.r#type.to_string(), |o| o.name().to_string());
-                    let path = path_of(&r.body);
-                    pending.insert(
-                        r.header.xid,
-                        Pending {
-                            code: r.op().ok(),
-                            op: op.clone(),
-                            time_us,
-                            path: path.clone(),
-                        },
-                    );
-                    d.events.push(Event {
-                        time_us,
-                        packet,
-                        client: client.clone(),
-                        session,
-                        kind: Kind::Request,
-                        xid: r.header.xid,
-                        op,
-                        path,
-                        args: request_args(&r.body),
-                        size: f.body.len(),
-                        err: None,
-                        latency_us: None,
-                        zxid: None,
-                    });
-                }
-                Err(e) => d.notes.push(format!(
-                    "{client}: undecodable request at client byte {}: {e}",
-                    f.end - f.body.len() as u64
-                )),
-            }
+            c.request(arrival, &requests[i], d);
         } else {
-            let f = &replies[i];
-            if handshake_reply_pending {
-                handshake_reply_pending = false;
-                if let Ok(c) = jute::from_slice::<ConnectResponse>(f.body) {
-                    session = (c.session_id != 0).then_some(c.session_id);
-                    for e in d.events.iter_mut().rev().take_while(|e| e.client == client) {
-                        e.session = session;
-                    }
-                    d.events.push(Event {
-                        time_us,
-                        packet,
-                        client: client.clone(),
-                        session,
-                        kind: Kind::Reply,
-                        xid: 0,
-                        op: "connect".into(),
-                        path: None,
-                        args: format!(
-                            "session={:#x} timeout={} readOnly={}{}",
-                            c.session_id,
-                            c.time_out,
-                            c.read_only.unwrap_or(false),
-                            if c.time_out <= 0 {
-                                " (session expired)"
-                            } else {
-                                ""
-                            }
-                        ),
-                        size: f.body.len(),
-                        err: None,
-                        latency_us: Some(time_us.saturating_sub(handshake_time)),
-                        zxid: None,
-                    });
-                    continue;
-                }
-            }
-            let header = jute::from_slice::<ReplyHeader>(f.body.get(..16).unwrap_or(f.body));
-            let Ok(header) = header else {
-                d.notes.push(format!(
-                    "{client}: undecodable reply at server byte {}",
-                    f.end - f.body.len() as u64
-                ));
-                continue;
-            };
-            if header.xid == xid::NOTIFICATION {
-                let (path, args) = match decode_response(f.body, None, limits).map(|r| r.body) {
-                    Ok(ResponseBody::Notification(ev)) => (
-                        ev.path.clone(),
-                        EventType::try_from(ev.r#type)
-                            .map_or_else(|_| format!("type={}", ev.r#type), |t| format!("{t:?}")),
-                    ),
-                    _ => (None, "undecodable".into()),
-                };
-                d.events.push(Event {
-                    time_us,
-                    packet,
-                    client: client.clone(),
-                    session,
-                    kind: Kind::Notification,
-                    xid: header.xid,
-                    op: "notification".into(),
-                    path,
-                    args,
-                    size: f.body.len(),
-                    err: None,
-                    latency_us: None,
-                    zxid: Some(header.zxid),
-                });
-                continue;
-            }
-            let request = pending.remove(&header.xid);
-            let op = request.as_ref().map(|p| p.op.clone());
-            let code = request.as_ref().and_then(|p| p.code);
-            let (path, args) = match (header.err, code) {
-                (0, Some(code)) => match decode_response(f.body, Some(code), limits) {
-                    Ok(r) => reply_args(&r.body),
-                    Err(e) => (None, format!("undecodable: {e}")),
-                },
-                (0, None) => (None, String::new()),
-                (err, _) => (
-                    None,
-                    ErrorCode::try_from(err)
-                        .map_or_else(|_| format!("error {err}"), |c| format!("{c:?}")),
-                ),
-            };
-            d.events.push(Event {
-                time_us,
-                packet,
-                client: client.clone(),
-                session,
-                kind: Kind::Reply,
-                xid: header.xid,
-                op: op.unwrap_or_else(|| match header.xid {
-                    xid::PING => "ping".into(),
-                    xid::AUTH => "auth".into(),
-                    xid::SET_WATCHES => "setWatches2".into(),
-                    _ => "unmatched".into(),
-                }),
-                path: path.or_else(|| request.as_ref().and_then(|p| p.path.clone())),
-                args,
-                size: f.body.len(),
-                err: Some(header.err),
-                latency_us: request.map(|p| time_us.saturating_sub(p.time_us)),
-                zxid: Some(header.zxid),
-            });
+            c.reply(arrival, &replies[i], d);
         }
+    }
+}
+
+/// A connection that is not ZooKeeper's client protocol in the clear: a four-letter word, or
+/// TLS. It becomes one event (and a note for TLS); true when it was one.
+fn undecoded(req: &Stream, rep: &Stream, client: &str, d: &mut Dump) -> bool {
+    let event = |first: &Stream, kind, op: String, args, size, latency_us| Event {
+        time_us: first.first_seen_us,
+        packet: first.arrival_of(0).packet,
+        client: client.to_string(),
+        session: None,
+        kind,
+        xid: 0,
+        op,
+        path: None,
+        args,
+        size,
+        err: None,
+        latency_us,
+        zxid: None,
+    };
+    if req.syn_seen && FOUR_LETTER_WORDS.iter().any(|w| req.data.starts_with(*w)) {
+        let word = String::from_utf8_lossy(&req.data[..4]).into_owned();
+        // No answer captured, no latency.
+        let latency =
+            (!rep.data.is_empty()).then(|| rep.first_seen_us.saturating_sub(req.first_seen_us));
+        let args = format!("reply={}B", rep.data.len());
+        d.events.push(event(
+            req,
+            Kind::FourLetterWord,
+            word,
+            args,
+            req.data.len(),
+            latency,
+        ));
+        return true;
+    }
+    if [&req.data, &rep.data]
+        .iter()
+        .any(|data| starts_like_tls(data))
+    {
+        let first = if req.data.is_empty() { rep } else { req };
+        let args = format!(
+            "encrypted: {}B from the client, {}B from the server",
+            req.data.len(),
+            rep.data.len()
+        );
+        let size = req.data.len() + rep.data.len();
+        d.events.push(event(
+            first,
+            Kind::Encrypted,
+            "tls".into(),
+            args,
+            size,
+            None,
+        ));
+        d.notes.push(format!(
+            "{client}: a TLS connection; its traffic is encrypted and not decoded"
+        ));
+        return true;
+    }
+    false
+}
+
+/// One connection's decoding state: its session once known, the requests awaiting replies,
+/// and where the handshake is.
+struct Conversation {
+    client: String,
+    session: Option<i64>,
+    pending: HashMap<i32, Pending>,
+    handshake_pending: bool,
+    handshake_reply_pending: bool,
+    handshake_time: u64,
+}
+
+impl Conversation {
+    /// An event of this connection with the fields every event has; the rest empty.
+    fn event(&self, arrival: Arrival, kind: Kind, xid: i32, op: String, size: usize) -> Event {
+        Event {
+            time_us: arrival.time_us,
+            packet: arrival.packet,
+            client: self.client.clone(),
+            session: self.session,
+            kind,
+            xid,
+            op,
+            path: None,
+            args: String::new(),
+            size,
+            err: None,
+            latency_us: None,
+            zxid: None,
+        }
+    }
+
+    fn request(&mut self, arrival: Arrival, f: &Frame<'_>, d: &mut Dump) {
+        let client = &self.client;
+        if std::mem::take(&mut self.handshake_pending) {
+            self.handshake_time = arrival.time_us;
+            match jute::from_slice::<ConnectRequest>(f.body) {
+                Ok(c) => {
+                    let mut e =
+                        self.event(arrival, Kind::Request, 0, "connect".into(), f.body.len());
+                    e.session = (c.session_id != 0).then_some(c.session_id);
+                    e.args = format!(
+                        "session={:#x} timeout={} lastZxid={:#x} readOnly={}",
+                        c.session_id,
+                        c.time_out,
+                        c.last_zxid_seen,
+                        c.read_only.unwrap_or(false)
+                    );
+                    d.events.push(e);
+                    return;
+                }
+                Err(e) => d.notes.push(format!("{client}: bad ConnectRequest: {e}")),
+            }
+        }
+        match decode_request(f.body, Limits::default()) {
+            Ok(r) => {
+                let op = r
+                    .op()
+                    .map_or_else(|_| r.header.r#type.to_string(), |o| o.name().to_string());
+                let path = path_of(&r.body);
+                self.pending.insert(
+                    r.header.xid,
+                    Pending {
+                        code: r.op().ok(),
+                        op: op.clone(),
+                        time_us: arrival.time_us,
+                        path: path.clone(),
+                    },
+                );
+                let mut e = self.event(arrival, Kind::Request, r.header.xid, op, f.body.len());
+                e.path = path;
+                e.args = request_args(&r.body);
+                d.events.push(e);
+            }
+            Err(e) => d.notes.push(format!(
+                "{client}: undecodable request at client byte {}: {e}",
+                f.start + frame::PREFIX
+            )),
+        }
+    }
+
+    fn reply(&mut self, arrival: Arrival, f: &Frame<'_>, d: &mut Dump) {
+        if std::mem::take(&mut self.handshake_reply_pending) && self.connected(arrival, f, d) {
+            return;
+        }
+        let header = jute::from_slice::<ReplyHeader>(f.body.get(..16).unwrap_or(f.body));
+        let Ok(header) = header else {
+            d.notes.push(format!(
+                "{}: undecodable reply at server byte {}",
+                self.client,
+                f.start + frame::PREFIX
+            ));
+            return;
+        };
+        let limits = Limits::default();
+        if header.xid == xid::NOTIFICATION {
+            let (path, args) = match decode_response(f.body, None, limits).map(|r| r.body) {
+                Ok(ResponseBody::Notification(ev)) => (
+                    ev.path.clone(),
+                    EventType::try_from(ev.r#type)
+                        .map_or_else(|_| format!("type={}", ev.r#type), |t| format!("{t:?}")),
+                ),
+                _ => (None, "undecodable".into()),
+            };
+            let op = "notification".into();
+            let mut e = self.event(arrival, Kind::Notification, header.xid, op, f.body.len());
+            e.path = path;
+            e.args = args;
+            e.zxid = Some(header.zxid);
+            d.events.push(e);
+            return;
+        }
+        let request = self.pending.remove(&header.xid);
+        let code = request.as_ref().and_then(|p| p.code);
+        let (path, args) = match (header.err, code) {
+            (0, Some(code)) => match decode_response(f.body, Some(code), limits) {
+                Ok(r) => reply_args(&r.body),
+                Err(e) => (None, format!("undecodable: {e}")),
+            },
+            (0, None) => (None, String::new()),
+            (err, _) => (
+                None,
+                ErrorCode::try_from(err)
+                    .map_or_else(|_| format!("error {err}"), |c| format!("{c:?}")),
+            ),
+        };
+        let op = request.as_ref().map_or_else(
+            || match header.xid {
+                xid::PING => "ping".into(),
+                xid::AUTH => "auth".into(),
+                xid::SET_WATCHES => "setWatches2".into(),
+                _ => "unmatched".into(),
+            },
+            |p| p.op.clone(),
+        );
+        let mut e = self.event(arrival, Kind::Reply, header.xid, op, f.body.len());
+        e.path = path.or_else(|| request.as_ref().and_then(|p| p.path.clone()));
+        e.args = args;
+        e.err = Some(header.err);
+        e.latency_us = request.map(|p| arrival.time_us.saturating_sub(p.time_us));
+        e.zxid = Some(header.zxid);
+        d.events.push(e);
+    }
+
+    /// The handshake's reply: the session is known from here on (and given to the events of
+    /// this connection so far). False when `f` is not a ConnectResponse.
+    fn connected(&mut self, arrival: Arrival, f: &Frame<'_>, d: &mut Dump) -> bool {
+        let Ok(c) = jute::from_slice::<ConnectResponse>(f.body) else {
+            return false;
+        };
+        self.session = (c.session_id != 0).then_some(c.session_id);
+        for e in d
+            .events
+            .iter_mut()
+            .rev()
+            .take_while(|e| e.client == self.client)
+        {
+            e.session = self.session;
+        }
+        let mut e = self.event(arrival, Kind::Reply, 0, "connect".into(), f.body.len());
+        e.args = format!(
+            "session={:#x} timeout={} readOnly={}{}",
+            c.session_id,
+            c.time_out,
+            c.read_only.unwrap_or(false),
+            if c.time_out <= 0 {
+                " (session expired)"
+            } else {
+                ""
+            }
+        );
+        e.latency_us = Some(arrival.time_us.saturating_sub(self.handshake_time));
+        d.events.push(e);
+        true
     }
 }

@@ -32,7 +32,7 @@ fn endless() -> FakeServer {
             let body = GetChildrenResponse {
                 children: Some(vec!["a".into()]),
             };
-            Answer::Bytes(reply(req.xid, 1, 0, &body.to_vec()))
+            Answer::Bytes(reply(req.xid, 1, 0, &body.to_vec()).unwrap())
         }
         EXISTS => {
             let stat = Stat {
@@ -40,9 +40,9 @@ fn endless() -> FakeServer {
                 mtime: 253_402_300_800_000,
                 ..Stat::default()
             };
-            Answer::Bytes(reply(req.xid, 1, 0, &ExistsResponse { stat }.to_vec()))
+            Answer::Bytes(reply(req.xid, 1, 0, &ExistsResponse { stat }.to_vec()).unwrap())
         }
-        _ => Answer::Bytes(reply(req.xid, 1, 0, &[])),
+        _ => Answer::Bytes(reply(req.xid, 1, 0, &[]).unwrap()),
     })
     .expect("fake server")
 }
@@ -95,7 +95,7 @@ fn names_with_escape_sequences_are_escaped() {
         let body = GetChildrenResponse {
             children: Some(vec!["\u{1b}[31mred".into(), "bell\u{7}".into()]),
         };
-        Answer::Bytes(reply(req.xid, 1, 0, &body.to_vec()))
+        Answer::Bytes(reply(req.xid, 1, 0, &body.to_vec()).unwrap())
     })
     .expect("fake server");
     let out = zk(&server.connect_string(), &["ls", "/"]);

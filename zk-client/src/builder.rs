@@ -7,13 +7,13 @@ use rand::seq::SliceRandom;
 use tokio::sync::{oneshot, watch};
 
 use crate::backoff::Backoff;
+use crate::calls::Calls;
 use crate::client::{Client, Inner};
 use crate::connect_string::ConnectString;
 use crate::driver::{Driver, DriverConfig};
 use crate::error::Error;
 use crate::sasl::SaslOptions;
 use crate::session::{Session, SessionConfig, Timeouts};
-use crate::shared::Shared;
 use crate::tls::TlsOptions;
 use crate::transport::OpenFailure;
 use crate::types::SessionState;
@@ -258,7 +258,7 @@ impl ClientBuilder {
         order.shuffle(&mut rand::rng());
         session.set_hosts(order);
         let timeouts = *session.timeouts();
-        let shared = Shared::new(session, self.queue);
+        let shared = Calls::new(session, self.queue);
         let (state_tx, mut state_rx) = watch::channel(SessionState::Connecting);
         let (fail_tx, fail_rx) = oneshot::channel();
         let driver = Driver::new(

@@ -13,16 +13,18 @@ use jute_schemas::proto::{
     GetAllChildrenNumberRequest, GetChildren2Request, GetChildrenRequest, GetDataRequest,
     GetEphemeralsRequest, ReconfigRequest, SetACLRequest, SetDataRequest, SyncRequest,
 };
-use jute_schemas::protocol::{OpCode, RequestBody, ResponseBody};
+use jute_schemas::protocol::ops::{self, Operation};
+use jute_schemas::protocol::ResponseBody;
 use tokio::sync::watch;
 
 use crate::acl::Acl;
+use crate::calls::Calls;
 use crate::error::Error;
 use crate::path::{validate_path, Chroot};
 use crate::session::OutRequest;
-use crate::shared::Shared;
 use crate::types::{ClientInfo, CreateMode, CreateOptions, SessionState, Stat};
-use crate::watcher::{Unwatcher, WatchSink};
+use crate::watch::WatchSink;
+use crate::watcher::Unwatcher;
 
 /// The node that holds the ensemble configuration (never under the chroot).
 pub const CONFIG_NODE: &str = "/zookeeper/config";
@@ -51,7 +53,7 @@ pub struct Client {
 
 #[derive(Debug)]
 pub(crate) struct Inner {
-    pub(crate) shared: Arc<Shared>,
+    pub(crate) shared: Arc<Calls>,
     pub(crate) state: watch::Receiver<SessionState>,
     pub(crate) chroot: Chroot,
 }
@@ -63,8 +65,19 @@ impl Drop for Inner {
     }
 }
 
-pub(crate) fn unexpected(op: &str, body: &ResponseBody) -> Error {
-    Error::protocol(format!("unexpected reply to {op}: {body:?}"))
+/// The reply of `sent` as operation `O`'s record: the one place a reply of another kind
+/// (which the session's decoding by op code rules out) becomes a protocol error.
+pub(crate) async fn typed<O: Operation>(
+    sent: impl Future<Output = Result<ResponseBody, Error>> + Send + 'static,
+) -> Result<O::Reply, Error> {
+    reply_of::<O>(sent.await?)
+}
+
+/// `body` as operation `O`'s reply record; a body of another kind is a protocol error.
+pub(crate) fn reply_of<O: Operation>(body: ResponseBody) -> Result<O::Reply, Error> {
+    O::reply(body).map_err(|other| {
+        Error::protocol(format!("unexpected reply to {}: {other:?}", O::OP.name()))
+    })
 }
 
 fn version(v: Option<i32>) -> i32 {
@@ -164,6 +177,8 @@ impl Client {
             latency_us = tracing::field::Empty,
         );
         let started = std::time::Instant::now();
+        // Only a call that sets a watch needs the shared state afterwards (for its handle).
+        let shared = watch.as_ref().map(|_| self.inner.shared.clone());
         let mut answer = self.inner.shared.submit(req, watch, self.deadline);
         async move {
             let result = (&mut answer).await;
@@ -181,7 +196,11 @@ impl Client {
                 );
                 span.in_scope(|| tracing::debug!("answered"));
             }
-            (result, answer.take_watch())
+            let watch = answer.take_watch().and_then(|id| {
+                let shared = shared?;
+                Some(Unwatcher::new(id, shared))
+            });
+            (result, watch)
         }
     }
 
@@ -190,7 +209,7 @@ impl Client {
     /// [`crate::ClientBuilder::request_timeout`].
     ///
     /// A call that runs out of time fails with [`Error::Timeout`]: its outcome is unknown (the
-    /// request may already be on its way or applied). The connection task notices deadlines
+    /// request may already be on its way or applied). The driver notices deadlines
     /// (one timer for all calls); while it is in a connection's handshake, at most the connect
     /// timeout late.
     #[must_use]
@@ -201,42 +220,35 @@ impl Client {
         }
     }
 
-    fn request(
+    /// Queues operation `O` with `req` now; the future reads the reply as `O`'s record (a
+    /// reply of another kind is a protocol error).
+    pub(crate) fn op<O: Operation>(
         &self,
-        op: OpCode,
-        body: RequestBody,
-    ) -> impl Future<Output = Result<ResponseBody, Error>> + Send + 'static {
-        self.submit(OutRequest {
-            op,
-            body,
-            watch: None,
-        })
+        req: O::Request,
+    ) -> impl Future<Output = Result<O::Reply, Error>> + Send + 'static
+    where
+        O::Reply: Send + 'static,
+    {
+        typed::<O>(self.submit(OutRequest::of::<O>(req)))
     }
 
-    pub(crate) fn request_raw(
-        &self,
-        op: OpCode,
-        body: RequestBody,
-    ) -> impl Future<Output = Result<ResponseBody, Error>> + Send + 'static {
-        self.request(op, body)
-    }
-
-    /// The common shape of an operation on one path: check and translate the path, queue the
-    /// request now, and turn the reply body into the result (`extract` hands back a body it does
-    /// not expect).
-    pub(crate) fn call<T: Send + 'static>(
+    /// The common shape of an operation on one path: check and translate the path, queue
+    /// operation `O` now (`build` makes its request from the server path), and turn its reply
+    /// into the result.
+    pub(crate) fn call<O: Operation, T: Send + 'static>(
         &self,
         path: &str,
-        name: &'static str,
-        build: impl FnOnce(String) -> (OpCode, RequestBody),
-        extract: impl FnOnce(&Client, ResponseBody) -> Result<T, ResponseBody> + Send + 'static,
-    ) -> impl Future<Output = Result<T, Error>> + Send + 'static {
-        let sent = self.server_path(path, false).map(|p| {
-            let (op, body) = build(p);
-            self.request(op, body)
-        });
+        build: impl FnOnce(String) -> O::Request,
+        extract: impl FnOnce(&Client, O::Reply) -> T + Send + 'static,
+    ) -> impl Future<Output = Result<T, Error>> + Send + 'static
+    where
+        O::Reply: Send + 'static,
+    {
+        let sent = self
+            .server_path(path, false)
+            .map(|p| self.op::<O>(build(p)));
         let this = self.clone();
-        async move { extract(&this, sent?.await?).map_err(|other| unexpected(name, &other)) }
+        async move { Ok(extract(&this, sent?.await?)) }
     }
 
     /// Creates a node; returns its path (with the sequence number for sequential modes) and Stat.
@@ -248,14 +260,12 @@ impl Client {
         data: &[u8],
         options: &CreateOptions,
     ) -> impl Future<Output = Result<(String, Stat), Error>> + Send + 'static {
-        let sent =
-            create_request(self, path, data, options).map(|(op, body)| self.request(op, body));
+        let sent = create_request(self, path, data, options).map(|req| self.submit(req));
         let this = self.clone();
         async move {
-            match sent?.await? {
-                ResponseBody::Create2(r) => Ok((this.client_path(r.path), r.stat)),
-                other => Err(unexpected("create", &other)),
-            }
+            // Every create mode's reply is create2's.
+            let r = typed::<ops::Create2>(sent?).await?;
+            Ok((this.client_path(r.path), r.stat))
         }
     }
 
@@ -266,19 +276,13 @@ impl Client {
         version: Option<i32>,
     ) -> impl Future<Output = Result<(), Error>> + Send + 'static {
         let version = self::version(version);
-        self.call(
+        self.call::<ops::Delete, _>(
             path,
-            "delete",
-            move |p| {
-                (
-                    OpCode::Delete,
-                    RequestBody::Delete(DeleteRequest {
-                        path: Some(p),
-                        version,
-                    }),
-                )
+            move |p| DeleteRequest {
+                path: Some(p),
+                version,
             },
-            |_, _| Ok(()),
+            |_, ()| (),
         )
     }
 
@@ -288,18 +292,14 @@ impl Client {
         path: &str,
     ) -> impl Future<Output = Result<Option<Stat>, Error>> + Send + 'static {
         let sent = self.server_path(path, false).map(|p| {
-            self.request(
-                OpCode::Exists,
-                RequestBody::Exists(ExistsRequest {
-                    path: Some(p),
-                    watch: false,
-                }),
-            )
+            self.op::<ops::Exists>(ExistsRequest {
+                path: Some(p),
+                watch: false,
+            })
         });
         async move {
             match sent?.await {
-                Ok(ResponseBody::Exists(r)) => Ok(Some(r.stat)),
-                Ok(other) => Err(unexpected("exists", &other)),
+                Ok(r) => Ok(Some(r.stat)),
                 Err(Error::NoNode) => Ok(None),
                 Err(e) => Err(e),
             }
@@ -311,22 +311,13 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = Result<(Vec<u8>, Stat), Error>> + Send + 'static {
-        self.call(
+        self.call::<ops::GetData, _>(
             path,
-            "getData",
-            move |p| {
-                (
-                    OpCode::GetData,
-                    RequestBody::GetData(GetDataRequest {
-                        path: Some(p),
-                        watch: false,
-                    }),
-                )
+            move |p| GetDataRequest {
+                path: Some(p),
+                watch: false,
             },
-            |_, body| match body {
-                ResponseBody::GetData(r) => Ok((r.data.unwrap_or_default(), r.stat)),
-                other => Err(other),
-            },
+            |_, r| (r.data.unwrap_or_default(), r.stat),
         )
     }
 
@@ -338,23 +329,14 @@ impl Client {
         version: Option<i32>,
     ) -> impl Future<Output = Result<Stat, Error>> + Send + 'static {
         let (data, version) = (Some(data.to_vec()), self::version(version));
-        self.call(
+        self.call::<ops::SetData, _>(
             path,
-            "setData",
-            move |p| {
-                (
-                    OpCode::SetData,
-                    RequestBody::SetData(SetDataRequest {
-                        path: Some(p),
-                        data,
-                        version,
-                    }),
-                )
+            move |p| SetDataRequest {
+                path: Some(p),
+                data,
+                version,
             },
-            |_, body| match body {
-                ResponseBody::SetData(r) => Ok(r.stat),
-                other => Err(other),
-            },
+            |_, r| r.stat,
         )
     }
 
@@ -363,22 +345,13 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = Result<Vec<String>, Error>> + Send + 'static {
-        self.call(
+        self.call::<ops::GetChildren, _>(
             path,
-            "getChildren",
-            move |p| {
-                (
-                    OpCode::GetChildren,
-                    RequestBody::GetChildren(GetChildrenRequest {
-                        path: Some(p),
-                        watch: false,
-                    }),
-                )
+            move |p| GetChildrenRequest {
+                path: Some(p),
+                watch: false,
             },
-            |_, body| match body {
-                ResponseBody::GetChildren(r) => Ok(r.children.unwrap_or_default()),
-                other => Err(other),
-            },
+            |_, r| r.children.unwrap_or_default(),
         )
     }
 
@@ -387,22 +360,13 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = Result<(Vec<String>, Stat), Error>> + Send + 'static {
-        self.call(
+        self.call::<ops::GetChildren2, _>(
             path,
-            "getChildren2",
-            move |p| {
-                (
-                    OpCode::GetChildren2,
-                    RequestBody::GetChildren2(GetChildren2Request {
-                        path: Some(p),
-                        watch: false,
-                    }),
-                )
+            move |p| GetChildren2Request {
+                path: Some(p),
+                watch: false,
             },
-            |_, body| match body {
-                ResponseBody::GetChildren2(r) => Ok((r.children.unwrap_or_default(), r.stat)),
-                other => Err(other),
-            },
+            |_, r| (r.children.unwrap_or_default(), r.stat),
         )
     }
 
@@ -411,21 +375,10 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = Result<i32, Error>> + Send + 'static {
-        self.call(
+        self.call::<ops::GetAllChildrenNumber, _>(
             path,
-            "getAllChildrenNumber",
-            move |p| {
-                (
-                    OpCode::GetAllChildrenNumber,
-                    RequestBody::GetAllChildrenNumber(GetAllChildrenNumberRequest {
-                        path: Some(p),
-                    }),
-                )
-            },
-            |_, body| match body {
-                ResponseBody::GetAllChildrenNumber(r) => Ok(r.total_number),
-                other => Err(other),
-            },
+            move |p| GetAllChildrenNumberRequest { path: Some(p) },
+            |_, r| r.total_number,
         )
     }
 
@@ -434,25 +387,17 @@ impl Client {
         &self,
         prefix: &str,
     ) -> impl Future<Output = Result<Vec<String>, Error>> + Send + 'static {
-        self.call(
+        self.call::<ops::GetEphemerals, _>(
             prefix,
-            "getEphemerals",
-            move |p| {
-                (
-                    OpCode::GetEphemerals,
-                    RequestBody::GetEphemerals(GetEphemeralsRequest {
-                        prefix_path: Some(p),
-                    }),
-                )
+            move |p| GetEphemeralsRequest {
+                prefix_path: Some(p),
             },
-            |this, body| match body {
-                ResponseBody::GetEphemerals(r) => Ok(r
-                    .ephemerals
+            |this, r| {
+                r.ephemerals
                     .unwrap_or_default()
                     .into_iter()
                     .map(|p| this.client_path(Some(p)))
-                    .collect()),
-                other => Err(other),
+                    .collect()
             },
         )
     }
@@ -462,19 +407,10 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = Result<(Vec<Acl>, Stat), Error>> + Send + 'static {
-        self.call(
+        self.call::<ops::GetAcl, _>(
             path,
-            "getACL",
-            move |p| {
-                (
-                    OpCode::GetAcl,
-                    RequestBody::GetAcl(GetACLRequest { path: Some(p) }),
-                )
-            },
-            |_, body| match body {
-                ResponseBody::GetAcl(r) => Ok((r.acl.unwrap_or_default(), r.stat)),
-                other => Err(other),
-            },
+            move |p| GetACLRequest { path: Some(p) },
+            |_, r| (r.acl.unwrap_or_default(), r.stat),
         )
     }
 
@@ -486,42 +422,24 @@ impl Client {
         version: Option<i32>,
     ) -> impl Future<Output = Result<Stat, Error>> + Send + 'static {
         let (acl, version) = (Some(acl.to_vec()), self::version(version));
-        self.call(
+        self.call::<ops::SetAcl, _>(
             path,
-            "setACL",
-            move |p| {
-                (
-                    OpCode::SetAcl,
-                    RequestBody::SetAcl(SetACLRequest {
-                        path: Some(p),
-                        acl,
-                        version,
-                    }),
-                )
+            move |p| SetACLRequest {
+                path: Some(p),
+                acl,
+                version,
             },
-            |_, body| match body {
-                ResponseBody::SetAcl(r) => Ok(r.stat),
-                other => Err(other),
-            },
+            |_, r| r.stat,
         )
     }
 
     /// Waits until the server this session is connected to has caught up with the leader on
     /// `path`; returns the path.
     pub fn sync(&self, path: &str) -> impl Future<Output = Result<String, Error>> + Send + 'static {
-        self.call(
+        self.call::<ops::Sync, _>(
             path,
-            "sync",
-            move |p| {
-                (
-                    OpCode::Sync,
-                    RequestBody::Sync(SyncRequest { path: Some(p) }),
-                )
-            },
-            |this, body| match body {
-                ResponseBody::Sync(r) => Ok(this.client_path(r.path)),
-                other => Err(other),
-            },
+            move |p| SyncRequest { path: Some(p) },
+            |this, r| this.client_path(r.path),
         )
     }
 
@@ -529,31 +447,21 @@ impl Client {
     pub fn who_am_i(
         &self,
     ) -> impl Future<Output = Result<Vec<ClientInfo>, Error>> + Send + 'static {
-        let sent = self.request(OpCode::WhoAmI, RequestBody::None);
-        async move {
-            match sent.await? {
-                ResponseBody::WhoAmI(r) => Ok(r.client_info.unwrap_or_default()),
-                other => Err(unexpected("whoAmI", &other)),
-            }
-        }
+        let sent = self.op::<ops::WhoAmI>(());
+        async move { Ok(sent.await?.client_info.unwrap_or_default()) }
     }
 
     /// The ensemble configuration (`/zookeeper/config`, outside any chroot) and its Stat.
     pub fn get_config(
         &self,
     ) -> impl Future<Output = Result<(Vec<u8>, Stat), Error>> + Send + 'static {
-        let sent = self.request(
-            OpCode::GetData,
-            RequestBody::GetData(GetDataRequest {
-                path: Some(CONFIG_NODE.into()),
-                watch: false,
-            }),
-        );
+        let sent = self.op::<ops::GetData>(GetDataRequest {
+            path: Some(CONFIG_NODE.into()),
+            watch: false,
+        });
         async move {
-            match sent.await? {
-                ResponseBody::GetData(r) => Ok((r.data.unwrap_or_default(), r.stat)),
-                other => Err(unexpected("getConfig", &other)),
-            }
+            let r = sent.await?;
+            Ok((r.data.unwrap_or_default(), r.stat))
         }
     }
 
@@ -567,18 +475,15 @@ impl Client {
         new_members: Option<&str>,
         from_config: i64,
     ) -> impl Future<Output = Result<(Vec<u8>, Stat), Error>> + Send + 'static {
-        let body = RequestBody::Reconfig(ReconfigRequest {
+        let sent = self.op::<ops::Reconfig>(ReconfigRequest {
             joining_servers: joining.map(str::to_string),
             leaving_servers: leaving.map(str::to_string),
             new_members: new_members.map(str::to_string),
             cur_config_id: from_config,
         });
-        let sent = self.request(OpCode::Reconfig, body);
         async move {
-            match sent.await? {
-                ResponseBody::Reconfig(r) => Ok((r.data.unwrap_or_default(), r.stat)),
-                other => Err(unexpected("reconfig", &other)),
-            }
+            let r = sent.await?;
+            Ok((r.data.unwrap_or_default(), r.stat))
         }
     }
 
@@ -653,7 +558,7 @@ pub(crate) fn create_request(
     path: &str,
     data: &[u8],
     options: &CreateOptions,
-) -> Result<(OpCode, RequestBody), Error> {
+) -> Result<OutRequest, Error> {
     let server_path = client.server_path(path, options.is_sequential())?;
     let data = Some(data.to_vec());
     let acl = Some(options.acl.clone());
@@ -669,16 +574,13 @@ pub(crate) fn create_request(
             .ok_or_else(|| {
                 Error::InvalidArgument(format!("ttl must be between 1 ms and {MAX_TTL_MS} ms"))
             })?;
-        return Ok((
-            OpCode::CreateTtl,
-            RequestBody::CreateTtl(CreateTTLRequest {
-                path: Some(server_path),
-                data,
-                acl,
-                flags,
-                ttl,
-            }),
-        ));
+        return Ok(OutRequest::of::<ops::CreateTtl>(CreateTTLRequest {
+            path: Some(server_path),
+            data,
+            acl,
+            flags,
+            ttl,
+        }));
     }
     if options.ttl.is_some() {
         return Err(Error::InvalidArgument(format!(
@@ -686,18 +588,15 @@ pub(crate) fn create_request(
             options.mode
         )));
     }
-    let op = if options.mode == CreateMode::Container {
-        OpCode::CreateContainer
-    } else {
-        OpCode::Create2
+    let req = CreateRequest {
+        path: Some(server_path),
+        data,
+        acl,
+        flags,
     };
-    Ok((
-        op,
-        RequestBody::Create(CreateRequest {
-            path: Some(server_path),
-            data,
-            acl,
-            flags,
-        }),
-    ))
+    Ok(if options.mode == CreateMode::Container {
+        OutRequest::of::<ops::CreateContainer>(req)
+    } else {
+        OutRequest::of::<ops::Create2>(req)
+    })
 }

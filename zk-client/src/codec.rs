@@ -1,4 +1,5 @@
-//! Length-prefixed frames over the TCP stream, as a `tokio_util::codec` pair.
+//! Length-prefixed frames over the TCP stream ([`jute_schemas::protocol::frame`]), as a
+//! `tokio_util::codec` pair.
 //!
 //! The decoder checks each length against the limit before buffering anything. A reply longer
 //! than the limit is not an error of the connection: it comes out as [`Frame::Oversized`] with
@@ -6,7 +7,8 @@
 //! Only a length that cannot be a reply at all (negative, shorter than a reply header, or over
 //! [`ABSURD_FRAME`]) ends the connection.
 
-use bytes::{Buf, BufMut, BytesMut};
+use bytes::{Buf, BytesMut};
+use jute_schemas::protocol::frame;
 use tokio_util::codec::{Decoder, Encoder};
 
 /// Lengths above this (1 GiB) are treated as a broken stream rather than a big reply.
@@ -83,9 +85,9 @@ impl Decoder for FrameCodec {
                         return Ok(None);
                     };
                     let raw = i32::from_be_bytes(*head);
-                    let len =
-                        usize::try_from(raw).map_err(|_| CodecError::BadLength(raw.into()))?;
-                    if !(MIN_REPLY..=ABSURD_FRAME).contains(&len) {
+                    let len = frame::length(*head, ABSURD_FRAME)
+                        .map_err(|_| CodecError::BadLength(raw.into()))?;
+                    if len < MIN_REPLY {
                         return Err(CodecError::BadLength(raw.into()));
                     }
                     if len > self.max_frame {
@@ -131,15 +133,14 @@ impl Decoder for FrameCodec {
     }
 }
 
-/// Writes `body` with its length prefix (the caller has already checked the size).
+/// Writes `body` with its length prefix; a body longer than a prefix can state is refused.
 impl Encoder<&[u8]> for FrameCodec {
     type Error = CodecError;
 
     fn encode(&mut self, body: &[u8], dst: &mut BytesMut) -> Result<(), CodecError> {
-        dst.reserve(4 + body.len());
-        dst.put_u32(body.len() as u32);
-        dst.put_slice(body);
-        Ok(())
+        dst.reserve(frame::PREFIX + body.len());
+        frame::put(dst, body)
+            .map_err(|_| CodecError::BadLength(i64::try_from(body.len()).unwrap_or(i64::MAX)))
     }
 }
 

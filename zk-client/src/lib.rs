@@ -10,10 +10,12 @@
 //! - Paths are checked with the server's rules before anything is sent; the chroot of the
 //!   connect string is added on the way out and stripped from every path that comes back.
 //!
-//! Inside, [`session::Session`] is the protocol as a state machine without I/O. Calls encode
-//! their requests straight into its output under a lock shared with one tokio task, which
-//! writes everything queued in one go and hands every frame it reads to the session before
-//! waking the callers it answers.
+//! Inside, [`session::Session`] is the protocol as a state machine without I/O: it owns its
+//! clock ([`session::Timeouts`], [`session::Session::poll_timeout`],
+//! [`session::Session::handle_timeout`]) and its phase. Calls encode their requests straight
+//! into its output under a lock shared with one tokio task, the driver, which writes
+//! everything the session lets out in one go, hands every frame it reads to the session before
+//! waking the callers it answers, and sleeps until the session's next timeout.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), zk_client::Error> {
@@ -36,6 +38,7 @@
 pub mod acl;
 mod backoff;
 mod builder;
+mod calls;
 mod client;
 pub mod codec;
 pub mod connect_string;
@@ -51,7 +54,6 @@ mod retry;
 pub mod sasl;
 mod server_list;
 pub mod session;
-mod shared;
 pub mod telemetry;
 pub mod tls;
 mod transport;

@@ -6,10 +6,12 @@ use jute_schemas::proto::{
     CheckVersionRequest, DeleteRequest, GetChildrenRequest, GetDataRequest, MultiHeader,
     SetDataRequest,
 };
-use jute_schemas::protocol::{MultiOp as WireOp, MultiRequest, OpCode, RequestBody, ResponseBody};
+use jute_schemas::protocol::ops::{self, Operation};
+use jute_schemas::protocol::{MultiOp as WireOp, MultiRequest, ResponseBody};
 
-use crate::client::{create_request, unexpected, Client};
+use crate::client::{create_request, reply_of, Client};
 use crate::error::Error;
+use crate::session::OutRequest;
 use crate::types::{CreateOptions, Stat};
 
 /// One operation of a [`Client::multi`].
@@ -94,15 +96,57 @@ pub enum ReadResult {
     Children(Vec<String>),
 }
 
-fn wire(op: OpCode, body: RequestBody) -> WireOp {
+/// An operation of a multi, from its request as a whole request would carry it.
+fn wire(req: OutRequest) -> WireOp {
     WireOp {
         header: MultiHeader {
-            r#type: op.value(),
+            r#type: req.op.value(),
             done: false,
             err: -1,
         },
-        body,
+        body: req.body,
     }
+}
+
+/// How one result of a multi reads: by the operation it answers.
+type ReadAs<T> = fn(&Client, ResponseBody) -> Result<T, Error>;
+
+fn created(c: &Client, body: ResponseBody) -> Result<OpResult, Error> {
+    // Creates are sent as create2 (or its container and TTL forms); inside a multi, ZooKeeper
+    // 3.8 answers them as create, with the path only.
+    match ops::Create2::reply(body) {
+        Ok(r) => Ok(OpResult::Create {
+            path: c.client_path(r.path),
+            stat: Some(r.stat),
+        }),
+        Err(body) => reply_of::<ops::Create>(body).map(|r| OpResult::Create {
+            path: c.client_path(r.path),
+            stat: None,
+        }),
+    }
+}
+
+fn deleted(_: &Client, body: ResponseBody) -> Result<OpResult, Error> {
+    reply_of::<ops::Delete>(body).map(|()| OpResult::Delete)
+}
+
+fn data_set(_: &Client, body: ResponseBody) -> Result<OpResult, Error> {
+    reply_of::<ops::SetData>(body).map(|r| OpResult::SetData { stat: r.stat })
+}
+
+fn checked(_: &Client, body: ResponseBody) -> Result<OpResult, Error> {
+    reply_of::<ops::Check>(body).map(|()| OpResult::Check)
+}
+
+fn data_read(_: &Client, body: ResponseBody) -> Result<ReadResult, Error> {
+    reply_of::<ops::GetData>(body).map(|d| ReadResult::Data {
+        data: d.data.unwrap_or_default(),
+        stat: d.stat,
+    })
+}
+
+fn children_read(_: &Client, body: ResponseBody) -> Result<ReadResult, Error> {
+    reply_of::<ops::GetChildren>(body).map(|c| ReadResult::Children(c.children.unwrap_or_default()))
 }
 
 /// The server answers every operation of a multi with exactly one result (an error result for
@@ -118,51 +162,57 @@ fn check_count(op: &str, ops: usize, results: usize) -> Result<(), Error> {
 }
 
 impl Client {
-    fn multi_body(&self, ops: &[Op]) -> Result<MultiRequest, Error> {
+    /// The multi's request, and how each of its results reads.
+    #[allow(clippy::type_complexity)]
+    fn multi_body(&self, ops: &[Op]) -> Result<(MultiRequest, Vec<ReadAs<OpResult>>), Error> {
         let mut out = MultiRequest::default();
+        let mut reads: Vec<ReadAs<OpResult>> = Vec::with_capacity(ops.len());
         for (i, op) in ops.iter().enumerate() {
             let at = |e: Error| Error::MultiFailed {
                 index: i,
                 error: Box::new(e),
             };
-            out.ops.push(match op {
+            let path = |p: &str| self.server_path(p, false).map(Some).map_err(at);
+            let (req, read): (OutRequest, ReadAs<OpResult>) = match op {
                 Op::Create {
                     path,
                     data,
                     options,
-                } => {
-                    let (op, body) = create_request(self, path, data, options).map_err(at)?;
-                    wire(op, body)
-                }
-                Op::Delete { path, version } => wire(
-                    OpCode::Delete,
-                    RequestBody::Delete(DeleteRequest {
-                        path: Some(self.server_path(path, false).map_err(at)?),
+                } => (
+                    create_request(self, path, data, options).map_err(at)?,
+                    created,
+                ),
+                Op::Delete { path: p, version } => (
+                    OutRequest::of::<ops::Delete>(DeleteRequest {
+                        path: path(p)?,
                         version: version.unwrap_or(-1),
                     }),
+                    deleted,
                 ),
                 Op::SetData {
-                    path,
+                    path: p,
                     data,
                     version,
-                } => wire(
-                    OpCode::SetData,
-                    RequestBody::SetData(SetDataRequest {
-                        path: Some(self.server_path(path, false).map_err(at)?),
+                } => (
+                    OutRequest::of::<ops::SetData>(SetDataRequest {
+                        path: path(p)?,
                         data: Some(data.clone()),
                         version: version.unwrap_or(-1),
                     }),
+                    data_set,
                 ),
-                Op::Check { path, version } => wire(
-                    OpCode::Check,
-                    RequestBody::Check(CheckVersionRequest {
-                        path: Some(self.server_path(path, false).map_err(at)?),
+                Op::Check { path: p, version } => (
+                    OutRequest::of::<ops::Check>(CheckVersionRequest {
+                        path: path(p)?,
                         version: *version,
                     }),
+                    checked,
                 ),
-            });
+            };
+            out.ops.push(wire(req));
+            reads.push(read);
         }
-        Ok(out)
+        Ok((out, reads))
     }
 
     /// Runs `ops` atomically: all take effect or none does. On failure the error says which
@@ -176,7 +226,7 @@ impl Client {
         } else {
             Some(
                 self.multi_body(ops)
-                    .map(|body| self.request_raw(OpCode::Multi, RequestBody::Multi(body))),
+                    .map(|(body, reads)| (self.op::<ops::Multi>(body), reads)),
             )
         };
         let this = self.clone();
@@ -185,9 +235,8 @@ impl Client {
             let Some(sent) = sent else {
                 return Ok(Vec::new());
             };
-            let ResponseBody::Multi(resp) = sent?.await? else {
-                return Err(Error::protocol("multi reply without results"));
-            };
+            let (sent, reads) = sent?;
+            let resp = sent.await?;
             check_count("multi", count, resp.results.len())?;
             if let Some((index, r)) = resp
                 .results
@@ -201,26 +250,10 @@ impl Client {
                     error: Box::new(error),
                 });
             }
-            resp.results
+            reads
                 .into_iter()
-                .map(|r| match r.body {
-                    ResponseBody::Create(c) => Ok(OpResult::Create {
-                        path: this.client_path(c.path),
-                        stat: None,
-                    }),
-                    ResponseBody::Create2(c) => Ok(OpResult::Create {
-                        path: this.client_path(c.path),
-                        stat: Some(c.stat),
-                    }),
-                    ResponseBody::SetData(s) => Ok(OpResult::SetData { stat: s.stat }),
-                    ResponseBody::None if r.header.r#type == OpCode::Delete.value() => {
-                        Ok(OpResult::Delete)
-                    }
-                    ResponseBody::None if r.header.r#type == OpCode::Check.value() => {
-                        Ok(OpResult::Check)
-                    }
-                    other => Err(unexpected("multi", &other)),
-                })
+                .zip(resp.results)
+                .map(|(read, r)| read(&this, r.body))
                 .collect()
         }
     }
@@ -239,20 +272,16 @@ impl Client {
                     error: Box::new(e),
                 };
                 Ok(match op {
-                    ReadOp::GetData(p) => wire(
-                        OpCode::GetData,
-                        RequestBody::GetData(GetDataRequest {
+                    ReadOp::GetData(p) => wire(OutRequest::of::<ops::GetData>(GetDataRequest {
+                        path: Some(self.server_path(p, false).map_err(at)?),
+                        watch: false,
+                    })),
+                    ReadOp::GetChildren(p) => {
+                        wire(OutRequest::of::<ops::GetChildren>(GetChildrenRequest {
                             path: Some(self.server_path(p, false).map_err(at)?),
                             watch: false,
-                        }),
-                    ),
-                    ReadOp::GetChildren(p) => wire(
-                        OpCode::GetChildren,
-                        RequestBody::GetChildren(GetChildrenRequest {
-                            path: Some(self.server_path(p, false).map_err(at)?),
-                            watch: false,
-                        }),
-                    ),
+                        }))
+                    }
                 })
             })
             .collect::<Result<Vec<_>, Error>>()
@@ -263,32 +292,32 @@ impl Client {
         let sent = if ops.is_empty() {
             None
         } else {
-            Some(body.map(|b| self.request_raw(OpCode::MultiRead, RequestBody::Multi(b))))
+            Some(body.map(|b| self.op::<ops::MultiRead>(b)))
         };
         let count = ops.len();
+        let reads: Vec<ReadAs<ReadResult>> = ops
+            .iter()
+            .map(|op| match op {
+                ReadOp::GetData(_) => data_read as ReadAs<ReadResult>,
+                ReadOp::GetChildren(_) => children_read,
+            })
+            .collect();
+        let this = self.clone();
         async move {
             let Some(sent) = sent else {
                 return Ok(Vec::new());
             };
-            let ResponseBody::Multi(resp) = sent?.await? else {
-                return Err(Error::protocol("multiRead reply without results"));
-            };
+            let resp = sent?.await?;
             check_count("multiRead", count, resp.results.len())?;
-            Ok(resp
-                .results
+            Ok(reads
                 .into_iter()
-                .map(|r| match r.body {
-                    ResponseBody::GetData(d) => Ok(ReadResult::Data {
-                        data: d.data.unwrap_or_default(),
-                        stat: d.stat,
-                    }),
-                    ResponseBody::GetChildren(c) => {
-                        Ok(ReadResult::Children(c.children.unwrap_or_default()))
-                    }
+                .zip(resp.results)
+                .map(|(read, r)| match r.body {
+                    // A read that failed is answered with its error.
                     ResponseBody::Error(e) => {
                         Err(Error::from_code(e.err).unwrap_or(Error::Server(e.err)))
                     }
-                    other => Err(unexpected("multiRead", &other)),
+                    body => read(&this, body),
                 })
                 .collect())
         }

@@ -1,6 +1,6 @@
 //! A new server list for a running client: whether it moves, and where to, so that load evens
 //! out across the new list without every client reconnecting (the Java client's probabilistic
-//! rebalancing, ZOOKEEPER-1355). Free of I/O; the connection task applies the decision.
+//! rebalancing, ZOOKEEPER-1355). Free of I/O; the driver applies the decision.
 //!
 //! With `o` servers before and `n` after:
 //! - more servers (`n > o`): a client whose server stays moves with probability `1 - o/n`, to

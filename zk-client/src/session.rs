@@ -1,5 +1,5 @@
 //! The session as a state machine without I/O: it turns requests into frames and frames into
-//! replies and watch events. The connection task only moves bytes and delivers outcomes, so
+//! replies and watch events. The driver only moves bytes and delivers outcomes, so
 //! everything here is tested with byte vectors.
 //!
 //! `T` is whatever the caller uses to route a reply back (a reply slot in the client, a number
@@ -11,12 +11,14 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use bytes::{BufMut, BytesMut};
+use bytes::BytesMut;
 use jute::{Decode, Encode, Limits, Reader, Record};
 use jute_schemas::proto::{
     AuthPacket, ConnectRequest, ConnectResponse, GetSASLRequest, ReplyHeader, RequestHeader,
     SetSASLResponse, SetWatches2, WatcherEvent,
 };
+use jute_schemas::protocol::frame::{self, FrameError};
+use jute_schemas::protocol::ops::{self, Operation};
 use jute_schemas::protocol::{xid, EventType, OpCode, RequestBody, ResponseBody, WatcherType};
 
 use tokio::time::Instant;
@@ -49,6 +51,25 @@ pub struct OutRequest {
     pub body: RequestBody,
     /// The watch the request sets when it succeeds: its kind and server path.
     pub watch: Option<(WatchKind, String)>,
+}
+
+impl OutRequest {
+    /// Operation `O`'s request (its op code and body agree by construction), setting no watch.
+    pub fn of<O: Operation>(req: O::Request) -> OutRequest {
+        OutRequest {
+            op: O::OP,
+            body: O::request(req),
+            watch: None,
+        }
+    }
+
+    /// Operation `O`'s request, setting a watch of `kind` on `server_path` when it succeeds.
+    pub fn watching<O: Operation>(req: O::Request, kind: WatchKind, server_path: String) -> Self {
+        OutRequest {
+            watch: Some((kind, server_path)),
+            ..OutRequest::of::<O>(req)
+        }
+    }
 }
 
 /// A watch notification for the client (path with the chroot stripped).
@@ -181,40 +202,28 @@ pub struct Session<T, S = ()> {
     server: Option<SocketAddr>,
 }
 
-/// A SASL frame (without its length prefix): a request header with op 102 and the token.
-fn sasl_frame(xid: i32, token: Vec<u8>) -> Vec<u8> {
-    frame_of(
-        &RequestHeader {
-            xid,
-            r#type: OpCode::Sasl.value(),
-        },
-        &GetSASLRequest { token: Some(token) },
-    )
-}
-
-fn frame_of(header: &RequestHeader, body: &impl Encode) -> Vec<u8> {
-    let mut out = Vec::with_capacity(header.encoded_len() + body.encoded_len());
-    header.encode(&mut out);
-    body.encode(&mut out);
-    out
-}
-
-/// Appends an encoded frame to `out` behind its length prefix.
-fn push_prefixed(out: &mut BytesMut, frame: &[u8]) {
-    out.reserve(4 + frame.len());
-    // Frames the session encodes are far below i32::MAX.
-    out.put_u32(u32::try_from(frame.len()).unwrap_or(u32::MAX));
-    out.extend_from_slice(frame);
-}
-
-/// Appends `header` and `body` to `out` with the frame's length prefix (`len`: the frame's
-/// length without it).
-fn put_frame(out: &mut BytesMut, len: usize, header: &RequestHeader, body: &impl Encode) {
-    out.reserve(4 + len);
-    // The caller checked `len` against the request limit, itself an i32.
-    out.put_u32(u32::try_from(len).unwrap_or(u32::MAX));
-    header.encode(out);
-    body.encode(out);
+/// Appends a request frame (its header, then `body`) to `out`; nothing when it would be over
+/// `limit` (the server's `jute.maxbuffer`). Returns the frame's length without its prefix.
+fn put_request(
+    out: &mut BytesMut,
+    xid: i32,
+    op: OpCode,
+    body: &impl Encode,
+    limit: usize,
+) -> Result<usize, Error> {
+    let header = RequestHeader {
+        xid,
+        r#type: op.value(),
+    };
+    let len = header.encoded_len() + body.encoded_len();
+    if len > limit {
+        return Err(Error::RequestTooLarge { size: len, limit });
+    }
+    out.reserve(frame::PREFIX + len);
+    frame::put_records(out, &header, body, limit).map_err(|e| match e {
+        FrameError::TooLong { len, limit, .. } => Error::RequestTooLarge { size: len, limit },
+        other => Error::protocol(other.to_string()),
+    })
 }
 
 impl<T, S> Session<T, S> {
@@ -501,14 +510,15 @@ impl<T, S> Session<T, S> {
         if now >= crate::deadline::after(link.last_sent, self.timeouts.ping_interval()) {
             // Taken as sent now: the driver writes it before sleeping again.
             link.last_sent = now;
-            let ping = frame_of(
-                &RequestHeader {
-                    xid: xid::PING,
-                    r#type: OpCode::Ping.value(),
-                },
+            let limit = self.cfg.max_request;
+            put_request(
+                &mut self.first,
+                xid::PING,
+                OpCode::Ping,
                 &RequestBody::None,
-            );
-            push_prefixed(&mut self.first, &ping);
+                limit,
+            )
+            .map_err(|e| End::Lost(e.to_string()))?;
         }
         Ok(())
     }
@@ -535,7 +545,8 @@ impl<T, S> Session<T, S> {
         self.server = server;
         self.first.clear();
         let hello = self.connect_frame();
-        push_prefixed(&mut self.first, &hello);
+        // A handshake is a few dozen bytes: it fits any prefix.
+        let _ = frame::put(&mut self.first, &hello);
         self.phase = Phase::Handshaking {
             by: crate::deadline::after(now, self.timeouts.connect()),
             expires_at,
@@ -674,7 +685,7 @@ impl<T, S> Session<T, S> {
         let link = Link::new(now);
         if let Some(SaslStart { mechanism, token }) = sasl {
             let xid = self.take_xid();
-            push_prefixed(&mut self.first, &sasl_frame(xid, token));
+            self.put_sasl(xid, token)?;
             self.phase = Phase::Authenticating {
                 by: crate::deadline::after(now, self.timeouts.connect()),
                 xid,
@@ -685,8 +696,19 @@ impl<T, S> Session<T, S> {
             return Ok(());
         }
         self.phase = self.usable(now, link, closing);
-        self.queue_replay();
-        Ok(())
+        self.queue_replay()
+    }
+
+    /// Queues a SASL token (its frame's xid is `xid`).
+    fn put_sasl(&mut self, xid: i32, token: Vec<u8>) -> Result<usize, Error> {
+        let body = GetSASLRequest { token: Some(token) };
+        put_request(
+            &mut self.first,
+            xid,
+            OpCode::Sasl,
+            &body,
+            self.cfg.max_request,
+        )
     }
 
     /// The phase of a connection the session is usable on.
@@ -703,23 +725,15 @@ impl<T, S> Session<T, S> {
 
     /// Queues credentials (auth packets), then the watches (SetWatches2 batches), for a new
     /// connection: before any call.
-    fn queue_replay(&mut self) {
+    fn queue_replay(&mut self) -> Result<(), Error> {
         // Replayed credentials: only those added while disconnected have someone waiting.
         self.auth_in_flight.clear();
+        let limit = self.cfg.max_request;
         for (a, waited) in &mut self.auth {
-            let frame = frame_of(
-                &RequestHeader {
-                    xid: xid::AUTH,
-                    r#type: OpCode::Auth.value(),
-                },
-                a,
-            );
-            push_prefixed(&mut self.first, &frame);
+            put_request(&mut self.first, xid::AUTH, OpCode::Auth, a, limit)?;
             self.auth_in_flight.push_back(std::mem::take(waited));
         }
-        for frame in self.set_watches_frames() {
-            push_prefixed(&mut self.first, &frame);
-        }
+        self.queue_set_watches()
     }
 
     /// The next xid (SASL frames take theirs from the same counter as requests, as Java's).
@@ -764,7 +778,7 @@ impl<T, S> Session<T, S> {
             Err(why) => fail(why),
             Ok(Some(token)) => {
                 let xid = self.take_xid();
-                push_prefixed(&mut self.first, &sasl_frame(xid, token));
+                self.put_sasl(xid, token)?;
                 self.phase = Phase::Authenticating {
                     by,
                     xid,
@@ -777,13 +791,15 @@ impl<T, S> Session<T, S> {
             Ok(None) => {
                 // The exchange is complete: credentials and watches, then the calls.
                 self.phase = self.usable(link.last_heard, link, closing);
-                self.queue_replay();
+                self.queue_replay()?;
                 Ok(None)
             }
         }
     }
 
-    fn set_watches_frames(&self) -> Vec<Vec<u8>> {
+    /// Queues the watches to set again, as SetWatches2 batches of about
+    /// [`SET_WATCHES_MAX_LENGTH`] bytes of paths each.
+    fn queue_set_watches(&mut self) -> Result<(), Error> {
         let by_kind = self.watches.by_kind();
         let entries = by_kind
             .iter()
@@ -797,16 +813,14 @@ impl<T, S> Session<T, S> {
             persistent_watches: Some(Vec::new()),
             persistent_recursive_watches: Some(Vec::new()),
         };
-        let mut frames = Vec::new();
+        let first = &mut self.first;
+        let limit = self.cfg.max_request;
         let mut batch = empty();
         let mut size = 0;
-        let flush = |batch: &mut SetWatches2, frames: &mut Vec<Vec<u8>>| {
-            let header = RequestHeader {
-                xid: xid::SET_WATCHES,
-                r#type: OpCode::SetWatches2.value(),
-            };
-            frames.push(frame_of(&header, &*batch));
+        let mut flush = |batch: &mut SetWatches2| {
+            let sent = put_request(first, xid::SET_WATCHES, OpCode::SetWatches2, &*batch, limit);
             *batch = empty();
+            sent
         };
         for (kind, path) in entries {
             let list = match kind {
@@ -819,37 +833,41 @@ impl<T, S> Session<T, S> {
             list.get_or_insert_with(Vec::new).push(path.to_string());
             size += path.len();
             if size >= SET_WATCHES_MAX_LENGTH {
-                flush(&mut batch, &mut frames);
+                flush(&mut batch)?;
                 size = 0;
             }
         }
         if size > 0 {
-            flush(&mut batch, &mut frames);
+            flush(&mut batch)?;
         }
-        frames
+        Ok(())
     }
 
     /// Remembers credentials (replayed after every reconnect). Connected, their frame goes to
-    /// the output now; otherwise (or while SASL runs) they go with the next replay. Either way the next answer to
-    /// them comes out as [`Outcome::Auth`].
-    pub fn add_auth(&mut self, scheme: &str, auth: &[u8]) {
+    /// the output now; otherwise (or while SASL runs) they go with the next replay. Either way
+    /// the next answer to them comes out as [`Outcome::Auth`]. Credentials whose frame is over
+    /// the server's limit are refused here: sent, the server would close every connection
+    /// they are replayed on.
+    pub fn add_auth(&mut self, scheme: &str, auth: &[u8]) -> Result<(), Error> {
         let packet = AuthPacket {
             r#type: 0,
             scheme: Some(scheme.to_string()),
             auth: Some(auth.to_vec()),
         };
+        let limit = self.cfg.max_request;
         // While SASL runs, credentials wait with the rest and go out in the replay after it.
         let now = self.is_connected();
         if now {
-            let header = RequestHeader {
-                xid: xid::AUTH,
-                r#type: OpCode::Auth.value(),
-            };
-            let len = header.encoded_len() + packet.encoded_len();
-            put_frame(&mut self.out, len, &header, &packet);
+            put_request(&mut self.out, xid::AUTH, OpCode::Auth, &packet, limit)?;
             self.auth_in_flight.push_back(true);
+        } else {
+            let size = RequestHeader::default().encoded_len() + packet.encoded_len();
+            if size > limit {
+                return Err(Error::RequestTooLarge { size, limit });
+            }
         }
         self.auth.push((packet, !now));
+        Ok(())
     }
 
     /// Assigns an xid to `req` and appends its frame to the output; the reply will come back
@@ -885,22 +903,11 @@ impl<T, S> Session<T, S> {
             ));
         }
         let xid = self.next_xid;
-        let header = RequestHeader {
-            xid,
-            r#type: req.op.value(),
+        let size = match put_request(&mut self.out, xid, req.op, &req.body, self.cfg.max_request) {
+            Ok(size) => size,
+            Err(e) => return Err((token, e)),
         };
-        let size = header.encoded_len() + req.body.encoded_len();
-        if size > self.cfg.max_request {
-            return Err((
-                token,
-                Error::RequestTooLarge {
-                    size,
-                    limit: self.cfg.max_request,
-                },
-            ));
-        }
         self.take_xid();
-        put_frame(&mut self.out, size, &header, &req.body);
         self.unsent += 1;
         let removal = match &req.body {
             RequestBody::RemoveWatches(r) => {
@@ -1125,12 +1132,7 @@ impl<T, S> Session<T, S> {
         if self.ended().is_some() || self.is_closing() {
             return None;
         }
-        let req = OutRequest {
-            op: OpCode::CloseSession,
-            body: RequestBody::None,
-            watch: None,
-        };
-        let written = self.write(req, token);
+        let written = self.write(OutRequest::of::<ops::CloseSession>(()), token);
         let grace = self.timeouts.close_grace();
         match &mut self.phase {
             Phase::Disconnected { .. } => self.phase = Phase::Ended(Error::Closed),
@@ -1188,14 +1190,10 @@ impl<T, S> Session<T, S> {
         if removed.remaining.iter().any(|k| shared_with.contains(k)) {
             return Some((removed.sink, None));
         }
-        let req = OutRequest {
-            op: OpCode::RemoveWatches,
-            body: RequestBody::RemoveWatches(jute_schemas::proto::RemoveWatchesRequest {
-                path: Some(removed.path.into()),
-                r#type: watcher_type.value(),
-            }),
-            watch: None,
-        };
+        let req = OutRequest::of::<ops::RemoveWatches>(jute_schemas::proto::RemoveWatchesRequest {
+            path: Some(removed.path.into()),
+            r#type: watcher_type.value(),
+        });
         Some((removed.sink, Some(req)))
     }
 

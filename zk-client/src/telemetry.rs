@@ -8,7 +8,7 @@
 //!
 //! | name | kind | labels | what |
 //! |---|---|---|---|
-//! | `zk_client_requests_total` | counter | `op`, `outcome` | calls answered, by op code name (`getData`) and outcome (`ok`, `no_node`, `connection_loss`, `timeout`, ...) |
+//! | `zk_client_requests_total` | counter | `op`, `outcome` | calls answered, by op code name (`getData`) and outcome (`ok`, or [`Error::label`]: `no_node`, `connection_loss`, `timeout`, ...) |
 //! | `zk_client_request_duration_seconds` | histogram | `op` | from the call to its answer |
 //! | `zk_client_bytes_sent_total` / `zk_client_bytes_received_total` | counter | | on the client port, length prefixes included |
 //! | `zk_client_connections_total` | counter | `outcome` (`ok`, `failed`) | connection attempts |
@@ -33,7 +33,7 @@ use std::time::Duration;
 use jute_schemas::protocol::OpCode;
 use metrics::{Counter, Gauge, Histogram};
 
-use crate::error::Error;
+use crate::error::{Error, LABELS};
 use crate::types::SessionState;
 
 /// Metric names, as the table in the module docs lists them.
@@ -60,54 +60,9 @@ pub mod names {
     pub const IN_FLIGHT: &str = "zk_client_in_flight_requests";
 }
 
-/// The `outcome` labels, by index.
-const OUTCOMES: [&str; 20] = [
-    "ok",
-    "no_node",
-    "node_exists",
-    "bad_version",
-    "not_empty",
-    "no_children_for_ephemerals",
-    "no_auth",
-    "invalid_acl",
-    "auth_failed",
-    "session_moved",
-    "not_read_only",
-    "no_watcher",
-    "connection_loss",
-    "session_expired",
-    "closed",
-    "timeout",
-    "multi_failed",
-    "protocol",
-    "too_large",
-    "other",
-];
-
-/// The index in [`OUTCOMES`] of an answer.
+/// The index in [`LABELS`] of an answer's `outcome` (the labels come from the error table).
 fn outcome(result: Result<(), &Error>) -> usize {
-    let Err(e) = result else { return 0 };
-    match e {
-        Error::NoNode => 1,
-        Error::NodeExists => 2,
-        Error::BadVersion => 3,
-        Error::NotEmpty => 4,
-        Error::NoChildrenForEphemerals => 5,
-        Error::NoAuth => 6,
-        Error::InvalidAcl => 7,
-        Error::AuthFailed => 8,
-        Error::SessionMoved => 9,
-        Error::NotReadOnly => 10,
-        Error::NoWatcher => 11,
-        Error::ConnectionLoss => 12,
-        Error::SessionExpired => 13,
-        Error::Closed => 14,
-        Error::Timeout => 15,
-        Error::MultiFailed { .. } => 16,
-        Error::Protocol { .. } => 17,
-        Error::RequestTooLarge { .. } | Error::ReplyTooLarge { .. } => 18,
-        _ => 19,
-    }
+    result.err().map_or(0, Error::label_index)
 }
 
 /// Op codes run from -11 (closeSession) to 107 (whoAmI): `value + OP_OFFSET` indexes the
@@ -125,8 +80,8 @@ fn op_slot(op: OpCode) -> usize {
 // Handles are registered with the recorder the first time each is used (so a series exists
 // only for what happened), then reused: a registration hashes its key, a reuse is one atomic
 // load. So the recorder must be installed before the first client connects.
-static REQUESTS: [[OnceLock<Counter>; OUTCOMES.len()]; OP_SLOTS] =
-    [const { [const { OnceLock::new() }; OUTCOMES.len()] }; OP_SLOTS];
+static REQUESTS: [[OnceLock<Counter>; LABELS.len()]; OP_SLOTS] =
+    [const { [const { OnceLock::new() }; LABELS.len()] }; OP_SLOTS];
 static DURATIONS: [OnceLock<Histogram>; OP_SLOTS] = [const { OnceLock::new() }; OP_SLOTS];
 static BYTES_SENT: OnceLock<Counter> = OnceLock::new();
 static BYTES_RECEIVED: OnceLock<Counter> = OnceLock::new();
@@ -142,13 +97,13 @@ pub(crate) fn request_done(op: OpCode, result: Result<(), &Error>, took: Duratio
     let o = outcome(result);
     REQUESTS[slot][o]
         .get_or_init(
-            || metrics::counter!(names::REQUESTS, "op" => op.name(), "outcome" => OUTCOMES[o]),
+            || metrics::counter!(names::REQUESTS, "op" => op.name(), "outcome" => LABELS[o]),
         )
         .increment(1);
     DURATIONS[slot]
         .get_or_init(|| metrics::histogram!(names::REQUEST_DURATION, "op" => op.name()))
         .record(took.as_secs_f64());
-    OUTCOMES[o]
+    LABELS[o]
 }
 
 /// Bytes went out on the client port.

@@ -7,43 +7,47 @@ use jute_schemas::proto::{
     AddWatchRequest, CheckWatchesRequest, ExistsRequest, GetChildrenRequest, GetDataRequest,
     RemoveWatchesRequest,
 };
-use jute_schemas::protocol::{OpCode, RequestBody, ResponseBody};
+use jute_schemas::protocol::ops::{self, Operation};
 
-use crate::client::{unexpected, Client, CONFIG_NODE};
+use crate::client::{reply_of, Client, CONFIG_NODE};
 use crate::error::Error;
 use crate::session::OutRequest;
 use crate::types::{AddWatchMode, Stat, WatcherType};
 use crate::watch::WatchKind;
-use crate::watcher::{OneshotWatcher, PersistentWatcher, WatchSink};
+use crate::watch::WatchSink;
+use crate::watcher::{OneshotWatcher, PersistentWatcher};
 
 impl Client {
-    /// A one-shot watch request: the future yields the reply and the watcher.
-    fn watched(
+    /// A one-shot watch request: operation `O` (built by `build` from the server path) setting
+    /// a watch of `kind`. The future yields the reply as `extract` makes it, and the watcher;
+    /// when `missing` is given, a missing node yields it instead of `NoNode` (exists sets its
+    /// watch on a missing node, for its creation).
+    fn watched<O: Operation, R: Send + 'static>(
         &self,
-        op: OpCode,
-        body: RequestBody,
+        server_path: Result<String, Error>,
         kind: WatchKind,
-        server_path: String,
-    ) -> impl Future<Output = Result<(ResponseBody, OneshotWatcher), Error>> + Send + 'static {
-        let reply = self.submit_watch(
-            OutRequest {
-                op,
-                body,
-                watch: Some((kind, server_path)),
-            },
-            WatchSink::oneshot(),
-        );
+        build: impl FnOnce(String) -> O::Request,
+        extract: impl FnOnce(O::Reply) -> R + Send + 'static,
+        missing: Option<R>,
+    ) -> impl Future<Output = Result<(R, OneshotWatcher), Error>> + Send + 'static
+    where
+        O::Reply: Send + 'static,
+    {
+        let sent = server_path.map(|p| {
+            let req = OutRequest::watching::<O>(build(p.clone()), kind, p);
+            self.submit_watch(req, WatchSink::oneshot())
+        });
         async move {
-            let (result, watch) = reply.await;
-            let body = match result {
-                Ok(body) => body,
-                // exists() on a missing node still sets a watch (for the node's creation).
-                Err(Error::NoNode) if kind == WatchKind::Exist => ResponseBody::None,
-                Err(e) => return Err(e),
-            };
-            let watch =
-                watch.ok_or_else(|| Error::protocol("a watch request without its watch"))?;
-            Ok((body, OneshotWatcher::new(watch)))
+            let (result, watch) = sent?.await;
+            let result = result.and_then(reply_of::<O>);
+            let watch = watch
+                .map(OneshotWatcher::new)
+                .ok_or_else(|| Error::protocol("a watch request without its watch"));
+            match (result, missing) {
+                (Ok(r), _) => Ok((extract(r), watch?)),
+                (Err(Error::NoNode), Some(missing)) => Ok((missing, watch?)),
+                (Err(e), _) => Err(e),
+            }
         }
     }
 
@@ -53,25 +57,17 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = Result<(Option<Stat>, OneshotWatcher), Error>> + Send + 'static {
-        let sent = self.server_path(path, false).map(|p| {
-            self.watched(
-                OpCode::Exists,
-                RequestBody::Exists(ExistsRequest {
-                    path: Some(p.clone()),
-                    watch: true,
-                }),
-                WatchKind::Exist,
-                p,
-            )
-        });
-        async move {
-            match sent?.await? {
-                (ResponseBody::Exists(r), w) => Ok((Some(r.stat), w)),
-                // The node does not exist; the watch waits for its creation.
-                (ResponseBody::None, w) => Ok((None, w)),
-                (other, _) => Err(unexpected("exists", &other)),
-            }
-        }
+        self.watched::<ops::Exists, _>(
+            self.server_path(path, false),
+            WatchKind::Exist,
+            |p| ExistsRequest {
+                path: Some(p),
+                watch: true,
+            },
+            |r| Some(r.stat),
+            // The node does not exist; the watch waits for its creation.
+            Some(None),
+        )
     }
 
     /// Like [`Client::get_data`], and watches for the next change or deletion.
@@ -79,22 +75,26 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = Result<(Vec<u8>, Stat, OneshotWatcher), Error>> + Send + 'static {
-        let sent = self.server_path(path, false).map(|p| {
-            self.watched(
-                OpCode::GetData,
-                RequestBody::GetData(GetDataRequest {
-                    path: Some(p.clone()),
-                    watch: true,
-                }),
-                WatchKind::Data,
-                p,
-            )
-        });
+        self.data_watch(self.server_path(path, false))
+    }
+
+    fn data_watch(
+        &self,
+        server_path: Result<String, Error>,
+    ) -> impl Future<Output = Result<(Vec<u8>, Stat, OneshotWatcher), Error>> + Send + 'static {
+        let sent = self.watched::<ops::GetData, _>(
+            server_path,
+            WatchKind::Data,
+            |p| GetDataRequest {
+                path: Some(p),
+                watch: true,
+            },
+            |r| (r.data.unwrap_or_default(), r.stat),
+            None,
+        );
         async move {
-            match sent?.await? {
-                (ResponseBody::GetData(r), w) => Ok((r.data.unwrap_or_default(), r.stat, w)),
-                (other, _) => Err(unexpected("getData", &other)),
-            }
+            let ((data, stat), w) = sent.await?;
+            Ok((data, stat, w))
         }
     }
 
@@ -103,23 +103,16 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = Result<(Vec<String>, OneshotWatcher), Error>> + Send + 'static {
-        let sent = self.server_path(path, false).map(|p| {
-            self.watched(
-                OpCode::GetChildren,
-                RequestBody::GetChildren(GetChildrenRequest {
-                    path: Some(p.clone()),
-                    watch: true,
-                }),
-                WatchKind::Child,
-                p,
-            )
-        });
-        async move {
-            match sent?.await? {
-                (ResponseBody::GetChildren(r), w) => Ok((r.children.unwrap_or_default(), w)),
-                (other, _) => Err(unexpected("getChildren", &other)),
-            }
-        }
+        self.watched::<ops::GetChildren, _>(
+            self.server_path(path, false),
+            WatchKind::Child,
+            |p| GetChildrenRequest {
+                path: Some(p),
+                watch: true,
+            },
+            |r| r.children.unwrap_or_default(),
+            None,
+        )
     }
 
     /// Sets a persistent (or persistent-recursive) watch; events arrive on the returned stream
@@ -135,18 +128,12 @@ impl Client {
             AddWatchMode::PersistentRecursive => WatchKind::PersistentRecursive,
         };
         let sent = self.server_path(path, false).map(|p| {
-            let body = RequestBody::AddWatch(AddWatchRequest {
+            let req = AddWatchRequest {
                 path: Some(p.clone()),
                 mode: mode.value(),
-            });
-            self.submit_watch(
-                OutRequest {
-                    op: OpCode::AddWatch,
-                    body,
-                    watch: Some((kind, p)),
-                },
-                WatchSink::Stream(tx),
-            )
+            };
+            let req = OutRequest::watching::<ops::AddWatch>(req, kind, p);
+            self.submit_watch(req, WatchSink::Stream(tx))
         });
         async move {
             let (result, watch) = sent?.await;
@@ -164,17 +151,14 @@ impl Client {
         path: &str,
         kind: WatcherType,
     ) -> impl Future<Output = Result<(), Error>> + Send + 'static {
-        let body = move |p| {
-            RequestBody::RemoveWatches(RemoveWatchesRequest {
-                path: Some(p),
-                r#type: kind.value(),
-            })
-        };
-        self.call(
+        let r#type = kind.value();
+        self.call::<ops::RemoveWatches, _>(
             path,
-            "removeWatches",
-            move |p| (OpCode::RemoveWatches, body(p)),
-            |_, _| Ok(()),
+            move |p| RemoveWatchesRequest {
+                path: Some(p),
+                r#type,
+            },
+            |_, ()| (),
         )
     }
 
@@ -184,17 +168,14 @@ impl Client {
         path: &str,
         kind: WatcherType,
     ) -> impl Future<Output = Result<(), Error>> + Send + 'static {
-        let body = move |p| {
-            RequestBody::CheckWatches(CheckWatchesRequest {
-                path: Some(p),
-                r#type: kind.value(),
-            })
-        };
-        self.call(
+        let r#type = kind.value();
+        self.call::<ops::CheckWatches, _>(
             path,
-            "checkWatches",
-            move |p| (OpCode::CheckWatches, body(p)),
-            |_, _| Ok(()),
+            move |p| CheckWatchesRequest {
+                path: Some(p),
+                r#type,
+            },
+            |_, ()| (),
         )
     }
 
@@ -202,16 +183,7 @@ impl Client {
     pub fn get_config_watch(
         &self,
     ) -> impl Future<Output = Result<(Vec<u8>, Stat, OneshotWatcher), Error>> + Send + 'static {
-        let body = RequestBody::GetData(GetDataRequest {
-            path: Some(CONFIG_NODE.into()),
-            watch: true,
-        });
-        let sent = self.watched(OpCode::GetData, body, WatchKind::Data, CONFIG_NODE.into());
-        async move {
-            match sent.await? {
-                (ResponseBody::GetData(r), w) => Ok((r.data.unwrap_or_default(), r.stat, w)),
-                (other, _) => Err(unexpected("getConfig", &other)),
-            }
-        }
+        // The configuration node is outside any chroot.
+        self.data_watch(Ok(CONFIG_NODE.into()))
     }
 }

@@ -9,63 +9,14 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 use tokio::sync::mpsc;
 
+use crate::calls::Calls;
 use crate::error::Error;
 use crate::session::WatchedEvent;
-use crate::shared::Shared;
 use crate::watch::WatchId;
-
-/// Where the session's registry delivers a watch's events.
-#[derive(Debug)]
-pub(crate) enum WatchSink {
-    /// A one-shot watch: its handle's waker while it waits, then the event.
-    Oneshot {
-        waker: Option<Waker>,
-        fired: Option<Box<WatchedEvent>>,
-    },
-    /// A persistent watch's stream.
-    Stream(mpsc::UnboundedSender<WatchedEvent>),
-}
-
-impl WatchSink {
-    /// A one-shot watch's sink, before anything fired.
-    pub(crate) fn oneshot() -> WatchSink {
-        WatchSink::Oneshot {
-            waker: None,
-            fired: None,
-        }
-    }
-
-    /// Delivers `event` (a one-shot watch takes only the first); a waker to wake after the
-    /// lock goes to `wake`.
-    pub(crate) fn deliver(&mut self, event: &WatchedEvent, wake: &mut Vec<Waker>) {
-        match self {
-            WatchSink::Oneshot { waker, fired } => {
-                if fired.is_none() {
-                    *fired = Some(Box::new(event.clone()));
-                    wake.extend(waker.take());
-                }
-            }
-            WatchSink::Stream(tx) => {
-                let _ = tx.send(event.clone());
-            }
-        }
-    }
-
-    /// The session ended: a waiting one-shot handle is woken (it then finds its watch gone);
-    /// a stream ends with its sender.
-    pub(crate) fn end(self, wake: &mut Vec<Waker>) {
-        if let WatchSink::Oneshot {
-            waker: Some(waker), ..
-        } = self
-        {
-            wake.push(waker);
-        }
-    }
-}
 
 /// Owns a watch's registration: dropped while it holds the shared state, it unregisters the
 /// watch. (16 bytes: a handle is kept per watch, so its size counts.)
@@ -73,11 +24,11 @@ impl WatchSink {
 pub(crate) struct Unwatcher {
     id: WatchId,
     /// `None` once the registry has let go of the watch.
-    shared: Option<Arc<Shared>>,
+    shared: Option<Arc<Calls>>,
 }
 
 impl Unwatcher {
-    pub(crate) fn new(id: WatchId, shared: Arc<Shared>) -> Unwatcher {
+    pub(crate) fn new(id: WatchId, shared: Arc<Calls>) -> Unwatcher {
         Unwatcher {
             id,
             shared: Some(shared),

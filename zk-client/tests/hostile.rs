@@ -41,7 +41,7 @@ fn nested_multi(xid: i32, depth: usize) -> Vec<u8> {
         body.push(1);
         body.extend((-1i32).to_be_bytes());
     }
-    reply(xid, 9, 0, &body)
+    reply(xid, 9, 0, &body).unwrap()
 }
 
 fn protocol_error(e: &Error) -> &str {
@@ -57,7 +57,7 @@ fn protocol_error(e: &Error) -> &str {
 async fn a_nested_multi_reply_is_a_protocol_error_not_a_crash() {
     let server = FakeServer::start(Handshake::default(), |req: &Request| match req.op {
         MULTI => Answer::Bytes(nested_multi(req.xid, 1_000)),
-        _ => Answer::Bytes(reply(req.xid, 9, 0, &empty_get_data())),
+        _ => Answer::Bytes(reply(req.xid, 9, 0, &empty_get_data()).unwrap()),
     })
     .unwrap();
     let zk = builder(&server).connect().await.unwrap();
@@ -88,7 +88,7 @@ async fn a_multi_with_the_wrong_number_of_results_is_refused() {
         body.extend((-1i32).to_be_bytes());
         body.push(1);
         body.extend((-1i32).to_be_bytes());
-        Answer::Bytes(reply(req.xid, 9, 0, &body))
+        Answer::Bytes(reply(req.xid, 9, 0, &body).unwrap())
     })
     .unwrap();
     let zk = builder(&server).connect().await.unwrap();
@@ -114,12 +114,12 @@ async fn an_undecodable_reply_fails_its_call_with_the_decode_error() {
     let server = FakeServer::start(Handshake::default(), |req: &Request| {
         if req.connection == 0 {
             // A data length of 9 with 1 byte behind it.
-            Answer::Bytes(reply(req.xid, 9, 0, &[0, 0, 0, 9, 1]))
+            Answer::Bytes(reply(req.xid, 9, 0, &[0, 0, 0, 9, 1]).unwrap())
         } else {
             // Trailing bytes after a whole reply.
             let mut body = empty_get_data();
             body.extend([1, 2, 3]);
-            Answer::Bytes(reply(req.xid, 9, 0, &body))
+            Answer::Bytes(reply(req.xid, 9, 0, &body).unwrap())
         }
     })
     .unwrap();
@@ -146,7 +146,7 @@ async fn an_undecodable_reply_fails_its_call_with_the_decode_error() {
 async fn close_is_bounded_when_the_server_never_answers() {
     let server = FakeServer::start(Handshake::default(), |req: &Request| match req.op {
         CLOSE => Answer::Nothing,
-        _ => Answer::Bytes(reply(req.xid, 9, 0, &empty_get_data())),
+        _ => Answer::Bytes(reply(req.xid, 9, 0, &empty_get_data()).unwrap()),
     })
     .unwrap();
     let zk = builder(&server).connect().await.unwrap();
@@ -221,7 +221,7 @@ async fn the_isro_probe_reads_a_few_bytes_of_an_endless_answer() {
         ..Handshake::default()
     };
     let ro = FakeServer::start(handshake, |req: &Request| {
-        Answer::Bytes(reply(req.xid, 9, 0, &empty_get_data()))
+        Answer::Bytes(reply(req.xid, 9, 0, &empty_get_data()).unwrap())
     })
     .unwrap();
     let endless = FakeServer::streaming().unwrap();
@@ -257,13 +257,13 @@ async fn the_isro_probe_reads_a_few_bytes_of_an_endless_answer() {
 async fn odd_notifications_are_skipped_or_bounded() {
     let server = FakeServer::start(Handshake::default(), |req: &Request| match req.op {
         ADD_WATCH => {
-            let mut out = reply(req.xid, 9, 0, &0i32.to_be_bytes());
+            let mut out = reply(req.xid, 9, 0, &0i32.to_be_bytes()).unwrap();
             // An unknown event type, then a 1 MB path under the recursive watch.
-            out.extend(notification(99, "/a"));
-            out.extend(notification(1, &"/a".repeat(400_000)));
+            out.extend(notification(99, "/a").unwrap());
+            out.extend(notification(1, &"/a".repeat(400_000)).unwrap());
             Answer::Bytes(out)
         }
-        GET_DATA => Answer::Bytes(reply(req.xid, 9, 0, &empty_get_data())),
+        GET_DATA => Answer::Bytes(reply(req.xid, 9, 0, &empty_get_data()).unwrap()),
         _ => Answer::Nothing,
     })
     .unwrap();
@@ -320,7 +320,7 @@ async fn a_reconnect_given_another_session_id_is_expiry() {
         ..Handshake::default()
     };
     let server = FakeServer::start(handshake, |req: &Request| {
-        Answer::Bytes(reply(req.xid, 1, 0, &empty_get_data()))
+        Answer::Bytes(reply(req.xid, 1, 0, &empty_get_data()).unwrap())
     })
     .unwrap();
     let zk = builder(&server).connect().await.unwrap();
@@ -339,12 +339,12 @@ async fn a_call_the_server_holds_times_out_and_its_late_answer_goes_nowhere() {
     let server = FakeServer::start(Handshake::default(), |req: &Request| match req.op {
         GET_DATA if req.xid == 1 => Answer::Nothing,
         GET_DATA => {
-            let mut both = reply(1, 5, 0, &GetDataResponse::default().to_vec());
+            let mut both = reply(1, 5, 0, &GetDataResponse::default().to_vec()).unwrap();
             let second = GetDataResponse {
                 data: Some(b"second".to_vec()),
                 ..GetDataResponse::default()
             };
-            both.extend(reply(req.xid, 6, 0, &second.to_vec()));
+            both.extend(reply(req.xid, 6, 0, &second.to_vec()).unwrap());
             Answer::Bytes(both)
         }
         _ => Answer::Nothing,

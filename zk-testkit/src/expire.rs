@@ -37,7 +37,7 @@ pub fn expire_session(addr: SocketAddr, session_id: i64, password: &[u8]) -> Res
             passwd: Some(password.to_vec()),
             read_only: Some(false),
         };
-        s.write_all(&frame(&hello.to_vec()))
+        s.write_all(&frame(&hello.to_vec())?)
             .map_err(Error::io(ctx.clone()))?;
         match read_frame(&mut s, &ctx) {
             Ok(reply) => {
@@ -58,7 +58,7 @@ pub fn expire_session(addr: SocketAddr, session_id: i64, password: &[u8]) -> Res
                     r#type: -11,
                 };
                 // Then wait for the answer, or for the server closing the connection.
-                if s.write_all(&frame(&close.to_vec())).is_ok() {
+                if s.write_all(&frame(&close.to_vec())?).is_ok() {
                     let _ = read_frame(&mut s, &ctx);
                 }
             }

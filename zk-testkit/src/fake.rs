@@ -10,7 +10,7 @@
 //! use zk_testkit::fake::{reply, Answer, FakeServer, Handshake};
 //! // Every request is answered with a header and 5 bytes that decode as nothing.
 //! let server = FakeServer::start(Handshake::default(), |req| {
-//!     Answer::Bytes(reply(req.xid, 1, 0, &[0, 0, 0, 9, 1]))
+//!     Answer::Bytes(reply(req.xid, 1, 0, &[0, 0, 0, 9, 1]).unwrap_or_default())
 //! })?;
 //! println!("connect a client to {}", server.connect_string());
 //! # Ok::<(), zk_testkit::Error>(())
@@ -218,14 +218,14 @@ impl Drop for FakeServer {
 }
 
 /// A reply frame (length prefix included): header, then `body`.
-pub fn reply(xid: i32, zxid: i64, err: i32, body: &[u8]) -> Vec<u8> {
+pub fn reply(xid: i32, zxid: i64, err: i32, body: &[u8]) -> Result<Vec<u8>, Error> {
     let mut payload = ReplyHeader { xid, zxid, err }.to_vec();
     payload.extend_from_slice(body);
     frame(&payload)
 }
 
 /// A notification frame (xid -1, zxid -1, state connected).
-pub fn notification(event_type: i32, path: &str) -> Vec<u8> {
+pub fn notification(event_type: i32, path: &str) -> Result<Vec<u8>, Error> {
     let ev = WatcherEvent {
         r#type: event_type,
         state: 3,
@@ -234,7 +234,7 @@ pub fn notification(event_type: i32, path: &str) -> Vec<u8> {
     reply(-1, -1, 0, &ev.to_vec())
 }
 
-fn handshake_reply(h: &Handshake, connection: usize) -> Vec<u8> {
+fn handshake_reply(h: &Handshake, connection: usize) -> Result<Vec<u8>, Error> {
     let session_id = if h.new_session_per_connection {
         h.session_id + i64::try_from(connection).unwrap_or(0)
     } else {
@@ -264,10 +264,10 @@ fn serve(
 ) {
     let ctx = "fake server";
     let _ = s.set_nodelay(true);
-    if read_frame(&mut s, ctx).is_err()
-        || s.write_all(&handshake_reply(handshake, connection))
-            .is_err()
-    {
+    let Ok(hello) = handshake_reply(handshake, connection) else {
+        return;
+    };
+    if read_frame(&mut s, ctx).is_err() || s.write_all(&hello).is_err() {
         return;
     }
     while !shared.stopping.load(Ordering::SeqCst) {
@@ -285,7 +285,8 @@ fn serve(
         };
         let answer = if request.xid == -2 {
             if handshake.answer_pings {
-                Answer::Bytes(reply(-2, 0, 0, &[]))
+                // A bare 16-byte header: framing it cannot fail.
+                Answer::Bytes(reply(-2, 0, 0, &[]).unwrap_or_default())
             } else {
                 Answer::Nothing
             }

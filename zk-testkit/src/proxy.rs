@@ -13,6 +13,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::Duration;
 
+use jute_schemas::protocol::frame::{Boundaries, Step};
+
 use crate::Error;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -76,15 +78,11 @@ pub struct Proxy {
     shared: Arc<Shared>,
 }
 
-/// Tracks frame boundaries in one direction of a stream.
+/// Tracks frame boundaries in one direction of a stream (ZooKeeper's framing, from
+/// `jute_schemas::protocol::frame`), keeping the first 8 bytes of each frame's body.
 #[derive(Debug, Default)]
 struct Framer {
-    len_bytes: [u8; 4],
-    len_have: usize,
-    /// Body bytes left of the current frame (meaningful once `len_have == 4`).
-    body_left: usize,
-    /// Body bytes seen of the current frame.
-    body_seen: usize,
+    bounds: Boundaries,
     head: Vec<u8>,
 }
 
@@ -92,31 +90,20 @@ impl Framer {
     /// Consumes bytes of `data` up to the end of the current frame's part: the length prefix or
     /// the body. Returns how many bytes it took and whether a frame ended.
     fn step(&mut self, data: &[u8]) -> (usize, bool) {
-        if self.len_have < 4 {
-            let n = (4 - self.len_have).min(data.len());
-            self.len_bytes[self.len_have..self.len_have + n].copy_from_slice(&data[..n]);
-            self.len_have += n;
-            if self.len_have == 4 {
-                self.body_left = u32::from_be_bytes(self.len_bytes) as usize;
-                self.body_seen = 0;
+        let body = self.bounds.in_body();
+        let (took, step) = self.bounds.step(data);
+        if body {
+            let want = 8usize.saturating_sub(self.head.len()).min(took);
+            self.head.extend_from_slice(&data[..want]);
+        }
+        match step {
+            Step::Started(len) => {
                 self.head.clear();
-                if self.body_left == 0 {
-                    self.len_have = 0;
-                    return (n, true);
-                }
+                (took, len == 0)
             }
-            return (n, false);
+            Step::Ended => (took, true),
+            Step::Within => (took, false),
         }
-        let n = self.body_left.min(data.len());
-        let want_head = 8usize.saturating_sub(self.head.len()).min(n);
-        self.head.extend_from_slice(&data[..want_head]);
-        self.body_left -= n;
-        self.body_seen += n;
-        if self.body_left == 0 {
-            self.len_have = 0;
-            return (n, true);
-        }
-        (n, false)
     }
 }
 
@@ -380,6 +367,23 @@ fn server_to_client(mut from: TcpStream, link: &Link) {
 #[cfg(test)]
 mod tests {
     use super::Framer;
+
+    #[test]
+    fn framer_keeps_each_bodys_head() {
+        let mut stream = Vec::new();
+        for body in [&b"0123456789"[..], b"ab"] {
+            stream.extend_from_slice(&(body.len() as u32).to_be_bytes());
+            stream.extend_from_slice(body);
+        }
+        let mut f = Framer::default();
+        let mut heads = Vec::new();
+        for byte in &stream {
+            if f.step(std::slice::from_ref(byte)).1 {
+                heads.push(f.head.clone());
+            }
+        }
+        assert_eq!(heads, [b"01234567".to_vec(), b"ab".to_vec()]);
+    }
 
     #[test]
     fn framer_finds_boundaries_split_anywhere() {

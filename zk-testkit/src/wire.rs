@@ -1,35 +1,34 @@
-//! ZooKeeper's framing for the test kit's own connections: a 4-byte big-endian length, then
-//! the frame.
+//! ZooKeeper's framing (`jute_schemas::protocol::frame`) on the test kit's own blocking
+//! connections.
 
 use std::io::Read;
 use std::net::TcpStream;
+
+use jute_schemas::protocol::frame;
 
 use crate::Error;
 
 /// The largest frame the test kit reads (ZooKeeper's default `jute.maxbuffer` and some room).
 pub const MAX_FRAME: usize = 4 << 20;
 
-/// `body` with its length prefix.
-pub fn frame(body: &[u8]) -> Vec<u8> {
-    let len = u32::try_from(body.len()).unwrap_or(u32::MAX);
-    let mut out = Vec::with_capacity(4 + body.len());
-    out.extend_from_slice(&len.to_be_bytes());
-    out.extend_from_slice(body);
-    out
+/// `body` with its length prefix (the test kit's frames are far below the 2 GiB a prefix can
+/// state; a longer body is an error).
+pub fn frame(body: &[u8]) -> Result<Vec<u8>, Error> {
+    frame::to_vec(body).map_err(|e| Error::Io {
+        context: format!("framing: {e}"),
+        source: std::io::ErrorKind::InvalidInput.into(),
+    })
 }
 
 /// Reads one frame (without its prefix); `ctx` names the conversation in errors.
 pub fn read_frame(s: &mut TcpStream, ctx: &str) -> Result<Vec<u8>, Error> {
-    let mut len = [0u8; 4];
+    let mut len = [0u8; frame::PREFIX];
     s.read_exact(&mut len)
         .map_err(Error::io(format!("{ctx}: reading a frame")))?;
-    let len = u32::from_be_bytes(len) as usize;
-    if len > MAX_FRAME {
-        return Err(Error::Io {
-            context: format!("{ctx}: frame of {len} bytes, over {MAX_FRAME}"),
-            source: std::io::ErrorKind::InvalidData.into(),
-        });
-    }
+    let len = frame::length(len, MAX_FRAME).map_err(|e| Error::Io {
+        context: format!("{ctx}: {e}"),
+        source: std::io::ErrorKind::InvalidData.into(),
+    })?;
     let mut body = vec![0u8; len];
     s.read_exact(&mut body)
         .map_err(Error::io(format!("{ctx}: reading a frame")))?;

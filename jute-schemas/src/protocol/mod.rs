@@ -23,7 +23,9 @@
 //! ```
 
 mod consts;
+pub mod frame;
 mod multi;
+pub mod ops;
 mod request;
 mod response;
 

@@ -9,6 +9,7 @@ use jute_schemas::proto::{
     ConnectRequest, ExistsRequest, GetChildrenRequest, GetDataRequest, RequestHeader,
     SetDataRequest,
 };
+use jute_schemas::protocol::frame::{self, FrameError};
 use jute_schemas::protocol::OpCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -16,10 +17,19 @@ use tokio::net::TcpStream;
 use crate::measure::{cpu_ms, peak_rss_kb, Measurement};
 use crate::scenario::{Scenario, DATA, KIDS, MISSING};
 
-fn frame(body: &[u8]) -> Vec<u8> {
-    let mut f = (body.len() as u32).to_be_bytes().to_vec();
-    f.extend_from_slice(body);
-    f
+/// The frames complete at the start of `data`: how many, and where the rest starts. A length
+/// that cannot be a frame is an error; a cut-off last frame waits for more bytes.
+fn whole_frames(data: &[u8]) -> Result<(usize, usize), String> {
+    let mut split = frame::split(data, 0);
+    let mut n = 0;
+    for f in split.by_ref() {
+        match f {
+            Ok(_) => n += 1,
+            Err(FrameError::CutOff { .. } | FrameError::ShortPrefix { .. }) => break,
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Ok((n, split.position()))
 }
 
 fn request(s: Scenario) -> Option<Vec<u8>> {
@@ -65,7 +75,7 @@ fn request(s: Scenario) -> Option<Vec<u8>> {
     }
     .to_vec();
     b.extend_from_slice(&body);
-    Some(frame(&b))
+    frame::to_vec(&b).ok()
 }
 
 /// Runs scenario `s` on a raw connection to `server`.
@@ -89,9 +99,8 @@ pub async fn run(
         read_only: Some(false),
     }
     .to_vec();
-    sock.write_all(&frame(&hello))
-        .await
-        .map_err(|e| e.to_string())?;
+    let hello = frame::to_vec(&hello).map_err(|e| e.to_string())?;
+    sock.write_all(&hello).await.map_err(|e| e.to_string())?;
     let mut buf = vec![0u8; 1 << 20];
     let mut have = 0usize;
     // The handshake reply.
@@ -104,13 +113,16 @@ pub async fn run(
             return Err("closed during the handshake".into());
         }
         have += n;
-        if have >= 4 {
-            let len = u32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]) as usize;
-            if have >= 4 + len {
-                buf.copy_within(4 + len..have, 0);
-                have -= 4 + len;
-                break;
-            }
+        let (frames, end) = whole_frames(&buf[..have])?;
+        if frames > 0 {
+            // The handshake reply's end (nothing else was asked for yet).
+            let end = frame::split(&buf[..have], 0)
+                .next()
+                .and_then(Result::ok)
+                .map_or(end, |f| f.end);
+            buf.copy_within(end..have, 0);
+            have -= end;
+            break;
         }
     }
     let c = s.concurrency();
@@ -133,17 +145,8 @@ pub async fn run(
             return Err("the server closed the connection".into());
         }
         have += n;
-        let mut pos = 0;
-        let mut replies = 0;
-        while have - pos >= 4 {
-            let len =
-                u32::from_be_bytes([buf[pos], buf[pos + 1], buf[pos + 2], buf[pos + 3]]) as usize;
-            if have - pos < 4 + len {
-                break;
-            }
-            pos += 4 + len;
-            replies += 1;
-        }
+        let (replies, pos) = whole_frames(&buf[..have])?;
+        let replies = u64::try_from(replies).unwrap_or(u64::MAX);
         buf.copy_within(pos..have, 0);
         have -= pos;
         if 4 + have > buf.len() {

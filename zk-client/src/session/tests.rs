@@ -492,7 +492,7 @@ fn size_limits() {
 #[test]
 fn disconnect_fails_written_requests_and_reconnect_replays_auth_and_watches() {
     let mut s = connected("/");
-    s.add_auth("digest", b"user:pw");
+    s.add_auth("digest", b"user:pw").unwrap();
     send(&mut s, get_data("/w", true), 1);
     s.on_frame(&reply(1, 77, 0, &GetDataResponse::default()))
         .unwrap();
@@ -795,7 +795,7 @@ fn requests_and_credentials_written_while_disconnected_wait_for_the_next_connect
     assert!(!s.is_connected());
     // Credentials added while disconnected go with the handshake, and their answer is waited
     // for; the queued request follows the replayed frames.
-    s.add_auth("digest", b"a:b");
+    s.add_auth("digest", b"a:b").unwrap();
     assert_eq!(s.unsent(), 1);
     let replay = handshake(&mut s, &welcome(20_000, 0x42), None).unwrap();
     assert_eq!(replay.len(), 1);
@@ -834,7 +834,7 @@ fn sasl_started() -> Session<u32> {
     s
 }
 
-/// A DIGEST-MD5 exchange with the recorded client nonce, as the connection task starts one.
+/// A DIGEST-MD5 exchange with the recorded client nonce, as the driver starts one.
 fn digest() -> Option<crate::sasl::SaslStart> {
     let options = crate::sasl::SaslOptions::digest_md5_with_cnonce(
         "bob",
@@ -871,7 +871,7 @@ const CHALLENGE: &[u8] = br#"realm="zk-sasl-md5",nonce="5aFZr7VXmogiBkzIRm7rcSXp
 #[test]
 fn sasl_runs_first_and_holds_everything_else_back_until_it_succeeds() {
     let mut s = with_sasl();
-    s.add_auth("digest", b"alice:pw");
+    s.add_auth("digest", b"alice:pw").unwrap();
     // A call queued before the connection, and one during the exchange.
     s.write(get_data("/a", false), 1).unwrap();
     let first = handshake(&mut s, &welcome(20_000, 0x42), digest()).unwrap();
@@ -982,7 +982,7 @@ fn sasl_starts_again_on_every_connection() {
 #[test]
 fn credentials_added_during_sasl_go_once_and_are_answered() {
     let mut s = sasl_started();
-    s.add_auth("digest", b"alice:pw");
+    s.add_auth("digest", b"alice:pw").unwrap();
     assert!(!s.has_output());
     s.on_frame(&sasl_reply(1, 0, Some(CHALLENGE))).unwrap();
     sent(&mut s);
@@ -1016,4 +1016,24 @@ fn a_watch_request_needs_a_sink() {
     // A request without a watch given a sink records none.
     let (_, id) = s.write_watch(get_data("/b", false), 3, ()).unwrap();
     assert_eq!((id, s.watches().held()), (None, 1));
+}
+
+#[test]
+fn credentials_over_the_request_limit_are_refused_not_replayed_for_ever() {
+    let mut s: Session<u32> = Session::new(SessionConfig {
+        max_request: 64,
+        ..config("/")
+    });
+    // Disconnected: refused at once, not kept for the replay.
+    assert!(matches!(
+        s.add_auth("digest", &[b'x'; 100]),
+        Err(Error::RequestTooLarge { limit: 64, .. })
+    ));
+    let replay = handshake(&mut s, &welcome(20_000, 0x42), None).unwrap();
+    assert!(replay.is_empty());
+    // Connected: refused too, and nothing goes out.
+    assert!(s.add_auth("digest", &[b'x'; 100]).is_err());
+    assert!(sent(&mut s).is_empty());
+    s.add_auth("digest", b"a:b").unwrap();
+    assert_eq!(sent(&mut s).len(), 1);
 }

@@ -4,10 +4,12 @@
 
 mod recursive;
 mod registry;
+mod sink;
 
 use jute_schemas::protocol::{EventType, WatcherType};
 
 pub use registry::{Phase, Registry, Removed};
+pub(crate) use sink::WatchSink;
 
 /// Identifies one local watch: its registry slot and that slot's generation.
 pub type WatchId = u64;

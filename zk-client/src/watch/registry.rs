@@ -511,7 +511,7 @@ mod size {
     fn an_entry_is_small() {
         // 100,000 watches are 100,000 entries (and the slab's spare room): their size is most
         // of a watch's cost.
-        let entry = std::mem::size_of::<super::Entry<crate::watcher::WatchSink>>();
+        let entry = std::mem::size_of::<super::Entry<crate::watch::WatchSink>>();
         let slot = std::mem::size_of::<(u64, super::Ids)>();
         eprintln!("entry {entry} bytes, index slot {slot} bytes");
         assert!(entry <= 56, "{entry}");

@@ -1,14 +1,16 @@
-//! What a client's handles share with its connection task: the [`Session`] state machine and
-//! the places replies and watch events go, behind one mutex.
+//! The calls: what a client's handles share with the driver. [`Calls`] holds, behind one
+//! mutex, the [`Session`] state machine and the reply table (a slot per call waiting for its
+//! answer, with its deadline), and the futures of calls ([`Answer`], [`Reply`]) poll it.
 //!
 //! A call encodes its request straight into the session's output under the lock (so the order
-//! of calls is the order on the wire) and takes a reply slot; it wakes the connection task only
-//! when the task has taken everything before and has not been woken since. The task writes all
-//! the output that accumulated in one go. When replies arrive, the task handles every complete
-//! frame it has under one lock, fills the slots, and wakes their callers after unlocking.
+//! of calls is the order on the wire) and takes a reply slot; it wakes the driver only when the
+//! driver has taken everything before and has not been woken since. The driver writes all the
+//! output that accumulated in one go. When replies arrive, the driver hands every complete
+//! frame it has to the session under one lock, fills the slots, and wakes their callers after
+//! unlocking.
 //!
-//! A call's deadline lives in its slot too: the connection task's one timer fires for the
-//! earliest, so a call costs no timer of its own.
+//! A call's deadline lives in its slot too: the driver's one timer fires for the earliest, so a
+//! call costs no timer of its own.
 //!
 //! Nothing here does I/O or awaits: every method takes the lock for a bounded amount of work.
 
@@ -17,6 +19,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use jute_schemas::protocol::ResponseBody;
 use slab::Slab;
@@ -24,11 +27,15 @@ use tokio::sync::{Notify, Semaphore, TryAcquireError};
 use tokio::time::Instant;
 use tracing::warn;
 
+use rand::seq::SliceRandom;
+
+use crate::codec::{CodecError, Frame};
 use crate::error::Error;
+use crate::server_list::{rebalance, Move};
 use crate::session::WatchedEvent;
-use crate::session::{OutRequest, Outcome, Session};
+use crate::session::{End, OutRequest, Outcome, Session};
 use crate::watch::WatchId;
-use crate::watcher::{Unwatcher, WatchSink};
+use crate::watch::WatchSink;
 
 /// Where a reply goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,17 +97,17 @@ pub(crate) struct Core {
 }
 
 /// The shared state: the core, the task's wake-up, and the bound on queued requests.
-pub(crate) struct Shared {
+pub(crate) struct Calls {
     core: Mutex<Core>,
-    /// Wakes the connection task: output to write, close asked for, handles gone.
+    /// Wakes the driver: output to write, close asked for, handles gone.
     wake: Notify,
     /// One permit per request that may wait in the output for a connection.
     room: Semaphore,
 }
 
-impl std::fmt::Debug for Shared {
+impl std::fmt::Debug for Calls {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Shared").finish_non_exhaustive()
+        f.debug_struct("Calls").finish_non_exhaustive()
     }
 }
 
@@ -254,6 +261,99 @@ impl Core {
         Delivered::Continue
     }
 
+    /// Hands what a connection read at `now` to the session and delivers the outcomes, up to
+    /// the first that ends the connection (returned).
+    pub(crate) fn on_reads(
+        &mut self,
+        now: Instant,
+        reads: impl Iterator<Item = Option<Result<Frame, CodecError>>>,
+        wake: &mut Vec<Waker>,
+    ) -> Result<(), End> {
+        for read in reads {
+            let outcome = match read {
+                None => Err(self
+                    .session
+                    .on_transport_end(if self.session.is_handshaking() {
+                        "closed before the handshake reply (a member without a quorum, \
+                     or a TLS-only port?)"
+                            .into()
+                    } else {
+                        "closed by the server".into()
+                    })),
+                Some(Err(e)) => Err(self.session.on_transport_end(e.to_string())),
+                Some(Ok(Frame::Data(b))) => {
+                    crate::telemetry::received(4 + b.len());
+                    self.session.on_input(now, &b)
+                }
+                Some(Ok(Frame::Oversized { xid, len })) => {
+                    crate::telemetry::received(4 + len);
+                    self.session.on_oversized_input(now, xid, len).map(Some)
+                }
+            };
+            if let Some(o) = outcome? {
+                match self.deliver(o, wake) {
+                    Delivered::Continue => {}
+                    Delivered::Closed => return Err(End::Session(Error::Closed)),
+                    Delivered::Broken(why) => return Err(End::Lost(why)),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// When the driver must next look: the session's next timeout or a call's
+    /// deadline, whichever comes first.
+    pub(crate) fn next_wake(&self) -> Option<Instant> {
+        match (self.session.poll_timeout(), self.next_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, None) => a,
+            (None, b) => b,
+        }
+    }
+
+    /// The host at `index` (of a non-empty list), recorded in the session as the one being
+    /// tried, with the connect timeout.
+    pub(crate) fn try_host(&mut self, index: usize) -> Option<((String, u16), Duration)> {
+        let target = self.session.hosts().get(index)?.clone();
+        self.session.set_host(target.clone());
+        Some((target, self.session.timeouts().connect()))
+    }
+
+    /// Arms the task's timer for [`Core::next_wake`], and returns it.
+    pub(crate) fn arm_next(&mut self) -> Option<Instant> {
+        let next = self.next_wake();
+        self.armed = next;
+        next
+    }
+
+    /// Takes a server list given by the client, if any: shuffled, it replaces the hosts, and
+    /// the rebalancing rule says whether this client moves (and to which index).
+    pub(crate) fn apply_new_hosts(&mut self) -> Option<Move> {
+        let mut hosts = self.new_hosts.take()?;
+        hosts.shuffle(&mut rand::rng());
+        let session = &mut self.session;
+        // The host of the current connection; none while not connected.
+        let current = session.server().and(session.host().cloned());
+        let decision = rebalance(
+            session.hosts(),
+            &hosts,
+            current.as_ref(),
+            rand::random(),
+            rand::random(),
+        );
+        tracing::info!(
+            "server list updated from {} to {} hosts: {}",
+            session.hosts().len(),
+            hosts.len(),
+            match &decision {
+                Move::Stay => "staying".to_string(),
+                Move::To(i) => format!("moving to {:?}", hosts.get(*i)),
+            }
+        );
+        session.set_hosts(hosts);
+        Some(decision)
+    }
+
     /// The connection ended, the session goes on: requests on it fail with connection loss,
     /// and so do `add_auth` calls waiting for an answer.
     pub(crate) fn on_disconnect(&mut self, wake: &mut Vec<Waker>) {
@@ -291,11 +391,6 @@ impl Core {
         self.deadlines.clear();
     }
 
-    /// The server list given since the task last looked, if any.
-    pub(crate) fn take_new_hosts(&mut self) -> Option<Vec<(String, u16)>> {
-        self.new_hosts.take()
-    }
-
     /// Hands the output to the connection (appended to `into`) and re-arms the wake-up.
     /// Returns the queue permits to give back.
     pub(crate) fn take_output(&mut self, now: Instant, into: &mut bytes::BytesMut) -> usize {
@@ -328,9 +423,9 @@ impl Core {
     }
 }
 
-impl Shared {
-    pub(crate) fn new(session: Session<Token, WatchSink>, queue: usize) -> Arc<Shared> {
-        Arc::new(Shared {
+impl Calls {
+    pub(crate) fn new(session: Session<Token, WatchSink>, queue: usize) -> Arc<Calls> {
+        Arc::new(Calls {
             core: Mutex::new(Core {
                 session,
                 slots: Slab::new(),
@@ -353,7 +448,7 @@ impl Shared {
         self.core.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// What wakes the connection task.
+    /// What wakes the driver.
     pub(crate) fn wake(&self) -> &Notify {
         &self.wake
     }
@@ -415,7 +510,7 @@ impl Shared {
             self.wake.notify_one();
         }
         let mut reply = Reply::new(self.clone(), key);
-        reply.watch = watch.map(|id| Unwatcher::new(id, self.clone()));
+        reply.watch = watch;
         reply.wire.xid = written.xid;
         reply.wire.request_bytes = u32::try_from(written.bytes).unwrap_or(u32::MAX);
         Ok(reply)
@@ -473,14 +568,16 @@ impl Shared {
         limit: Option<std::time::Duration>,
     ) -> Answer {
         let mut core = self.lock();
-        if let Some(e) = core.refusal() {
+        let refused = core
+            .refusal()
+            .map_or_else(|| core.session.add_auth(scheme, auth), Err);
+        if let Err(e) = refused {
             return Answer {
                 stage: Stage::Failed(Some(e)),
             };
         }
         let (key, earlier) = core.take_slot(limit.map(crate::deadline::from_now));
         core.auth_waiters.push_back(key);
-        core.session.add_auth(scheme, auth);
         let wake = (core.session.is_connected() && core.wake_needed()) || earlier;
         drop(core);
         if wake {
@@ -530,6 +627,75 @@ impl Shared {
         if wake {
             self.wake.notify_one();
         }
+    }
+
+    /// A transport to `server` is open: the session sends its handshake on it.
+    pub(crate) fn transport(
+        &self,
+        server: Option<std::net::SocketAddr>,
+        sasl: Option<crate::sasl::SaslStart>,
+    ) {
+        self.lock()
+            .session
+            .on_transport(Instant::now(), server, sasl);
+    }
+
+    /// Tells the session and the calls the time: calls past their deadline stop waiting; the
+    /// session may queue a ping or end the connection or itself.
+    pub(crate) fn tick(&self) -> Result<(), End> {
+        let now = Instant::now();
+        let mut wake = Vec::new();
+        let told = {
+            let mut core = self.lock();
+            core.expire(now, &mut wake);
+            core.session.handle_timeout(now)
+        };
+        wake.into_iter().for_each(Waker::wake);
+        told
+    }
+
+    /// Hands frames to the session under one lock, then wakes the callers they answer; the
+    /// connection's end when one of them ended it.
+    pub(crate) fn read(
+        &self,
+        frames: impl Iterator<Item = Option<Result<Frame, CodecError>>>,
+    ) -> Option<End> {
+        let mut wake = Vec::new();
+        let end = {
+            let mut core = self.lock();
+            let end = core.on_reads(Instant::now(), frames, &mut wake);
+            core.report_load();
+            end.err()
+        };
+        wake.into_iter().for_each(Waker::wake);
+        end
+    }
+
+    /// Where the connection is: the session granted on it, usable, read-only.
+    pub(crate) fn progress(&self) -> (bool, bool, bool) {
+        let core = self.lock();
+        let s = &core.session;
+        (!s.is_handshaking(), s.is_connected(), s.is_read_only())
+    }
+
+    /// A connection ended before the session was usable on it.
+    pub(crate) fn refused(&self) {
+        let mut wake = Vec::new();
+        self.lock().on_refused(&mut wake);
+        wake.into_iter().for_each(Waker::wake);
+    }
+
+    /// A connection with a session on it ended: the calls on it fail with connection loss.
+    /// Returns the session's end when it ended with it (it was closing).
+    pub(crate) fn disconnected(&self) -> Option<Error> {
+        let mut wake = Vec::new();
+        let ended = {
+            let mut core = self.lock();
+            core.on_disconnect(&mut wake);
+            core.session.ended().cloned()
+        };
+        wake.into_iter().for_each(Waker::wake);
+        ended
     }
 
     /// A new server list for the task (the last one given wins).
@@ -647,9 +813,9 @@ pub(crate) struct Answer {
 }
 
 impl Answer {
-    /// The watch the call's request set, once written: the caller's to keep (dropping it
-    /// removes the watch).
-    pub(crate) fn take_watch(&mut self) -> Option<Unwatcher> {
+    /// The watch the call's request set, once written: the caller's to keep (and to remove
+    /// when it no longer needs it).
+    pub(crate) fn take_watch(&mut self) -> Option<WatchId> {
         match &mut self.stage {
             Stage::Waiting(reply) => reply.watch.take(),
             Stage::Room(_) | Stage::Failed(_) => None,
@@ -695,21 +861,21 @@ impl Future for Answer {
     }
 }
 
-/// The answer to one request: resolves when the connection task has filled its slot.
+/// The answer to one request: resolves when the driver has filled its slot.
 /// Dropping it before then abandons the slot (freed when the answer comes).
 #[derive(Debug)]
 pub(crate) struct Reply {
-    shared: Arc<Shared>,
+    shared: Arc<Calls>,
     /// `None` once the answer has been taken.
     key: Option<usize>,
     wire: Wire,
     /// The watch the request set, until the caller takes it (dropped with the reply, it is
     /// removed: nobody would take its events).
-    watch: Option<Unwatcher>,
+    watch: Option<WatchId>,
 }
 
 impl Reply {
-    fn new(shared: Arc<Shared>, key: usize) -> Reply {
+    fn new(shared: Arc<Calls>, key: usize) -> Reply {
         Reply {
             shared,
             key: Some(key),
@@ -742,6 +908,9 @@ impl Drop for Reply {
         if let Some(key) = self.key.take() {
             self.shared.abandon(key);
         }
+        if let Some(id) = self.watch.take() {
+            self.shared.unwatch(id);
+        }
     }
 }
 
@@ -756,8 +925,8 @@ mod tests {
     use jute_schemas::protocol::{OpCode, RequestBody};
     use std::time::Duration;
 
-    /// Shared state over a session connected to a server (the handshake done).
-    fn shared(queue: usize) -> Arc<Shared> {
+    /// Calls state over a session connected to a server (the handshake done).
+    fn shared(queue: usize) -> Arc<Calls> {
         let mut session = Session::new(test_config("/"));
         let now = Instant::now();
         session.on_transport(now, None, None);
@@ -770,7 +939,7 @@ mod tests {
         };
         session.on_connect_response(now, &welcome.to_vec()).unwrap();
         session.take_first();
-        Shared::new(session, queue)
+        Calls::new(session, queue)
     }
 
     fn exists(path: &str) -> OutRequest {
@@ -785,14 +954,14 @@ mod tests {
     }
 
     /// Hands the output over: the bytes, and the queue permits to give back.
-    fn take(s: &Shared) -> (BytesMut, usize) {
+    fn take(s: &Calls) -> (BytesMut, usize) {
         let mut out = BytesMut::new();
         let permits = s.lock().take_output(Instant::now(), &mut out);
         (out, permits)
     }
 
     /// Answers the oldest request in flight with a NoNode error header.
-    fn answer(s: &Shared, xid: i32) {
+    fn answer(s: &Calls, xid: i32) {
         let frame = ReplyHeader {
             xid,
             zxid: 1,
@@ -816,7 +985,7 @@ mod tests {
         }
     }
 
-    fn notify(s: &Shared, path: &str) {
+    fn notify(s: &Calls, path: &str) {
         let mut frame = ReplyHeader {
             xid: -1,
             zxid: -1,
@@ -857,12 +1026,13 @@ mod tests {
     }
 
     /// Sends an exists watch on a missing `path` and answers it: the handle.
-    fn set_watch(s: &Arc<Shared>, path: &str, xid: i32) -> crate::watcher::OneshotWatcher {
+    fn set_watch(s: &Arc<Calls>, path: &str, xid: i32) -> crate::watcher::OneshotWatcher {
         let mut call = s.submit(exists_watch(path), Some(WatchSink::oneshot()), None);
         take(s);
         answer(s, xid);
         assert_eq!((&mut call).now_or_never(), Some(Err(Error::NoNode)));
-        crate::watcher::OneshotWatcher::new(call.take_watch().expect("the watch"))
+        let id = call.take_watch().expect("the watch");
+        crate::watcher::OneshotWatcher::new(crate::watcher::Unwatcher::new(id, s.clone()))
     }
 
     #[test]
