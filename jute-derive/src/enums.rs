@@ -7,9 +7,31 @@ use syn::{Data, DeriveInput, Expr, Fields};
 use crate::attr;
 use crate::ctxt::Ctxt;
 
+/// An enum as parsed and checked: its container attributes, its valued variants and the one
+/// that keeps unknown values, if any.
+struct Parsed<'a> {
+    container: attr::Container,
+    known: Vec<(&'a syn::Ident, &'a Expr)>,
+    other: Option<&'a syn::Ident>,
+}
+
+/// `#[derive(JuteEnum)]`: parse and check the enum (every problem reported at once), then
+/// generate the impls.
 pub fn expand(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
     let mut cx = Ctxt::default();
-    let container = attr::Container::parse(&mut cx, &input.attrs, true);
+    let parsed = parse(&mut cx, input);
+    cx.check()?;
+    match parsed {
+        Some(parsed) => Ok(generate(input, parsed)),
+        None => Err(TokenStream::new()),
+    }
+}
+
+/// Reads the enum: `#[repr(i32)]`, no generics, unit variants with explicit values and at
+/// most one `#[jute(other)]` variant holding an i32. Problems go to `cx`; `None` when it is
+/// not an enum at all.
+fn parse<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Parsed<'a>> {
+    let container = attr::Container::parse(cx, &input.attrs, true);
 
     let mut repr_i32 = false;
     for a in input.attrs.iter().filter(|a| a.path().is_ident("repr")) {
@@ -26,7 +48,7 @@ pub fn expand(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
             &input.ident,
             "#[derive(JuteEnum)] is for #[repr(i32)] enums; use #[derive(Jute)] for records",
         );
-        return Err(cx.check().err().unwrap_or_default());
+        return None;
     };
     if !repr_i32 {
         cx.error_spanned_by(
@@ -44,7 +66,7 @@ pub fn expand(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
     let mut known: Vec<(&syn::Ident, &Expr)> = Vec::new();
     let mut other: Option<&syn::Ident> = None;
     for v in &data.variants {
-        let va = attr::Variant::parse(&mut cx, &v.attrs);
+        let va = attr::Variant::parse(cx, &v.attrs);
         if va.other {
             let is_i32_tuple = matches!(&v.fields, Fields::Unnamed(u) if u.unnamed.len() == 1);
             if !is_i32_tuple {
@@ -75,7 +97,21 @@ pub fn expand(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
             ),
         }
     }
-    cx.check()?;
+    Some(Parsed {
+        container,
+        known,
+        other,
+    })
+}
+
+/// The impls of a parsed enum: `value()`, the conversions to and from i32, Encode, Decode,
+/// Typed, ToValue and FromValue.
+fn generate(input: &DeriveInput, parsed: Parsed<'_>) -> TokenStream {
+    let Parsed {
+        container,
+        known,
+        other,
+    } = parsed;
 
     let krate = container
         .krate
@@ -101,7 +137,7 @@ pub fn expand(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
         ),
     };
 
-    Ok(quote! {
+    quote! {
         impl #ident {
             #(const #consts: i32 = #exprs;)*
 
@@ -168,5 +204,5 @@ pub fn expand(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
                     .map_err(|kind| #krate::ValueError::new(kind.to_string()))
             }
         }
-    })
+    }
 }

@@ -19,10 +19,27 @@ struct Field<'a> {
     trailing: Option<&'a Type>,
 }
 
+/// A record as parsed and checked: its container attributes, its one lifetime (the input the
+/// record borrows from) and its fields in order.
+struct Parsed<'a> {
+    container: attr::Container,
+    lifetime: Option<&'a Lifetime>,
+    fields: Vec<Field<'a>>,
+}
+
+/// `#[derive(Jute)]`: parse and check the struct (every problem reported at once, with its
+/// span), then generate the impls.
 pub fn expand(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
     let mut cx = Ctxt::default();
-    let container = attr::Container::parse(&mut cx, &input.attrs, false);
+    let parsed = parse(&mut cx, input);
+    cx.check()?;
+    Ok(generate(input, parsed))
+}
 
+/// Reads the struct: its shape (named fields only), generics (at most one lifetime) and
+/// fields (attributes, supported types, optional fields trailing). Problems go to `cx`.
+fn parse<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Parsed<'a> {
+    let container = attr::Container::parse(cx, &input.attrs, false);
     let named = match &input.data {
         Data::Struct(s) => match &s.fields {
             Fields::Named(n) => Some(&n.named),
@@ -69,9 +86,9 @@ pub fn expand(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
     let mut fields = Vec::new();
     let mut seen_optional = false;
     for f in named.into_iter().flatten() {
-        let fa = attr::Field::parse(&mut cx, &f.attrs);
+        let fa = attr::Field::parse(cx, &f.attrs);
         let Some(ident) = &f.ident else { continue };
-        check_field_type(&mut cx, &f.ty);
+        check_field_type(cx, &f.ty);
         let trailing = if fa.optional {
             let inner = option_inner(&f.ty);
             if inner.is_none() {
@@ -100,8 +117,21 @@ pub fn expand(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
             trailing,
         });
     }
-    cx.check()?;
+    Parsed {
+        container,
+        lifetime,
+        fields,
+    }
+}
 
+/// The impls of a parsed record: Encode, Decode, Typed, Record (its schema), ToValue, and
+/// FromValue for records that own their data.
+fn generate(input: &DeriveInput, parsed: Parsed<'_>) -> TokenStream {
+    let Parsed {
+        container,
+        lifetime,
+        fields,
+    } = parsed;
     let krate = container
         .krate
         .as_ref()
@@ -141,29 +171,7 @@ pub fn expand(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
         let ty = f.ty;
         quote!(+ <#ty as #krate::Decode<#de>>::MIN_LEN)
     });
-    let decode = fields.iter().map(|f| {
-        let id = f.ident;
-        let fname = &f.name;
-        let read = |ty: &Type| {
-            quote_spanned!(ty.span()=> <#ty as #krate::Decode<#de>>::decode(reader)
-                .map_err(|e| e.within(#name, ::core::option::Option::Some(#fname)))?)
-        };
-        match f.trailing {
-            Some(inner) => {
-                let r = read(inner);
-                quote!(let #id = if reader.is_empty() {
-                    ::core::option::Option::None
-                } else {
-                    ::core::option::Option::Some(#r)
-                };)
-            }
-            None => {
-                let r = read(f.ty);
-                quote!(let #id = #r;)
-            }
-        }
-    });
-    let decode: Vec<_> = decode.collect();
+    let decode = decode_fields(&krate, &de, &name, &fields);
     let decode2 = decode.clone();
     let idents: Vec<_> = fields.iter().map(|f| f.ident).collect();
     let field_schemas = fields.iter().map(|f| {
@@ -193,44 +201,12 @@ pub fn expand(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
     let field_count = fields.len();
 
     let from_value = if lifetime.is_none() {
-        let names = fields.iter().map(|f| &f.name);
-        let reads = fields.iter().map(|f| {
-            let id = f.ident;
-            let fname = &f.name;
-            let conv = |ty: &Type| {
-                quote!(<#ty as #krate::FromValue>::from_value(v).map_err(|e| e.at(#fname))?)
-            };
-            match f.trailing {
-                Some(inner) => {
-                    let c = conv(inner);
-                    quote!(let #id = match #krate::value::optional_field(value, #name, #fname)? {
-                        ::core::option::Option::Some(v) => ::core::option::Option::Some(#c),
-                        ::core::option::Option::None => ::core::option::Option::None,
-                    };)
-                }
-                None => {
-                    let c = conv(f.ty);
-                    quote!(let #id = {
-                        let v = #krate::value::required_field(value, #name, #fname)?;
-                        #c
-                    };)
-                }
-            }
-        });
-        quote! {
-            impl #krate::FromValue for #ident {
-                fn from_value(value: &#krate::Value) -> ::core::result::Result<Self, #krate::ValueError> {
-                    #krate::value::check_record_fields(value, #name, &[#(#names),*])?;
-                    #(#reads)*
-                    ::core::result::Result::Ok(Self { #(#idents),* })
-                }
-            }
-        }
+        from_value_impl(&krate, ident, &name, &fields)
     } else {
         quote!()
     };
 
-    Ok(quote! {
+    quote! {
         impl #impl_generics #krate::Encode for #ident #ty_generics {
             #[inline]
             fn encode<B: #krate::bytes::BufMut + ?::core::marker::Sized>(&self, buf: &mut B) {
@@ -279,5 +255,82 @@ pub fn expand(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
         }
 
         #from_value
-    })
+    }
+}
+
+/// FromValue, for a record that owns its data: each field read from the value by its Jute
+/// name (an optional one may be absent), unknown fields refused.
+fn from_value_impl(
+    krate: &TokenStream,
+    ident: &Ident,
+    name: &str,
+    fields: &[Field<'_>],
+) -> TokenStream {
+    let idents = fields.iter().map(|f| f.ident);
+    let names = fields.iter().map(|f| &f.name);
+    let reads = fields.iter().map(|f| {
+        let id = f.ident;
+        let fname = &f.name;
+        let conv = |ty: &Type| {
+            quote!(<#ty as #krate::FromValue>::from_value(v).map_err(|e| e.at(#fname))?)
+        };
+        match f.trailing {
+            Some(inner) => {
+                let c = conv(inner);
+                quote!(let #id = match #krate::value::optional_field(value, #name, #fname)? {
+                    ::core::option::Option::Some(v) => ::core::option::Option::Some(#c),
+                    ::core::option::Option::None => ::core::option::Option::None,
+                };)
+            }
+            None => {
+                let c = conv(f.ty);
+                quote!(let #id = {
+                    let v = #krate::value::required_field(value, #name, #fname)?;
+                    #c
+                };)
+            }
+        }
+    });
+    quote! {
+        impl #krate::FromValue for #ident {
+            fn from_value(value: &#krate::Value) -> ::core::result::Result<Self, #krate::ValueError> {
+                #krate::value::check_record_fields(value, #name, &[#(#names),*])?;
+                #(#reads)*
+                ::core::result::Result::Ok(Self { #(#idents),* })
+            }
+        }
+    }
+}
+
+/// The statements that decode each field in order (an optional trailing field is absent when
+/// the input ends before it), errors naming the record and the field.
+fn decode_fields(
+    krate: &TokenStream,
+    de: &Lifetime,
+    name: &str,
+    fields: &[Field<'_>],
+) -> Vec<TokenStream> {
+    let decode = fields.iter().map(|f| {
+        let id = f.ident;
+        let fname = &f.name;
+        let read = |ty: &Type| {
+            quote_spanned!(ty.span()=> <#ty as #krate::Decode<#de>>::decode(reader)
+                .map_err(|e| e.within(#name, ::core::option::Option::Some(#fname)))?)
+        };
+        match f.trailing {
+            Some(inner) => {
+                let r = read(inner);
+                quote!(let #id = if reader.is_empty() {
+                    ::core::option::Option::None
+                } else {
+                    ::core::option::Option::Some(#r)
+                };)
+            }
+            None => {
+                let r = read(f.ty);
+                quote!(let #id = #r;)
+            }
+        }
+    });
+    decode.collect()
 }

@@ -177,6 +177,54 @@ pub async fn run(config: Config) -> Result<Outcome, String> {
     if config.clients + config.lockers == 0 {
         return Err("the soak needs at least one client or lock holder".into());
     }
+    let (ens, proxies, connect) = prepare(config).await?;
+    let shared = Arc::new(Shared {
+        start: Instant::now(),
+        history: Mutex::new(History {
+            keys: config.keys,
+            ..History::default()
+        }),
+        sessions: Mutex::new(vec![None; config.clients + config.lockers]),
+        over: tokio::sync::watch::Sender::new(false),
+    });
+    let deadline = shared.start + config.duration;
+    let proxies = Arc::new(proxies);
+    // The fault injector works on processes and blocks: a thread of its own.
+    let injector = {
+        let (shared, proxies) = (shared.clone(), proxies.clone());
+        std::thread::spawn(move || crate::faults::inject(ens, &proxies, &shared, config, deadline))
+    };
+    let (last_clients, failed) = work(&shared, &connect, config, deadline).await;
+    // Every change was answered by now: the watches get their grace period from here (not from
+    // the deadline, which a last call stuck in a fault may outlast by seconds).
+    let end = shared.now();
+    shared.over.send_replace(true);
+    let mut ens = injector
+        .join()
+        .map_err(|_| "the injector panicked".to_string())?;
+    if let Some(e) = failed {
+        drop(ens);
+        return Err(e);
+    }
+    let (at_end, unread) = read_end(&ens, &shared, config, &last_clients, end).await;
+    let history = shared.history().clone();
+    let mut findings = check_all(&history, &at_end);
+    findings.unchecked.extend(unread);
+    let evidence = config
+        .evidence
+        .filter(|_| !findings.violations.is_empty())
+        .map(|dir| keep_evidence(&mut ens, dir));
+    drop(ens);
+    Ok(Outcome {
+        history,
+        findings,
+        evidence,
+    })
+}
+
+/// Starts the ensemble and a proxy per member, and creates the workload's directories.
+/// Returns the ensemble, the proxies and the connect string through them.
+async fn prepare(config: Config) -> Result<(Ensemble, Vec<Proxy>, String), String> {
     let ens = Ensemble::start().map_err(|e| format!("ensemble: {e}"))?;
     let proxies: Vec<Proxy> = (0..3)
         .map(|i| Proxy::start(ens.addr(i)).map_err(|e| format!("proxy: {e}")))
@@ -205,38 +253,35 @@ pub async fn run(config: Config) -> Result<Outcome, String> {
             .map_err(|e| format!("creating {dir}: {e}"))?;
     }
     setup.close().await;
-    let shared = Arc::new(Shared {
-        start: Instant::now(),
-        history: Mutex::new(History {
-            keys: config.keys,
-            ..History::default()
-        }),
-        sessions: Mutex::new(vec![None; config.clients + config.lockers]),
-        over: tokio::sync::watch::Sender::new(false),
-    });
-    let deadline = shared.start + config.duration;
-    let proxies = Arc::new(proxies);
-    // The fault injector works on processes and blocks: a thread of its own.
-    let injector = {
-        let (shared, proxies) = (shared.clone(), proxies.clone());
-        std::thread::spawn(move || crate::faults::inject(ens, &proxies, &shared, config, deadline))
-    };
+    Ok((ens, proxies, connect))
+}
+
+/// The clients' last handles with their session numbers.
+type LastClients = Vec<(Option<Client>, usize)>;
+
+/// Runs the workers and the lock holders until the deadline. Returns the workers' last
+/// clients, and why a task failed, if one did (a failed task still lets the injector finish
+/// and the ensemble stop: its processes would outlive this one otherwise).
+async fn work(
+    shared: &Arc<Shared>,
+    connect: &str,
+    config: Config,
+    deadline: Instant,
+) -> (LastClients, Option<String>) {
     let mut workers = Vec::new();
     for c in 0..config.clients {
-        let (shared, connect) = (shared.clone(), connect.clone());
+        let (shared, connect) = (shared.clone(), connect.to_string());
         workers.push(tokio::spawn(async move {
             crate::workload::work(c, &connect, shared, config, deadline).await
         }));
     }
     let mut lockers = Vec::new();
     for l in 0..config.lockers {
-        let (shared, connect) = (shared.clone(), connect.clone());
+        let (shared, connect) = (shared.clone(), connect.to_string());
         lockers.push(tokio::spawn(async move {
             crate::locker::hold(config.clients + l, &connect, shared, config, deadline).await
         }));
     }
-    // A task that failed still lets the injector finish and the ensemble stop (its processes
-    // would outlive this one otherwise).
     let mut failed = None;
     let mut last_clients = Vec::new();
     for w in workers {
@@ -252,19 +297,19 @@ pub async fn run(config: Config) -> Result<Outcome, String> {
             Err(e) => failed = failed.or(Some(format!("a lock holder failed: {e}"))),
         }
     }
-    // Every change was answered by now: the watches get their grace period from here (not from
-    // the deadline, which a last call stuck in a fault may outlast by seconds).
-    let end = shared.now();
-    shared.over.send_replace(true);
-    let mut ens = injector
-        .join()
-        .map_err(|_| "the injector panicked".to_string())?;
-    if let Some(e) = failed {
-        drop(ens);
-        return Err(e);
-    }
-    // From here on a failure leaves the run incomplete, not lost: what could not be read is
-    // named, and everything else is still checked.
+    (last_clients, failed)
+}
+
+/// After the run: the final reads (key groups, the lock's log, the ephemeral nodes), and
+/// which sessions are alive or ended. A failure leaves the run incomplete, not lost: what
+/// could not be read is named (the second list), and everything else is still checked.
+async fn read_end(
+    ens: &Ensemble,
+    shared: &Arc<Shared>,
+    config: Config,
+    last_clients: &LastClients,
+    end: u64,
+) -> (EndState, Vec<String>) {
     let mut unread = Vec::new();
     let reader = match ClientBuilder::new(ens.connect_string()).connect().await {
         Ok(r) => Some(r),
@@ -274,7 +319,7 @@ pub async fn run(config: Config) -> Result<Outcome, String> {
         }
     };
     if let Some(reader) = &reader {
-        if let Err(e) = final_reads(reader, &shared, config).await {
+        if let Err(e) = final_reads(reader, shared, config).await {
             unread.push(format!(
                 "the key groups' final reads (the last word on lost writes): {e}"
             ));
@@ -326,7 +371,7 @@ pub async fn run(config: Config) -> Result<Outcome, String> {
             _ => {}
         }
     }
-    for (zk, _) in &last_clients {
+    for (zk, _) in last_clients {
         if let Some(zk) = zk {
             zk.close().await;
         }
@@ -334,19 +379,7 @@ pub async fn run(config: Config) -> Result<Outcome, String> {
     if let Some(reader) = reader {
         reader.close().await;
     }
-    let history = shared.history().clone();
-    let mut findings = check_all(&history, &at_end);
-    findings.unchecked.extend(unread);
-    let evidence = config
-        .evidence
-        .filter(|_| !findings.violations.is_empty())
-        .map(|dir| keep_evidence(&mut ens, dir));
-    drop(ens);
-    Ok(Outcome {
-        history,
-        findings,
-        evidence,
-    })
+    (at_end, unread)
 }
 
 /// Stops the members (SIGTERM: their logs end cleanly) and copies each one's directory into

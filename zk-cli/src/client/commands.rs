@@ -1,17 +1,16 @@
 //! The client commands, as clap subcommands shared by the one-shot form and the shell.
 
 use std::io::Write;
-use std::time::Duration;
 
 use clap::{Subcommand, ValueEnum};
 use serde_json::{json, Value};
-use zk_cli::show;
-use zk_client::{AddWatchMode, Client, CreateMode, CreateOptions, Error, WatcherType};
+use zk_client::{Client, Error};
 
-use super::paths::{child, resolve};
-use super::render::{acl_text, event_json, event_text, parse_acl, stat_json, stat_text};
-use super::{data_format, failure, fourlw, Ctx};
-use crate::error::{code, CmdError};
+use super::handlers::*;
+use super::paths::child;
+use super::render::{event_json, event_text, stat_json, stat_text};
+use super::{failure, fourlw, Ctx};
+use crate::error::CmdError;
 
 /// Persistent watch modes for `addWatch -m`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -225,19 +224,19 @@ pub enum ClientCommand {
     Dirs,
 }
 
-fn put(out: &mut dyn Write, s: &str) -> Result<(), CmdError> {
+pub(super) fn put(out: &mut dyn Write, s: &str) -> Result<(), CmdError> {
     out.write_all(s.as_bytes())
         .and_then(|()| out.flush())
         .map_err(CmdError::output)
 }
 
-fn put_json(out: &mut dyn Write, v: &Value) -> Result<(), CmdError> {
+pub(super) fn put_json(out: &mut dyn Write, v: &Value) -> Result<(), CmdError> {
     put(out, &format!("{v}\n"))
 }
 
 /// Prints a result as JSON (`v`, with the Stat under "stat" when given) or as `text` followed
 /// by the Stat in zkCli's form.
-fn emit(
+pub(super) fn emit(
     out: &mut dyn Write,
     json: bool,
     mut v: Value,
@@ -257,10 +256,8 @@ fn emit(
     }
 }
 
-/// Runs `cmd`.
+/// Runs `cmd`: each command has its handler below.
 pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Result<(), CmdError> {
-    let json = ctx.json;
-    let at = |p: &str| resolve(&ctx.cwd, p);
     match cmd {
         ClientCommand::Ls {
             path,
@@ -269,101 +266,19 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
             max_nodes,
             stat,
             watch,
-        } => {
-            let path = at(path.as_deref().unwrap_or("."))?;
-            let zk = ctx.client().await?;
-            if recursive {
-                let mut all = Vec::new();
-                let limits = TreeLimits {
-                    max_depth,
-                    max_nodes,
-                };
-                tree(&zk, &path, limits, &mut all).await?;
-                if json {
-                    return put_json(out, &json!({"path": path, "tree": all}));
-                }
-                return put(out, &(all.join("\n") + "\n"));
-            }
-            let (children, event) = if watch {
-                let (c, w) = zk
-                    .get_children_watch(&path)
-                    .await
-                    .map_err(|e| failure(&path, e))?;
-                (c, Some(w))
-            } else {
-                (
-                    zk.get_children(&path)
-                        .await
-                        .map_err(|e| failure(&path, e))?,
-                    None,
-                )
-            };
-            let stat_v = if stat {
-                Some(zk.exists(&path).await.map_err(|e| failure(&path, e))?)
-            } else {
-                None
-            };
-            let mut sorted = children;
-            sorted.sort();
-            let text = format!("[{}]\n", sorted.join(", "));
-            let v = json!({"path": path, "children": sorted});
-            emit(
-                out,
-                json,
-                v,
-                &text,
-                stat_v.as_ref().and_then(Option::as_ref),
-            )?;
-            if let Some(w) = event {
-                wait_event(ctx, w, out).await?;
-            }
-            Ok(())
-        }
+        } => cmd_ls(ctx, out, path, recursive, max_depth, max_nodes, stat, watch).await,
         ClientCommand::Get {
             path,
             stat,
             watch,
             hex,
             base64,
-        } => {
-            let path = at(&path)?;
-            let zk = ctx.client().await?;
-            let (data, st, w) = if watch {
-                let (d, s, w) = zk
-                    .get_data_watch(&path)
-                    .await
-                    .map_err(|e| failure(&path, e))?;
-                (d, s, Some(w))
-            } else {
-                let (d, s) = zk.get_data(&path).await.map_err(|e| failure(&path, e))?;
-                (d, s, None)
-            };
-            let shown = show::data(Some(&data), data_format(hex, base64));
-            let text = format!("{shown}\n");
-            let v = json!({"path": path, "data": shown});
-            emit(out, json, v, &text, stat.then_some(&st))?;
-            if let Some(w) = w {
-                wait_event(ctx, w, out).await?;
-            }
-            Ok(())
-        }
+        } => cmd_get(ctx, out, path, stat, watch, hex, base64).await,
         ClientCommand::Set {
             path,
             data,
             version,
-        } => {
-            let path = at(&path)?;
-            let zk = ctx.client().await?;
-            let st = zk
-                .set_data(&path, data.as_bytes(), version)
-                .await
-                .map_err(|e| failure(&path, e))?;
-            if json {
-                put_json(out, &json!({"path": path, "stat": stat_json(&st)}))
-            } else {
-                Ok(())
-            }
-        }
+        } => cmd_set(ctx, out, path, data, version).await,
         ClientCommand::Create {
             path,
             data,
@@ -373,306 +288,39 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
             ttl,
             parents,
         } => {
-            let path = at(&path)?;
-            let mode = match (ephemeral, sequential, container, ttl.is_some()) {
-                (true, true, _, _) => CreateMode::EphemeralSequential,
-                (true, false, _, _) => CreateMode::Ephemeral,
-                (_, _, true, _) => CreateMode::Container,
-                (_, true, _, true) => CreateMode::PersistentSequentialWithTtl,
-                (_, false, _, true) => CreateMode::PersistentWithTtl,
-                (_, true, _, _) => CreateMode::PersistentSequential,
-                _ => CreateMode::Persistent,
-            };
-            let mut options = CreateOptions::new(mode);
-            options.ttl = ttl.map(Duration::from_millis);
-            let zk = ctx.client().await?;
-            if parents {
-                let mut at = String::new();
-                let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-                for seg in segments.iter().take(segments.len().saturating_sub(1)) {
-                    at = child(if at.is_empty() { "/" } else { &at }, seg);
-                    match zk.create(&at, b"", &CreateOptions::default()).await {
-                        Ok(_) | Err(Error::NodeExists) => {}
-                        Err(e) => return Err(failure(&at, e)),
-                    }
-                }
-            }
-            let (created, st) = zk
-                .create(&path, data.unwrap_or_default().as_bytes(), &options)
-                .await
-                .map_err(|e| match e {
-                    // The node's parent is missing (the node itself cannot be).
-                    Error::NoNode if !parents => CmdError::new(
-                        code::SERVER,
-                        format!("{path}: its parent does not exist (-p creates missing parents)"),
-                    ),
-                    e => failure(&path, e),
-                })?;
-            if json {
-                put_json(out, &json!({"path": created, "stat": stat_json(&st)}))
-            } else {
-                put(out, &format!("Created {created}\n"))
-            }
+            cmd_create(
+                ctx, out, path, data, ephemeral, sequential, container, ttl, parents,
+            )
+            .await
         }
-        ClientCommand::Delete { path, version } => {
-            let path = at(&path)?;
-            let zk = ctx.client().await?;
-            zk.delete(&path, version)
-                .await
-                .map_err(|e| failure(&path, e))?;
-            if json {
-                put_json(out, &json!({"deleted": path}))
-            } else {
-                Ok(())
-            }
-        }
-        ClientCommand::Deleteall { path } => {
-            let path = at(&path)?;
-            let zk = ctx.client().await?;
-            let mut all = Vec::new();
-            tree(&zk, &path, TreeLimits::default(), &mut all).await?;
-            // Deepest first.
-            all.sort_by_key(|p| std::cmp::Reverse(p.matches('/').count()));
-            for p in &all {
-                match zk.delete(p, None).await {
-                    Ok(()) | Err(Error::NoNode) => {}
-                    Err(e) => return Err(failure(p, e)),
-                }
-            }
-            if json {
-                put_json(out, &json!({"deleted": all}))
-            } else {
-                Ok(())
-            }
-        }
+        ClientCommand::Delete { path, version } => cmd_delete(ctx, out, path, version).await,
+        ClientCommand::Deleteall { path } => cmd_deleteall(ctx, out, path).await,
         ClientCommand::Stat { path: None, .. } => four(ctx, "stat", out).await,
         ClientCommand::Stat {
             path: Some(path),
             watch,
-        } => {
-            let path = at(&path)?;
-            let zk = ctx.client().await?;
-            let (st, w) = if watch {
-                let (s, w) = zk
-                    .exists_watch(&path)
-                    .await
-                    .map_err(|e| failure(&path, e))?;
-                (s, Some(w))
-            } else {
-                (zk.exists(&path).await.map_err(|e| failure(&path, e))?, None)
-            };
-            let Some(st) = st else {
-                if let Some(w) = w {
-                    put(
-                        out,
-                        &format!("Node does not exist: {path} (watching for it)\n"),
-                    )?;
-                    return wait_event(ctx, w, out).await;
-                }
-                return Err(failure(&path, Error::NoNode));
-            };
-            if json {
-                put_json(out, &json!({"path": path, "stat": stat_json(&st)}))?;
-            } else {
-                put(out, &stat_text(&st))?;
-            }
-            if let Some(w) = w {
-                wait_event(ctx, w, out).await?;
-            }
-            Ok(())
-        }
-        ClientCommand::GetAcl { path, stat } => {
-            let path = at(&path)?;
-            let zk = ctx.client().await?;
-            let (acl, st) = zk.get_acl(&path).await.map_err(|e| failure(&path, e))?;
-            let lines: Vec<String> = acl.iter().map(acl_text).collect();
-            let text = lines.join("\n") + "\n";
-            let v = json!({"path": path, "acl": lines});
-            emit(out, json, v, &text, stat.then_some(&st))
-        }
+        } => cmd_stat_node(ctx, out, path, watch).await,
+        ClientCommand::GetAcl { path, stat } => cmd_get_acl(ctx, out, path, stat).await,
         ClientCommand::SetAcl {
             path,
             acl,
             recursive,
             version,
-        } => {
-            let path = at(&path)?;
-            let acl = parse_acl(&acl).map_err(CmdError::usage)?;
-            let zk = ctx.client().await?;
-            let mut targets = vec![path.clone()];
-            if recursive {
-                targets.clear();
-                tree(&zk, &path, TreeLimits::default(), &mut targets).await?;
-            }
-            for p in &targets {
-                let v = if p == &path { version } else { None };
-                zk.set_acl(p, &acl, v).await.map_err(|e| failure(p, e))?;
-            }
-            if json {
-                put_json(out, &json!({"set": targets}))
-            } else {
-                Ok(())
-            }
-        }
-        ClientCommand::Addauth { scheme, auth } => {
-            let zk = ctx.client().await?;
-            zk.add_auth(&scheme, auth.as_bytes())
-                .await
-                .map_err(|e| failure("addauth", e))
-        }
-        ClientCommand::Whoami => {
-            let zk = ctx.client().await?;
-            let ids = zk.who_am_i().await.map_err(|e| failure("whoami", e))?;
-            if json {
-                let v: Vec<Value> = ids
-                    .iter()
-                    .map(|i| json!({"scheme": i.auth_scheme, "user": i.user}))
-                    .collect();
-                put_json(out, &Value::Array(v))
-            } else {
-                for i in ids {
-                    put(
-                        out,
-                        &format!(
-                            "{}: {}\n",
-                            i.auth_scheme.unwrap_or_default(),
-                            i.user.unwrap_or_default()
-                        ),
-                    )?;
-                }
-                Ok(())
-            }
-        }
+        } => cmd_set_acl(ctx, out, path, acl, recursive, version).await,
+        ClientCommand::Addauth { scheme, auth } => cmd_addauth(ctx, scheme, auth).await,
+        ClientCommand::Whoami => cmd_whoami(ctx, out).await,
         ClientCommand::AddWatch { path, mode, count } => {
-            let path = at(&path)?;
-            let zk = ctx.client().await?;
-            let m = match mode {
-                WatchMode::Persistent => AddWatchMode::Persistent,
-                WatchMode::PersistentRecursive => AddWatchMode::PersistentRecursive,
-            };
-            let mut w = zk
-                .add_watch(&path, m)
-                .await
-                .map_err(|e| failure(&path, e))?;
-            if ctx.interactive {
-                let printer = ctx.printer.clone();
-                tokio::spawn(async move {
-                    while let Ok(e) = w.next().await {
-                        let line = if json {
-                            event_json(&e).to_string()
-                        } else {
-                            event_text(&e)
-                        };
-                        super::print_event(printer.as_ref(), &line);
-                    }
-                });
-                return Ok(());
-            }
-            let mut seen = 0;
-            while count.map_or(true, |c| seen < c) {
-                let e = w.next().await.map_err(|e| failure(&path, e))?;
-                seen += 1;
-                if json {
-                    put_json(out, &event_json(&e))?;
-                } else {
-                    put(out, &(event_text(&e) + "\n"))?;
-                }
-            }
-            Ok(())
+            cmd_add_watch(ctx, out, path, mode, count).await
         }
-        ClientCommand::Removewatches { path, kind } => {
-            let path = at(&path)?;
-            let zk = ctx.client().await?;
-            let ty = match kind {
-                WatchKind::Children => WatcherType::Children,
-                WatchKind::Data => WatcherType::Data,
-                WatchKind::Any => WatcherType::Any,
-            };
-            zk.remove_watches(&path, ty)
-                .await
-                .map_err(|e| failure(&path, e))
-        }
-        ClientCommand::Sync { path } => {
-            let path = at(&path)?;
-            let zk = ctx.client().await?;
-            let synced = zk.sync(&path).await.map_err(|e| failure(&path, e))?;
-            if json {
-                put_json(out, &json!({"synced": synced}))
-            } else {
-                put(out, &format!("Sync is OK: {synced}\n"))
-            }
-        }
-        ClientCommand::GetEphemerals { path } => {
-            let prefix = match path {
-                Some(p) => at(&p)?,
-                None => "/".to_string(),
-            };
-            let zk = ctx.client().await?;
-            let mut list = zk
-                .get_ephemerals(&prefix)
-                .await
-                .map_err(|e| failure(&prefix, e))?;
-            list.sort();
-            if json {
-                put_json(out, &json!({"prefix": prefix, "ephemerals": list}))
-            } else {
-                put(out, &format!("[{}]\n", list.join(", ")))
-            }
-        }
+        ClientCommand::Removewatches { path, kind } => cmd_removewatches(ctx, path, kind).await,
+        ClientCommand::Sync { path } => cmd_sync(ctx, out, path).await,
+        ClientCommand::GetEphemerals { path } => cmd_get_ephemerals(ctx, out, path).await,
         ClientCommand::GetAllChildrenNumber { path } => {
-            let path = at(&path)?;
-            let zk = ctx.client().await?;
-            let n = zk
-                .get_all_children_number(&path)
-                .await
-                .map_err(|e| failure(&path, e))?;
-            if json {
-                put_json(out, &json!({"path": path, "count": n}))
-            } else {
-                put(out, &format!("{n}\n"))
-            }
+            cmd_get_all_children_number(ctx, out, path).await
         }
-        ClientCommand::Config => {
-            let zk = ctx.client().await?;
-            let (data, st) = zk.get_config().await.map_err(|e| failure("config", e))?;
-            let text = String::from_utf8_lossy(&data).into_owned();
-            if json {
-                put_json(out, &json!({"config": text, "stat": stat_json(&st)}))
-            } else {
-                put(out, &(text.trim_end().to_string() + "\n"))
-            }
-        }
-        ClientCommand::Version => {
-            let server = fourlw::send(&ctx.hosts, "srvr", ctx.tls.as_ref())
-                .await
-                .ok()
-                .and_then(|r| {
-                    r.lines()
-                        .find_map(|l| l.strip_prefix("Zookeeper version: "))
-                        .map(str::to_string)
-                });
-            let mine = env!("CARGO_PKG_VERSION");
-            if json {
-                put_json(out, &json!({"zk": mine, "server": server}))
-            } else {
-                put(
-                    out,
-                    &format!(
-                        "zk {mine}\nZooKeeper server: {}\n",
-                        server.as_deref().unwrap_or("unreachable")
-                    ),
-                )
-            }
-        }
-        ClientCommand::FourLetterWord { word } => {
-            if !fourlw::WORDS.contains(&word.as_str()) {
-                return Err(CmdError::usage(format!(
-                    "unknown four-letter word {word:?} (known: {})",
-                    fourlw::WORDS.join(" ")
-                )));
-            }
-            four(ctx, &word, out).await
-        }
+        ClientCommand::Config => cmd_config(ctx, out).await,
+        ClientCommand::Version => cmd_version(ctx, out).await,
+        ClientCommand::FourLetterWord { word } => cmd_four_letter_word(ctx, out, word).await,
         ClientCommand::Ruok => four(ctx, "ruok", out).await,
         ClientCommand::Srvr => four(ctx, "srvr", out).await,
         ClientCommand::Mntr => four(ctx, "mntr", out).await,
@@ -685,7 +333,7 @@ pub async fn run(cmd: ClientCommand, ctx: &mut Ctx, out: &mut dyn Write) -> Resu
     }
 }
 
-async fn four(ctx: &Ctx, word: &str, out: &mut dyn Write) -> Result<(), CmdError> {
+pub(super) async fn four(ctx: &Ctx, word: &str, out: &mut dyn Write) -> Result<(), CmdError> {
     let reply = fourlw::send(&ctx.hosts, word, ctx.tls.as_ref()).await?;
     if ctx.json {
         put_json(out, &json!({"word": word, "reply": reply}))
@@ -696,7 +344,7 @@ async fn four(ctx: &Ctx, word: &str, out: &mut dyn Write) -> Result<(), CmdError
 
 /// Prints a one-shot watch's event: in the shell when it comes (in the background), in the
 /// one-shot form by waiting for it.
-async fn wait_event(
+pub(super) async fn wait_event(
     ctx: &Ctx,
     w: zk_client::OneshotWatcher,
     out: &mut dyn Write,
@@ -728,11 +376,11 @@ async fn wait_event(
 /// How much of a tree a recursive command walks: a server that reports an endless tree (or a
 /// huge one) must not make `zk` grow without bound.
 #[derive(Debug, Clone, Copy)]
-struct TreeLimits {
+pub(super) struct TreeLimits {
     /// Levels below the start to descend (`None`: all).
-    max_depth: Option<usize>,
+    pub(super) max_depth: Option<usize>,
     /// Nodes to collect at most; more is an error.
-    max_nodes: usize,
+    pub(super) max_nodes: usize,
 }
 
 impl TreeLimits {
@@ -752,7 +400,7 @@ impl Default for TreeLimits {
 }
 
 /// Every path of the tree at `path`, in pre-order, within `limits`.
-async fn tree(
+pub(super) async fn tree(
     zk: &Client,
     path: &str,
     limits: TreeLimits,

@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod fourlw;
+mod handlers;
 pub mod paths;
 pub mod render;
 pub mod security;
