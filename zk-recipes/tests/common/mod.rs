@@ -17,7 +17,10 @@ pub fn mark(log: &Path, who: &str, what: &str) {
         .create(true)
         .open(log)
         .expect("log");
-    writeln!(f, "{who} {what}").expect("write");
+    // One write per line: `writeln!` on a File writes its pieces separately, and two tasks
+    // marking at once interleaved them ("rust-0rust-1  leftleft").
+    f.write_all(format!("{who} {what}\n").as_bytes())
+        .expect("write");
 }
 
 /// Waits (at most a minute: a JVM or Python starting) until the log contains `line`.
