@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use zk_client::{Client, CreateMode, CreateOptions, Error};
 
-use crate::lock::wait;
+use crate::queue::wait;
 
 /// The persistent node the last member to enter creates.
 const READY: &str = "ready";

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use zk_client::{Client, Error, Op, OpResult};
 
-use crate::lock::{Owned, Queue};
 use crate::names::Layout;
 use crate::ownership::Loss;
+use crate::queue::{Owned, Queue};
 
 /// A participant in the election at a path.
 ///
@@ -41,7 +41,7 @@ impl LeaderLatch {
                 layout: Layout::Curator,
                 name: "latch-",
                 sort_names: &["latch-"],
-                role: crate::lock::Role::Exclusive,
+                role: crate::queue::Role::Exclusive,
                 data: id.as_bytes().to_vec(),
                 grace: None,
             },

@@ -34,6 +34,7 @@ mod lock;
 pub mod names;
 mod ownership;
 mod persistent;
+mod queue;
 mod rwlock;
 mod semaphore;
 mod supervisor;

@@ -5,7 +5,8 @@
 
 use zk_client::Client;
 
-use crate::lock::{Lock, Role};
+use crate::lock::Lock;
+use crate::queue::Role;
 
 /// The lock names the read-write lock sorts by (both 8 characters, as Curator requires).
 const RW_NAMES: &[&str] = &["__READ__", "__WRIT__"];

@@ -8,8 +8,9 @@ use std::time::Duration;
 use tokio::time::Instant;
 use zk_client::{Client, CreateMode, CreateOptions, Error, Op, OpResult};
 
-use crate::lock::{Lock, Owned, Pending};
+use crate::lock::Lock;
 use crate::ownership::Loss;
+use crate::queue::{Owned, Pending};
 
 /// A semaphore of `max_leases` at a path, shared with Curator's `InterProcessSemaphoreV2`
 /// (which, like this, keeps the maximum in each participant, not in ZooKeeper: all must use
