@@ -259,10 +259,6 @@ impl Driver {
                     if let Some(end) = self.shared.read(frames.drain(..)) {
                         return Exit::End(end);
                     }
-                    // The callers these replies woke queue their next requests now: let them
-                    // run before writing, so that their requests leave in one write (and the
-                    // server reads and answers them together) rather than one write each.
-                    tokio::task::yield_now().await;
                     if !announced {
                         let (now_granted, usable, read_only) = self.shared.progress();
                         if now_granted && !granted {
