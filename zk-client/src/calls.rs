@@ -314,10 +314,11 @@ impl Core {
         }
     }
 
-    /// The host at `index` (of a non-empty list), recorded in the session as the one being
-    /// tried, with the connect timeout.
+    /// The host at `index` (modulo the list's length), recorded in the session as the one
+    /// being tried, with the connect timeout; none when the list is empty.
     pub(crate) fn try_host(&mut self, index: usize) -> Option<((String, u16), Duration)> {
-        let target = self.session.hosts().get(index)?.clone();
+        let hosts = self.session.hosts();
+        let target = hosts.get(index.checked_rem(hosts.len())?)?.clone();
         self.session.set_host(target.clone());
         Some((target, self.session.timeouts().connect()))
     }

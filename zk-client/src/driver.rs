@@ -88,6 +88,8 @@ impl Driver {
             if let Some(Move::To(i)) = self.apply_new_hosts() {
                 pacing.prefer(i);
             }
+            // The list may have just changed.
+            let hosts = self.shared.lock().session.hosts().len();
             let (index, turn) = pacing.target(hosts);
             let Some((target, limit)) = self.shared.lock().try_host(index) else {
                 let none = Error::NoHosts("no server to connect to".into());

@@ -291,3 +291,18 @@ fn an_answer_before_the_deadline_removes_it() {
     assert_eq!(s.lock().next_deadline(), None);
     assert_eq!(call.now_or_never(), Some(Err(Error::NoNode)));
 }
+
+#[test]
+fn the_host_to_try_wraps_around_a_list_that_shrank() {
+    let s = shared(8);
+    let mut core = s.lock();
+    assert!(core.try_host(0).is_none(), "no hosts yet");
+    core.session
+        .set_hosts(vec![("a".into(), 1), ("b".into(), 2), ("c".into(), 3)]);
+    assert_eq!(core.try_host(2).map(|(h, _)| h), Some(("c".into(), 3)));
+    // An update left two hosts; the next index (3) still names one of them.
+    core.session
+        .set_hosts(vec![("a".into(), 1), ("b".into(), 2)]);
+    assert_eq!(core.try_host(3).map(|(h, _)| h), Some(("b".into(), 2)));
+    assert_eq!(core.session.host(), Some(&("b".into(), 2)));
+}
