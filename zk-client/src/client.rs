@@ -177,8 +177,6 @@ impl Client {
             latency_us = tracing::field::Empty,
         );
         let started = std::time::Instant::now();
-        // Only a call that sets a watch needs the shared state afterwards (for its handle).
-        let shared = watch.as_ref().map(|_| self.inner.shared.clone());
         let mut answer = self.inner.shared.submit(req, watch, self.deadline);
         async move {
             let result = (&mut answer).await;
@@ -196,10 +194,9 @@ impl Client {
                 );
                 span.in_scope(|| tracing::debug!("answered"));
             }
-            let watch = answer.take_watch().and_then(|id| {
-                let shared = shared?;
-                Some(Unwatcher::new(id, shared))
-            });
+            let watch = answer
+                .take_watch()
+                .map(|(id, calls)| Unwatcher::new(id, calls));
             (result, watch)
         }
     }

@@ -28,11 +28,11 @@ pub(crate) struct Answer {
 }
 
 impl Answer {
-    /// The watch the call's request set, once written: the caller's to keep (and to remove
-    /// when it no longer needs it).
-    pub(crate) fn take_watch(&mut self) -> Option<WatchId> {
+    /// The watch the call's request set, once written, with the calls it belongs to: the
+    /// caller's to keep (and to remove when it no longer needs it).
+    pub(crate) fn take_watch(&mut self) -> Option<(WatchId, Arc<Calls>)> {
         match &mut self.stage {
-            Stage::Waiting(reply) => reply.watch.take(),
+            Stage::Waiting(reply) => reply.watch.take().map(|id| (id, reply.shared.clone())),
             Stage::Room(_) | Stage::Failed(_) => None,
         }
     }

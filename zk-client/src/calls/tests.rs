@@ -117,8 +117,8 @@ fn set_watch(s: &Arc<Calls>, path: &str, xid: i32) -> crate::watcher::OneshotWat
     take(s);
     answer(s, xid);
     assert_eq!((&mut call).now_or_never(), Some(Err(Error::NoNode)));
-    let id = call.take_watch().expect("the watch");
-    crate::watcher::OneshotWatcher::new(crate::watcher::Unwatcher::new(id, s.clone()))
+    let (id, calls) = call.take_watch().expect("the watch");
+    crate::watcher::OneshotWatcher::new(crate::watcher::Unwatcher::new(id, calls))
 }
 
 #[test]
