@@ -20,12 +20,11 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use jute_schemas::protocol::ResponseBody;
+use rand::seq::SliceRandom;
 use slab::Slab;
 use tokio::sync::{Notify, Semaphore, TryAcquireError};
 use tokio::time::Instant;
 use tracing::warn;
-
-use rand::seq::SliceRandom;
 
 use crate::codec::{CodecError, Frame};
 use crate::error::Error;

@@ -206,9 +206,8 @@ impl Client {
     /// [`crate::ClientBuilder::request_timeout`].
     ///
     /// A call that runs out of time fails with [`Error::Timeout`]: its outcome is unknown (the
-    /// request may already be on its way or applied). The driver notices deadlines
-    /// (one timer for all calls); while it is in a connection's handshake, at most the connect
-    /// timeout late.
+    /// request may already be on its way or applied). The driver notices deadlines (one
+    /// timer for all calls, during a connection's handshake too).
     #[must_use]
     pub fn with_timeout(&self, deadline: Option<Duration>) -> Client {
         Client {

@@ -240,3 +240,46 @@ async fn a_stalled_connection_is_noticed_and_the_session_goes_on() {
     assert_eq!(zk.session_id(), session);
     zk.exists("/").await.expect("a call after the stall");
 }
+
+/// A call's deadline holds while a reconnection's handshake goes unanswered: the driver's one
+/// timer covers the handshake's deadline and the calls' together. (Before the session owned its
+/// clock, the handshake was awaited on its own, and a call could time out up to the connect
+/// timeout late.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_deadline_holds_during_an_unanswered_handshake() {
+    let server = server();
+    let proxy = Proxy::start(server.addr()).expect("proxy");
+    let zk = zk_client::ClientBuilder::new(proxy.connect_string())
+        .session_timeout(Duration::from_secs(20))
+        .connect_timeout(Duration::from_secs(10))
+        .connect()
+        .await
+        .expect("connect");
+    let mut state = zk.state();
+    let accepted = proxy.connections();
+    // The connection drops; the next one is accepted but nothing reaches the server.
+    proxy.set_stalled(true);
+    proxy.cut();
+    timeout(
+        Duration::from_secs(10),
+        state.wait_for(|s| *s == SessionState::Disconnected),
+    )
+    .await
+    .expect("the cut is noticed")
+    .expect("state");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while proxy.connections() == accepted {
+        assert!(std::time::Instant::now() < deadline, "no reconnection");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The client is in the new connection's handshake, which has 10 s to be answered.
+    let started = std::time::Instant::now();
+    let answer = zk
+        .with_timeout(Some(Duration::from_millis(300)))
+        .exists("/")
+        .await;
+    let took = started.elapsed();
+    assert_eq!(answer, Err(zk_client::Error::Timeout));
+    assert!(took < Duration::from_secs(3), "timed out after {took:?}");
+    proxy.set_stalled(false);
+}
