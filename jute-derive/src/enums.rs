@@ -23,7 +23,10 @@ pub fn expand(input: &DeriveInput) -> Result<TokenStream, TokenStream> {
     cx.check()?;
     match parsed {
         Some(parsed) => Ok(generate(input, parsed)),
-        None => Err(TokenStream::new()),
+        // `parse` reports why before giving up, so `check` has returned that already.
+        None => Err(quote!(::core::compile_error!(
+            "#[derive(JuteEnum)] could not read the enum"
+        ))),
     }
 }
 
