@@ -63,6 +63,15 @@ fn unknown(meta: &ParseNestedMeta, expected: &str) -> syn::Error {
 }
 
 impl Container {
+    /// The path of the `jute` crate the generated code names (`#[jute(crate = ...)]`, or
+    /// `::jute`).
+    pub fn krate_path(&self) -> proc_macro2::TokenStream {
+        match &self.krate {
+            Some(p) => quote::quote!(#p),
+            None => quote::quote!(::jute),
+        }
+    }
+
     pub fn parse(cx: &mut Ctxt, attrs: &[Attribute], for_enum: bool) -> Self {
         let mut out = Container::default();
         each_jute_attr(cx, attrs, |meta| {

@@ -116,10 +116,7 @@ fn generate(input: &DeriveInput, parsed: Parsed<'_>) -> TokenStream {
         other,
     } = parsed;
 
-    let krate = container
-        .krate
-        .as_ref()
-        .map_or_else(|| quote!(::jute), |p| quote!(#p));
+    let krate = container.krate_path();
     let ident = &input.ident;
     let name = container.name.unwrap_or_else(|| ident.to_string());
     let consts: Vec<_> = known

@@ -8,7 +8,7 @@ use zk_client::{Client, Error};
 
 use super::handlers::*;
 use super::paths::child;
-use super::render::{event_json, event_text, stat_json, stat_text};
+use super::render::{event_line, stat_json, stat_text};
 use super::{failure, fourlw, Ctx};
 use crate::error::CmdError;
 
@@ -230,6 +230,15 @@ pub(super) fn put(out: &mut dyn Write, s: &str) -> Result<(), CmdError> {
         .map_err(CmdError::output)
 }
 
+/// Prints `v` when JSON output was asked for; a command that prints nothing otherwise.
+pub(super) fn put_json_if(out: &mut dyn Write, json: bool, v: &Value) -> Result<(), CmdError> {
+    if json {
+        put_json(out, v)
+    } else {
+        Ok(())
+    }
+}
+
 pub(super) fn put_json(out: &mut dyn Write, v: &Value) -> Result<(), CmdError> {
     put(out, &format!("{v}\n"))
 }
@@ -354,22 +363,13 @@ pub(super) async fn wait_event(
         let printer = ctx.printer.clone();
         tokio::spawn(async move {
             if let Ok(e) = w.await {
-                let line = if json {
-                    event_json(&e).to_string()
-                } else {
-                    event_text(&e)
-                };
-                super::print_event(printer.as_ref(), &line);
+                super::print_event(printer.as_ref(), &event_line(&e, json));
             }
         });
         return Ok(());
     }
     let e = w.await.map_err(|e| failure("watch", e))?;
-    if json {
-        put_json(out, &event_json(&e))
-    } else {
-        put(out, &(event_text(&e) + "\n"))
-    }
+    put(out, &(event_line(&e, json) + "\n"))
 }
 
 /// `path` and every node below it, parents before children.

@@ -9,10 +9,10 @@ use zk_cli::show;
 use zk_client::{AddWatchMode, CreateMode, CreateOptions, Error, WatcherType};
 
 use super::commands::{
-    emit, four, put, put_json, tree, wait_event, TreeLimits, WatchKind, WatchMode,
+    emit, four, put, put_json, put_json_if, tree, wait_event, TreeLimits, WatchKind, WatchMode,
 };
 use super::paths::{child, resolve};
-use super::render::{acl_text, event_json, event_text, parse_acl, stat_json, stat_text};
+use super::render::{acl_text, event_line, parse_acl, stat_json, stat_text};
 use super::{data_format, failure, fourlw, Ctx};
 use crate::error::{code, CmdError};
 
@@ -29,9 +29,7 @@ pub(super) async fn cmd_ls(
     watch: bool,
 ) -> Result<(), CmdError> {
     let json = ctx.json;
-    let at = |p: &str| resolve(&ctx.cwd, p);
-
-    let path = at(path.as_deref().unwrap_or("."))?;
+    let path = resolve(&ctx.cwd, path.as_deref().unwrap_or("."))?;
     let zk = ctx.client().await?;
     if recursive {
         let mut all = Vec::new();
@@ -92,9 +90,7 @@ pub(super) async fn cmd_get(
     base64: bool,
 ) -> Result<(), CmdError> {
     let json = ctx.json;
-    let at = |p: &str| resolve(&ctx.cwd, p);
-
-    let path = at(&path)?;
+    let path = resolve(&ctx.cwd, &path)?;
     let zk = ctx.client().await?;
     let (data, st, w) = if watch {
         let (d, s, w) = zk
@@ -125,19 +121,13 @@ pub(super) async fn cmd_set(
     version: Option<i32>,
 ) -> Result<(), CmdError> {
     let json = ctx.json;
-    let at = |p: &str| resolve(&ctx.cwd, p);
-
-    let path = at(&path)?;
+    let path = resolve(&ctx.cwd, &path)?;
     let zk = ctx.client().await?;
     let st = zk
         .set_data(&path, data.as_bytes(), version)
         .await
         .map_err(|e| failure(&path, e))?;
-    if json {
-        put_json(out, &json!({"path": path, "stat": stat_json(&st)}))
-    } else {
-        Ok(())
-    }
+    put_json_if(out, json, &json!({"path": path, "stat": stat_json(&st)}))
 }
 
 /// `create`: Create a node.
@@ -154,9 +144,7 @@ pub(super) async fn cmd_create(
     parents: bool,
 ) -> Result<(), CmdError> {
     let json = ctx.json;
-    let at = |p: &str| resolve(&ctx.cwd, p);
-
-    let path = at(&path)?;
+    let path = resolve(&ctx.cwd, &path)?;
     let mode = match (ephemeral, sequential, container, ttl.is_some()) {
         (true, true, _, _) => CreateMode::EphemeralSequential,
         (true, false, _, _) => CreateMode::Ephemeral,
@@ -206,18 +194,12 @@ pub(super) async fn cmd_delete(
     version: Option<i32>,
 ) -> Result<(), CmdError> {
     let json = ctx.json;
-    let at = |p: &str| resolve(&ctx.cwd, p);
-
-    let path = at(&path)?;
+    let path = resolve(&ctx.cwd, &path)?;
     let zk = ctx.client().await?;
     zk.delete(&path, version)
         .await
         .map_err(|e| failure(&path, e))?;
-    if json {
-        put_json(out, &json!({"deleted": path}))
-    } else {
-        Ok(())
-    }
+    put_json_if(out, json, &json!({"deleted": path}))
 }
 
 /// `deleteall`: Delete a node and everything below it.
@@ -227,9 +209,7 @@ pub(super) async fn cmd_deleteall(
     path: String,
 ) -> Result<(), CmdError> {
     let json = ctx.json;
-    let at = |p: &str| resolve(&ctx.cwd, p);
-
-    let path = at(&path)?;
+    let path = resolve(&ctx.cwd, &path)?;
     let zk = ctx.client().await?;
     let mut all = Vec::new();
     tree(&zk, &path, TreeLimits::default(), &mut all).await?;
@@ -241,11 +221,7 @@ pub(super) async fn cmd_deleteall(
             Err(e) => return Err(failure(p, e)),
         }
     }
-    if json {
-        put_json(out, &json!({"deleted": all}))
-    } else {
-        Ok(())
-    }
+    put_json_if(out, json, &json!({"deleted": all}))
 }
 
 /// `stat`: A node's Stat; without a path, the server's `stat` four-letter word.
@@ -256,9 +232,7 @@ pub(super) async fn cmd_stat_node(
     watch: bool,
 ) -> Result<(), CmdError> {
     let json = ctx.json;
-    let at = |p: &str| resolve(&ctx.cwd, p);
-
-    let path = at(&path)?;
+    let path = resolve(&ctx.cwd, &path)?;
     let zk = ctx.client().await?;
     let (st, w) = if watch {
         let (s, w) = zk
@@ -298,9 +272,7 @@ pub(super) async fn cmd_get_acl(
     stat: bool,
 ) -> Result<(), CmdError> {
     let json = ctx.json;
-    let at = |p: &str| resolve(&ctx.cwd, p);
-
-    let path = at(&path)?;
+    let path = resolve(&ctx.cwd, &path)?;
     let zk = ctx.client().await?;
     let (acl, st) = zk.get_acl(&path).await.map_err(|e| failure(&path, e))?;
     let lines: Vec<String> = acl.iter().map(acl_text).collect();
@@ -319,9 +291,7 @@ pub(super) async fn cmd_set_acl(
     version: Option<i32>,
 ) -> Result<(), CmdError> {
     let json = ctx.json;
-    let at = |p: &str| resolve(&ctx.cwd, p);
-
-    let path = at(&path)?;
+    let path = resolve(&ctx.cwd, &path)?;
     let acl = parse_acl(&acl).map_err(CmdError::usage)?;
     let zk = ctx.client().await?;
     let mut targets = vec![path.clone()];
@@ -333,11 +303,7 @@ pub(super) async fn cmd_set_acl(
         let v = if p == &path { version } else { None };
         zk.set_acl(p, &acl, v).await.map_err(|e| failure(p, e))?;
     }
-    if json {
-        put_json(out, &json!({"set": targets}))
-    } else {
-        Ok(())
-    }
+    put_json_if(out, json, &json!({"set": targets}))
 }
 
 /// `addauth`: Add credentials to the session (`addauth digest user:password`).
@@ -355,7 +321,6 @@ pub(super) async fn cmd_addauth(
 /// `whoami`: The identities of the session.
 pub(super) async fn cmd_whoami(ctx: &mut Ctx, out: &mut dyn Write) -> Result<(), CmdError> {
     let json = ctx.json;
-
     let zk = ctx.client().await?;
     let ids = zk.who_am_i().await.map_err(|e| failure("whoami", e))?;
     if json {
@@ -388,9 +353,7 @@ pub(super) async fn cmd_add_watch(
     count: Option<usize>,
 ) -> Result<(), CmdError> {
     let json = ctx.json;
-    let at = |p: &str| resolve(&ctx.cwd, p);
-
-    let path = at(&path)?;
+    let path = resolve(&ctx.cwd, &path)?;
     let zk = ctx.client().await?;
     let m = match mode {
         WatchMode::Persistent => AddWatchMode::Persistent,
@@ -404,12 +367,7 @@ pub(super) async fn cmd_add_watch(
         let printer = ctx.printer.clone();
         tokio::spawn(async move {
             while let Ok(e) = w.next().await {
-                let line = if json {
-                    event_json(&e).to_string()
-                } else {
-                    event_text(&e)
-                };
-                super::print_event(printer.as_ref(), &line);
+                super::print_event(printer.as_ref(), &event_line(&e, json));
             }
         });
         return Ok(());
@@ -418,11 +376,7 @@ pub(super) async fn cmd_add_watch(
     while count.map_or(true, |c| seen < c) {
         let e = w.next().await.map_err(|e| failure(&path, e))?;
         seen += 1;
-        if json {
-            put_json(out, &event_json(&e))?;
-        } else {
-            put(out, &(event_text(&e) + "\n"))?;
-        }
+        put(out, &(event_line(&e, json) + "\n"))?;
     }
     Ok(())
 }
@@ -433,9 +387,7 @@ pub(super) async fn cmd_removewatches(
     path: String,
     kind: WatchKind,
 ) -> Result<(), CmdError> {
-    let at = |p: &str| resolve(&ctx.cwd, p);
-
-    let path = at(&path)?;
+    let path = resolve(&ctx.cwd, &path)?;
     let zk = ctx.client().await?;
     let ty = match kind {
         WatchKind::Children => WatcherType::Children,
@@ -454,9 +406,7 @@ pub(super) async fn cmd_sync(
     path: String,
 ) -> Result<(), CmdError> {
     let json = ctx.json;
-    let at = |p: &str| resolve(&ctx.cwd, p);
-
-    let path = at(&path)?;
+    let path = resolve(&ctx.cwd, &path)?;
     let zk = ctx.client().await?;
     let synced = zk.sync(&path).await.map_err(|e| failure(&path, e))?;
     if json {
@@ -473,10 +423,8 @@ pub(super) async fn cmd_get_ephemerals(
     path: Option<String>,
 ) -> Result<(), CmdError> {
     let json = ctx.json;
-    let at = |p: &str| resolve(&ctx.cwd, p);
-
     let prefix = match path {
-        Some(p) => at(&p)?,
+        Some(p) => resolve(&ctx.cwd, &p)?,
         None => "/".to_string(),
     };
     let zk = ctx.client().await?;
@@ -499,9 +447,7 @@ pub(super) async fn cmd_get_all_children_number(
     path: String,
 ) -> Result<(), CmdError> {
     let json = ctx.json;
-    let at = |p: &str| resolve(&ctx.cwd, p);
-
-    let path = at(&path)?;
+    let path = resolve(&ctx.cwd, &path)?;
     let zk = ctx.client().await?;
     let n = zk
         .get_all_children_number(&path)
@@ -517,7 +463,6 @@ pub(super) async fn cmd_get_all_children_number(
 /// `config`: The ensemble configuration.
 pub(super) async fn cmd_config(ctx: &mut Ctx, out: &mut dyn Write) -> Result<(), CmdError> {
     let json = ctx.json;
-
     let zk = ctx.client().await?;
     let (data, st) = zk.get_config().await.map_err(|e| failure("config", e))?;
     let text = String::from_utf8_lossy(&data).into_owned();
@@ -531,7 +476,6 @@ pub(super) async fn cmd_config(ctx: &mut Ctx, out: &mut dyn Write) -> Result<(),
 /// `version`: This tool's version and the server's.
 pub(super) async fn cmd_version(ctx: &mut Ctx, out: &mut dyn Write) -> Result<(), CmdError> {
     let json = ctx.json;
-
     let server = fourlw::send(&ctx.hosts, "srvr", ctx.tls.as_ref())
         .await
         .ok()

@@ -83,6 +83,15 @@ pub fn event_json(e: &WatchedEvent) -> Value {
     json!({"event": format!("{:?}", e.event_type), "path": e.path, "zxid": e.zxid})
 }
 
+/// A watch event as one line (without its newline): JSON or zkCli's text.
+pub fn event_line(e: &WatchedEvent, json: bool) -> String {
+    if json {
+        event_json(e).to_string()
+    } else {
+        event_text(e)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
