@@ -381,11 +381,6 @@ impl<T, S> Session<T, S> {
         }
     }
 
-    /// The phase's name (disconnected, handshaking, authenticating, connected, closing, ended).
-    pub fn phase_name(&self) -> &'static str {
-        self.phase.name()
-    }
-
     /// Local watches active on the server.
     pub fn watch_count(&self) -> usize {
         self.watches.len()
