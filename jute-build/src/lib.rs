@@ -53,7 +53,7 @@
 //! record or field the files do not define is an error too, so a typo does not pass silently.
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 mod generate;
 mod names;

@@ -17,6 +17,7 @@
 //! the same traits plus `value()`, `From<E> for i32` and `TryFrom<i32>`; unknown values are a
 //! decode error unless one variant is `#[jute(other)] Unknown(i32)`.
 
+#![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 mod attr;

@@ -1,5 +1,6 @@
 //! Helpers shared by the workspace-level tests.
 
+#![deny(missing_docs)]
 #![forbid(unsafe_code)]
 // Test support: a golden file that does not read or parse is a broken test, said at once.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

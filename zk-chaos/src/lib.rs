@@ -4,7 +4,7 @@
 //! nodes, watches, pipelined reply order and fenced lock holders.
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod checker;
 pub mod checks;

@@ -2,7 +2,7 @@
 //! data is shown. The binary is `zk` (see `zk --help`).
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod capture;
 pub mod dump;

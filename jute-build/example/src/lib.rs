@@ -10,6 +10,7 @@
 //! # Ok::<(), jute::DecodeError>(())
 //! ```
 
+#![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 include!(concat!(env!("OUT_DIR"), "/records.rs"));
