@@ -334,7 +334,7 @@ async fn read_end(
     // counts as alive only once its client is connected again.
     tokio::time::sleep(WATCH_GRACE + Duration::from_secs(1)).await;
     for zk in last_clients.iter().filter_map(|(zk, _)| zk.as_ref()) {
-        let mut state = zk.state();
+        let state = zk.states();
         let _ = tokio::time::timeout(
             config.session_timeout * 3,
             state.wait_for(|s| s.is_connected() || s.is_terminal()),
@@ -361,7 +361,7 @@ async fn read_end(
     };
     for (c, (zk, session)) in last_clients.iter().enumerate() {
         at_end.ended.extend((0..*session).map(|s| (c, s)));
-        match zk.as_ref().map(|z| *z.state().borrow()) {
+        match zk.as_ref().map(|z| z.state()) {
             Some(s) if s.is_connected() => {
                 at_end.alive.insert((c, *session));
             }

@@ -65,7 +65,7 @@ pub(crate) async fn work(
         let Some(client) = current(c, cs, &mut zk, &w.shared, config).await else {
             continue;
         };
-        if client.state().borrow().is_terminal() {
+        if client.state().is_terminal() {
             w.session_ended();
             zk = connect(cs, config).await;
             continue;

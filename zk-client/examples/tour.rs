@@ -33,7 +33,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "connected: session 0x{:x}, state {:?}",
         zk.session_id(),
-        *zk.state().borrow()
+        zk.state()
     );
 
     // Nodes and versions.
@@ -77,7 +77,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         names.push(p);
     }
     for _ in 0..3 {
-        let ev = group.next().await?;
+        let Some(ev) = group.next().await else { break };
+        let ev = ev?;
         println!("group event: {:?} {}", ev.event_type, ev.path);
     }
     println!("members: {:?}", zk.get_children("/members").await?);

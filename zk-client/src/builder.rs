@@ -174,6 +174,10 @@ impl ClientBuilder {
     /// [`Error::Tls`] naming the reason when TLS is why no host could be used.
     ///
     /// Certificates named by file are read again at each new connection.
+    ///
+    /// Needs the `tls` cargo feature.
+    #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     #[must_use]
     pub fn tls(mut self, options: TlsOptions) -> Self {
         self.tls = Some(options);

@@ -22,6 +22,7 @@ use crate::calls::Calls;
 use crate::error::Error;
 use crate::path::{validate_path, Chroot};
 use crate::session::OutRequest;
+use crate::states::SessionStates;
 use crate::types::{ClientInfo, CreateMode, CreateOptions, SessionState, Stat};
 use crate::watch::WatchSink;
 use crate::watcher::Unwatcher;
@@ -90,9 +91,15 @@ impl Client {
         crate::ClientBuilder::new(connect_string).connect().await
     }
 
-    /// The session state, as a channel that sees every change.
-    pub fn state(&self) -> watch::Receiver<SessionState> {
-        self.inner.state.clone()
+    /// The session's state now.
+    pub fn state(&self) -> SessionState {
+        *self.inner.state.borrow()
+    }
+
+    /// The session's states as a stream: the current one, then each change; the session's
+    /// end is its last item, as an error (see [`SessionStates`]).
+    pub fn states(&self) -> SessionStates {
+        SessionStates::new(self.inner.state.clone())
     }
 
     /// The session id (0 before the first connection).
@@ -531,8 +538,7 @@ impl Client {
     /// taken effect. Returns once the connection is closed.
     pub async fn detach(&self) {
         self.inner.shared.leave();
-        let mut state = self.state();
-        let _ = state.wait_for(|s| s.is_terminal()).await;
+        self.states().wait_for(SessionState::is_terminal).await;
     }
 
     /// Ends the session (ephemeral nodes are deleted, watches removed). Later calls on any
@@ -544,8 +550,7 @@ impl Client {
         if let Some(reply) = self.inner.shared.close() {
             let _ = reply.await;
         }
-        let mut state = self.state();
-        let _ = state.wait_for(|s| s.is_terminal()).await;
+        self.states().wait_for(SessionState::is_terminal).await;
     }
 }
 

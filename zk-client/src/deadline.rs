@@ -11,15 +11,6 @@ use tokio::time::Instant;
 pub const NEVER: Duration = Duration::from_secs(30 * 365 * 24 * 60 * 60);
 
 /// The instant `limit` after `from`, or [`NEVER`] after it for a longer limit: never panics.
-///
-/// ```
-/// use std::time::Duration;
-/// use tokio::time::Instant;
-///
-/// let now = Instant::now();
-/// assert_eq!(zk_client::deadline::after(now, Duration::from_secs(5)), now + Duration::from_secs(5));
-/// assert_eq!(zk_client::deadline::after(now, Duration::MAX), now + zk_client::deadline::NEVER);
-/// ```
 pub fn after(from: Instant, limit: Duration) -> Instant {
     // 30 years always fit a monotonic clock; should one not take them, the furthest instant it
     // takes is the deadline (never an earlier one than it can hold).

@@ -51,6 +51,92 @@ pub enum Op {
     },
 }
 
+impl Op {
+    /// Create `path` with `data` as a persistent node with the open ACL (other modes and ACLs:
+    /// [`Op::create_with`]).
+    pub fn create(path: impl Into<String>, data: impl Into<Vec<u8>>) -> Op {
+        Op::create_with(path, data, CreateOptions::default())
+    }
+
+    /// Create `path` with `data` and `options` (mode, ACL, TTL).
+    pub fn create_with(
+        path: impl Into<String>,
+        data: impl Into<Vec<u8>>,
+        options: CreateOptions,
+    ) -> Op {
+        Op::Create {
+            path: path.into(),
+            data: data.into(),
+            options,
+        }
+    }
+
+    /// Delete `path` at any version (one version only: [`Op::version`]).
+    pub fn delete(path: impl Into<String>) -> Op {
+        Op::Delete {
+            path: path.into(),
+            version: None,
+        }
+    }
+
+    /// Set `path`'s data at any version (one version only: [`Op::version`]).
+    pub fn set_data(path: impl Into<String>, data: impl Into<Vec<u8>>) -> Op {
+        Op::SetData {
+            path: path.into(),
+            data: data.into(),
+            version: None,
+        }
+    }
+
+    /// Fail the whole multi unless `path` is at `version`.
+    pub fn check(path: impl Into<String>, version: i32) -> Op {
+        Op::Check {
+            path: path.into(),
+            version,
+        }
+    }
+
+    /// The same operation applied only at `version` (a delete, a set or a check; a create
+    /// has no version and is returned as it is).
+    ///
+    /// ```
+    /// use zk_client::Op;
+    /// let ops = [Op::set_data("/config", "v2").version(4), Op::delete("/stale")];
+    /// assert_eq!(
+    ///     ops[0],
+    ///     Op::SetData { path: "/config".into(), data: b"v2".to_vec(), version: Some(4) }
+    /// );
+    /// ```
+    #[must_use]
+    pub fn version(self, version: i32) -> Op {
+        match self {
+            Op::Delete { path, .. } => Op::Delete {
+                path,
+                version: Some(version),
+            },
+            Op::SetData { path, data, .. } => Op::SetData {
+                path,
+                data,
+                version: Some(version),
+            },
+            Op::Check { path, .. } => Op::Check { path, version },
+            create @ Op::Create { .. } => create,
+        }
+    }
+}
+
+impl ReadOp {
+    /// Read `path`'s data and Stat.
+    pub fn get_data(path: impl Into<String>) -> ReadOp {
+        ReadOp::GetData(path.into())
+    }
+
+    /// List `path`'s children.
+    pub fn get_children(path: impl Into<String>) -> ReadOp {
+        ReadOp::GetChildren(path.into())
+    }
+}
+
 /// The result of one operation of a successful multi.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OpResult {

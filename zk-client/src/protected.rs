@@ -43,6 +43,35 @@ fn with_prefix(path: &str, prefix: &str) -> Result<(String, String), Error> {
     ))
 }
 
+/// A protected create whose outcome is not known yet: dropped armed (the call gave up, or its
+/// future was dropped with the create in flight), it deletes in the background the node the
+/// server may have made. The cleanup's listing is queued behind the create on the same session,
+/// so it sees the node if the create was applied.
+struct Leftover {
+    zk: Client,
+    parent: String,
+    /// `None` once the outcome is known.
+    prefix: Option<String>,
+}
+
+impl Leftover {
+    fn disarm(&mut self) {
+        self.prefix = None;
+    }
+}
+
+impl Drop for Leftover {
+    fn drop(&mut self) {
+        let Some(prefix) = self.prefix.take() else {
+            return;
+        };
+        let (zk, parent) = (self.zk.clone(), std::mem::take(&mut self.parent));
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move { zk.delete_protected(&parent, &prefix).await });
+        }
+    }
+}
+
 impl Client {
     /// Creates a node whose last segment is prefixed with a fresh `_c_<uuid>-` (Curator's
     /// protected mode; sequential modes then append the sequence after the given name). When
@@ -51,7 +80,9 @@ impl Client {
     /// server made it, rather than creating a second node; an ephemeral child from another
     /// session (the create went through on a session that has since ended) is deleted and the
     /// create sent again. After 5 unknown outcomes, the last error is
-    /// returned and a background task deletes the node if it turns up. Parents must exist
+    /// returned and a background task deletes the node if it turns up; so does dropping the
+    /// future while a create is in flight, which makes the call cancel-safe (`tokio::time::timeout`
+    /// around it leaves no node behind). Parents must exist
     /// (see [`Client::create_protected_all`]).
     ///
     /// ```no_run
@@ -104,6 +135,13 @@ impl Client {
         }
         let prefix = prefix.to_string();
         let (parent, full) = with_prefix(path, &prefix)?;
+        // Until the outcome is known, a node the server may have made is this call's to clean
+        // up: when the call gives up, or its future is dropped with a create in flight.
+        let mut leftover = Leftover {
+            zk: self.clone(),
+            parent: parent.clone(),
+            prefix: Some(prefix.clone()),
+        };
         let ephemeral = matches!(
             options.mode,
             CreateMode::Ephemeral | CreateMode::EphemeralSequential
@@ -112,7 +150,10 @@ impl Client {
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {
                 match self.find_protected(&parent, &prefix, ephemeral).await {
-                    Ok(Some(found)) => return Ok(found),
+                    Ok(Some(found)) => {
+                        leftover.disarm();
+                        return Ok(found);
+                    }
                     Ok(None) => {}
                     Err(e) if outcome_unknown(&e) => {
                         last = e;
@@ -127,25 +168,35 @@ impl Client {
             };
             match created {
                 Err(e) if outcome_unknown(&e) => last = e,
-                other => return other,
-            }
-        }
-        // Give up, but do not leave a node behind if the server made one.
-        let zk = self.clone();
-        tokio::spawn(async move {
-            for _ in 0..ATTEMPTS {
-                match zk.find_protected(&parent, &prefix, false).await {
-                    Ok(Some((node, _))) => {
-                        let _ = zk.delete(&node, None).await;
-                        return;
-                    }
-                    Ok(None) => return,
-                    Err(e) if outcome_unknown(&e) => {}
-                    Err(_) => return,
+                Err(e) => {
+                    // A definite failure: the server made nothing.
+                    leftover.disarm();
+                    return Err(e);
+                }
+                Ok(made) => {
+                    leftover.disarm();
+                    return Ok(made);
                 }
             }
-        });
+        }
+        // Give up; `leftover` deletes the node if the server made one.
         Err(last)
+    }
+
+    /// Deletes the child of `parent` named with `prefix`, if there is one (a create that was
+    /// given up or cancelled while its outcome was unknown).
+    async fn delete_protected(&self, parent: &str, prefix: &str) {
+        for _ in 0..ATTEMPTS {
+            match self.find_protected(parent, prefix, false).await {
+                Ok(Some((node, _))) => {
+                    let _ = self.delete(&node, None).await;
+                    return;
+                }
+                Ok(None) => return,
+                Err(e) if outcome_unknown(&e) => {}
+                Err(_) => return,
+            }
+        }
     }
 
     /// The child of `parent` whose name starts with `prefix`, with its Stat. For `ephemeral`

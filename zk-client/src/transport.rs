@@ -8,10 +8,12 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+#[cfg(feature = "tls")]
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::time::timeout_at;
+use tokio::time::{timeout_at, Instant};
+#[cfg(feature = "tls")]
 use tokio_rustls::client::TlsStream;
 
 use crate::tls::{TlsFailure, TlsOptions};
@@ -21,6 +23,7 @@ use crate::tls::{TlsFailure, TlsOptions};
 pub(crate) enum Stream {
     Plain(TcpStream),
     /// Boxed: the TLS state is large and most sessions are plain.
+    #[cfg(feature = "tls")]
     Tls(Box<TlsStream<TcpStream>>),
 }
 
@@ -28,6 +31,7 @@ impl Stream {
     pub(crate) fn peer_addr(&self) -> io::Result<SocketAddr> {
         match self {
             Stream::Plain(s) => s.peer_addr(),
+            #[cfg(feature = "tls")]
             Stream::Tls(s) => s.get_ref().0.peer_addr(),
         }
     }
@@ -105,6 +109,18 @@ pub(crate) async fn open(
     let Some(tls) = tls else {
         return Ok(Stream::Plain(stream));
     };
+    handshake(stream, &tls, &host, server, deadline).await
+}
+
+/// The TLS handshake on a connected stream, by `deadline`.
+#[cfg(feature = "tls")]
+async fn handshake(
+    stream: TcpStream,
+    tls: &TlsOptions,
+    host: &str,
+    server: String,
+    deadline: Instant,
+) -> Result<Stream, OpenFailure> {
     let tls_fail = |server: String, failure: TlsFailure| OpenFailure {
         server,
         why: format!("TLS: {failure}"),
@@ -135,6 +151,18 @@ pub(crate) async fn open(
     }
 }
 
+/// Without the `tls` feature there are no TLS options to hand here.
+#[cfg(not(feature = "tls"))]
+async fn handshake(
+    _: TcpStream,
+    tls: &TlsOptions,
+    _: &str,
+    _: String,
+    _: Instant,
+) -> Result<Stream, OpenFailure> {
+    tls.absent()
+}
+
 impl AsyncRead for Stream {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -143,6 +171,7 @@ impl AsyncRead for Stream {
     ) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            #[cfg(feature = "tls")]
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
         }
     }
@@ -156,6 +185,7 @@ impl AsyncWrite for Stream {
     ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            #[cfg(feature = "tls")]
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
         }
     }
@@ -167,6 +197,7 @@ impl AsyncWrite for Stream {
     ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            #[cfg(feature = "tls")]
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
         }
     }
@@ -174,6 +205,7 @@ impl AsyncWrite for Stream {
     fn is_write_vectored(&self) -> bool {
         match self {
             Stream::Plain(s) => s.is_write_vectored(),
+            #[cfg(feature = "tls")]
             Stream::Tls(s) => s.is_write_vectored(),
         }
     }
@@ -181,6 +213,7 @@ impl AsyncWrite for Stream {
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_flush(cx),
+            #[cfg(feature = "tls")]
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
         }
     }
@@ -188,6 +221,7 @@ impl AsyncWrite for Stream {
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            #[cfg(feature = "tls")]
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
         }
     }

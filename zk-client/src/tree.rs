@@ -54,6 +54,29 @@ impl Client {
         }
     }
 
+    /// Makes sure `path` exists: creates it and every missing ancestor as persistent nodes
+    /// with empty data and the open ACL, and succeeds when they exist already (kazoo's
+    /// `ensure_path`, `mkdir -p`). Nodes someone else creates meanwhile are fine.
+    ///
+    /// ```no_run
+    /// # async fn demo(zk: zk_client::Client) -> Result<(), zk_client::Error> {
+    /// zk.ensure_path("/app/members").await?;
+    /// zk.ensure_path("/app/members").await?; // again: nothing to do, no error
+    /// # Ok(()) }
+    /// ```
+    pub async fn ensure_path(&self, path: &str) -> Result<(), Error> {
+        if path == "/" {
+            return Ok(());
+        }
+        match self
+            .create_all(path, b"", &CreateOptions::default(), CreateMode::Persistent)
+            .await
+        {
+            Ok(_) | Err(Error::NodeExists) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Creates every missing ancestor of `path` (not `path` itself).
     async fn ensure_ancestors(
         &self,

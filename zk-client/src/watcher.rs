@@ -1,5 +1,5 @@
-//! Watch handles: a one-shot watch is a future of its event; a persistent watch is a stream of
-//! events. Dropping a handle unregisters it, and removes the server-side watch when no other
+//! Watch handles: a one-shot watch is a future of its event; a persistent watch is a
+//! [`Stream`] of events. Dropping a handle unregisters it, and removes the server-side watch when no other
 //! local handle needs it.
 //!
 //! A one-shot watch has no channel: its event waits in the session's registry entry, and the
@@ -11,6 +11,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use futures_core::Stream;
 use tokio::sync::mpsc;
 
 use crate::calls::Calls;
@@ -76,28 +77,66 @@ impl Future for OneshotWatcher {
     }
 }
 
-/// A persistent or persistent-recursive watch (`add_watch`): a stream of events until dropped
-/// (which removes it from the server) or until the session ends.
+/// A persistent or persistent-recursive watch (`add_watch`): a [`Stream`] of events until
+/// dropped (which removes it from the server) or until the session ends.
+///
+/// Like every event stream of the client and the recipes, its items are
+/// `Result<event, Error>`: events are `Ok`; the error that ended the session (expired, closed,
+/// authentication failed) is the last item, and the stream ends after it.
+///
+/// ```no_run
+/// # async fn demo(zk: zk_client::Client) -> Result<(), zk_client::Error> {
+/// use zk_client::AddWatchMode;
+/// let mut changes = zk.add_watch("/config", AddWatchMode::PersistentRecursive).await?;
+/// while let Some(event) = changes.next().await {
+///     let event = event?;
+///     println!("{:?} {}", event.event_type, event.path);
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct PersistentWatcher {
     rx: mpsc::UnboundedReceiver<WatchedEvent>,
     watch: Unwatcher,
+    /// The ending error was handed out: the stream is over.
+    done: bool,
 }
 
 impl PersistentWatcher {
     pub(crate) fn new(rx: mpsc::UnboundedReceiver<WatchedEvent>, watch: Unwatcher) -> Self {
-        PersistentWatcher { rx, watch }
+        PersistentWatcher {
+            rx,
+            watch,
+            done: false,
+        }
     }
 
-    /// The next event, or the error that ended the session.
-    pub async fn next(&mut self) -> Result<WatchedEvent, Error> {
-        match self.rx.recv().await {
-            Some(ev) => Ok(ev),
-            None => Err(self
-                .watch
-                .shared
-                .as_ref()
-                .map_or(Error::Closed, |s| s.ended())),
+    /// The next item (the same as `StreamExt::next`, without importing it): `None` after
+    /// the ending error was returned.
+    pub async fn next(&mut self) -> Option<Result<WatchedEvent, Error>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+}
+
+impl Stream for PersistentWatcher {
+    type Item = Result<WatchedEvent, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        match self.rx.poll_recv(cx) {
+            Poll::Ready(Some(ev)) => Poll::Ready(Some(Ok(ev))),
+            Poll::Ready(None) => {
+                self.done = true;
+                let ended = self
+                    .watch
+                    .shared
+                    .as_ref()
+                    .map_or(Error::Closed, |s| s.ended());
+                Poll::Ready(Some(Err(ended)))
+            }
+            Poll::Pending => Poll::Pending,
         }
     }
 }

@@ -101,13 +101,13 @@ async fn cuts_between_and_inside_notifications_of_one_multi_lose_and_repeat_noth
             round + 2,
             "round {round}: the proxy cut the connection and the client came back"
         );
-        reach(&mut watcher.state(), SessionState::Connected).await;
+        reach(&mut watcher.states(), SessionState::Connected).await;
         assert_eq!(watcher.session_id(), session, "the session continues");
         // What the persistent watch saw this round: each node changed once, so no event may
         // come twice. (ZooKeeper does not replay a persistent watch's missed events after a
         // reconnect, so some may be missing.)
         let mut seen: BTreeMap<(String, i32), usize> = BTreeMap::new();
-        while let Ok(Ok(ev)) = timeout(Duration::from_millis(300), recursive.next()).await {
+        while let Ok(Some(Ok(ev))) = timeout(Duration::from_millis(300), recursive.next()).await {
             *seen.entry((ev.path, ev.event_type.value())).or_default() += 1;
         }
         assert!(
@@ -158,7 +158,7 @@ async fn ten_thousand_watches_survive_a_reconnect() {
         .unwrap()
         .contains(&format!("Total watches:{N}")));
 
-    let mut state = watcher.state();
+    let mut state = watcher.states();
     proxy.cut();
     reach(&mut state, SessionState::Disconnected).await;
     reach(&mut state, SessionState::Connected).await;
@@ -217,26 +217,24 @@ async fn a_stalled_connection_is_noticed_and_the_session_goes_on() {
         .await
         .expect("connect");
     let session = zk.session_id();
-    let mut state = zk.state();
+    let state = zk.states();
     let stalled_at = std::time::Instant::now();
     proxy.set_stalled(true);
     tokio::time::timeout(
         Duration::from_secs(10),
-        state.wait_for(|s| *s == zk_client::SessionState::Disconnected),
+        state.wait_for(|s| s == zk_client::SessionState::Disconnected),
     )
     .await
-    .expect("the silence is noticed")
-    .expect("state");
+    .expect("the silence is noticed");
     // The read timeout is two thirds of the negotiated session timeout.
     assert!(stalled_at.elapsed() < Duration::from_secs(6));
     proxy.set_stalled(false);
     tokio::time::timeout(
         Duration::from_secs(10),
-        state.wait_for(|s| *s == zk_client::SessionState::Connected),
+        state.wait_for(|s| s == zk_client::SessionState::Connected),
     )
     .await
-    .expect("back")
-    .expect("state");
+    .expect("back");
     assert_eq!(zk.session_id(), session);
     zk.exists("/").await.expect("a call after the stall");
 }
@@ -255,18 +253,17 @@ async fn a_call_deadline_holds_during_an_unanswered_handshake() {
         .connect()
         .await
         .expect("connect");
-    let mut state = zk.state();
+    let state = zk.states();
     let accepted = proxy.connections();
     // The connection drops; the next one is accepted but nothing reaches the server.
     proxy.set_stalled(true);
     proxy.cut();
     timeout(
         Duration::from_secs(10),
-        state.wait_for(|s| *s == SessionState::Disconnected),
+        state.wait_for(|s| s == SessionState::Disconnected),
     )
     .await
-    .expect("the cut is noticed")
-    .expect("state");
+    .expect("the cut is noticed");
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while proxy.connections() == accepted {
         assert!(std::time::Instant::now() < deadline, "no reconnection");

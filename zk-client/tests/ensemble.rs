@@ -68,12 +68,12 @@ async fn writes_survive_killing_the_connected_server_then_the_leader() {
         .await
         .unwrap();
 
-    let mut state = client.state();
+    let mut state = client.states();
     let disconnects = Arc::new(AtomicUsize::new(0));
     let counter = disconnects.clone();
     tokio::spawn(async move {
-        while state.changed().await.is_ok() {
-            if *state.borrow() == SessionState::Disconnected {
+        while let Some(Ok(now)) = state.next().await {
+            if now == SessionState::Disconnected {
                 counter.fetch_add(1, Ordering::SeqCst);
             }
         }
@@ -220,7 +220,7 @@ async fn a_frozen_server_is_left_within_the_read_timeout() {
         .unwrap();
     let session = client.session_id();
     let read_timeout = timeout_asked * 2 / 3;
-    let mut state = client.state();
+    let mut state = client.states();
     let frozen = member_of(&zk, &client);
     let frozen_addr = zk.addr(frozen);
 
@@ -281,8 +281,8 @@ async fn a_minority_member_serves_reads_until_the_quorum_is_back() {
         .connect()
         .await
         .unwrap();
-    let mut state = client.state();
-    assert_eq!(*state.borrow(), SessionState::ConnectedReadOnly);
+    let state = client.states();
+    assert_eq!(state.current(), SessionState::ConnectedReadOnly);
     assert_eq!(client.connected_server(), Some(zk.addr(2)));
     let read_only_session = client.session_id();
     let (data, _, changed) = client.get_data_watch("/ro").await.unwrap();
@@ -307,11 +307,10 @@ async fn a_minority_member_serves_reads_until_the_quorum_is_back() {
     block_in_place(|| zk.wait_for_quorum()).unwrap();
     timeout(
         Duration::from_secs(30),
-        state.wait_for(|s| *s == SessionState::Connected),
+        state.wait_for(|s| s == SessionState::Connected),
     )
     .await
-    .expect("back to read-write within 30 s")
-    .unwrap();
+    .expect("back to read-write within 30 s");
     assert_ne!(client.session_id(), read_only_session);
     client.set_data("/ro", b"after", None).await.unwrap();
     let ev = timeout(Duration::from_secs(10), changed)

@@ -127,12 +127,12 @@ async fn kerberos_is_done_again_after_a_reconnect() {
     )
     .await
     .expect("create");
-    let mut state = zk.state();
+    let mut state = zk.states();
     server.restart().expect("restart");
     // Announced connected only after the GSSAPI exchange (its last, null-token reply
     // included) succeeded: a read guarded by the ACL works as soon as the state says so.
     common::eventually_reads(&zk, "/kept", b"v").await;
-    assert_eq!(*state.borrow_and_update(), SessionState::Connected);
+    assert_eq!(state.current(), SessionState::Connected);
     assert_eq!(zk.session_id(), id, "the session is resumed");
     assert_eq!(sasl_id(&zk).await, Some(zkcli));
     zk.close().await;

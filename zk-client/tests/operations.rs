@@ -296,7 +296,7 @@ async fn acls_and_digest_authentication() {
         bad.add_auth("nosuchscheme", b"x").await.unwrap_err(),
         Error::AuthFailed
     );
-    assert_eq!(*bad.state().borrow(), zk_client::SessionState::AuthFailed);
+    assert_eq!(bad.state(), zk_client::SessionState::AuthFailed);
     assert_eq!(bad.get_data("/").await.unwrap_err(), Error::AuthFailed);
     zk.close().await;
     stranger.close().await;

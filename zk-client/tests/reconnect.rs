@@ -38,7 +38,7 @@ async fn session_watches_and_auth_survive_a_server_restart() {
     .unwrap();
     let (_, _, changed) = zk.get_data_watch("/data").await.unwrap();
     let (_, created) = zk.exists_watch("/later").await.unwrap();
-    let mut state = zk.state();
+    let mut state = zk.states();
 
     srv.stop();
     reach(&mut state, SessionState::Disconnected).await;
@@ -89,7 +89,7 @@ async fn the_reconnect_backoff_is_used_while_no_server_answers() {
         .connect()
         .await
         .unwrap();
-    let mut state = zk.state();
+    let mut state = zk.states();
     srv.stop();
     reach(&mut state, SessionState::Disconnected).await;
     // One host, 100 ms per failed pass: the hook sees the pass count go up from 1 (waited for

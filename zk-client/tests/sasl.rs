@@ -106,7 +106,7 @@ async fn a_wrong_password_is_auth_failed_for_good() {
     let jaas = server.dir().join("jaas.conf");
     let text = std::fs::read_to_string(&jaas).expect("the server's JAAS file");
     std::fs::write(&jaas, text.replace("bobsecret", "changed")).expect("rewrite JAAS");
-    let mut state = bob.state();
+    let mut state = bob.states();
     server.restart().expect("restart");
     common::reach(&mut state, SessionState::AuthFailed).await;
     assert_eq!(bob.get_data("/").await.err(), Some(Error::AuthFailed));
@@ -133,12 +133,12 @@ async fn sasl_is_done_again_after_a_reconnect() {
     bob.create("/kept", b"v", &CreateOptions::default().with_acl(only_bob))
         .await
         .expect("create");
-    let mut state = bob.state();
+    let state = bob.states();
     server.restart().expect("restart");
     // The new connection is announced only after its SASL exchange succeeded, so a read
     // guarded by the sasl ACL works as soon as the state says connected.
     common::eventually_reads(&bob, "/kept", b"v").await;
-    assert_eq!(*state.borrow_and_update(), SessionState::Connected);
+    assert_eq!(state.current(), SessionState::Connected);
     assert_eq!(bob.session_id(), id, "the session is resumed");
     assert_eq!(sasl_id(&bob).await.as_deref(), Some("bob"));
     bob.close().await;

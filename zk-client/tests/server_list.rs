@@ -65,7 +65,7 @@ async fn clients_given_more_servers_spread_over_them_and_keep_their_sessions() {
         clients
             .iter()
             .map(|c| {
-                (*c.state().borrow() == SessionState::Connected)
+                (c.state() == SessionState::Connected)
                     .then(|| c.connected_server().and_then(|a| zk.index_of(a)))
                     .flatten()
             })
@@ -195,14 +195,13 @@ async fn the_tracker_follows_reconfig() {
     servers_become(&client, 3).await;
     // A grown list may move the client to an added member (the rebalancing's coin): it is
     // connected again, on the same session, once the move is done.
-    let mut state = client.state();
+    let state = client.states();
     tokio::time::timeout(
         Duration::from_secs(10),
-        state.wait_for(|s| *s == SessionState::Connected),
+        state.wait_for(|s| s == SessionState::Connected),
     )
     .await
-    .expect("connected after the list changed")
-    .expect("state");
+    .expect("connected after the list changed");
     assert_eq!(client.session_id(), id, "the session is kept");
     drop(tracker);
     client.close().await;

@@ -31,7 +31,7 @@ async fn a_detached_session_is_taken_over_with_its_ephemeral_nodes() {
     let (id, password) = (first.session_id(), first.session_password());
     first.detach().await;
     // The handle is done, the session is not.
-    assert_eq!(*first.state().borrow(), SessionState::Closed);
+    assert_eq!(first.state(), SessionState::Closed);
     assert_eq!(first.exists("/member").await, Err(Error::Closed));
     let observer = common::client(&server).await;
     let stat = observer
@@ -118,7 +118,7 @@ async fn a_holder_that_did_not_detach_loses_its_connection_to_the_taker() {
         .connect()
         .await
         .expect("connect");
-    let mut state = first.state();
+    let mut state = first.states();
     assert_eq!(proxy.connections(), 1);
     let second = builder(&server)
         .session(first.session_id(), first.session_password())

@@ -102,7 +102,11 @@ async fn persistent_and_recursive_watches_stream_events() {
 
     let mut got = Vec::new();
     for _ in 0..4 {
-        let ev = timeout(WAIT, persistent.next()).await.unwrap().unwrap();
+        let ev = timeout(WAIT, persistent.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
         got.push((ev.event_type, ev.path));
     }
     assert_eq!(
@@ -116,7 +120,11 @@ async fn persistent_and_recursive_watches_stream_events() {
     );
     let mut got = Vec::new();
     for _ in 0..4 {
-        let ev = timeout(WAIT, recursive.next()).await.unwrap().unwrap();
+        let ev = timeout(WAIT, recursive.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
         got.push((ev.event_type, ev.path));
     }
     // Recursive watches see creations and deletions below, not child-list changes.
@@ -131,7 +139,7 @@ async fn persistent_and_recursive_watches_stream_events() {
     );
     zk.close().await;
     // The session ended: the streams say so.
-    assert_eq!(persistent.next().await.unwrap_err(), Error::Closed);
+    assert_eq!(persistent.next().await.unwrap().unwrap_err(), Error::Closed);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -134,15 +134,15 @@ async fn pings_keep_an_idle_session_alive() {
     zk.create("/idle", b"", &CreateOptions::new(CreateMode::Ephemeral))
         .await
         .unwrap();
-    let mut state = zk.state();
+    let mut state = zk.states();
     assert_eq!(
-        *state.borrow_and_update(),
-        zk_client::SessionState::Connected
+        state.next().await,
+        Some(Ok(zk_client::SessionState::Connected))
     );
     // Three session timeouts without a request: only pings keep the session.
     tokio::time::sleep(Duration::from_secs(6)).await;
     assert!(
-        !state.has_changed().unwrap(),
+        futures_util::FutureExt::now_or_never(state.next()).is_none(),
         "the state never left Connected"
     );
     assert!(
@@ -165,7 +165,7 @@ async fn deadlines_bound_calls_while_no_server_answers() {
         .connect()
         .await
         .unwrap();
-    let mut state = zk.state();
+    let mut state = zk.states();
     srv.stop();
     reach(&mut state, SessionState::Disconnected).await;
 

@@ -366,7 +366,7 @@ pub(super) async fn cmd_add_watch(
     if ctx.interactive {
         let printer = ctx.printer.clone();
         tokio::spawn(async move {
-            while let Ok(e) = w.next().await {
+            while let Some(Ok(e)) = w.next().await {
                 super::print_event(printer.as_ref(), &event_line(&e, json));
             }
         });
@@ -374,7 +374,10 @@ pub(super) async fn cmd_add_watch(
     }
     let mut seen = 0;
     while count.map_or(true, |c| seen < c) {
-        let e = w.next().await.map_err(|e| failure(&path, e))?;
+        let e = match w.next().await {
+            Some(e) => e.map_err(|e| failure(&path, e))?,
+            None => return Err(failure(&path, zk_client::Error::Closed)),
+        };
         seen += 1;
         put(out, &(event_line(&e, json) + "\n"))?;
     }

@@ -84,7 +84,7 @@ impl Ctx {
     /// The session, connecting on first use.
     pub async fn client(&mut self) -> Result<Client, CmdError> {
         if let Some(c) = &self.client {
-            if !c.state().borrow().is_terminal() {
+            if !c.state().is_terminal() {
                 return Ok(c.clone());
             }
         }

@@ -7,12 +7,14 @@
 //! (`DigestLoginModule`: DIGEST-MD5; `Krb5LoginModule`: GSSAPI); nothing on the wire names
 //! it, so the client is told.
 
+#[cfg(feature = "sasl")]
 mod digest_md5;
 #[cfg(feature = "gssapi")]
 mod gssapi;
 
 use std::fmt;
 
+#[cfg(feature = "sasl")]
 pub(crate) use digest_md5::DigestMd5;
 
 /// One side of a SASL exchange, one per connection, after its first token (made by
@@ -60,6 +62,7 @@ pub struct SaslOptions {
 
 #[derive(Clone)]
 enum Kind {
+    #[cfg(feature = "sasl")]
     DigestMd5 {
         username: String,
         password: String,
@@ -72,6 +75,9 @@ enum Kind {
 
 impl SaslOptions {
     /// DIGEST-MD5 with a user of the server's `DigestLoginModule` (`user_<name>="<password>"`).
+    /// Needs the `sasl` cargo feature (on by default).
+    #[cfg(feature = "sasl")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "sasl")))]
     pub fn digest_md5(username: impl Into<String>, password: impl Into<String>) -> Self {
         SaslOptions {
             kind: Kind::DigestMd5 {
@@ -83,7 +89,7 @@ impl SaslOptions {
     }
 
     /// DIGEST-MD5 with a fixed client nonce, to replay a recorded exchange.
-    #[cfg(test)]
+    #[cfg(all(test, feature = "sasl"))]
     pub(crate) fn digest_md5_with_cnonce(username: &str, password: &str, cnonce: &str) -> Self {
         SaslOptions {
             kind: Kind::DigestMd5 {
@@ -106,6 +112,7 @@ impl SaslOptions {
     /// The mechanism's name, as SASL spells it.
     pub fn mechanism(&self) -> &'static str {
         match self.kind {
+            #[cfg(feature = "sasl")]
             Kind::DigestMd5 { .. } => "DIGEST-MD5",
             #[cfg(feature = "gssapi")]
             Kind::Gssapi(_) => "GSSAPI",
@@ -114,7 +121,12 @@ impl SaslOptions {
 
     /// Whether starting an exchange may block on the network (GSSAPI asks the KDC).
     pub(crate) fn start_blocks(&self) -> bool {
-        !matches!(self.kind, Kind::DigestMd5 { .. })
+        match self.kind {
+            #[cfg(feature = "sasl")]
+            Kind::DigestMd5 { .. } => false,
+            #[cfg(feature = "gssapi")]
+            Kind::Gssapi(_) => true,
+        }
     }
 
     /// A fresh exchange for a new connection to `host` (the connect string's name for the
@@ -124,11 +136,12 @@ impl SaslOptions {
     pub fn start(&self, host: &str) -> Result<SaslStart, String> {
         #[cfg(not(feature = "gssapi"))]
         let _ = host;
-        match &self.kind {
+        match self.kind {
+            #[cfg(feature = "sasl")]
             Kind::DigestMd5 {
-                username,
-                password,
-                cnonce,
+                ref username,
+                ref password,
+                ref cnonce,
             } => {
                 let cnonce = cnonce.clone().unwrap_or_else(|| {
                     let random: [u8; 30] = rand::random();
@@ -141,7 +154,7 @@ impl SaslOptions {
                 })
             }
             #[cfg(feature = "gssapi")]
-            Kind::Gssapi(ids) => {
+            Kind::Gssapi(ref ids) => {
                 let (mechanism, token) = gssapi::Gssapi::start(ids, host)?;
                 Ok(SaslStart {
                     mechanism: Box::new(mechanism),
@@ -235,16 +248,21 @@ impl GssapiOptions {
 }
 
 impl fmt::Debug for SaslOptions {
+    #[cfg_attr(
+        not(any(feature = "sasl", feature = "gssapi")),
+        allow(unused_variables)
+    )]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The password is not printed.
-        match &self.kind {
-            Kind::DigestMd5 { username, .. } => f
+        match self.kind {
+            #[cfg(feature = "sasl")]
+            Kind::DigestMd5 { ref username, .. } => f
                 .debug_struct("SaslOptions")
                 .field("mechanism", &"DIGEST-MD5")
                 .field("username", username)
                 .finish_non_exhaustive(),
             #[cfg(feature = "gssapi")]
-            Kind::Gssapi(ids) => f
+            Kind::Gssapi(ref ids) => f
                 .debug_struct("SaslOptions")
                 .field("mechanism", &"GSSAPI")
                 .field("client_principal", &ids.client)

@@ -204,6 +204,7 @@ fn without_local_expiry_or_a_session_nothing_expires() {
     fresh.handle_timeout(t0 + MS(3_600_000)).unwrap();
 }
 
+#[cfg(feature = "sasl")]
 #[test]
 fn a_sasl_exchange_must_finish_within_the_connect_timeout() {
     let t0 = Instant::now();

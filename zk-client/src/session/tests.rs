@@ -822,186 +822,192 @@ fn requests_and_credentials_written_while_disconnected_wait_for_the_next_connect
     assert!(!s.has_output());
 }
 
-/// A session for the SASL tests (each connection gets [`digest`]).
-fn with_sasl() -> Session<u32> {
-    Session::new(config("/"))
-}
+/// The SASL tests (DIGEST-MD5, the `sasl` feature).
+#[cfg(feature = "sasl")]
+mod sasl {
+    use super::*;
 
-/// A SASL test session after its handshake: the exchange's first frame is out.
-fn sasl_started() -> Session<u32> {
-    let mut s = with_sasl();
-    handshake(&mut s, &welcome(20_000, 0x42), digest()).unwrap();
-    s
-}
-
-/// A DIGEST-MD5 exchange with the recorded client nonce, as the driver starts one.
-fn digest() -> Option<crate::sasl::SaslStart> {
-    let options = crate::sasl::SaslOptions::digest_md5_with_cnonce(
-        "bob",
-        "bobsecret",
-        "isJ0jDtzlY1PdRu/Sc84zgg//SvrfHhphn6kJE2t",
-    );
-    Some(options.start("localhost").unwrap())
-}
-
-/// A SASL reply carrying `token`.
-fn sasl_reply(xid: i32, err: i32, token: Option<&[u8]>) -> Vec<u8> {
-    reply(
-        xid,
-        0,
-        err,
-        &jute_schemas::proto::SetSASLResponse {
-            token: token.map(<[u8]>::to_vec),
-        },
-    )
-}
-
-/// The xid and token of a SASL frame.
-fn sasl_token(frame: &[u8]) -> (i32, Vec<u8>) {
-    let request = decode_request(frame, jute::Limits::default()).unwrap();
-    assert_eq!(request.header.r#type, OpCode::Sasl.value());
-    match request.body {
-        RequestBody::Sasl(r) => (request.header.xid, r.token.unwrap_or_default()),
-        other => panic!("not a SASL request: {other:?}"),
+    /// A session for the SASL tests (each connection gets [`digest`]).
+    fn with_sasl() -> Session<u32> {
+        Session::new(config("/"))
     }
-}
 
-const CHALLENGE: &[u8] = br#"realm="zk-sasl-md5",nonce="5aFZr7VXmogiBkzIRm7rcSXp1YLueeKSKNNGcLX6",charset=utf-8,algorithm=md5-sess"#;
+    /// A SASL test session after its handshake: the exchange's first frame is out.
+    fn sasl_started() -> Session<u32> {
+        let mut s = with_sasl();
+        handshake(&mut s, &welcome(20_000, 0x42), digest()).unwrap();
+        s
+    }
 
-#[test]
-fn sasl_runs_first_and_holds_everything_else_back_until_it_succeeds() {
-    let mut s = with_sasl();
-    s.add_auth("digest", b"alice:pw").unwrap();
-    // A call queued before the connection, and one during the exchange.
-    s.write(get_data("/a", false), 1).unwrap();
-    let first = handshake(&mut s, &welcome(20_000, 0x42), digest()).unwrap();
-    assert_eq!(first.len(), 1, "only the first SASL frame");
-    // The call queued before took xid 1.
-    assert_eq!(sasl_token(&first[0]), (2, Vec::new()));
-    assert!(s.is_authenticating());
-    s.write_watch(get_data("/b", true), 2, ()).unwrap();
-    assert!(!s.has_output(), "nothing but SASL goes out meanwhile");
+    /// A DIGEST-MD5 exchange with the recorded client nonce, as the driver starts one.
+    fn digest() -> Option<crate::sasl::SaslStart> {
+        let options = crate::sasl::SaslOptions::digest_md5_with_cnonce(
+            "bob",
+            "bobsecret",
+            "isJ0jDtzlY1PdRu/Sc84zgg//SvrfHhphn6kJE2t",
+        );
+        Some(options.start("localhost").unwrap())
+    }
 
-    assert!(s
-        .on_frame(&sasl_reply(2, 0, Some(CHALLENGE)))
-        .unwrap()
-        .is_none());
-    let frames = sent(&mut s);
-    assert_eq!(frames.len(), 1);
-    let (xid, response) = sasl_token(&frames[0]);
-    assert_eq!(
-        xid, 4,
-        "xids come from the request counter (1 and 3 went to calls)"
-    );
-    let response = String::from_utf8(response).unwrap();
-    assert!(
-        response.contains("response=070a8877d1f6bcb8901512ffe44e15d6,"),
-        "{response}"
-    );
-    assert_eq!(s.in_flight(), 0);
-
-    assert!(s
-        .on_frame(&sasl_reply(
-            4,
+    /// A SASL reply carrying `token`.
+    fn sasl_reply(xid: i32, err: i32, token: Option<&[u8]>) -> Vec<u8> {
+        reply(
+            xid,
             0,
-            Some(b"rspauth=a2f2a9f7c8a4df73f46d09df1b4a78a9")
-        ))
-        .unwrap()
-        .is_none());
-    assert!(!s.is_authenticating());
-    // Then the credentials, then the queued calls, in that order.
-    let frames = sent(&mut s);
-    let ops: Vec<i32> = frames
-        .iter()
-        .map(|f| {
-            decode_request(f, jute::Limits::default())
-                .unwrap()
-                .header
-                .r#type
-        })
-        .collect();
-    assert_eq!(
-        ops,
-        [
-            OpCode::Auth.value(),
-            OpCode::GetData.value(),
-            OpCode::GetData.value()
-        ]
-    );
-    assert_eq!(s.in_flight(), 2);
-}
+            err,
+            &jute_schemas::proto::SetSASLResponse {
+                token: token.map(<[u8]>::to_vec),
+            },
+        )
+    }
 
-#[test]
-fn a_refused_or_unverifiable_sasl_exchange_is_auth_failed() {
-    // The server refuses the response (a wrong password): AUTHFAILED and a null token.
-    let mut s = sasl_started();
-    s.on_frame(&sasl_reply(1, 0, Some(CHALLENGE))).unwrap();
-    sent(&mut s);
-    assert!(matches!(
-        s.on_frame(&sasl_reply(2, -115, None)),
-        Err(Error::AuthFailed)
-    ));
+    /// The xid and token of a SASL frame.
+    fn sasl_token(frame: &[u8]) -> (i32, Vec<u8>) {
+        let request = decode_request(frame, jute::Limits::default()).unwrap();
+        assert_eq!(request.header.r#type, OpCode::Sasl.value());
+        match request.body {
+            RequestBody::Sasl(r) => (request.header.xid, r.token.unwrap_or_default()),
+            other => panic!("not a SASL request: {other:?}"),
+        }
+    }
 
-    // A server that does not know the password cannot prove it.
-    let mut s = sasl_started();
-    s.on_frame(&sasl_reply(1, 0, Some(CHALLENGE))).unwrap();
-    sent(&mut s);
-    assert!(matches!(
+    const CHALLENGE: &[u8] = br#"realm="zk-sasl-md5",nonce="5aFZr7VXmogiBkzIRm7rcSXp1YLueeKSKNNGcLX6",charset=utf-8,algorithm=md5-sess"#;
+
+    #[test]
+    fn sasl_runs_first_and_holds_everything_else_back_until_it_succeeds() {
+        let mut s = with_sasl();
+        s.add_auth("digest", b"alice:pw").unwrap();
+        // A call queued before the connection, and one during the exchange.
+        s.write(get_data("/a", false), 1).unwrap();
+        let first = handshake(&mut s, &welcome(20_000, 0x42), digest()).unwrap();
+        assert_eq!(first.len(), 1, "only the first SASL frame");
+        // The call queued before took xid 1.
+        assert_eq!(sasl_token(&first[0]), (2, Vec::new()));
+        assert!(s.is_authenticating());
+        s.write_watch(get_data("/b", true), 2, ()).unwrap();
+        assert!(!s.has_output(), "nothing but SASL goes out meanwhile");
+
+        assert!(s
+            .on_frame(&sasl_reply(2, 0, Some(CHALLENGE)))
+            .unwrap()
+            .is_none());
+        let frames = sent(&mut s);
+        assert_eq!(frames.len(), 1);
+        let (xid, response) = sasl_token(&frames[0]);
+        assert_eq!(
+            xid, 4,
+            "xids come from the request counter (1 and 3 went to calls)"
+        );
+        let response = String::from_utf8(response).unwrap();
+        assert!(
+            response.contains("response=070a8877d1f6bcb8901512ffe44e15d6,"),
+            "{response}"
+        );
+        assert_eq!(s.in_flight(), 0);
+
+        assert!(s
+            .on_frame(&sasl_reply(
+                4,
+                0,
+                Some(b"rspauth=a2f2a9f7c8a4df73f46d09df1b4a78a9")
+            ))
+            .unwrap()
+            .is_none());
+        assert!(!s.is_authenticating());
+        // Then the credentials, then the queued calls, in that order.
+        let frames = sent(&mut s);
+        let ops: Vec<i32> = frames
+            .iter()
+            .map(|f| {
+                decode_request(f, jute::Limits::default())
+                    .unwrap()
+                    .header
+                    .r#type
+            })
+            .collect();
+        assert_eq!(
+            ops,
+            [
+                OpCode::Auth.value(),
+                OpCode::GetData.value(),
+                OpCode::GetData.value()
+            ]
+        );
+        assert_eq!(s.in_flight(), 2);
+    }
+
+    #[test]
+    fn a_refused_or_unverifiable_sasl_exchange_is_auth_failed() {
+        // The server refuses the response (a wrong password): AUTHFAILED and a null token.
+        let mut s = sasl_started();
+        s.on_frame(&sasl_reply(1, 0, Some(CHALLENGE))).unwrap();
+        sent(&mut s);
+        assert!(matches!(
+            s.on_frame(&sasl_reply(2, -115, None)),
+            Err(Error::AuthFailed)
+        ));
+
+        // A server that does not know the password cannot prove it.
+        let mut s = sasl_started();
+        s.on_frame(&sasl_reply(1, 0, Some(CHALLENGE))).unwrap();
+        sent(&mut s);
+        assert!(matches!(
+            s.on_frame(&sasl_reply(
+                2,
+                0,
+                Some(b"rspauth=00000000000000000000000000000000")
+            )),
+            Err(Error::AuthFailed)
+        ));
+
+        // A server without SASL configured answers the first token with a null one.
+        let mut s = sasl_started();
+        assert!(matches!(
+            s.on_frame(&sasl_reply(1, 0, None)),
+            Err(Error::AuthFailed)
+        ));
+    }
+
+    #[test]
+    fn sasl_starts_again_on_every_connection() {
+        let mut s = sasl_started();
+        s.on_frame(&sasl_reply(1, 0, Some(CHALLENGE))).unwrap();
+        sent(&mut s);
+        // The connection drops mid-exchange; the next one starts over.
+        s.on_disconnect();
+        assert!(!s.is_authenticating());
+        let again = handshake(&mut s, &welcome(20_000, 0x42), digest()).unwrap();
+        assert_eq!(again.len(), 1);
+        assert_eq!(sasl_token(&again[0]), (3, Vec::new()));
+        assert!(s.is_authenticating());
+        // A reply to the old exchange's xid is not taken for this one.
+        assert!(s.on_frame(&sasl_reply(2, 0, None)).is_err());
+    }
+
+    #[test]
+    fn credentials_added_during_sasl_go_once_and_are_answered() {
+        let mut s = sasl_started();
+        s.add_auth("digest", b"alice:pw").unwrap();
+        assert!(!s.has_output());
+        s.on_frame(&sasl_reply(1, 0, Some(CHALLENGE))).unwrap();
+        sent(&mut s);
         s.on_frame(&sasl_reply(
             2,
             0,
-            Some(b"rspauth=00000000000000000000000000000000")
-        )),
-        Err(Error::AuthFailed)
-    ));
-
-    // A server without SASL configured answers the first token with a null one.
-    let mut s = sasl_started();
-    assert!(matches!(
-        s.on_frame(&sasl_reply(1, 0, None)),
-        Err(Error::AuthFailed)
-    ));
-}
-
-#[test]
-fn sasl_starts_again_on_every_connection() {
-    let mut s = sasl_started();
-    s.on_frame(&sasl_reply(1, 0, Some(CHALLENGE))).unwrap();
-    sent(&mut s);
-    // The connection drops mid-exchange; the next one starts over.
-    s.on_disconnect();
-    assert!(!s.is_authenticating());
-    let again = handshake(&mut s, &welcome(20_000, 0x42), digest()).unwrap();
-    assert_eq!(again.len(), 1);
-    assert_eq!(sasl_token(&again[0]), (3, Vec::new()));
-    assert!(s.is_authenticating());
-    // A reply to the old exchange's xid is not taken for this one.
-    assert!(s.on_frame(&sasl_reply(2, 0, None)).is_err());
-}
-
-#[test]
-fn credentials_added_during_sasl_go_once_and_are_answered() {
-    let mut s = sasl_started();
-    s.add_auth("digest", b"alice:pw").unwrap();
-    assert!(!s.has_output());
-    s.on_frame(&sasl_reply(1, 0, Some(CHALLENGE))).unwrap();
-    sent(&mut s);
-    s.on_frame(&sasl_reply(
-        2,
-        0,
-        Some(b"rspauth=a2f2a9f7c8a4df73f46d09df1b4a78a9"),
-    ))
-    .unwrap();
-    let frames = sent(&mut s);
-    assert_eq!(frames.len(), 1, "the credentials once");
-    // Its answer reaches the caller that added them.
-    let ok = ReplyHeader {
-        xid: -4,
-        zxid: 0,
-        err: 0,
+            Some(b"rspauth=a2f2a9f7c8a4df73f46d09df1b4a78a9"),
+        ))
+        .unwrap();
+        let frames = sent(&mut s);
+        assert_eq!(frames.len(), 1, "the credentials once");
+        // Its answer reaches the caller that added them.
+        let ok = ReplyHeader {
+            xid: -4,
+            zxid: 0,
+            err: 0,
+        }
+        .to_vec();
+        assert!(matches!(s.on_frame(&ok), Ok(Some(Outcome::Auth))));
     }
-    .to_vec();
-    assert!(matches!(s.on_frame(&ok), Ok(Some(Outcome::Auth))));
 }
 
 #[test]

@@ -56,30 +56,23 @@ where
 
 /// Waits at most 20 s until the session state is `want`; the error says what happened.
 async fn wait_state(
-    state: &mut tokio::sync::watch::Receiver<zk_client::SessionState>,
+    state: &mut zk_client::SessionStates,
     want: zk_client::SessionState,
 ) -> Result<(), String> {
-    let reached = tokio::time::timeout(Duration::from_secs(20), state.wait_for(|s| *s == want))
-        .await
-        .map(|r| r.is_ok());
+    let reached =
+        tokio::time::timeout(Duration::from_secs(20), state.wait_for(|s| s == want)).await;
     match reached {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(format!(
-            "the client ended ({:?}) before reaching {want:?}",
-            *state.borrow()
-        )),
+        Ok(s) if s == want => Ok(()),
+        Ok(s) => Err(format!("the client ended ({s:?}) before reaching {want:?}")),
         Err(_) => Err(format!(
             "state {want:?} not reached within 20 s (still {:?})",
-            *state.borrow()
+            state.current()
         )),
     }
 }
 
 /// Waits at most 20 s until the session state is `want`.
-pub async fn reach(
-    state: &mut tokio::sync::watch::Receiver<zk_client::SessionState>,
-    want: zk_client::SessionState,
-) {
+pub async fn reach(state: &mut zk_client::SessionStates, want: zk_client::SessionState) {
     if let Err(e) = wait_state(state, want).await {
         panic!("{e}");
     }
@@ -87,7 +80,7 @@ pub async fn reach(
 
 /// Like [`reach`], and when the state does not come, the panic shows the server's log.
 pub async fn reach_on(
-    state: &mut tokio::sync::watch::Receiver<zk_client::SessionState>,
+    state: &mut zk_client::SessionStates,
     want: zk_client::SessionState,
     server: &TestServer,
 ) {
