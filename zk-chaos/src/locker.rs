@@ -66,12 +66,13 @@ pub(crate) async fn hold(
         let Some(client) = current(c, cs, &mut zk, &shared, config).await else {
             continue;
         };
-        if client.state().borrow().is_terminal() {
+        if client.state().is_terminal() {
             zk = connect(cs, config).await;
             continue;
         }
         let wait = Duration::from_millis(rng.random_range(500..3000));
-        let Ok(Some(guard)) = Lock::new(&client, LOCK).try_acquire(wait).await else {
+        let lock = Lock::new(&client, LOCK);
+        let Ok(Ok(guard)) = tokio::time::timeout(wait, lock.acquire()).await else {
             continue;
         };
         shared.history().acquisitions += 1;
@@ -85,11 +86,11 @@ pub(crate) async fn hold(
         // Write a few entries, whether or not the lock is still held: the fence must refuse
         // those made after a loss.
         for _ in 0..rng.random_range(1..=4) {
-            let create = Op::Create {
-                path: format!("{bucket}/w-"),
-                data: entry_data(c, token),
-                options: CreateOptions::new(CreateMode::PersistentSequential),
-            };
+            let create = Op::create_with(
+                format!("{bucket}/w-"),
+                entry_data(c, token),
+                CreateOptions::new(CreateMode::PersistentSequential),
+            );
             if let Ok(results) = guard.multi(&[create]).await {
                 if let Some(OpResult::Create { path, .. }) = results.first() {
                     let at = shared.now();

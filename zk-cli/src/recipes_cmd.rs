@@ -218,6 +218,21 @@ where
     run_while(command, (node, token), (what, kill_after), lost, signals).await
 }
 
+/// `acquire`, given at most `timeout` when there is one: `Ok(Err(timeout))` when it ran out
+/// (the acquire future is dropped, which takes its node away).
+async fn bounded<T>(
+    timeout: Option<Duration>,
+    acquire: impl std::future::Future<Output = Result<T, zk_client::Error>>,
+) -> Result<Result<T, Duration>, zk_client::Error> {
+    match timeout {
+        Some(t) => match tokio::time::timeout(t, acquire).await {
+            Ok(got) => got.map(Ok),
+            Err(_) => Ok(Err(t)),
+        },
+        None => acquire.await.map(Ok),
+    }
+}
+
 /// `zk lock`.
 pub async fn lock(args: LockArgs, ctx: &mut Ctx, out: &mut dyn Write) -> Result<(), CmdError> {
     let hold = &args.hold;
@@ -227,18 +242,14 @@ pub async fn lock(args: LockArgs, ctx: &mut Ctx, out: &mut dyn Write) -> Result<
     let mut signals = Signals::install()?;
     let zk = ctx.client().await?;
     let mut lock = match hold.layout {
-        Layout::Curator => Lock::new(&zk, &args.path).data(hold.id.as_bytes()),
-        Layout::Kazoo => Lock::kazoo(&zk, &args.path, &hold.id),
-    };
+        Layout::Curator => Lock::new(&zk, &args.path),
+        Layout::Kazoo => Lock::new(&zk, &args.path).kazoo(),
+    }
+    .data(&hold.id);
     if let Some(ms) = hold.grace_ms {
         lock = lock.lost_after_disconnect(Duration::from_millis(ms));
     }
-    let acquire = async {
-        match timeout {
-            Some(t) => lock.try_acquire(t).await.map(|g| g.ok_or(t)),
-            None => lock.acquire().await.map(Ok),
-        }
-    };
+    let acquire = bounded(timeout, lock.acquire());
     let guard = acquire_or_signal(acquire, &mut signals, (&args.path, "the lock")).await?;
     let result = announce_and_run(
         ctx,
@@ -263,18 +274,14 @@ pub async fn leader(args: LeaderArgs, ctx: &mut Ctx, out: &mut dyn Write) -> Res
     let mut signals = Signals::install()?;
     let zk = ctx.client().await?;
     let mut latch = match hold.layout {
-        Layout::Curator => LeaderLatch::new(&zk, &args.path, &hold.id),
-        Layout::Kazoo => LeaderLatch::kazoo(&zk, &args.path, &hold.id),
-    };
+        Layout::Curator => LeaderLatch::new(&zk, &args.path),
+        Layout::Kazoo => LeaderLatch::new(&zk, &args.path).kazoo(),
+    }
+    .id(&hold.id);
     if let Some(ms) = hold.grace_ms {
         latch = latch.lost_after_disconnect(Duration::from_millis(ms));
     }
-    let acquire = async {
-        match timeout {
-            Some(t) => latch.try_leadership(t).await.map(|l| l.ok_or(t)),
-            None => latch.leadership().await.map(Ok),
-        }
-    };
+    let acquire = bounded(timeout, latch.acquire());
     let lead = acquire_or_signal(acquire, &mut signals, (&args.path, "leadership")).await?;
     let result = announce_and_run(
         ctx,
@@ -338,7 +345,6 @@ fn cache_line(event: &CacheEvent, json: bool) -> String {
             CacheEvent::Unreadable(p, e) => {
                 json!({"event": "unreadable", "path": p, "error": e.to_string()})
             }
-            CacheEvent::Stopped(e) => json!({"event": "stopped", "error": e.to_string()}),
         };
         return v.to_string();
     }
@@ -351,20 +357,18 @@ fn cache_line(event: &CacheEvent, json: bool) -> String {
             format!("resynced: {checked} nodes checked, {reread} changed")
         }
         CacheEvent::Unreadable(p, e) => format!("unreadable {p}: {e}"),
-        CacheEvent::Stopped(e) => format!("stopped: {e}"),
     }
 }
 
 /// `zk cache`.
 pub async fn cache(args: CacheArgs, ctx: &mut Ctx, out: &mut dyn Write) -> Result<(), CmdError> {
     let zk = ctx.client().await?;
-    let (cache, mut events) = TreeCache::start(&zk, &args.path)
+    let (cache, mut events) = TreeCache::new(&zk, &args.path)
+        .start()
         .await
         .map_err(|e| failure(&args.path, e))?;
-    while let Some(event) = events.recv().await {
-        if let CacheEvent::Stopped(e) = event {
-            return Err(failure(&args.path, e));
-        }
+    while let Some(event) = events.next().await {
+        let event = event.map_err(|e| failure(&args.path, e))?;
         let initialized = event == CacheEvent::Initialized;
         put_line(out, &cache_line(&event, ctx.json))?;
         if args.once && initialized {
@@ -400,7 +404,7 @@ pub async fn counter(
                     })?;
                     i64::from(count.add(d).await.map_err(fail)?)
                 }
-                None => i64::from(count.get().await.map_err(fail)?.0),
+                None => i64::from(count.get().await.map_err(fail)?),
             }
         }
     };

@@ -213,7 +213,9 @@ async fn the_whole_group_is_stopped_when_the_lock_is_lost_or_the_command_exits()
 async fn layout_kazoo_contends_with_kazoos_lock_and_a_huge_timeout_waits_without_limit() {
     let server = TestServer::start().expect("server");
     let admin = client(&server).await;
-    let held = Lock::kazoo(&admin, "/kz/lock", "lib")
+    let held = Lock::new(&admin, "/kz/lock")
+        .kazoo()
+        .data("lib")
         .acquire()
         .await
         .expect("kazoo-layout lock");

@@ -40,17 +40,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let lock_b = Lock::new(&b, "/locks/report");
     println!(
         "worker-b tries for 200 ms: {}",
-        match lock_b.try_acquire(Duration::from_millis(200)).await? {
-            Some(_) => "got it (unexpected)",
-            None => "busy",
+        match tokio::time::timeout(Duration::from_millis(200), lock_b.acquire()).await {
+            Ok(_) => "got it (unexpected)",
+            Err(_) => "busy",
         }
     );
     guard_a
-        .multi(&[Op::SetData {
-            path: "/report".into(),
-            data: b"written by a under the lock".to_vec(),
-            version: None,
-        }])
+        .multi(&[Op::set_data("/report", "written by a under the lock")])
         .await?;
     guard_a.release().await;
     let guard_b = lock_b.acquire().await?;
@@ -61,10 +57,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     guard_b.release().await;
 
     // Leader election: a leads; when it steps down, b does.
-    let latch_a = LeaderLatch::new(&a, "/election/report", "worker-a");
-    let latch_b = LeaderLatch::new(&b, "/election/report", "worker-b");
-    let lead_a = latch_a.leadership().await?;
-    let waiting_b = tokio::spawn(async move { latch_b.leadership().await });
+    let latch_a = LeaderLatch::new(&a, "/election/report").id("worker-a");
+    let latch_b = LeaderLatch::new(&b, "/election/report").id("worker-b");
+    let lead_a = latch_a.acquire().await?;
+    let waiting_b = tokio::spawn(async move { latch_b.acquire().await });
     tokio::time::sleep(Duration::from_millis(100)).await;
     println!("participants: {:?}", latch_a.participants().await?);
     lead_a.release().await;
@@ -79,7 +75,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (x, y) = tokio::join!(count_a.add(1), count_b.add(1));
     x?;
     y?;
-    println!("reports: {}", count_a.get().await?.0);
+    println!("reports: {}", count_a.get().await?);
 
     // A read-write lock: two readers at once.
     let r_a = ReadWriteLock::new(&a, "/locks/catalog")
@@ -95,21 +91,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     r_b.release().await;
 
     // A semaphore of one lease: the second waits.
-    let lease = Semaphore::new(&a, "/limits/export", 1).acquire().await?;
-    let second = Semaphore::new(&b, "/limits/export", 1)
-        .try_acquire(Duration::from_millis(200))
-        .await?;
+    let lease = Semaphore::new(&a, "/limits/export").acquire().await?;
+    let export_b = Semaphore::new(&b, "/limits/export");
+    let second = tokio::time::timeout(Duration::from_millis(200), export_b.acquire()).await;
     println!(
         "a holds {}; b got a lease too: {}",
         lease.node(),
-        second.is_some()
+        second.is_ok()
     );
     lease.release().await;
 
     // A double barrier of two.
     let (ba, bb) = (
-        DoubleBarrier::new(&a, "/rounds/1", 2),
-        DoubleBarrier::new(&b, "/rounds/1", 2),
+        DoubleBarrier::new(&a, "/rounds/1").members(2),
+        DoubleBarrier::new(&b, "/rounds/1").members(2),
     );
     let (ea, eb) = tokio::join!(ba.enter(), bb.enter());
     ea?;
@@ -121,16 +116,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Group membership on a supervised session, and a tree cache watching the group.
     let supervisor = Supervisor::start(ClientBuilder::new(server.connect_string())).await?;
-    let (cache, mut events) = TreeCache::start(&a, "/").await?;
-    while events.recv().await != Some(CacheEvent::Initialized) {}
-    let member = GroupMember::join(&supervisor, "/group/workers", "worker-c", b"10.0.0.3");
-    member.node().wait_present(Duration::from_secs(5)).await;
+    let (cache, mut events) = TreeCache::new(&a, "/").start().await?;
+    while let Some(event) = events.next().await {
+        if event? == CacheEvent::Initialized {
+            break;
+        }
+    }
+    let member = GroupMember::new(&supervisor, "/group/workers")
+        .id("worker-c")
+        .payload(b"10.0.0.3")
+        .join()
+        .await?;
     println!(
         "group: {:?}",
         member.members().await?.keys().collect::<Vec<_>>()
     );
-    while let Some(event) = events.recv().await {
-        if let CacheEvent::Added(path, _) = &event {
+    while let Some(event) = events.next().await {
+        if let CacheEvent::Added(path, _) = &event? {
             if path == "/group/workers/worker-c" {
                 println!("the cache saw {path} appear");
                 break;

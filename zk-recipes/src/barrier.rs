@@ -2,12 +2,10 @@
 //! exists) and [`DoubleBarrier`] (`DistributedDoubleBarrier`: members enter until a number is
 //! reached, then leave together; ephemeral `<uuid>` member nodes and a persistent `ready`).
 
-use std::time::Duration;
-
-use tokio::time::Instant;
 use zk_client::{Client, CreateMode, CreateOptions, Error};
 
-use crate::queue::wait;
+use crate::queue::Pending;
+use crate::source::Source;
 
 /// The persistent node the last member to enter creates.
 const READY: &str = "ready";
@@ -25,15 +23,15 @@ const READY: &str = "ready";
 /// ```
 #[derive(Debug, Clone)]
 pub struct Barrier {
-    zk: Client,
+    source: Source,
     path: String,
 }
 
 impl Barrier {
-    /// The barrier at `path`.
-    pub fn new(zk: &Client, path: &str) -> Barrier {
+    /// The barrier at `path` (on a client's session, or a supervisor's: see [`Source`]).
+    pub fn new(source: impl Into<Source>, path: &str) -> Barrier {
         Barrier {
-            zk: zk.clone(),
+            source: source.into(),
             path: path.to_string(),
         }
     }
@@ -42,7 +40,8 @@ impl Barrier {
     /// fine).
     pub async fn set(&self) -> Result<(), Error> {
         match self
-            .zk
+            .source
+            .client()
             .create_all(
                 &self.path,
                 b"",
@@ -58,32 +57,21 @@ impl Barrier {
 
     /// Removes the barrier (already gone is fine).
     pub async fn remove(&self) -> Result<(), Error> {
-        match self.zk.delete(&self.path, None).await {
+        match self.source.client().delete(&self.path, None).await {
             Ok(()) | Err(Error::NoNode) => Ok(()),
             Err(e) => Err(e),
         }
     }
 
-    /// Waits until the barrier is down.
+    /// Waits until the barrier is down. Cancel-safe (bound it with `tokio::time::timeout`).
     pub async fn wait(&self) -> Result<(), Error> {
-        self.wait_until(None).await.map(|_| ())
-    }
-
-    /// Waits at most `timeout`; `false` when the barrier is still up.
-    pub async fn try_wait(&self, timeout: Duration) -> Result<bool, Error> {
-        self.wait_until(Some(zk_client::deadline::from_now(timeout)))
-            .await
-    }
-
-    async fn wait_until(&self, deadline: Option<Instant>) -> Result<bool, Error> {
+        let zk = self.source.client();
         loop {
-            let (stat, watcher) = self.zk.exists_watch(&self.path).await?;
+            let (stat, watcher) = zk.exists_watch(&self.path).await?;
             if stat.is_none() {
-                return Ok(true);
+                return Ok(());
             }
-            if !wait(watcher, deadline).await? {
-                return Ok(false);
-            }
+            watcher.await?;
         }
     }
 }
@@ -94,7 +82,7 @@ impl Barrier {
 ///
 /// ```no_run
 /// # async fn demo(zk: zk_client::Client) -> Result<(), zk_client::Error> {
-/// let round = zk_recipes::DoubleBarrier::new(&zk, "/rounds/42", 3);
+/// let round = zk_recipes::DoubleBarrier::new(&zk, "/rounds/42").members(3);
 /// round.enter().await?; // all three are here
 /// // ... compute ...
 /// round.leave().await?; // all three are done
@@ -102,7 +90,7 @@ impl Barrier {
 /// ```
 #[derive(Debug, Clone)]
 pub struct DoubleBarrier {
-    zk: Client,
+    source: Source,
     path: String,
     members: usize,
     /// This member's node name: a UUID, as Curator's.
@@ -110,36 +98,42 @@ pub struct DoubleBarrier {
 }
 
 impl DoubleBarrier {
-    /// This participant in the double barrier at `path` for `members` participants.
-    pub fn new(zk: &Client, path: &str, members: usize) -> DoubleBarrier {
+    /// This participant in the double barrier at `path` (on a client's session, or a
+    /// supervisor's: see [`Source`]); [`DoubleBarrier::members`] says how many take part.
+    pub fn new(source: impl Into<Source>, path: &str) -> DoubleBarrier {
         DoubleBarrier {
-            zk: zk.clone(),
+            source: source.into(),
             path: path.trim_end_matches('/').to_string(),
-            members,
+            members: 0,
             name: uuid::Uuid::new_v4().to_string(),
         }
+    }
+
+    /// How many participants enter before any goes on (required: entering without it fails
+    /// with [`Error::InvalidArgument`]).
+    #[must_use]
+    pub fn members(mut self, members: usize) -> DoubleBarrier {
+        self.members = members;
+        self
     }
 
     fn node(&self, name: &str) -> String {
         format!("{}/{name}", self.path)
     }
 
-    /// Enters: registers this member and waits until `members` have entered.
+    /// Enters: registers this member and waits until the members have entered.
+    /// Cancel-safe: dropping the future (a `tokio::time::timeout` running out) removes this
+    /// member's node again.
     pub async fn enter(&self) -> Result<(), Error> {
-        self.enter_until(None).await.map(|_| ())
-    }
-
-    /// Enters, waiting at most `timeout`; `false` when not everyone came (this member's node
-    /// is removed again).
-    pub async fn try_enter(&self, timeout: Duration) -> Result<bool, Error> {
-        self.enter_until(Some(zk_client::deadline::from_now(timeout)))
-            .await
-    }
-
-    async fn enter_until(&self, deadline: Option<Instant>) -> Result<bool, Error> {
+        if self.members == 0 {
+            return Err(Error::InvalidArgument(format!(
+                "the double barrier at {} needs its number of members (DoubleBarrier::members)",
+                self.path
+            )));
+        }
+        let zk = self.source.client();
         let ready = self.node(READY);
-        match self
-            .zk
+        match zk
             .create_all(
                 &self.node(&self.name),
                 b"",
@@ -151,36 +145,41 @@ impl DoubleBarrier {
             Ok(_) | Err(Error::NodeExists) => {}
             Err(e) => return Err(e),
         }
+        // Until everyone is in, giving up (an error, or the future dropped) takes this
+        // member out again.
+        let mut member = Pending {
+            zk: zk.clone(),
+            node: Some(self.node(&self.name)),
+        };
         loop {
-            let (stat, watcher) = self.zk.exists_watch(&ready).await?;
+            let (stat, watcher) = zk.exists_watch(&ready).await?;
             if stat.is_some() {
-                return Ok(true);
+                member.node = None;
+                return Ok(());
             }
             // Every member counts, `ready` too (as Curator counts it).
-            let present = self.zk.get_children(&self.path).await?.len();
+            let present = zk.get_children(&self.path).await?.len();
             if present >= self.members {
-                match self.zk.create(&ready, b"", &CreateOptions::default()).await {
-                    Ok(_) | Err(Error::NodeExists) => return Ok(true),
+                match zk.create(&ready, b"", &CreateOptions::default()).await {
+                    Ok(_) | Err(Error::NodeExists) => {
+                        member.node = None;
+                        return Ok(());
+                    }
                     Err(e) => return Err(e),
                 }
             }
             // Checked again after any wake-up (a spurious one included: Curator GH-1290).
-            if !wait(watcher, deadline).await? {
-                match self.zk.delete(&self.node(&self.name), None).await {
-                    Ok(()) | Err(Error::NoNode) => {}
-                    Err(e) => return Err(e),
-                }
-                return Ok(false);
-            }
+            watcher.await?;
         }
     }
 
     /// Leaves: removes this member and waits until every member has left; the last one
     /// removes `ready`.
     pub async fn leave(&self) -> Result<(), Error> {
+        let zk = &self.source.client();
         let mut deleted = false;
         loop {
-            let mut members: Vec<String> = match self.zk.get_children(&self.path).await {
+            let mut members: Vec<String> = match zk.get_children(&self.path).await {
                 Ok(c) => c.into_iter().filter(|c| c != READY).collect(),
                 Err(Error::NoNode) => Vec::new(),
                 Err(e) => return Err(e),
@@ -195,32 +194,32 @@ impl DoubleBarrier {
                 break;
             }
             if members.len() == 1 && ours {
-                self.delete_own().await?;
+                self.delete_own(zk).await?;
                 break;
             }
             let (stat, watcher) = if lowest == self.name {
                 // The lowest waits for the highest to go.
                 let highest = members.last().cloned().unwrap_or_default();
-                self.zk.exists_watch(&self.node(&highest)).await?
+                zk.exists_watch(&self.node(&highest)).await?
             } else {
                 if !deleted {
-                    self.delete_own().await?;
+                    self.delete_own(zk).await?;
                     deleted = true;
                 }
-                self.zk.exists_watch(&self.node(&lowest)).await?
+                zk.exists_watch(&self.node(&lowest)).await?
             };
             if stat.is_some() {
                 watcher.await?;
             }
         }
-        match self.zk.delete(&self.node(READY), None).await {
+        match zk.delete(&self.node(READY), None).await {
             Ok(()) | Err(Error::NoNode) => Ok(()),
             Err(e) => Err(e),
         }
     }
 
-    async fn delete_own(&self) -> Result<(), Error> {
-        match self.zk.delete(&self.node(&self.name), None).await {
+    async fn delete_own(&self, zk: &Client) -> Result<(), Error> {
+        match zk.delete(&self.node(&self.name), None).await {
             Ok(()) | Err(Error::NoNode) => Ok(()),
             Err(e) => Err(e),
         }

@@ -13,7 +13,9 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use zk_client::{AddWatchMode, Client, Error, EventType, SessionState, Stat};
 
-use crate::Supervisor;
+use futures_core::Stream;
+
+use crate::source::Source;
 
 /// A node as the cache holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,8 +49,32 @@ pub enum CacheEvent {
     /// read it): it and its subtree are left out of the view, and the cache goes on with the
     /// rest, as Curator's caches do. The path is the unreadable node's.
     Unreadable(String, Error),
-    /// The session ended (expired or closed): the view is no longer kept current.
-    Stopped(Error),
+}
+
+/// The events of a [`TreeCache`]: `Ok(event)` per change; when the cache stops keeping its
+/// view current (its session ended, on a plain client; or reading failed for good), the
+/// error why is the last item. Dropping it is fine: the view stays current.
+#[derive(Debug)]
+pub struct CacheEvents {
+    rx: mpsc::Receiver<Result<CacheEvent, Error>>,
+}
+
+impl CacheEvents {
+    /// The next item (the same as `StreamExt::next`, without importing it).
+    pub async fn next(&mut self) -> Option<Result<CacheEvent, Error>> {
+        self.rx.recv().await
+    }
+}
+
+impl Stream for CacheEvents {
+    type Item = Result<CacheEvent, Error>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.rx.poll_recv(cx)
+    }
 }
 
 /// How many stat checks or reads a resync keeps in flight.
@@ -70,9 +96,9 @@ fn lock(view: &View) -> MutexGuard<'_, BTreeMap<String, CachedNode>> {
 /// ```no_run
 /// # async fn demo(zk: zk_client::Client) -> Result<(), zk_client::Error> {
 /// use zk_recipes::{CacheEvent, TreeCache};
-/// let (cache, mut events) = TreeCache::start(&zk, "/config").await?;
-/// while let Some(event) = events.recv().await {
-///     if let CacheEvent::Updated(path, node) = event {
+/// let (cache, mut events) = TreeCache::new(&zk, "/config").start().await?;
+/// while let Some(event) = events.next().await {
+///     if let CacheEvent::Updated(path, node) = event? {
 ///         println!("{path} = {:?}", node.data);
 ///     }
 /// }
@@ -81,23 +107,29 @@ fn lock(view: &View) -> MutexGuard<'_, BTreeMap<String, CachedNode>> {
 /// ```
 #[derive(Debug)]
 pub struct TreeCache {
+    source: Source,
+    root: String,
+    options: CacheOptions,
     view: View,
-    task: JoinHandle<()>,
+    /// The task keeping the view current, once started.
+    task: Option<JoinHandle<()>>,
 }
 
 impl Drop for TreeCache {
     fn drop(&mut self) {
-        self.task.abort();
+        if let Some(task) = &self.task {
+            task.abort();
+        }
     }
 }
 
 /// Options of a [`TreeCache`].
 #[derive(Debug, Clone, Copy)]
-pub struct CacheOptions {
+struct CacheOptions {
     /// The longest random pause before checking the view after a reconnect (default 1 s).
-    pub resync_jitter: Duration,
+    resync_jitter: Duration,
     /// Events buffered for a slow reader before the cache waits for it (default 4096).
-    pub buffer: usize,
+    buffer: usize,
 }
 
 impl Default for CacheOptions {
@@ -110,65 +142,64 @@ impl Default for CacheOptions {
 }
 
 impl TreeCache {
-    /// Starts caching `root` and everything under it with the default options; the events
-    /// (the initial load's `Added`s, then `Initialized`, then changes) arrive on the
-    /// receiver. Dropping the receiver is fine: the view stays current.
-    pub async fn start(
-        zk: &Client,
-        root: &str,
-    ) -> Result<(TreeCache, mpsc::Receiver<CacheEvent>), Error> {
-        TreeCache::start_with(zk, root, CacheOptions::default()).await
-    }
-
-    /// [`TreeCache::start`] with options.
-    pub async fn start_with(
-        zk: &Client,
-        root: &str,
-        options: CacheOptions,
-    ) -> Result<(TreeCache, mpsc::Receiver<CacheEvent>), Error> {
-        TreeCache::spawn(zk.clone(), root, options, None).await
-    }
-
-    /// A cache on a [`Supervisor`]'s sessions: when a session expires, the cache moves to the
-    /// next one and checks its whole view against the server (a `Resynced` event), instead of
-    /// stopping.
-    pub async fn start_supervised(
-        supervisor: &Supervisor,
-        root: &str,
-        options: CacheOptions,
-    ) -> Result<(TreeCache, mpsc::Receiver<CacheEvent>), Error> {
-        TreeCache::spawn(
-            supervisor.client(),
-            root,
-            options,
-            Some(supervisor.sessions()),
-        )
-        .await
-    }
-
-    /// Sets the watch on `root` (first, so nothing that changes during the load is missed)
-    /// and starts the task that loads and follows the tree.
-    async fn spawn(
-        zk: Client,
-        root: &str,
-        options: CacheOptions,
-        sessions: Option<watch::Receiver<Client>>,
-    ) -> Result<(TreeCache, mpsc::Receiver<CacheEvent>), Error> {
+    /// A cache of `root` and everything under it (on a client's session, or a supervisor's:
+    /// see [`Source`]; on a supervisor, when a session expires the cache moves to the next one
+    /// and checks its whole view against the server, a `Resynced` event, instead of
+    /// stopping). Nothing is read until [`TreeCache::start`].
+    pub fn new(source: impl Into<Source>, root: &str) -> TreeCache {
         let root = root.trim_end_matches('/');
-        let root = if root.is_empty() { "/" } else { root }.to_string();
+        TreeCache {
+            source: source.into(),
+            root: if root.is_empty() { "/" } else { root }.to_string(),
+            options: CacheOptions::default(),
+            view: View::default(),
+            task: None,
+        }
+    }
+
+    /// The longest random pause before checking the view after a reconnect (default 1 s), so
+    /// that many caches do not read at once.
+    #[must_use]
+    pub fn resync_jitter(mut self, jitter: Duration) -> TreeCache {
+        self.options.resync_jitter = jitter;
+        self
+    }
+
+    /// How many events wait for a slow reader before the cache waits for it (default 4096).
+    #[must_use]
+    pub fn buffer(mut self, events: usize) -> TreeCache {
+        self.options.buffer = events;
+        self
+    }
+
+    /// Sets the watch on the root (first, so nothing that changes during the load is
+    /// missed) and starts the task that loads and follows the tree; the events (the initial
+    /// load's `Added`s, then `Initialized`, then changes) arrive on the returned stream.
+    /// Starting a cache that was started already is an [`Error::InvalidArgument`].
+    pub async fn start(mut self) -> Result<(TreeCache, CacheEvents), Error> {
+        if self.task.is_some() {
+            return Err(Error::InvalidArgument(format!(
+                "the cache of {} is started already",
+                self.root
+            )));
+        }
+        let zk = self.source.client();
         let watcher = zk
-            .add_watch(&root, AddWatchMode::PersistentRecursive)
+            .add_watch(&self.root, AddWatchMode::PersistentRecursive)
             .await?;
-        let (tx, rx) = mpsc::channel(options.buffer.max(1));
-        let view: View = Arc::default();
+        let (tx, rx) = mpsc::channel(self.options.buffer.max(1));
         let sync = Sync {
             zk,
-            root,
-            view: view.clone(),
+            root: self.root.clone(),
+            view: self.view.clone(),
             tx,
         };
-        let task = tokio::spawn(sync.run(watcher, options, sessions));
-        Ok((TreeCache { view, task }, rx))
+        self.task = Some(tokio::spawn(sync.run(
+            watcher,
+            self.options,
+            self.source.sessions(),
+        )));
+        Ok((self, CacheEvents { rx }))
     }
 
     /// The node at `path`, if the cache holds it.
@@ -214,7 +245,7 @@ struct Sync {
     zk: Client,
     root: String,
     view: View,
-    tx: mpsc::Sender<CacheEvent>,
+    tx: mpsc::Sender<Result<CacheEvent, Error>>,
 }
 
 fn child_path(parent: &str, name: &str) -> String {
@@ -228,17 +259,22 @@ fn child_path(parent: &str, name: &str) -> String {
 impl Sync {
     async fn tell(&self, event: CacheEvent) {
         // A reader that went away stops nothing.
-        let _ = self.tx.send(event).await;
+        let _ = self.tx.send(Ok(event)).await;
+    }
+
+    /// Tells the reader why the view is no longer kept current (the stream's last item).
+    async fn stop(&self, why: Error) {
+        let _ = self.tx.send(Err(why)).await;
     }
 
     async fn run(
         mut self,
         mut watcher: zk_client::PersistentWatcher,
         options: CacheOptions,
-        mut sessions: Option<watch::Receiver<Client>>,
+        mut sessions: watch::Receiver<Client>,
     ) {
         if let Err(e) = self.load(&self.root.clone()).await {
-            self.tell(CacheEvent::Stopped(e)).await;
+            self.stop(e).await;
             return;
         }
         self.tell(CacheEvent::Initialized).await;
@@ -246,17 +282,18 @@ impl Sync {
             let ended = self.follow(&mut watcher, options).await;
             // On a supervisor, an expired session is followed by a new one: move to it and
             // check the whole view against the server, as after a reconnect.
-            let Some(next) = sessions.as_mut().filter(|_| ended == Error::SessionExpired) else {
-                self.tell(CacheEvent::Stopped(ended)).await;
+            if ended != Error::SessionExpired {
+                self.stop(ended).await;
                 return;
-            };
+            }
             let client = loop {
-                let c = next.borrow_and_update().clone();
+                let c = sessions.borrow_and_update().clone();
                 if c.session_id() != self.zk.session_id() {
                     break c;
                 }
-                if next.changed().await.is_err() {
-                    self.tell(CacheEvent::Stopped(Error::Closed)).await;
+                // On a plain client there is no next session.
+                if sessions.changed().await.is_err() {
+                    self.stop(ended).await;
                     return;
                 }
             };
@@ -268,14 +305,14 @@ impl Sync {
             {
                 Ok(w) => w,
                 Err(e) => {
-                    self.tell(CacheEvent::Stopped(e)).await;
+                    self.stop(e).await;
                     return;
                 }
             };
             match self.resync().await {
                 Ok((checked, reread)) => self.tell(CacheEvent::Resynced { checked, reread }).await,
                 Err(e) => {
-                    self.tell(CacheEvent::Stopped(e)).await;
+                    self.stop(e).await;
                     return;
                 }
             }
@@ -289,12 +326,12 @@ impl Sync {
         watcher: &mut zk_client::PersistentWatcher,
         options: CacheOptions,
     ) -> Error {
-        let mut state = self.zk.state();
+        let mut states = self.zk.states();
         let mut was_disconnected = false;
         loop {
             tokio::select! {
                 event = watcher.next() => match event {
-                    Ok(ev) => {
+                    Some(Ok(ev)) => {
                         let result = match ev.event_type {
                             EventType::NodeCreated | EventType::NodeDataChanged => self.refresh(&ev.path).await,
                             EventType::NodeDeleted => {
@@ -309,13 +346,15 @@ impl Sync {
                             Err(e) => return e,
                         }
                     }
-                    Err(e) => return e,
+                    Some(Err(e)) => return e,
+                    None => return Error::Closed,
                 },
-                changed = state.changed() => {
-                    if changed.is_err() {
-                        return Error::Closed;
-                    }
-                    let now = *state.borrow_and_update();
+                now = states.next() => {
+                    let now = match now {
+                        Some(Ok(now)) => now,
+                        Some(Err(e)) => return e,
+                        None => return Error::Closed,
+                    };
                     match now {
                         SessionState::Disconnected | SessionState::Connecting => was_disconnected = true,
                         SessionState::Connected | SessionState::ConnectedReadOnly if was_disconnected => {
@@ -328,7 +367,6 @@ impl Sync {
                                 Err(e) => return e,
                             }
                         }
-                        s if s.is_terminal() => return s.ending_error(),
                         _ => {}
                     }
                 }

@@ -4,8 +4,10 @@
 
 use zk_client::{Client, CreateMode, CreateOptions, Error};
 
+use crate::source::Source;
+
 /// A counter's value and its big-endian encoding.
-trait Encoded: Copy + std::fmt::Display {
+trait Encoded: Copy + PartialEq + std::fmt::Display {
     const BYTES: usize;
     fn decode(b: &[u8]) -> Option<Self>;
     fn encode(self) -> Vec<u8>;
@@ -105,98 +107,108 @@ async fn add<T: Encoded + Default>(zk: &Client, path: &str, delta: T) -> Result<
     }
 }
 
-/// Curator's `SharedCount` (and `DistributedAtomicInteger`): an `i32` in 4 big-endian bytes at
-/// `path`.
-///
-/// ```no_run
-/// # async fn demo(zk: zk_client::Client) -> Result<(), zk_client::Error> {
-/// let count = zk_recipes::SharedCount::new(&zk, "/stats/jobs");
-/// count.seed(0).await?; // only if the node does not exist yet
-/// let now = count.add(1).await?;
-/// let (value, version) = count.get().await?;
-/// if !count.try_set(version, value * 2).await? { /* someone else wrote first */ }
-/// # let _ = now; Ok(()) }
-/// ```
-#[derive(Debug, Clone)]
-pub struct SharedCount {
-    zk: Client,
-    path: String,
-}
-
-impl SharedCount {
-    /// The count at `path`.
-    pub fn new(zk: &Client, path: &str) -> SharedCount {
-        SharedCount {
-            zk: zk.clone(),
-            path: path.to_string(),
+/// The two counters' shared shape: the same methods on an `i32` and an `i64`.
+macro_rules! counter {
+    ($(#[$doc:meta])* $name:ident, $t:ty) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name {
+            source: Source,
+            path: String,
         }
-    }
 
-    /// Creates the node with `value` unless it exists (an existing value wins, as in
-    /// Curator's `start()`); parents are containers.
-    pub async fn seed(&self, value: i32) -> Result<(), Error> {
-        compare_and_set(&self.zk, &self.path, None, value)
-            .await
-            .map(|_| ())
-    }
+        impl $name {
+            /// The counter at `path` (on a client's session, or a supervisor's: see
+            /// [`Source`]).
+            pub fn new(source: impl Into<Source>, path: &str) -> $name {
+                $name {
+                    source: source.into(),
+                    path: path.to_string(),
+                }
+            }
 
-    /// The value and the node's version (for [`SharedCount::try_set`]); a missing node
-    /// reads as 0 at version -1.
-    pub async fn get(&self) -> Result<(i32, i32), Error> {
-        let (v, version) = read::<i32>(&self.zk, &self.path).await?;
-        Ok((v, version.unwrap_or(-1)))
-    }
+            /// Creates the node with `value` unless it exists (an existing value wins, as in
+            /// Curator's `start()`); parents are containers.
+            pub async fn seed(&self, value: $t) -> Result<(), Error> {
+                compare_and_set(&self.source.client(), &self.path, None, value)
+                    .await
+                    .map(|_| ())
+            }
 
-    /// Sets the value if the node is still at `version` (-1: still missing); `false` when
-    /// someone else wrote first.
-    pub async fn try_set(&self, version: i32, value: i32) -> Result<bool, Error> {
-        let version = (version >= 0).then_some(version);
-        compare_and_set(&self.zk, &self.path, version, value).await
-    }
+            /// The value (0 when the node does not exist).
+            pub async fn get(&self) -> Result<$t, Error> {
+                Ok(read::<$t>(&self.source.client(), &self.path).await?.0)
+            }
 
-    /// Adds `delta` (compare-and-set until it lands); returns the new value.
-    pub async fn add(&self, delta: i32) -> Result<i32, Error> {
-        add(&self.zk, &self.path, delta).await
-    }
-}
+            /// The value and the node's version, for [`Self::set_if_version`] (a missing node
+            /// reads as 0 at version -1).
+            pub async fn get_versioned(&self) -> Result<($t, i32), Error> {
+                let (v, version) = read::<$t>(&self.source.client(), &self.path).await?;
+                Ok((v, version.unwrap_or(-1)))
+            }
 
-/// Curator's `DistributedAtomicLong`: an `i64` in 8 big-endian bytes at `path` (created by
-/// the first write; a missing node reads as 0).
-#[derive(Debug, Clone)]
-pub struct AtomicLong {
-    zk: Client,
-    path: String,
-}
+            /// Sets `value` if the node is still at `version` (-1: still missing); `false`
+            /// when someone else wrote first.
+            pub async fn set_if_version(&self, value: $t, version: i32) -> Result<bool, Error> {
+                let version = (version >= 0).then_some(version);
+                compare_and_set(&self.source.client(), &self.path, version, value).await
+            }
 
-impl AtomicLong {
-    /// The value at `path`.
-    pub fn new(zk: &Client, path: &str) -> AtomicLong {
-        AtomicLong {
-            zk: zk.clone(),
-            path: path.to_string(),
+            /// Sets `new` if the value is `expected` now; `false` otherwise (or when someone
+            /// else wrote in between).
+            pub async fn compare_and_set(&self, expected: $t, new: $t) -> Result<bool, Error> {
+                let zk = self.source.client();
+                let (now, version) = read::<$t>(&zk, &self.path).await?;
+                if now != expected {
+                    return Ok(false);
+                }
+                compare_and_set(&zk, &self.path, version, new).await
+            }
+
+            /// Adds `delta` (compare-and-set until it lands, wrapping on overflow); returns
+            /// the new value. A connection loss with the write in flight is returned as is:
+            /// the add may or may not have happened, and it is not retried (which could count
+            /// it twice).
+            pub async fn add(&self, delta: $t) -> Result<$t, Error> {
+                add(&self.source.client(), &self.path, delta).await
+            }
         }
-    }
-
-    /// The value (0 when the node does not exist).
-    pub async fn get(&self) -> Result<i64, Error> {
-        Ok(read::<i64>(&self.zk, &self.path).await?.0)
-    }
-
-    /// Adds `delta`; returns the new value.
-    pub async fn add(&self, delta: i64) -> Result<i64, Error> {
-        add(&self.zk, &self.path, delta).await
-    }
-
-    /// Sets `new` if the value is `expected` now; `false` otherwise (or when someone else
-    /// wrote in between).
-    pub async fn compare_and_set(&self, expected: i64, new: i64) -> Result<bool, Error> {
-        let (now, version) = read::<i64>(&self.zk, &self.path).await?;
-        if now != expected {
-            return Ok(false);
-        }
-        compare_and_set(&self.zk, &self.path, version, new).await
-    }
+    };
 }
+
+counter!(
+    /// Curator's `SharedCount` (and `DistributedAtomicInteger`; kazoo's
+    /// `Counter(support_curator=True)`): an `i32` in 4 big-endian bytes at a path. The same
+    /// methods as [`AtomicLong`].
+    ///
+    /// ```no_run
+    /// # async fn demo(zk: zk_client::Client) -> Result<(), zk_client::Error> {
+    /// let count = zk_recipes::SharedCount::new(&zk, "/stats/jobs");
+    /// count.seed(0).await?; // only if the node does not exist yet
+    /// let now = count.add(1).await?;
+    /// let (value, version) = count.get_versioned().await?;
+    /// if !count.set_if_version(value * 2, version).await? { /* someone else wrote first */ }
+    /// # let _ = now; Ok(()) }
+    /// ```
+    SharedCount,
+    i32
+);
+
+counter!(
+    /// Curator's `DistributedAtomicLong`: an `i64` in 8 big-endian bytes at a path (created by
+    /// the first write; a missing node reads as 0). The same methods as [`SharedCount`].
+    ///
+    /// ```no_run
+    /// # async fn demo(zk: zk_client::Client) -> Result<(), zk_client::Error> {
+    /// let sequence = zk_recipes::AtomicLong::new(&zk, "/ids/orders");
+    /// let id = sequence.add(1).await?;
+    /// // Jump ahead by ten, unless someone else moved it meanwhile.
+    /// let jumped = sequence.compare_and_set(id, id + 10).await?;
+    /// # let _ = jumped; Ok(()) }
+    /// ```
+    AtomicLong,
+    i64
+);
 
 #[cfg(test)]
 mod tests {

@@ -24,11 +24,12 @@
 //! (when asked) the connection stays lost past a grace period.
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 mod barrier;
 mod cache;
 mod counter;
+mod held;
 mod leader;
 mod lock;
 pub mod names;
@@ -37,15 +38,18 @@ mod persistent;
 mod queue;
 mod rwlock;
 mod semaphore;
+mod source;
 mod supervisor;
 
 pub use barrier::{Barrier, DoubleBarrier};
-pub use cache::{CacheEvent, CacheOptions, CachedNode, TreeCache};
+pub use cache::{CacheEvent, CacheEvents, CachedNode, TreeCache};
 pub use counter::{AtomicLong, SharedCount};
+pub use held::Held;
 pub use leader::{LeaderLatch, Leadership};
 pub use lock::{Lock, LockGuard};
 pub use ownership::Loss;
 pub use persistent::{GroupMember, PersistentNode};
 pub use rwlock::ReadWriteLock;
 pub use semaphore::{Lease, Semaphore};
-pub use supervisor::Supervisor;
+pub use source::Source;
+pub use supervisor::{Sessions, Supervisor};

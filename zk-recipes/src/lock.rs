@@ -6,28 +6,29 @@
 use std::time::Duration;
 
 use tokio::time::Instant;
-use zk_client::{Client, Error, Op, OpResult};
+use zk_client::Error;
 
+use crate::held::held;
 use crate::names::Layout;
-use crate::ownership::Loss;
 use crate::queue::{Owned, Queue, Role};
+use crate::source::Source;
 
 /// An exclusive lock on a path, shared with Curator's `InterProcessMutex` (the default) or
 /// kazoo's `Lock` ([`Lock::kazoo`]) on the same path.
 ///
 /// ```no_run
-/// # async fn demo(zk: zk_client::Client) -> Result<(), zk_client::Error> {
+/// # async fn demo(zk: zk_client::Client) -> Result<(), Box<dyn std::error::Error>> {
 /// use std::time::Duration;
 /// use zk_recipes::Lock;
 ///
 /// let lock = Lock::new(&zk, "/locks/nightly-job");
-/// let Some(guard) = lock.try_acquire(Duration::from_secs(10)).await? else {
+/// // Bounded like any future here; a timed-out acquire leaves nothing behind.
+/// let Ok(guard) = tokio::time::timeout(Duration::from_secs(10), lock.acquire()).await else {
 ///     return Ok(()); // someone else has it
 /// };
-/// tokio::select! {
-///     loss = guard.lost() => eprintln!("lost the lock: {loss}"),
-///     _ = async { /* the work, writing through guard.multi(...) */ } => {}
-/// }
+/// let guard = guard?;
+/// // Runs the work until it is done or the lock can no longer be guaranteed.
+/// guard.run_while_held(async { /* the work, writing through guard.multi(...) */ }).await?;
 /// guard.release().await;
 /// # Ok(()) }
 /// ```
@@ -37,31 +38,23 @@ pub struct Lock {
 }
 
 impl Lock {
-    /// The lock at `path` in Curator's `InterProcessMutex` layout: nodes
-    /// `_c_<uuid>-lock-<seq>` with empty data, parents as containers.
-    pub fn new(zk: &Client, path: &str) -> Lock {
+    /// The lock at `path` (on a client's session, or a supervisor's: see [`Source`]), in
+    /// Curator's `InterProcessMutex` layout: nodes `_c_<uuid>-lock-<seq>` with empty data,
+    /// parents as containers.
+    pub fn new(source: impl Into<Source>, path: &str) -> Lock {
         Lock {
-            queue: Queue {
-                zk: zk.clone(),
-                dir: path.trim_end_matches('/').to_string(),
-                layout: Layout::Curator,
-                name: "lock-",
-                sort_names: &["lock-"],
-                role: Role::Exclusive,
-                data: Vec::new(),
-                grace: None,
-            },
+            queue: Queue::new(source.into(), path, "lock-"),
         }
     }
 
-    /// The lock at `path` in kazoo's `Lock` layout: nodes `<uuid hex>__lock__<seq>` whose data
-    /// is `identifier` (UTF-8), parents as persistent nodes. (Curator's and kazoo's locks do
-    /// not exclude each other on one path; pick the layout of the processes you share with.)
-    pub fn kazoo(zk: &Client, path: &str, identifier: &str) -> Lock {
-        let mut lock = Lock::new(zk, path);
-        lock.queue.layout = Layout::Kazoo;
-        lock.queue.data = identifier.as_bytes().to_vec();
-        lock
+    /// The same lock in kazoo's `Lock` layout: nodes `<uuid hex>__lock__<seq>` whose data is
+    /// the contender's identifier (set it with [`Lock::data`]), parents as persistent nodes.
+    /// (Curator's and kazoo's locks do not exclude each other on one path; pick the layout of
+    /// the processes you share with.)
+    #[must_use]
+    pub fn kazoo(mut self) -> Lock {
+        self.queue.layout = Layout::Kazoo;
+        self
     }
 
     /// The same lock with another node name, sort names and role (the read-write lock's sides).
@@ -80,18 +73,30 @@ impl Lock {
     /// The data of this contender's node (Curator writes the host's address; kazoo its
     /// identifier).
     #[must_use]
-    pub fn data(mut self, data: &[u8]) -> Lock {
-        self.queue.data = data.to_vec();
+    pub fn data(mut self, data: impl AsRef<[u8]>) -> Lock {
+        self.queue.data = data.as_ref().to_vec();
         self
     }
 
-    /// Also count the lock as lost when the connection stays lost for `grace` (the session
-    /// may already have expired on the servers, and another process hold the lock). Without
-    /// it, loss is reported on expiry (the servers', or the client's local expiry after a
-    /// whole session timeout without a server), closing, or deletion of the node.
+    /// Tolerate a lost connection for `grace` before the lock counts as lost. By default a
+    /// guard counts as lost as soon as the connection is: the client notices a dead
+    /// connection up to two thirds of the session timeout after the servers last heard from
+    /// it, and they may expire the session (and let another process take the lock) one
+    /// session timeout after that, so only no grace at all rules out two holders. A grace
+    /// rides out short blips at that risk; keep it well under a third of the session timeout.
     #[must_use]
     pub fn lost_after_disconnect(mut self, grace: Duration) -> Lock {
         self.queue.grace = Some(grace);
+        self
+    }
+
+    /// Count the lock as lost only when the session ends (its expiry, on the servers or the
+    /// client's local one, or closing) or its node is deleted, never for a lost connection
+    /// alone: the risk [`Lock::lost_after_disconnect`] describes, for as long as a session
+    /// timeout.
+    #[must_use]
+    pub fn lost_only_on_expiry(mut self) -> Lock {
+        self.queue.grace = None;
         self
     }
 
@@ -107,71 +112,22 @@ impl Lock {
             .map(|owned| LockGuard { owned }))
     }
 
-    /// Waits for the lock as long as it takes. Dropping the future gives up the place in
-    /// the queue (the node is deleted).
+    /// Waits for the lock as long as it takes. Cancel-safe: dropping the future (a
+    /// `tokio::time::timeout` running out, say) gives up the place in the queue, and the node
+    /// is deleted, even one whose create was still in flight.
     pub async fn acquire(&self) -> Result<LockGuard, Error> {
         match self.queue.acquire(None).await? {
             Some(owned) => Ok(LockGuard { owned }),
             None => Err(Error::Timeout),
         }
     }
-
-    /// Waits for the lock at most `timeout`: `None` when it did not come (the node is
-    /// deleted).
-    pub async fn try_acquire(&self, timeout: Duration) -> Result<Option<LockGuard>, Error> {
-        let deadline = zk_client::deadline::from_now(timeout);
-        Ok(self
-            .queue
-            .acquire(Some(deadline))
-            .await?
-            .map(|owned| LockGuard { owned }))
-    }
 }
 
-/// The held lock. Dropping it releases the lock in the background; [`LockGuard::release`]
-/// does it now.
+/// The held lock (see [`Held`](crate::Held) for what it can do). Dropping it releases the
+/// lock in the background; [`LockGuard::release`] does it now.
 #[derive(Debug)]
 pub struct LockGuard {
     owned: Owned,
 }
 
-impl LockGuard {
-    /// The lock node's path.
-    pub fn node(&self) -> &str {
-        &self.owned.node
-    }
-
-    /// A fencing token: the zxid that created this holder's lock node (its `czxid`). Holders
-    /// own the lock in the order of their nodes' sequence numbers, which is the order the
-    /// nodes were created in, so each later holder's token is larger than every earlier
-    /// one's; a resource that refuses writes with a token lower than the highest it has seen
-    /// keeps a holder that lost the lock (and does not know yet) from overwriting its
-    /// successor.
-    pub fn fencing_token(&self) -> i64 {
-        self.owned.token
-    }
-
-    /// Resolves as soon as the lock can no longer be guaranteed (see [`Loss`]).
-    pub async fn lost(&self) -> Loss {
-        self.owned.lost().await
-    }
-
-    /// The loss, if it already happened.
-    pub fn is_lost(&self) -> Option<Loss> {
-        self.owned.lost_now()
-    }
-
-    /// Runs `ops` as one `multi` together with a check that the lock node still exists, so
-    /// they are applied only while the lock is held: after a loss the multi fails (with
-    /// [`Error::MultiFailed`] naming operation 0, or [`Error::NoNode`] once the loss is
-    /// known) instead of racing the next holder. Returns the results of `ops`.
-    pub async fn multi(&self, ops: &[Op]) -> Result<Vec<OpResult>, Error> {
-        self.owned.guarded(ops).await
-    }
-
-    /// Releases the lock (deletes the node). Calling it again, or dropping the guard after
-    /// it, does nothing more.
-    pub async fn release(mut self) {
-        self.owned.release().await;
-    }
-}
+held!(LockGuard);

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use zk_client::{Client, Error, EventType, SessionState};
+use zk_client::{Client, Error, EventType, SessionState, SessionStates};
 
 /// Why ownership can no longer be guaranteed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +27,8 @@ pub enum Loss {
     /// change that denies reading it, say).
     Unverifiable,
 }
+
+impl std::error::Error for Loss {}
 
 impl std::fmt::Display for Loss {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -64,27 +66,27 @@ fn loss_of_error(e: &Error) -> Loss {
 
 /// A background task watching one owned node, and the loss it reports.
 #[derive(Debug)]
-pub(crate) struct Ownership {
+pub(crate) struct Watchdog {
     lost: watch::Receiver<Option<Loss>>,
     task: JoinHandle<()>,
 }
 
-impl Drop for Ownership {
+impl Drop for Watchdog {
     fn drop(&mut self) {
         self.task.abort();
     }
 }
 
-impl Ownership {
+impl Watchdog {
     /// Starts watching `node` on `zk`'s session.
-    pub(crate) fn watch(zk: Client, node: String, grace: Option<Duration>) -> Ownership {
+    pub(crate) fn watch(zk: Client, node: String, grace: Option<Duration>) -> Watchdog {
         let (tx, lost) = watch::channel(None);
         let task = tokio::spawn(async move {
             let loss = monitor(&zk, &node, grace).await;
             tracing::info!("ownership of {node} lost: {loss}");
             let _ = tx.send(Some(loss));
         });
-        Ownership { lost, task }
+        Watchdog { lost, task }
     }
 
     /// Stops watching (the owner let go): `lost()` then resolves with what was known, or
@@ -113,56 +115,61 @@ impl Ownership {
     }
 }
 
-/// Runs until ownership of `node` is lost, and says why.
+/// Runs until ownership of `node` is lost, and says why: the node and the session are watched
+/// side by side, so a lost connection is noticed even while a request about the node waits.
 async fn monitor(zk: &Client, node: &str, grace: Option<Duration>) -> Loss {
-    let mut state = zk.state();
+    tokio::select! {
+        loss = watch_node(zk, node) => loss,
+        loss = watch_session(zk.states(), grace) => loss,
+    }
+}
+
+/// Until the node is deleted (or can no longer be watched).
+async fn watch_node(zk: &Client, node: &str) -> Loss {
     loop {
-        if let Some(l) = loss_of(*state.borrow_and_update()) {
-            return l;
-        }
         let watcher = match zk.exists_watch(node).await {
             Ok((Some(_), w)) => w,
             Ok((None, _)) => return Loss::NodeDeleted,
             // The connection was lost with the request in flight: the session goes on (its
-            // end shows in the state); ask again once reconnected.
-            Err(Error::ConnectionLoss | Error::Timeout) => continue,
+            // end, or a lost connection that counts, is the session watch's to report); ask
+            // again once reconnected.
+            Err(Error::ConnectionLoss | Error::Timeout) => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
             Err(e) => return loss_of_error(&e),
         };
-        tokio::pin!(watcher);
-        loop {
-            tokio::select! {
-                event = &mut watcher => match event {
-                    Ok(ev) if ev.event_type == EventType::NodeDeleted => return Loss::NodeDeleted,
-                    // Data changed (or a removed-watch event): watch again.
-                    Ok(_) => break,
-                    Err(e) => return loss_of_error(&e),
-                },
-                changed = state.changed() => {
-                    if changed.is_err() {
-                        return Loss::ClientClosed;
-                    }
-                    let now = *state.borrow_and_update();
-                    if let Some(l) = loss_of(now) {
-                        return l;
-                    }
-                    if let (SessionState::Disconnected, Some(grace)) = (now, grace) {
-                        let back = tokio::time::timeout(
-                            grace,
-                            state.wait_for(|s| !matches!(s, SessionState::Disconnected | SessionState::Connecting)),
-                        )
-                        .await;
-                        match back {
-                            Err(_) => return Loss::Disconnected,
-                            Ok(Err(_)) => return Loss::ClientClosed,
-                            Ok(Ok(s)) => {
-                                if let Some(l) = loss_of(*s) {
-                                    return l;
-                                }
-                            }
-                        }
-                    }
-                }
+        match watcher.await {
+            Ok(ev) if ev.event_type == EventType::NodeDeleted => return Loss::NodeDeleted,
+            // Data changed (or a removed-watch event): watch again.
+            Ok(_) => {}
+            Err(e) => return loss_of_error(&e),
+        }
+    }
+}
+
+/// Until the session ends, or (with a grace) the connection stays lost longer than it.
+async fn watch_session(mut states: SessionStates, grace: Option<Duration>) -> Loss {
+    loop {
+        let now = match states.next().await {
+            Some(Ok(now)) => now,
+            Some(Err(e)) => return loss_of_error(&e),
+            None => return Loss::ClientClosed,
+        };
+        if let (SessionState::Disconnected, Some(grace)) = (now, grace) {
+            if let Some(loss) = disconnected_for(&states, grace).await {
+                return loss;
             }
         }
+    }
+}
+
+/// After the connection was lost: the loss, if the client is not connected again within
+/// `grace` (or the session ends); `None` when it is back in time.
+async fn disconnected_for(states: &SessionStates, grace: Duration) -> Option<Loss> {
+    let back = tokio::time::timeout(grace, states.wait_for(SessionState::is_connected)).await;
+    match back {
+        Err(_) => Some(Loss::Disconnected),
+        Ok(s) => loss_of(s),
     }
 }

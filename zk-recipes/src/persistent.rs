@@ -1,32 +1,47 @@
 //! A node that stays (like Curator's `PersistentNode`): typically an ephemeral node that
 //! announces this process. It is created with its parents, created again when someone deletes
-//! it, and, on a [`Supervisor`], created again on each new session after an expiry. Group
+//! it, and, on a [`Supervisor`](crate::Supervisor), created again on each new session after an expiry. Group
 //! membership ([`GroupMember`], Curator's `GroupMember` layout) is one such node per member.
 
 use std::collections::BTreeMap;
 
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use zk_client::{Client, CreateMode, CreateOptions, Error, EventType};
+use zk_client::{Client, CreateMode, CreateOptions, Error};
 
-use crate::Supervisor;
+use crate::source::Source;
 
-/// A node kept in place: created with its parents, created again when someone deletes it, and
-/// on each new session of the [`Supervisor`]. Dropping it stops keeping it and deletes it in
-/// the background.
+/// A node kept in place: created with its parents, created again when someone deletes it,
+/// and, on a [`Supervisor`](crate::Supervisor), on each new session. Dropping it stops
+/// keeping it and deletes it in the background.
+///
+/// ```no_run
+/// # async fn demo(zk: zk_client::Client) -> Result<(), zk_client::Error> {
+/// use zk_recipes::PersistentNode;
+/// let announced = PersistentNode::new(&zk, "/services/api/host-a")
+///     .data(b"10.0.0.7:8080")
+///     .start()
+///     .await?;
+/// # let _ = announced; Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct PersistentNode {
+    source: Source,
     path: String,
-    /// Whether the node exists now, as far as the keeper knows.
-    present: watch::Receiver<bool>,
-    task: JoinHandle<()>,
-    latest: watch::Receiver<Client>,
+    data: Vec<u8>,
+    mode: CreateMode,
+    /// Whether the node exists now, as far as the keeper knows; `None` once it stopped.
+    present: Option<watch::Receiver<Option<bool>>>,
+    task: Option<JoinHandle<()>>,
 }
 
 impl Drop for PersistentNode {
     fn drop(&mut self) {
-        self.task.abort();
-        let zk = self.latest.borrow().clone();
+        let Some(task) = self.task.take() else {
+            return;
+        };
+        task.abort();
+        let zk = self.source.client();
         let path = self.path.clone();
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
             rt.spawn(async move {
@@ -37,30 +52,87 @@ impl Drop for PersistentNode {
 }
 
 impl PersistentNode {
-    /// Keeps `path` with `data` as a `mode` node (parents as containers) on the
-    /// supervisor's sessions.
-    pub fn start(
-        supervisor: &Supervisor,
-        path: &str,
-        data: &[u8],
-        mode: CreateMode,
-    ) -> PersistentNode {
-        let sessions = supervisor.sessions();
-        let (tx, present) = watch::channel(false);
-        let keeper = Keeper {
+    /// The node at `path` (on a client's session, or a supervisor's: see [`Source`]): an
+    /// ephemeral node with empty data unless [`PersistentNode::data`] and
+    /// [`PersistentNode::mode`] say otherwise; parents are containers. Nothing is created
+    /// until [`PersistentNode::start`].
+    pub fn new(source: impl Into<Source>, path: &str) -> PersistentNode {
+        PersistentNode {
+            source: source.into(),
             path: path.to_string(),
-            data: data.to_vec(),
-            mode,
+            data: Vec::new(),
+            mode: CreateMode::Ephemeral,
+            present: None,
+            task: None,
+        }
+    }
+
+    /// The node's data.
+    #[must_use]
+    pub fn data(mut self, data: impl AsRef<[u8]>) -> PersistentNode {
+        self.data = data.as_ref().to_vec();
+        self
+    }
+
+    /// The node's mode (default ephemeral; a sequential mode is refused by `start`, since
+    /// each re-creation would make another node).
+    #[must_use]
+    pub fn mode(mut self, mode: CreateMode) -> PersistentNode {
+        self.mode = mode;
+        self
+    }
+
+    /// Creates the node and starts keeping it. Fails with the first create's error when it
+    /// is one that trying again cannot mend (an invalid path, no permission, a parent that
+    /// is ephemeral, a sequential mode); a node that exists already (someone else's
+    /// ephemeral, say) is waited for and replaced when it goes.
+    pub async fn start(mut self) -> Result<PersistentNode, Error> {
+        if matches!(
+            self.mode,
+            CreateMode::PersistentSequential
+                | CreateMode::EphemeralSequential
+                | CreateMode::PersistentSequentialWithTtl
+        ) {
+            return Err(Error::InvalidArgument(format!(
+                "a persistent node cannot be sequential ({:?} for {})",
+                self.mode, self.path
+            )));
+        }
+        if self.task.is_some() {
+            return Err(Error::InvalidArgument(format!(
+                "the node {} is kept already",
+                self.path
+            )));
+        }
+        let (tx, mut present) = watch::channel(None);
+        let keeper = Keeper {
+            path: self.path.clone(),
+            data: self.data.clone(),
+            mode: self.mode,
             present: tx,
         };
-        let latest = sessions.clone();
-        let task = tokio::spawn(keeper.run(sessions));
-        PersistentNode {
-            path: path.to_string(),
-            present,
-            task,
-            latest,
+        let (first_tx, first) = tokio::sync::oneshot::channel();
+        self.task = Some(tokio::spawn(keeper.run(self.source.sessions(), first_tx)));
+        match first.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                self.task = None;
+                return Err(e);
+            }
+            // The keeper stopped before creating anything: the session ended first.
+            Err(_) => {
+                self.task = None;
+                let state = self.source.client().state();
+                return Err(if state.is_terminal() {
+                    state.ending_error()
+                } else {
+                    Error::Closed
+                });
+            }
         }
+        present.borrow_and_update();
+        self.present = Some(present);
+        Ok(self)
     }
 
     /// The node's path.
@@ -68,12 +140,30 @@ impl PersistentNode {
         &self.path
     }
 
-    /// Waits until the node exists (at most `timeout`); false if it did not.
-    pub async fn wait_present(&self, timeout: std::time::Duration) -> bool {
-        let mut rx = self.present.clone();
-        tokio::time::timeout(timeout, rx.wait_for(|p| *p))
-            .await
-            .is_ok_and(|r| r.is_ok())
+    /// Whether the node exists now, as far as the keeper knows.
+    pub fn is_present(&self) -> bool {
+        self.present
+            .as_ref()
+            .is_some_and(|p| p.borrow().unwrap_or(false))
+    }
+
+    /// Waits until the node exists (now, or once re-created). Fails with the session's
+    /// error when the node can no longer be kept (its session ended, on a plain client).
+    /// Cancel-safe: bound it with `tokio::time::timeout`.
+    pub async fn wait_present(&self) -> Result<(), Error> {
+        let Some(present) = &self.present else {
+            return Err(Error::InvalidArgument(format!(
+                "the node {} is not started",
+                self.path
+            )));
+        };
+        let mut rx = present.clone();
+        let present = rx.wait_for(|p| *p == Some(true)).await.is_ok();
+        if present {
+            Ok(())
+        } else {
+            Err(self.source.client().state().ending_error())
+        }
     }
 }
 
@@ -81,24 +171,44 @@ struct Keeper {
     path: String,
     data: Vec<u8>,
     mode: CreateMode,
-    present: watch::Sender<bool>,
+    /// `Some(present)` while kept; the channel closes when the keeper stops.
+    present: watch::Sender<Option<bool>>,
 }
 
+/// How keeping the node on one session ended.
+enum Kept {
+    /// The session ended.
+    SessionEnded,
+    /// A supervisor made a new session.
+    NewSession,
+    /// The first create failed in a way trying again cannot mend.
+    Failed,
+}
+
+/// Where the first create's outcome goes (once).
+type First = Option<tokio::sync::oneshot::Sender<Result<(), Error>>>;
+
 impl Keeper {
-    async fn run(self, mut sessions: watch::Receiver<Client>) {
+    async fn run(
+        self,
+        mut sessions: watch::Receiver<Client>,
+        first: tokio::sync::oneshot::Sender<Result<(), Error>>,
+    ) {
+        let mut first = Some(first);
         loop {
             let zk = sessions.borrow_and_update().clone();
-            tokio::select! {
-                () = self.keep(&zk) => {
-                    // This session ended: wait for the next one.
-                    let _ = self.present.send(false);
+            let ended = tokio::select! {
+                kept = self.keep(&zk, &mut first) => kept,
+                // A new session (on a supervisor; on a plain client this never matches).
+                Ok(()) = sessions.changed() => Kept::NewSession,
+            };
+            let _ = self.present.send(Some(false));
+            match ended {
+                Kept::Failed => return,
+                Kept::NewSession => {}
+                // Wait for the next session: none on a plain client.
+                Kept::SessionEnded => {
                     if sessions.changed().await.is_err() {
-                        return;
-                    }
-                }
-                changed = sessions.changed() => {
-                    let _ = self.present.send(false);
-                    if changed.is_err() {
                         return;
                     }
                 }
@@ -106,8 +216,9 @@ impl Keeper {
         }
     }
 
-    /// Keeps the node on one session; returns when the session has ended.
-    async fn keep(&self, zk: &Client) {
+    /// Keeps the node on one session; returns when the session has ended, or when the first
+    /// create failed for good (after telling `first`).
+    async fn keep(&self, zk: &Client, first: &mut First) -> Kept {
         loop {
             match zk
                 .create_all(
@@ -118,13 +229,20 @@ impl Keeper {
                 )
                 .await
             {
-                Ok(_) => {}
-                Err(Error::NodeExists) => {}
+                Ok(_) | Err(Error::NodeExists) => {
+                    if let Some(first) = first.take() {
+                        let _ = first.send(Ok(()));
+                    }
+                }
                 Err(Error::ConnectionLoss | Error::Timeout) => continue,
                 Err(e) => {
                     tracing::debug!("keeping {}: {e}", self.path);
-                    if zk.state().borrow().is_terminal() {
-                        return;
+                    if zk.state().is_terminal() {
+                        return Kept::SessionEnded;
+                    }
+                    if let Some(first) = first.take() {
+                        let _ = first.send(Err(e));
+                        return Kept::Failed;
                     }
                     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
                     continue;
@@ -133,56 +251,100 @@ impl Keeper {
             let (stat, watcher) = match zk.exists_watch(&self.path).await {
                 Ok(x) => x,
                 Err(Error::ConnectionLoss | Error::Timeout) => continue,
-                Err(_) => return,
+                Err(_) => return Kept::SessionEnded,
             };
             let ours = stat.as_ref().is_some_and(|s| {
                 !matches!(self.mode, CreateMode::Ephemeral) || s.ephemeral_owner == zk.session_id()
             });
             // Another session's ephemeral node at the path (ours from an expired session, not
             // yet removed by the server): wait for it to go, then create ours.
-            let _ = self.present.send(ours);
-            match watcher.await {
-                Ok(ev) if ev.event_type == EventType::NodeDeleted => {}
-                Ok(_) => {}
-                Err(_) => return,
+            let _ = self.present.send(Some(ours));
+            if watcher.await.is_err() {
+                return Kept::SessionEnded;
             }
         }
     }
 }
 
 /// A member of a group (Curator's `GroupMember` layout: an ephemeral `<path>/<id>` node with
-/// the member's payload), kept through deletions and new sessions.
+/// the member's payload), kept through deletions and, on a supervisor, new sessions.
+///
+/// ```no_run
+/// # async fn demo(zk: zk_client::Client) -> Result<(), zk_client::Error> {
+/// use zk_recipes::GroupMember;
+/// let me = GroupMember::new(&zk, "/services/api/members")
+///     .id("host-a")
+///     .payload(b"10.0.0.7:8080")
+///     .join()
+///     .await?;
+/// for (id, payload) in me.members().await? {
+///     println!("{id}: {}", String::from_utf8_lossy(&payload));
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct GroupMember {
-    node: PersistentNode,
+    source: Source,
     group: String,
-    sessions: watch::Receiver<Client>,
+    id: String,
+    payload: Vec<u8>,
+    /// This member's node, once joined.
+    node: Option<PersistentNode>,
 }
 
 impl GroupMember {
-    /// Joins the group at `path` as `id` with `payload`.
-    pub fn join(supervisor: &Supervisor, path: &str, id: &str, payload: &[u8]) -> GroupMember {
-        let group = path.trim_end_matches('/').to_string();
+    /// A member of the group at `path` (on a client's session, or a supervisor's: see
+    /// [`Source`]), with a random id (a UUID) until [`GroupMember::id`] sets one, and an
+    /// empty payload. Nothing is created until [`GroupMember::join`].
+    pub fn new(source: impl Into<Source>, path: &str) -> GroupMember {
         GroupMember {
-            node: PersistentNode::start(
-                supervisor,
-                &format!("{group}/{id}"),
-                payload,
-                CreateMode::Ephemeral,
-            ),
-            group,
-            sessions: supervisor.sessions(),
+            source: source.into(),
+            group: path.trim_end_matches('/').to_string(),
+            id: uuid::Uuid::new_v4().to_string(),
+            payload: Vec::new(),
+            node: None,
         }
     }
 
-    /// This member's node.
-    pub fn node(&self) -> &PersistentNode {
-        &self.node
+    /// This member's id: its node's name, unique in the group.
+    #[must_use]
+    pub fn id(mut self, id: &str) -> GroupMember {
+        self.id = id.to_string();
+        self
+    }
+
+    /// This member's payload: its node's data.
+    #[must_use]
+    pub fn payload(mut self, payload: impl AsRef<[u8]>) -> GroupMember {
+        self.payload = payload.as_ref().to_vec();
+        self
+    }
+
+    /// Joins: creates this member's node and keeps it (see [`PersistentNode::start`] for
+    /// how it fails). Dropping the member leaves the group.
+    pub async fn join(mut self) -> Result<GroupMember, Error> {
+        if self.node.is_some() {
+            return Err(Error::InvalidArgument(format!(
+                "{} joined {} already",
+                self.id, self.group
+            )));
+        }
+        let node = PersistentNode::new(&self.source, &format!("{}/{}", self.group, self.id))
+            .data(&self.payload)
+            .start()
+            .await?;
+        self.node = Some(node);
+        Ok(self)
+    }
+
+    /// This member's node, once joined.
+    pub fn node(&self) -> Option<&PersistentNode> {
+        self.node.as_ref()
     }
 
     /// The members now: id → payload.
     pub async fn members(&self) -> Result<BTreeMap<String, Vec<u8>>, Error> {
-        let zk = self.sessions.borrow().clone();
+        let zk = self.source.client();
         let mut out = BTreeMap::new();
         let ids = match zk.get_children(&self.group).await {
             Ok(c) => c,

@@ -10,7 +10,8 @@ use tokio::time::Instant;
 use zk_client::{Client, CreateMode, CreateOptions, Error, OneshotWatcher, Op, OpResult};
 
 use crate::names::{self, Layout};
-use crate::ownership::{Loss, Ownership};
+use crate::ownership::{Loss, Watchdog};
+use crate::source::Source;
 
 /// How many times a contender whose node vanished while it waited (deleted by someone else)
 /// creates a new one before giving up with [`Error::NoNode`].
@@ -32,7 +33,7 @@ pub(crate) enum Role {
 /// A queue of ephemeral sequential nodes where the first owns: the lock, and leader election.
 #[derive(Debug, Clone)]
 pub(crate) struct Queue {
-    pub(crate) zk: Client,
+    pub(crate) source: Source,
     pub(crate) dir: String,
     pub(crate) layout: Layout,
     /// Curator's lock name of this contender's node: `lock-`, `latch-`, `__READ__`, `__WRIT__`.
@@ -42,8 +43,20 @@ pub(crate) struct Queue {
     /// Who owns: only the first, or (readers) everyone before the first writer.
     pub(crate) role: Role,
     pub(crate) data: Vec<u8>,
+    /// How long a lost connection is tolerated before the owned node counts as lost (`None`:
+    /// until the session's expiry). See [`DEFAULT_GRACE`].
     pub(crate) grace: Option<Duration>,
 }
+
+/// The default grace for a lost connection while owning: none. The client notices a dead
+/// connection up to two thirds of the session timeout after it last heard from a server
+/// (its read timeout), and the servers may expire the session one session timeout after they
+/// last heard from it, so what is left when the client notices can be a third of the session
+/// timeout or less, and another process may own next as soon as the session expires. Only
+/// a grace of zero keeps that from ever overlapping; a longer one (`lost_after_disconnect`)
+/// trades that for riding out short blips, and should stay well under a third of the
+/// session timeout.
+pub(crate) const DEFAULT_GRACE: Option<Duration> = Some(Duration::ZERO);
 
 /// Removes a contender's node unless disarmed: when an acquire is cancelled (its future
 /// dropped) or times out, its node must not stay in the queue.
@@ -121,14 +134,32 @@ impl Queue {
         }
     }
 
+    /// A queue at `path` on `source`, with the defaults (Curator's layout, exclusive, no
+    /// data, [`DEFAULT_GRACE`]); `name` is Curator's lock name of its nodes.
+    pub(crate) fn new(source: Source, path: &str, name: &'static str) -> Queue {
+        Queue {
+            source,
+            dir: path.trim_end_matches('/').to_string(),
+            layout: Layout::Curator,
+            name,
+            sort_names: match name {
+                "lock-" => &["lock-"],
+                "latch-" => &["latch-"],
+                _ => &[],
+            },
+            role: Role::Exclusive,
+            data: Vec::new(),
+            grace: DEFAULT_GRACE,
+        }
+    }
+
     /// Creates this contender's node (and the parents when missing).
-    async fn create(&self) -> Result<String, Error> {
+    async fn create(&self, zk: &Client) -> Result<String, Error> {
         let (parents, prefix) = match self.layout {
             Layout::Curator => (CreateMode::Container, names::node_prefix(Layout::Curator)),
             Layout::Kazoo => (CreateMode::Persistent, names::node_prefix(Layout::Kazoo)),
         };
-        let (path, _) = self
-            .zk
+        let (path, _) = zk
             .create_prefixed(
                 &self.node_path(),
                 &prefix,
@@ -143,16 +174,18 @@ impl Queue {
     /// Waits to be first, until `deadline` (`None`: for ever). `Ok(None)` when the deadline
     /// passed first (the node is deleted then); dropping the future deletes it too.
     pub(crate) async fn acquire(&self, deadline: Option<Instant>) -> Result<Option<Owned>, Error> {
+        // One session for the whole acquire: on a supervisor, the one current now.
+        let zk = &self.source.client();
         let mut recreated = 0;
         'create: loop {
-            let node = self.create().await?;
+            let node = self.create(zk).await?;
             let mut pending = Pending {
-                zk: self.zk.clone(),
+                zk: zk.clone(),
                 node: Some(node.clone()),
             };
             let own = node.rsplit('/').next().unwrap_or(&node).to_string();
             loop {
-                let children = match self.zk.get_children(&self.dir).await {
+                let children = match zk.get_children(&self.dir).await {
                     Ok(c) => c,
                     Err(Error::NoNode) => Vec::new(),
                     Err(e) => return Err(e),
@@ -177,10 +210,10 @@ impl Queue {
                 if wait_for.is_none() {
                     // Owned only if the node is this session's (CURATOR-604, -696: an expired
                     // session's node can still be listed for a moment).
-                    match self.zk.exists(&node).await? {
-                        Some(stat) if stat.ephemeral_owner == self.zk.session_id() => {
+                    match zk.exists(&node).await? {
+                        Some(stat) if stat.ephemeral_owner == zk.session_id() => {
                             pending.node = None;
-                            return Ok(Some(Owned::new(&self.zk, node, stat.czxid, self.grace)));
+                            return Ok(Some(Owned::new(zk, node, stat.czxid, self.grace)));
                         }
                         _ => {
                             pending.node = None;
@@ -195,7 +228,7 @@ impl Queue {
                 let Some(before) = wait_for.map(|i| format!("{}/{}", self.dir, order[i])) else {
                     continue;
                 };
-                let watcher = match self.zk.get_data_watch(&before).await {
+                let watcher = match zk.get_data_watch(&before).await {
                     Ok((_, _, w)) => w,
                     // Gone already: look again.
                     Err(Error::NoNode) => continue,
@@ -215,7 +248,7 @@ pub(crate) struct Owned {
     pub(crate) zk: Client,
     pub(crate) node: String,
     pub(crate) token: i64,
-    ownership: Ownership,
+    watchdog: Watchdog,
     released: bool,
 }
 
@@ -224,7 +257,7 @@ impl Owned {
     pub(crate) fn new(zk: &Client, node: String, token: i64, grace: Option<Duration>) -> Owned {
         Owned {
             zk: zk.clone(),
-            ownership: Ownership::watch(zk.clone(), node.clone(), grace),
+            watchdog: Watchdog::watch(zk.clone(), node.clone(), grace),
             node,
             token,
             released: false,
@@ -232,11 +265,11 @@ impl Owned {
     }
 
     pub(crate) fn lost_now(&self) -> Option<Loss> {
-        self.ownership.lost_now()
+        self.watchdog.lost_now()
     }
 
     pub(crate) async fn lost(&self) -> Loss {
-        self.ownership.lost().await
+        self.watchdog.lost().await
     }
 
     pub(crate) async fn guarded(&self, ops: &[Op]) -> Result<Vec<OpResult>, Error> {
@@ -245,10 +278,7 @@ impl Owned {
             return Err(Error::NoNode);
         }
         let mut all = Vec::with_capacity(ops.len() + 1);
-        all.push(Op::Check {
-            path: self.node.clone(),
-            version: -1,
-        });
+        all.push(Op::check(self.node.clone(), -1));
         all.extend_from_slice(ops);
         let mut results = self.zk.multi(&all).await?;
         results.remove(0);
@@ -259,7 +289,7 @@ impl Owned {
         if !self.released {
             self.released = true;
             // Stop watching first: our own delete is not a loss.
-            self.ownership.stop();
+            self.watchdog.stop();
             delete_own(&self.zk, &self.node).await;
         }
     }
@@ -269,7 +299,7 @@ impl Drop for Owned {
     fn drop(&mut self) {
         if !self.released {
             self.released = true;
-            self.ownership.stop();
+            self.watchdog.stop();
             let (zk, node) = (self.zk.clone(), self.node.clone());
             if let Ok(rt) = tokio::runtime::Handle::try_current() {
                 rt.spawn(async move { delete_own(&zk, &node).await });

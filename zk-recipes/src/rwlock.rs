@@ -3,10 +3,9 @@
 //! directory, ordered by their sequence numbers together. A writer owns when it is first; a
 //! reader when no writer is before it (and then waits for the first writer only).
 
-use zk_client::Client;
-
 use crate::lock::Lock;
 use crate::queue::Role;
+use crate::source::Source;
 
 /// The lock names the read-write lock sorts by (both 8 characters, as Curator requires).
 const RW_NAMES: &[&str] = &["__READ__", "__WRIT__"];
@@ -29,17 +28,20 @@ pub struct ReadWriteLock {
 }
 
 impl ReadWriteLock {
-    /// The read-write lock at `path` (nodes with empty data; container parents).
-    pub fn new(zk: &Client, path: &str) -> ReadWriteLock {
+    /// The read-write lock at `path` (on a client's session, or a supervisor's: see
+    /// [`Source`]; nodes with empty data, container parents). Each side is a [`Lock`]
+    /// whose options (data, loss on disconnect) can be set on it.
+    pub fn new(source: impl Into<Source>, path: &str) -> ReadWriteLock {
+        let source = source.into();
         ReadWriteLock {
-            read: Lock::new(zk, path).queued_as(
+            read: Lock::new(&source, path).queued_as(
                 "__READ__",
                 RW_NAMES,
                 Role::Shared {
                     blocker: "__WRIT__",
                 },
             ),
-            write: Lock::new(zk, path).queued_as("__WRIT__", RW_NAMES, Role::Exclusive),
+            write: Lock::new(source, path).queued_as("__WRIT__", RW_NAMES, Role::Exclusive),
         }
     }
 

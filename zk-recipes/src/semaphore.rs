@@ -6,19 +6,20 @@
 use std::time::Duration;
 
 use tokio::time::Instant;
-use zk_client::{Client, CreateMode, CreateOptions, Error, Op, OpResult};
+use zk_client::{Client, CreateMode, CreateOptions, Error};
 
+use crate::held::held;
 use crate::lock::Lock;
-use crate::ownership::Loss;
-use crate::queue::{Owned, Pending};
+use crate::queue::{Owned, Pending, DEFAULT_GRACE};
+use crate::source::Source;
 
-/// A semaphore of `max_leases` at a path, shared with Curator's `InterProcessSemaphoreV2`
-/// (which, like this, keeps the maximum in each participant, not in ZooKeeper: all must use
-/// the same).
+/// A semaphore at a path with a number of leases (1 unless [`Semaphore::max_leases`] says
+/// otherwise), shared with Curator's `InterProcessSemaphoreV2` (which, like this, keeps the
+/// maximum in each participant, not in ZooKeeper: all must use the same).
 ///
 /// ```no_run
 /// # async fn demo(zk: zk_client::Client) -> Result<(), zk_client::Error> {
-/// let pool = zk_recipes::Semaphore::new(&zk, "/limits/db-connections", 10);
+/// let pool = zk_recipes::Semaphore::new(&zk, "/limits/db-connections").max_leases(10);
 /// let lease = pool.acquire().await?;
 /// // ... one of at most ten ...
 /// lease.release().await;
@@ -26,7 +27,7 @@ use crate::queue::{Owned, Pending};
 /// ```
 #[derive(Debug, Clone)]
 pub struct Semaphore {
-    zk: Client,
+    source: Source,
     path: String,
     max_leases: usize,
     data: Vec<u8>,
@@ -34,61 +35,73 @@ pub struct Semaphore {
 }
 
 impl Semaphore {
-    /// The semaphore at `path` allowing `max_leases` holders at once.
-    pub fn new(zk: &Client, path: &str, max_leases: usize) -> Semaphore {
+    /// The semaphore at `path` (on a client's session, or a supervisor's: see [`Source`]),
+    /// with one lease until [`Semaphore::max_leases`] says otherwise.
+    pub fn new(source: impl Into<Source>, path: &str) -> Semaphore {
         Semaphore {
-            zk: zk.clone(),
+            source: source.into(),
             path: path.trim_end_matches('/').to_string(),
-            max_leases,
+            max_leases: 1,
             data: Vec::new(),
-            grace: None,
+            grace: DEFAULT_GRACE,
         }
+    }
+
+    /// How many holders at once.
+    #[must_use]
+    pub fn max_leases(mut self, max_leases: usize) -> Semaphore {
+        self.max_leases = max_leases;
+        self
     }
 
     /// The data of this holder's lease node (Curator's `setNodeData`).
     #[must_use]
-    pub fn data(mut self, data: &[u8]) -> Semaphore {
-        self.data = data.to_vec();
+    pub fn data(mut self, data: impl AsRef<[u8]>) -> Semaphore {
+        self.data = data.as_ref().to_vec();
         self
     }
 
-    /// Count a lease as lost after the connection stays lost for `grace` (see
-    /// [`crate::Lock::lost_after_disconnect`]).
+    /// Tolerate a lost connection for `grace` before a lease counts as lost (by default it
+    /// is lost with the connection: see [`crate::Lock::lost_after_disconnect`] for why).
     #[must_use]
     pub fn lost_after_disconnect(mut self, grace: Duration) -> Semaphore {
         self.grace = Some(grace);
         self
     }
 
-    /// Waits for a lease as long as it takes.
+    /// Count a lease as lost only when the session ends or the node is deleted (see
+    /// [`crate::Lock::lost_only_on_expiry`]).
+    #[must_use]
+    pub fn lost_only_on_expiry(mut self) -> Semaphore {
+        self.grace = None;
+        self
+    }
+
+    /// Waits for a lease as long as it takes. Cancel-safe: dropping the future leaves
+    /// nothing behind.
     pub async fn acquire(&self) -> Result<Lease, Error> {
         self.acquire_until(None).await?.ok_or(Error::Timeout)
     }
 
-    /// Waits for a lease at most `timeout`; `None` when none came (nothing is left behind).
-    pub async fn try_acquire(&self, timeout: Duration) -> Result<Option<Lease>, Error> {
-        self.acquire_until(Some(zk_client::deadline::from_now(timeout)))
-            .await
-    }
-
     async fn acquire_until(&self, deadline: Option<Instant>) -> Result<Option<Lease>, Error> {
-        let turn = Lock::new(&self.zk, &format!("{}/locks", self.path));
+        let zk = self.source.client();
+        let turn = Lock::new(&zk, &format!("{}/locks", self.path));
         let Some(turn) = turn.acquire_until(deadline).await? else {
             return Ok(None);
         };
         let leases = format!("{}/leases", self.path);
-        let result = self.lease_while_holding(&leases, deadline).await;
+        let result = self.lease_while_holding(&zk, &leases, deadline).await;
         turn.release().await;
         result
     }
 
     async fn lease_while_holding(
         &self,
+        zk: &Client,
         leases: &str,
         deadline: Option<Instant>,
     ) -> Result<Option<Lease>, Error> {
-        let (node, stat) = self
-            .zk
+        let (node, stat) = zk
             .create_protected_all(
                 &format!("{leases}/lease-"),
                 &self.data,
@@ -97,12 +110,12 @@ impl Semaphore {
             )
             .await?;
         let mut pending = Pending {
-            zk: self.zk.clone(),
+            zk: zk.clone(),
             node: Some(node.clone()),
         };
         let own = node.rsplit('/').next().unwrap_or(&node).to_string();
         loop {
-            let (children, watcher) = self.zk.get_children_watch(leases).await?;
+            let (children, watcher) = zk.get_children_watch(leases).await?;
             if !children.contains(&own) {
                 pending.node = None;
                 return Err(Error::NoNode);
@@ -110,7 +123,7 @@ impl Semaphore {
             if children.len() <= self.max_leases {
                 pending.node = None;
                 return Ok(Some(Lease {
-                    owned: Owned::new(&self.zk, node, stat.czxid, self.grace),
+                    owned: Owned::new(zk, node, stat.czxid, self.grace),
                 }));
             }
             if !pending.wait(watcher, deadline).await? {
@@ -120,35 +133,12 @@ impl Semaphore {
     }
 }
 
-/// A held lease. Dropping it releases it in the background; [`Lease::release`] does it now.
+/// A held lease (see [`Held`](crate::Held) for what it can do; its fencing token is its
+/// lease node's `czxid`). Dropping it gives it back in the background; [`Lease::release`]
+/// does it now.
 #[derive(Debug)]
 pub struct Lease {
     owned: Owned,
 }
 
-impl Lease {
-    /// The lease node.
-    pub fn node(&self) -> &str {
-        &self.owned.node
-    }
-
-    /// Resolves as soon as the lease can no longer be guaranteed.
-    pub async fn lost(&self) -> Loss {
-        self.owned.lost().await
-    }
-
-    /// The loss, if it already happened.
-    pub fn is_lost(&self) -> Option<Loss> {
-        self.owned.lost_now()
-    }
-
-    /// `ops` in one `multi` with a check that the lease node still exists.
-    pub async fn multi(&self, ops: &[Op]) -> Result<Vec<OpResult>, Error> {
-        self.owned.guarded(ops).await
-    }
-
-    /// Gives the lease back.
-    pub async fn release(mut self) {
-        self.owned.release().await;
-    }
-}
+held!(Lease);

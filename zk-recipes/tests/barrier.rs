@@ -17,10 +17,12 @@ async fn a_barrier_holds_waiters_until_removed() {
     let gate = Barrier::new(&zk, "/gates/g");
     gate.set().await.expect("set");
     gate.set().await.expect("set twice");
-    assert!(!gate
-        .try_wait(Duration::from_millis(200))
-        .await
-        .expect("wait"));
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), gate.wait())
+            .await
+            .is_err(),
+        "a raised barrier let a waiter through"
+    );
     let waiter = gate.clone();
     let waiting = tokio::spawn(async move { waiter.wait().await });
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -31,4 +33,37 @@ async fn a_barrier_holds_waiters_until_removed() {
         .expect("released")
         .expect("task")
         .expect("wait");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_double_barrier_entry_given_up_leaves_no_member_behind() {
+    let server = TestServer::start().expect("server");
+    let zk = ClientBuilder::new(server.connect_string())
+        .connect()
+        .await
+        .expect("connect");
+    let round = zk_recipes::DoubleBarrier::new(&zk, "/rounds/r");
+    // Without its number of members, entering says what is missing.
+    let e = round.enter().await.expect_err("no members given");
+    assert!(e.to_string().contains("DoubleBarrier::members"), "{e}");
+    let round = round.members(2);
+    // One of two enters and gives up: its member node goes again.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), round.enter())
+            .await
+            .is_err()
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !zk
+        .get_children("/rounds/r")
+        .await
+        .expect("children")
+        .is_empty()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the member node stayed after the entry was given up"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

@@ -62,8 +62,8 @@ async fn our_leader_latch_and_curators_take_turns() {
     contend(CuratorRecipe::LeaderLatch, path, |zk, log| {
         tokio::spawn(async move {
             for i in 0..ROUNDS {
-                let latch = LeaderLatch::new(&zk, path, &format!("rust-{i}"));
-                let lead = latch.leadership().await.expect("leadership");
+                let latch = LeaderLatch::new(&zk, path).id(&format!("rust-{i}"));
+                let lead = latch.acquire().await.expect("leadership");
                 common::mark(&log, "rust", "in");
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 common::mark(&log, "rust", "out");
@@ -128,7 +128,7 @@ async fn count_with_curator(recipe: CuratorRecipe, path: &str) {
     match recipe {
         CuratorRecipe::SharedCount => {
             assert_eq!(data.len(), 4);
-            assert_eq!(count.get().await.expect("get").0, 2 * ADDS as i32);
+            assert_eq!(count.get().await.expect("get"), 2 * ADDS as i32);
         }
         _ => {
             assert_eq!(data.len(), 8);
@@ -207,7 +207,7 @@ async fn semaphore_leases_never_exceed_the_maximum_across_both_sides() {
             .expect("connect");
         let log = log.clone();
         ours.push(tokio::spawn(async move {
-            let sem = Semaphore::new(&zk, path, 2);
+            let sem = Semaphore::new(&zk, path).max_leases(2);
             let who = format!("rust-{t}");
             for _ in 0..ROUNDS {
                 let lease = sem.acquire().await.expect("lease");
@@ -266,7 +266,7 @@ async fn a_double_barrier_of_curator_and_our_members() {
             // The second of ours arrives late: everyone must wait for it.
             tokio::time::sleep(Duration::from_millis(300 * t)).await;
             let who = format!("rust-{t}");
-            let b = DoubleBarrier::new(&zk, path, 4);
+            let b = DoubleBarrier::new(&zk, path).members(4);
             common::mark(&log, &who, "arrive");
             b.enter().await.expect("enter");
             common::mark(&log, &who, "entered");
@@ -350,10 +350,20 @@ async fn our_tree_cache_and_curators_reach_the_same_tree() {
             &log,
         )
         .expect("java");
-    let (cache, mut events) = zk_recipes::TreeCache::start(&zk, path)
+    let (cache, mut events) = zk_recipes::TreeCache::new(&zk, path)
+        .start()
         .await
         .expect("cache");
-    while events.recv().await != Some(zk_recipes::CacheEvent::Initialized) {}
+    loop {
+        let event = events
+            .next()
+            .await
+            .expect("an event")
+            .expect("the cache runs");
+        if event == zk_recipes::CacheEvent::Initialized {
+            break;
+        }
+    }
     common::wait_for(&log, "curator ready").await;
     // A seeded walk over a small key space: nested nodes, data changes, deletions.
     let mut seed: u64 = 0x5eed;

@@ -1,6 +1,6 @@
 //! A duration too large for any clock (`Duration::MAX`, a timeout of 10^19 seconds) means "no
 //! limit" everywhere a duration meets an instant: in the client's settings and calls, and in
-//! every recipe's timeout. Each of these panicked with "overflow when adding duration to
+//! every recipe's duration and around every acquire. Each of these panicked with "overflow when adding duration to
 //! instant" before (the connect timeout inside the connection task, where `connect()` then
 //! returned `Closed`).
 
@@ -30,28 +30,39 @@ async fn duration_max_is_no_limit_in_the_client_and_every_recipe() {
         .expect("ruok");
     assert_eq!(ruok, b"imok");
 
-    let guard = Lock::new(&zk, "/d/lock")
-        .try_acquire(huge)
+    // The recipes' own durations (the grace after a lost connection), and the deadline idiom
+    // of every acquire (`tokio::time::timeout`), with the same huge limit.
+    let bounded = |what| tokio::time::timeout(huge, what);
+    let lock = Lock::new(&zk, "/d/lock").lost_after_disconnect(huge);
+    let guard = bounded(lock.acquire())
         .await
-        .expect("lock")
+        .expect("no timeout")
         .expect("a free lock");
     guard.release().await;
-    let lead = LeaderLatch::new(&zk, "/d/leader", "me")
-        .try_leadership(huge)
+    let latch = LeaderLatch::new(&zk, "/d/leader")
+        .id("me")
+        .lost_after_disconnect(huge);
+    let lead = tokio::time::timeout(huge, latch.acquire())
         .await
-        .expect("leader")
+        .expect("no timeout")
         .expect("an empty election");
     lead.release().await;
-    let lease = Semaphore::new(&zk, "/d/sem", 1)
-        .try_acquire(huge)
+    let semaphore = Semaphore::new(&zk, "/d/sem").lost_after_disconnect(huge);
+    let lease = tokio::time::timeout(huge, semaphore.acquire())
         .await
-        .expect("semaphore")
+        .expect("no timeout")
         .expect("a free lease");
     lease.release().await;
     let gate = Barrier::new(&zk, "/d/gate");
-    assert!(gate.try_wait(huge).await.expect("an unset barrier"));
-    let double = DoubleBarrier::new(&zk, "/d/double", 1);
-    assert!(double.try_enter(huge).await.expect("a barrier of one"));
+    tokio::time::timeout(huge, gate.wait())
+        .await
+        .expect("no timeout")
+        .expect("an unset barrier");
+    let double = DoubleBarrier::new(&zk, "/d/double").members(1);
+    tokio::time::timeout(huge, double.enter())
+        .await
+        .expect("no timeout")
+        .expect("a barrier of one");
     double.leave().await.expect("leave");
     zk.close().await;
 }

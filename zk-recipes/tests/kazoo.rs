@@ -1,5 +1,5 @@
 //! Our recipes in kazoo's layouts and kazoo 2.11's own (installed from PyPI by the test kit)
-//! contend on one path: `Lock::kazoo` with kazoo's `Lock`, `LeaderLatch::kazoo` with its
+//! contend on one path: `Lock::kazoo()` with kazoo's `Lock`, `LeaderLatch::kazoo()` with its
 //! `Election`. Both sides append "in"/"out" markers to one log, which must never overlap.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
@@ -33,7 +33,7 @@ async fn our_kazoo_lock_and_kazoos_exclude_each_other() {
     let path = "/interop/kazoo-lock";
     contend(KazooRecipe::Lock, path, |zk, log| {
         tokio::spawn(async move {
-            let lock = Lock::kazoo(&zk, path, "rust");
+            let lock = Lock::new(&zk, path).kazoo().data("rust");
             for _ in 0..ROUNDS {
                 let g = lock.acquire().await.expect("acquire");
                 let name = g.node().rsplit('/').next().expect("name").to_string();
@@ -58,8 +58,8 @@ async fn our_kazoo_election_and_kazoos_take_turns() {
     contend(KazooRecipe::Election, path, |zk, log| {
         tokio::spawn(async move {
             for i in 0..ROUNDS {
-                let latch = LeaderLatch::kazoo(&zk, path, &format!("rust-{i}"));
-                let lead = latch.leadership().await.expect("leadership");
+                let latch = LeaderLatch::new(&zk, path).id(&format!("rust-{i}")).kazoo();
+                let lead = latch.acquire().await.expect("leadership");
                 common::mark(&log, "rust", "in");
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 common::mark(&log, "rust", "out");

@@ -129,12 +129,19 @@ async fn a_timed_out_or_cancelled_acquire_leaves_no_node() {
     let b = client(&server.connect_string(), Duration::from_secs(10)).await;
     let held = Lock::new(&a, "/locks/t").acquire().await.expect("a");
     let started = Instant::now();
-    let got = Lock::new(&b, "/locks/t")
-        .try_acquire(Duration::from_millis(300))
-        .await
-        .expect("try");
-    assert!(got.is_none());
+    let lock = Lock::new(&b, "/locks/t");
+    let got = tokio::time::timeout(Duration::from_millis(300), lock.acquire()).await;
+    assert!(got.is_err(), "a held lock was acquired");
     assert!(started.elapsed() >= Duration::from_millis(300));
+    // The timed-out waiter's node goes in the background.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while a.get_children("/locks/t").await.expect("children").len() != 1 {
+        assert!(
+            Instant::now() < deadline,
+            "the timed-out waiter's node stayed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert_eq!(a.get_children("/locks/t").await.expect("children").len(), 1);
     // Dropping the acquire future gives up the place.
     let lock = Lock::new(&b, "/locks/t");
@@ -177,16 +184,12 @@ async fn loss_is_reported_and_guarded_writes_fail_after_it() {
         .await
         .expect("data");
     let guard = Lock::new(&a, "/locks/l").acquire().await.expect("acquire");
-    let write = |v: &'static [u8]| Op::SetData {
-        path: "/data".into(),
-        data: v.to_vec(),
-        version: None,
-    };
+    let write = |v: &'static [u8]| Op::set_data("/data", v);
     guard
         .multi(&[write(b"1")])
         .await
         .expect("guarded write while held");
-    assert_eq!(guard.is_lost(), None);
+    assert_eq!(guard.loss(), None);
     // An operator deletes the lock node.
     admin
         .delete(guard.node(), None)
@@ -201,7 +204,12 @@ async fn loss_is_reported_and_guarded_writes_fail_after_it() {
 
     // Expiry: the session is expired on the server.
     let b = client(&server.connect_string(), Duration::from_secs(10)).await;
-    let guard = Lock::new(&b, "/locks/l").acquire().await.expect("acquire");
+    // Reported as the expiry, not as the lost connection that comes with it.
+    let guard = Lock::new(&b, "/locks/l")
+        .lost_only_on_expiry()
+        .acquire()
+        .await
+        .expect("acquire");
     let token = guard.fencing_token();
     zk_testkit::expire_session(server.addr(), b.session_id(), &b.session_password())
         .expect("expire");
@@ -228,10 +236,10 @@ async fn leadership_moves_in_order_and_work_stops_on_loss() {
     let server = server();
     let a = client(&server.connect_string(), Duration::from_secs(10)).await;
     let b = client(&server.connect_string(), Duration::from_secs(10)).await;
-    let la = LeaderLatch::new(&a, "/election/e", "node-a");
-    let lb = LeaderLatch::new(&b, "/election/e", "node-b");
-    let lead_a = la.leadership().await.expect("a leads");
-    let b_waits = tokio::spawn(async move { lb.leadership().await });
+    let la = LeaderLatch::new(&a, "/election/e").id("node-a");
+    let lb = LeaderLatch::new(&b, "/election/e").id("node-b");
+    let lead_a = la.acquire().await.expect("a leads");
+    let b_waits = tokio::spawn(async move { lb.acquire().await });
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         let ids = la.participants().await.expect("participants");
@@ -254,11 +262,15 @@ async fn leadership_moves_in_order_and_work_stops_on_loss() {
     let flag = running.clone();
     let la2 = la.clone();
     let work = tokio::spawn(async move {
-        la2.run_while_leader(|| async move {
-            flag.store(true, Ordering::SeqCst);
-            std::future::pending::<()>().await;
-        })
-        .await
+        let leadership = la2.acquire().await?;
+        let outcome = leadership
+            .run_while_held(async move {
+                flag.store(true, Ordering::SeqCst);
+                std::future::pending::<()>().await;
+            })
+            .await;
+        leadership.release().await;
+        Ok::<_, zk_client::Error>(outcome)
     });
     let deadline = Instant::now() + Duration::from_secs(5);
     while !running.load(Ordering::SeqCst) {
@@ -298,12 +310,11 @@ async fn readers_share_and_writers_wait_their_turn() {
         .await
         .expect("r1");
     // A second reader does not wait for the first.
-    let r2 = zk_recipes::ReadWriteLock::new(&b, path)
-        .read_lock()
-        .try_acquire(Duration::from_secs(2))
+    let shared = zk_recipes::ReadWriteLock::new(&b, path);
+    let r2 = tokio::time::timeout(Duration::from_secs(2), shared.read_lock().acquire())
         .await
-        .expect("r2")
-        .expect("readers share");
+        .expect("readers share")
+        .expect("r2");
     // A writer waits for both; a reader queued behind the writer waits for it.
     let writer = zk_recipes::ReadWriteLock::new(&c, path);
     let w = tokio::spawn(async move {
@@ -320,12 +331,12 @@ async fn readers_share_and_writers_wait_their_turn() {
     }
     let late_reader = zk_recipes::ReadWriteLock::new(&d, path);
     assert!(
-        late_reader
-            .read_lock()
-            .try_acquire(Duration::from_millis(300))
-            .await
-            .expect("late reader")
-            .is_none(),
+        tokio::time::timeout(
+            Duration::from_millis(300),
+            late_reader.read_lock().acquire()
+        )
+        .await
+        .is_err(),
         "a reader got in ahead of a waiting writer"
     );
     tokio::time::sleep(Duration::from_millis(100)).await;

@@ -3,10 +3,14 @@
 //! supervised tree cache moves to the new session and catches up; a lock held on the expired
 //! session reports the loss.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
+
 use std::time::{Duration, Instant};
 
 use zk_client::{Client, ClientBuilder, CreateOptions};
-use zk_recipes::{CacheEvent, CacheOptions, GroupMember, Lock, Loss, Supervisor, TreeCache};
+use zk_recipes::{
+    CacheEvent, CacheEvents, GroupMember, Lock, Loss, PersistentNode, Supervisor, TreeCache,
+};
 use zk_testkit::TestServer;
 
 async fn eventually<F, Fut>(what: &str, mut f: F)
@@ -18,6 +22,19 @@ where
     while !f().await {
         assert!(Instant::now() < deadline, "never: {what}");
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn until_initialized(events: &mut CacheEvents) {
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(20), events.next())
+            .await
+            .expect("initialized in time")
+            .expect("an event")
+            .expect("the cache runs");
+        if event == CacheEvent::Initialized {
+            return;
+        }
     }
 }
 
@@ -33,8 +50,17 @@ async fn members_caches_and_locks_across_an_expiry() {
         .expect("admin");
     let first = supervisor.client();
 
-    let member = GroupMember::join(&supervisor, "/group", "m1", b"payload");
-    assert!(member.node().wait_present(Duration::from_secs(10)).await);
+    let member = GroupMember::new(&supervisor, "/group")
+        .id("m1")
+        .payload(b"payload")
+        .join()
+        .await
+        .expect("join");
+    let node = member.node().expect("joined");
+    tokio::time::timeout(Duration::from_secs(10), node.wait_present())
+        .await
+        .expect("present in time")
+        .expect("kept");
     let members = member.members().await.expect("members");
     assert_eq!(members.get("m1").map(Vec::as_slice), Some(&b"payload"[..]));
     assert_eq!(
@@ -60,15 +86,22 @@ async fn members_caches_and_locks_across_an_expiry() {
         .create("/c/x", b"1", &CreateOptions::default())
         .await
         .expect("x");
-    let (cache, mut events) =
-        TreeCache::start_supervised(&supervisor, "/c", CacheOptions::default())
-            .await
-            .expect("cache");
-    while events.recv().await != Some(CacheEvent::Initialized) {}
-    let guard = Lock::new(&first, "/locks/s").acquire().await.expect("lock");
+    let (cache, mut events) = TreeCache::new(&supervisor, "/c")
+        .start()
+        .await
+        .expect("cache");
+    until_initialized(&mut events).await;
+    // Reported as an expiry, not as the lost connection that comes with it.
+    let guard = Lock::new(&first, "/locks/s")
+        .lost_only_on_expiry()
+        .acquire()
+        .await
+        .expect("lock");
 
     // The session expires.
     let mut sessions = supervisor.sessions();
+    let now = sessions.next().await.expect("an item").expect("a session");
+    assert_eq!(now.session_id(), first.session_id());
     zk_testkit::expire_session(server.addr(), first.session_id(), &first.session_password())
         .expect("expire");
     // The lock reports the loss.
@@ -82,11 +115,12 @@ async fn members_caches_and_locks_across_an_expiry() {
         .create("/c/y", b"new", &CreateOptions::default())
         .await
         .expect("y");
-    tokio::time::timeout(Duration::from_secs(20), sessions.changed())
+    let second = tokio::time::timeout(Duration::from_secs(20), sessions.next())
         .await
         .expect("a new session in time")
-        .expect("supervisor");
-    let second = supervisor.client();
+        .expect("an item")
+        .expect("a session");
+    assert_eq!(supervisor.client().session_id(), second.session_id());
     assert_ne!(second.session_id(), first.session_id());
 
     // The member is back under the new session.
@@ -105,15 +139,15 @@ async fn members_caches_and_locks_across_an_expiry() {
     loop {
         let e = tokio::time::timeout(
             deadline.saturating_duration_since(Instant::now()),
-            events.recv(),
+            events.next(),
         )
         .await
         .expect("a resync")
-        .expect("events");
+        .expect("events")
+        .unwrap_or_else(|e| panic!("the supervised cache stopped: {e}"));
         if matches!(e, CacheEvent::Resynced { .. }) {
             break;
         }
-        assert!(!matches!(e, CacheEvent::Stopped(_)), "{e:?}");
     }
     // The supervisor may have made the new session, and the cache resynced on it, before the
     // admin's two writes: then they reach the cache as events after `Resynced`.
@@ -137,4 +171,90 @@ async fn members_caches_and_locks_across_an_expiry() {
         admin.exists("/group/m1").await.ok().flatten().is_none()
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_plain_client_kept_things_end_with_the_session() {
+    let server = TestServer::start().expect("server");
+    let zk = ClientBuilder::new(server.connect_string())
+        .session_timeout(Duration::from_secs(6))
+        .connect()
+        .await
+        .expect("connect");
+    let admin: Client = ClientBuilder::new(server.connect_string())
+        .connect()
+        .await
+        .expect("admin");
+    // A group member and a persistent node on the client itself, no supervisor.
+    let member = GroupMember::new(&zk, "/plain/group")
+        .id("m")
+        .join()
+        .await
+        .expect("join");
+    let node = PersistentNode::new(&zk, "/plain/announce")
+        .data("here")
+        .start()
+        .await
+        .expect("start");
+    assert_eq!(
+        member
+            .members()
+            .await
+            .expect("members")
+            .keys()
+            .collect::<Vec<_>>(),
+        ["m"]
+    );
+    admin.delete("/plain/announce", None).await.expect("delete");
+    eventually("the node is back after a delete", || async {
+        admin
+            .exists("/plain/announce")
+            .await
+            .ok()
+            .flatten()
+            .is_some()
+    })
+    .await;
+    admin
+        .create("/plain/c", b"", &CreateOptions::default())
+        .await
+        .expect("cache root");
+    let (_cache, mut events) = TreeCache::new(&zk, "/plain/c")
+        .start()
+        .await
+        .expect("cache");
+    until_initialized(&mut events).await;
+    // A starting error is returned, not retried for ever.
+    let refused = PersistentNode::new(&zk, "/plain/announce/under-an-ephemeral")
+        .start()
+        .await;
+    assert_eq!(
+        refused.err(),
+        Some(zk_client::Error::NoChildrenForEphemerals)
+    );
+
+    zk_testkit::expire_session(server.addr(), zk.session_id(), &zk.session_password())
+        .expect("expire");
+    // The cache's events end with the session's error; the kept node can no longer be kept.
+    let last = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            match events.next().await {
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Some(e),
+                None => return None,
+            }
+        }
+    })
+    .await
+    .expect("the cache's events end");
+    assert_eq!(last, Some(zk_client::Error::SessionExpired));
+    assert_eq!(events.next().await, None);
+    let kept = tokio::time::timeout(Duration::from_secs(20), node.wait_present()).await;
+    assert_eq!(kept, Ok(Err(zk_client::Error::SessionExpired)));
+    assert!(!node.is_present());
+    assert!(admin
+        .exists("/plain/group/m")
+        .await
+        .expect("exists")
+        .is_none());
 }

@@ -1,0 +1,28 @@
+//! The README's service (`examples/service.rs`) against a real ZooKeeper: two runs in turn,
+//! each counted, each leaving no member behind, each writing the configuration under the lock.
+
+#[path = "../examples/service.rs"]
+#[allow(dead_code)] // its `main` is the example's, not the test's
+mod service;
+
+use zk_client::Client;
+use zk_testkit::TestServer;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_service_runs_against_a_real_server() {
+    let server = TestServer::start().expect("server");
+    let cs = server.connect_string();
+    assert_eq!(service::run(&cs, "host-a").await.expect("first run"), 1);
+    let admin = Client::connect(&cs).await.expect("admin");
+    let (config, _) = admin.get_data("/app/config").await.expect("config");
+    let config = String::from_utf8(config).expect("text");
+    assert!(config.starts_with("host-a (token "), "{config}");
+    assert_eq!(service::run(&cs, "host-b").await.expect("second run"), 2);
+    let (config, _) = admin.get_data("/app/config").await.expect("config");
+    assert!(config.starts_with(b"host-b (token "));
+    // Each run left: no member, no lock or leader node behind.
+    for dir in ["/app/members", "/app/lock", "/app/leader"] {
+        let left = admin.get_children(dir).await.expect("children");
+        assert!(left.is_empty(), "{dir}: {left:?}");
+    }
+}
