@@ -4,7 +4,8 @@
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = std::env::var("OUT_DIR")?;
-    let fixtures = "../jute-schemas/tests/fixtures";
+    // Links to jute-schemas' copies (so the package carries them: cargo packs a link's file).
+    let fixtures = "fixtures";
     // 3.9, with the one place the schema needs help: the trailing readOnly that older peers
     // omit.
     jute_build::Config::new()

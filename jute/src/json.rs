@@ -157,7 +157,7 @@ pub fn hex_encode(bytes: &[u8]) -> String {
 /// Parses hex (either case; whitespace is ignored).
 pub fn hex_decode(s: &str) -> Result<Vec<u8>, String> {
     let digits: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(format!("odd number of hex digits ({})", digits.len()));
     }
     digits

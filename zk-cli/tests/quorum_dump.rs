@@ -320,7 +320,7 @@ async fn an_ensemble_capture_decodes_packet_by_packet() {
     );
     for e in &late_lines {
         assert!(
-            e.get("data").map_or(true, |d| d.get("error").is_none()),
+            e.get("data").is_none_or(|d| d.get("error").is_none()),
             "undecoded: {e}"
         );
     }

@@ -184,7 +184,7 @@ impl Core {
             return (key, false);
         };
         self.deadlines.insert((at, key));
-        let earlier = self.armed.map_or(true, |armed| at < armed);
+        let earlier = self.armed.is_none_or(|armed| at < armed);
         if earlier {
             // The task re-arms when it wakes.
             self.armed = Some(at);

@@ -80,7 +80,7 @@ pub(crate) async fn ask(
     };
     match tokio::time::timeout_at(deadline, ask).await {
         Ok(Ok(reply)) if reply.len() > max => {
-            let size = if max % (1 << 20) == 0 {
+            let size = if max.is_multiple_of(1 << 20) {
                 format!("{} MiB", max >> 20)
             } else {
                 format!("{max} bytes")

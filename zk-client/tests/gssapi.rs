@@ -127,7 +127,7 @@ async fn kerberos_is_done_again_after_a_reconnect() {
     )
     .await
     .expect("create");
-    let mut state = zk.states();
+    let state = zk.states();
     server.restart().expect("restart");
     // Announced connected only after the GSSAPI exchange (its last, null-token reply
     // included) succeeded: a read guarded by the ACL works as soon as the state says so.

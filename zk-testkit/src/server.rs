@@ -248,7 +248,7 @@ impl TestServer {
         self.process.launch(self.start_timeout, || {
             four_letter_word(addr, "srvr").is_ok_and(|r| r.starts_with("Zookeeper version"))
                 // The TLS port is bound separately, and can come after the plain one.
-                && secure.map_or(true, |s| {
+                && secure.is_none_or(|s| {
                     TcpStream::connect_timeout(&s, Duration::from_secs(2)).is_ok()
                 })
         })

@@ -373,7 +373,7 @@ pub(super) async fn cmd_add_watch(
         return Ok(());
     }
     let mut seen = 0;
-    while count.map_or(true, |c| seen < c) {
+    while count.is_none_or(|c| seen < c) {
         let e = match w.next().await {
             Some(e) => e.map_err(|e| failure(&path, e))?,
             None => return Err(failure(&path, zk_client::Error::Closed)),

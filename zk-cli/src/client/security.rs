@@ -185,7 +185,7 @@ impl SaslArgs {
         Err(CmdError::new(
             code::USAGE,
             "--sasl-mechanism GSSAPI: this zk was built without Kerberos; build it with \
-             `cargo build --release -p zk-cli --features gssapi` (needs MIT Kerberos's \
+             `cargo build --release -p zk-tools --features gssapi` (needs MIT Kerberos's \
              headers: Debian's libkrb5-dev and libclang-dev)",
         ))
     }

@@ -81,7 +81,7 @@ pub fn describe(p: &QuorumPacket, from_leader: bool) -> Result<Described, String
         }
         5 if !from_leader && p.data.is_some() => {
             // The learner's session table: (session id, timeout) pairs.
-            if data.len() % 12 != 0 {
+            if !data.len().is_multiple_of(12) {
                 return Err(format!(
                     "PING reply of {} bytes, not whole (id, timeout) pairs",
                     data.len()

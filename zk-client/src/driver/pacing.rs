@@ -45,7 +45,7 @@ impl Pacing {
             return Duration::ZERO;
         }
         let hosts = hosts.max(1);
-        if self.failures_in_a_row > 0 && self.failures_in_a_row % hosts == 0 {
+        if self.failures_in_a_row > 0 && self.failures_in_a_row.is_multiple_of(hosts) {
             let pass = u32::try_from(self.failures_in_a_row / hosts).unwrap_or(u32::MAX);
             self.backoff.after_failed_pass(pass, jitter)
         } else {
