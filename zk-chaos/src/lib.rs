@@ -1,5 +1,5 @@
-//! A randomized fault soak of zk-client against a real three-member ensemble (see the
-//! README's "Fault soak" section): seeded workload and faults, every operation recorded, and
+//! A randomized fault soak of zk-client against a real three-member ensemble (see the guide's
+//! `docs/testing.md`, "Fault soak"): seeded workload and faults, every operation recorded, and
 //! checkers for linearizability per key group (multis included), sequential names, ephemeral
 //! nodes, watches, pipelined reply order and fenced lock holders.
 

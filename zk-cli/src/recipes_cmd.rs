@@ -40,9 +40,10 @@ pub struct HoldArgs {
     /// Give up (exit 5) if it does not come within this many seconds.
     #[arg(long)]
     timeout: Option<f64>,
-    /// Also count it as lost (and stop the command) when the connection stays lost this many
-    /// milliseconds; keep it under a third of the session timeout for the command to be
-    /// stopped before the servers could expire the session.
+    /// Tolerate a lost connection this many milliseconds before counting it as lost (and
+    /// stopping the command); without it, the connection's loss is the lock's. Keep it under
+    /// a third of the session timeout for the command to be stopped before the servers could
+    /// expire the session.
     #[arg(long, value_name = "MS")]
     grace_ms: Option<u64>,
     /// How long the command gets to stop (after SIGTERM, or the signal zk received) before

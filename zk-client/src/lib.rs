@@ -25,6 +25,10 @@
 //! # Ok(()) }
 //! ```
 //!
+//! The repository's guide goes deeper: `docs/client.md` (operations, watches, sessions,
+//! security, observability), `docs/migrating.md` (from Curator, kazoo or zookeeper-client),
+//! `docs/internals.md`. Locks, elections and the other recipes are in `zk-recipes`.
+//!
 //! # Conventions
 //!
 //! **Event streams.** Every source of events here and in `zk-recipes` (persistent watches,

@@ -111,6 +111,8 @@ pub struct TreeCache {
     root: String,
     options: CacheOptions,
     view: View,
+    /// Whether to move to a supervisor's next session after an expiry.
+    follow: bool,
     /// The task keeping the view current, once started.
     task: Option<JoinHandle<()>>,
 }
@@ -153,8 +155,18 @@ impl TreeCache {
             root: if root.is_empty() { "/" } else { root }.to_string(),
             options: CacheOptions::default(),
             view: View::default(),
+            follow: true,
             task: None,
         }
+    }
+
+    /// On a supervisor, stop at the first expiry (the events end with
+    /// [`Error::SessionExpired`]) instead of moving to the next session. (On a plain client
+    /// that is what happens anyway.)
+    #[must_use]
+    pub fn stop_at_expiry(mut self) -> TreeCache {
+        self.follow = false;
+        self
     }
 
     /// The longest random pause before checking the view after a reconnect (default 1 s), so
@@ -182,6 +194,9 @@ impl TreeCache {
                 "the cache of {} is started already",
                 self.root
             )));
+        }
+        if !self.follow {
+            self.source = self.source.current_only();
         }
         let zk = self.source.client();
         let watcher = zk

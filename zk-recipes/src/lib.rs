@@ -5,11 +5,11 @@
 //! | recipe | layout shared with | nodes under the path |
 //! |---|---|---|
 //! | [`Lock::new`] | Curator `InterProcessMutex` (and `LeaderSelector`) | `_c_<uuid>-lock-<seq>`, ephemeral sequential; parents are containers |
-//! | [`Lock::kazoo`] | kazoo `Lock` | `<uuid hex>__lock__<seq>` with the identifier as data; persistent parents |
+//! | [`Lock::kazoo`] (a [`Lock::new`] option) | kazoo `Lock` | `<uuid hex>__lock__<seq>` with the identifier as data; persistent parents |
 //! | [`ReadWriteLock`] | Curator `InterProcessReadWriteLock` | `_c_<uuid>-__READ__<seq>`, `_c_<uuid>-__WRIT__<seq>` |
 //! | [`Semaphore`] | Curator `InterProcessSemaphoreV2` | `locks/_c_<uuid>-lock-<seq>` (whose turn), `leases/_c_<uuid>-lease-<seq>` |
 //! | [`LeaderLatch::new`] | Curator `LeaderLatch` | `_c_<uuid>-latch-<seq>` with the participant id as data |
-//! | [`LeaderLatch::kazoo`] | kazoo `Election` | `<uuid hex>__lock__<seq>` with the identifier as data |
+//! | [`LeaderLatch::kazoo`] (an option) | kazoo `Election` | `<uuid hex>__lock__<seq>` with the identifier as data |
 //! | [`Barrier`] | Curator `DistributedBarrier`, kazoo `Barrier` | the path itself, while the barrier is up |
 //! | [`DoubleBarrier`] | Curator `DistributedDoubleBarrier`, kazoo `DoubleBarrier` | `<uuid>` ephemeral members and a persistent `ready` |
 //! | [`TreeCache`] | Curator `CuratorCache` (reads only) | none: one persistent recursive watch on the path |
@@ -21,7 +21,14 @@
 //! The recipes do no I/O of their own: every call goes through the [`zk_client::Client`]
 //! given to them. Ownership is lost ([`Loss`]) when the session expires (including the
 //! client's local expiry), the client is closed, the node is deleted by someone else, or
-//! (when asked) the connection stays lost past a grace period.
+//! the connection is lost (by default at once; [`Lock::lost_after_disconnect`] gives a grace,
+//! [`Lock::lost_only_on_expiry`] waits for the session's end).
+//!
+//! Every recipe is `X::new(source, path)` with chained options, where the source is a
+//! `&Client` or a `&Supervisor` ([`Source`]); everything held implements [`Held`]; event
+//! sources are `Stream`s of `Result<event, Error>`; every acquire is cancel-safe, so
+//! `tokio::time::timeout` bounds it. The repository's guide goes deeper: `docs/recipes.md`,
+//! and `docs/migrating.md` for Curator's and kazoo's calls.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

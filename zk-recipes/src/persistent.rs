@@ -32,6 +32,8 @@ pub struct PersistentNode {
     mode: CreateMode,
     /// Whether the node exists now, as far as the keeper knows; `None` once it stopped.
     present: Option<watch::Receiver<Option<bool>>>,
+    /// Whether to move to a supervisor's next session after an expiry.
+    follow: bool,
     task: Option<JoinHandle<()>>,
 }
 
@@ -63,8 +65,19 @@ impl PersistentNode {
             data: Vec::new(),
             mode: CreateMode::Ephemeral,
             present: None,
+            follow: true,
             task: None,
         }
+    }
+
+    /// On a supervisor, stop keeping the node at the first expiry
+    /// ([`PersistentNode::wait_present`] then fails with [`Error::SessionExpired`]) instead
+    /// of creating it again on the next session. (On a plain client that is what happens
+    /// anyway.)
+    #[must_use]
+    pub fn stop_at_expiry(mut self) -> PersistentNode {
+        self.follow = false;
+        self
     }
 
     /// The node's data.
@@ -103,6 +116,9 @@ impl PersistentNode {
                 "the node {} is kept already",
                 self.path
             )));
+        }
+        if !self.follow {
+            self.source = self.source.current_only();
         }
         let (tx, mut present) = watch::channel(None);
         let keeper = Keeper {
@@ -288,6 +304,8 @@ pub struct GroupMember {
     group: String,
     id: String,
     payload: Vec<u8>,
+    /// Whether to join again on a supervisor's next session after an expiry.
+    follow: bool,
     /// This member's node, once joined.
     node: Option<PersistentNode>,
 }
@@ -302,8 +320,17 @@ impl GroupMember {
             group: path.trim_end_matches('/').to_string(),
             id: uuid::Uuid::new_v4().to_string(),
             payload: Vec::new(),
+            follow: true,
             node: None,
         }
+    }
+
+    /// On a supervisor, leave the group at the first expiry instead of joining again on the
+    /// next session (see [`PersistentNode::stop_at_expiry`]).
+    #[must_use]
+    pub fn stop_at_expiry(mut self) -> GroupMember {
+        self.follow = false;
+        self
     }
 
     /// This member's id: its node's name, unique in the group.
@@ -329,10 +356,12 @@ impl GroupMember {
                 self.id, self.group
             )));
         }
-        let node = PersistentNode::new(&self.source, &format!("{}/{}", self.group, self.id))
-            .data(&self.payload)
-            .start()
-            .await?;
+        let mut node = PersistentNode::new(&self.source, &format!("{}/{}", self.group, self.id))
+            .data(&self.payload);
+        if !self.follow {
+            node = node.stop_at_expiry();
+        }
+        let node = node.start().await?;
         self.node = Some(node);
         Ok(self)
     }

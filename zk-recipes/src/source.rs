@@ -17,6 +17,8 @@ use crate::Supervisor;
 ///   acquire uses the new session; what is kept (a [`PersistentNode`](crate::PersistentNode),
 ///   a [`GroupMember`](crate::GroupMember), a [`TreeCache`](crate::TreeCache)) moves to the
 ///   new session: the node is created again, the cache checks its view against the server.
+///   Their `stop_at_expiry()` option makes them stop and report at the first expiry instead,
+///   as on a plain client.
 ///
 /// ```no_run
 /// # async fn demo(zk: zk_client::Client, supervisor: zk_recipes::Supervisor) {
@@ -34,6 +36,12 @@ impl Source {
     /// The client of the current session.
     pub fn client(&self) -> Client {
         self.sessions.borrow().clone()
+    }
+
+    /// The current session only: a recipe on it stops at that session's end, whatever the
+    /// source.
+    pub(crate) fn current_only(&self) -> Source {
+        Source::from(&self.client())
     }
 
     /// The clients one per session: on a plain client, a channel that never changes (its

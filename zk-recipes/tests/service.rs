@@ -26,3 +26,20 @@ async fn the_readme_service_runs_against_a_real_server() {
         assert!(left.is_empty(), "{dir}: {left:?}");
     }
 }
+
+#[test]
+fn the_readme_shows_the_example_as_it_is() {
+    let example = include_str!("../examples/service.rs");
+    let readme = include_str!("../../README.md");
+    let start = example
+        .find("use std::time::Duration;")
+        .expect("the example's first use");
+    let end = example.find("#[tokio::main]").expect("the example's main");
+    let code = example[start..end].trim_end();
+    assert!(
+        readme.contains(code),
+        "README.md's service is not examples/service.rs's: copy lines {start}..{end} again"
+    );
+    let lines = example.lines().count();
+    assert!(lines <= 70, "the service example is {lines} lines, over 70");
+}

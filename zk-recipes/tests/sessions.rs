@@ -91,6 +91,13 @@ async fn members_caches_and_locks_across_an_expiry() {
         .await
         .expect("cache");
     until_initialized(&mut events).await;
+    // The same on the supervisor, but asked to stop at the first expiry.
+    let (_stopping, mut stopping_events) = TreeCache::new(&supervisor, "/c")
+        .stop_at_expiry()
+        .start()
+        .await
+        .expect("cache");
+    until_initialized(&mut stopping_events).await;
     // Reported as an expiry, not as the lost connection that comes with it.
     let guard = Lock::new(&first, "/locks/s")
         .lost_only_on_expiry()
@@ -115,6 +122,17 @@ async fn members_caches_and_locks_across_an_expiry() {
         .create("/c/y", b"new", &CreateOptions::default())
         .await
         .expect("y");
+    let stopped = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            match stopping_events.next().await {
+                Some(Ok(_)) => {}
+                other => return other,
+            }
+        }
+    })
+    .await
+    .expect("the stopping cache ends");
+    assert_eq!(stopped, Some(Err(zk_client::Error::SessionExpired)));
     let second = tokio::time::timeout(Duration::from_secs(20), sessions.next())
         .await
         .expect("a new session in time")
@@ -249,9 +267,14 @@ async fn on_a_plain_client_kept_things_end_with_the_session() {
     .expect("the cache's events end");
     assert_eq!(last, Some(zk_client::Error::SessionExpired));
     assert_eq!(events.next().await, None);
+    // Once the keeper has seen the session end (it knows no sooner), waiting for the node is
+    // an error.
+    eventually("the keeper sees the session end", || async {
+        !node.is_present()
+    })
+    .await;
     let kept = tokio::time::timeout(Duration::from_secs(20), node.wait_present()).await;
     assert_eq!(kept, Ok(Err(zk_client::Error::SessionExpired)));
-    assert!(!node.is_present());
     assert!(admin
         .exists("/plain/group/m")
         .await
