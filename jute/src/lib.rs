@@ -33,12 +33,14 @@
 //! ```
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 mod buffer;
 pub mod error;
 pub mod idl;
 #[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub mod json;
 pub mod limits;
 mod primitives;
@@ -59,6 +61,7 @@ pub use value::{FromValue, ToValue, Value};
 pub use vector::Nullable;
 
 #[cfg(feature = "derive")]
+#[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
 pub use jute_derive::{Jute, JuteEnum};
 
 /// The `bytes` crate, whose `BufMut` the encoders write into.

@@ -120,6 +120,7 @@ pub use multi::{Op, OpResult, ReadOp, ReadResult};
 pub use path::validate_path;
 pub use retry::{outcome_unknown, Retry};
 #[cfg(feature = "gssapi")]
+#[cfg_attr(docsrs, doc(cfg(feature = "gssapi")))]
 pub use sasl::GssapiOptions;
 pub use sasl::{SaslOptions, SaslStart};
 pub use states::SessionStates;

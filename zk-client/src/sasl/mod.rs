@@ -103,6 +103,7 @@ impl SaslOptions {
     /// GSSAPI (Kerberos 5) with the process's Kerberos credentials; see [`GssapiOptions`].
     /// Needs the `gssapi` cargo feature (and MIT Kerberos: Debian's `libkrb5-dev` to build).
     #[cfg(feature = "gssapi")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "gssapi")))]
     pub fn gssapi(options: GssapiOptions) -> Self {
         SaslOptions {
             kind: Kind::Gssapi(options.ids),
