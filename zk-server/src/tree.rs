@@ -1,0 +1,477 @@
+//! The data tree: every node with its data, ACL, persisted Stat and children, and the
+//! transactions that change it, applied as ZooKeeper's `DataTree.processTxn` applies them.
+//!
+//! A fresh tree holds what ZooKeeper's holds: `/`, `/zookeeper`, `/zookeeper/quota` (open
+//! ACL, zero Stats) and `/zookeeper/config` (empty, read-only ACL, `aversion` -1, as
+//! `DataTree.addConfigNode` leaves it). Paths are kept whole in one map (no recursion walks
+//! the tree), children as sorted sets of names.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use jute_schemas::data::{Id, Stat, ACL as Acl};
+use jute_schemas::protocol::perms;
+
+use crate::owner::Owner;
+
+/// The paths ZooKeeper owns: not to be deleted or created under by clients' deletes.
+pub const SPECIAL_PATHS: [&str; 4] = ["/", "/zookeeper", "/zookeeper/quota", "/zookeeper/config"];
+
+/// One node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    /// Its data.
+    pub data: Vec<u8>,
+    /// Its ACL.
+    pub acl: Vec<Acl>,
+    /// Its Stat as ZooKeeper keeps it (`StatPersisted`, with `dataLength` and `numChildren`
+    /// kept current): `cversion` counts the creates under it. Clients see
+    /// [`Node::client_stat`].
+    pub stat: Stat,
+    /// Its children's names.
+    pub children: BTreeSet<String>,
+}
+
+impl Node {
+    fn new(data: Vec<u8>, acl: Vec<Acl>, stat: Stat) -> Node {
+        let mut node = Node {
+            data,
+            acl,
+            stat,
+            children: BTreeSet::new(),
+        };
+        node.stat.data_length = len_i32(node.data.len());
+        node
+    }
+}
+
+impl Node {
+    /// The Stat as a reply carries it (ZooKeeper's `DataNode.copyStat`): the kept `cversion`
+    /// counts creates, and every child no longer there was a create and a delete, so clients
+    /// see `2 × creates - children` (a fresh `/zookeeper` with its two children shows -2);
+    /// and only a session's node shows its owner (containers and TTL nodes show 0).
+    pub fn client_stat(&self, extended_types: bool) -> Stat {
+        let owner = self.stat.ephemeral_owner;
+        Stat {
+            ephemeral_owner: if Owner::decode(owner, extended_types).is_session() {
+                owner
+            } else {
+                0
+            },
+            cversion: self
+                .stat
+                .cversion
+                .wrapping_mul(2)
+                .wrapping_sub(self.stat.num_children),
+            ..self.stat.clone()
+        }
+    }
+}
+
+fn len_i32(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// `world:anyone` with `perms`.
+pub fn world(perms: i32) -> Vec<Acl> {
+    vec![Acl {
+        perms,
+        id: Id {
+            scheme: Some("world".into()),
+            id: Some("anyone".into()),
+        },
+    }]
+}
+
+/// A change to the tree, as a transaction carries it (ZooKeeper's `CreateTxn`, `DeleteTxn`,
+/// `SetDataTxn`), with what [`crate::prep`] decided: the final path, the owner, the parent's
+/// new `cversion`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Txn {
+    /// Create a node.
+    Create {
+        /// The final path (with its sequence number).
+        path: String,
+        /// Its data.
+        data: Vec<u8>,
+        /// Its ACL.
+        acl: Vec<Acl>,
+        /// Its owner.
+        owner: Owner,
+        /// The parent's `cversion` after the create.
+        parent_cversion: i32,
+    },
+    /// Delete a node.
+    Delete {
+        /// Its path.
+        path: String,
+    },
+    /// End a session: its ephemeral nodes go, all at the transaction's zxid (ZooKeeper's
+    /// `closeSession`, also made for an expiry).
+    CloseSession {
+        /// The session.
+        session: i64,
+    },
+    /// Set a node's data.
+    SetData {
+        /// Its path.
+        path: String,
+        /// The new data.
+        data: Vec<u8>,
+        /// The node's new version.
+        version: i32,
+    },
+}
+
+/// The data tree.
+#[derive(Debug, Clone)]
+pub struct DataTree {
+    nodes: HashMap<String, Node>,
+    /// Each session's ephemeral nodes.
+    ephemerals: HashMap<i64, BTreeSet<String>>,
+    /// Whether `ephemeralOwner`s are read with the extended (TTL) forms.
+    extended_types: bool,
+}
+
+impl Default for DataTree {
+    fn default() -> Self {
+        DataTree::new(false)
+    }
+}
+
+/// The parent path and the last name of `path` (`/a/b` → `/a`, `b`; `/a` → `/`, `a`).
+pub fn split(path: &str) -> (&str, &str) {
+    match path.rfind('/') {
+        Some(0) => ("/", &path[1..]),
+        Some(i) => (&path[..i], &path[i + 1..]),
+        None => ("", path),
+    }
+}
+
+impl DataTree {
+    /// A fresh tree (`extended_types`: ZooKeeper's `zookeeper.extendedTypesEnabled`, which
+    /// allows TTL nodes).
+    pub fn new(extended_types: bool) -> DataTree {
+        let open = world(perms::ALL);
+        let mut nodes = HashMap::new();
+        let mut root = Node::new(Vec::new(), open.clone(), Stat::default());
+        root.children.insert("zookeeper".into());
+        let mut zookeeper = Node::new(Vec::new(), open.clone(), Stat::default());
+        zookeeper.children.insert("quota".into());
+        zookeeper.children.insert("config".into());
+        let quota = Node::new(Vec::new(), open, Stat::default());
+        let config = Node::new(
+            Vec::new(),
+            world(perms::READ),
+            Stat {
+                aversion: -1,
+                ..Stat::default()
+            },
+        );
+        nodes.insert("/".to_string(), root);
+        nodes.insert("/zookeeper".to_string(), zookeeper);
+        nodes.insert("/zookeeper/quota".to_string(), quota);
+        nodes.insert("/zookeeper/config".to_string(), config);
+        let mut tree = DataTree {
+            nodes,
+            ephemerals: HashMap::new(),
+            extended_types,
+        };
+        for path in SPECIAL_PATHS {
+            tree.refresh_children_count(path);
+        }
+        tree
+    }
+
+    /// Whether TTL nodes are allowed.
+    pub fn extended_types(&self) -> bool {
+        self.extended_types
+    }
+
+    fn refresh_children_count(&mut self, path: &str) {
+        if let Some(n) = self.nodes.get_mut(path) {
+            n.stat.num_children = len_i32(n.children.len());
+        }
+    }
+
+    /// The node at `path`.
+    pub fn get(&self, path: &str) -> Option<&Node> {
+        self.nodes.get(path)
+    }
+
+    /// How many nodes the tree holds (the special ones included).
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Whether the tree is empty (never: the special nodes are always there).
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// The Stat of the node at `path` as a reply carries it (see [`Node::client_stat`]).
+    pub fn stat(&self, path: &str) -> Option<Stat> {
+        self.nodes
+            .get(path)
+            .map(|n| n.client_stat(self.extended_types))
+    }
+
+    /// The owner of the node at `path` as this tree reads owners.
+    pub fn owner(&self, path: &str) -> Option<Owner> {
+        self.nodes
+            .get(path)
+            .map(|n| Owner::decode(n.stat.ephemeral_owner, self.extended_types))
+    }
+
+    /// The session's ephemeral nodes, sorted.
+    pub fn ephemerals(&self, session: i64) -> Vec<String> {
+        self.ephemerals
+            .get(&session)
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// How many nodes are under `path` (not counting it), as `getAllChildrenNumber` answers;
+    /// `None` when it does not exist. Walks with a stack, not recursion.
+    pub fn descendants(&self, path: &str) -> Option<usize> {
+        let node = self.nodes.get(path)?;
+        let mut count = 0;
+        let mut stack: Vec<String> = node.children.iter().map(|c| child(path, c)).collect();
+        while let Some(p) = stack.pop() {
+            count += 1;
+            if let Some(n) = self.nodes.get(&p) {
+                stack.extend(n.children.iter().map(|c| child(&p, c)));
+            }
+        }
+        Some(count)
+    }
+
+    /// Applies a transaction at `zxid` and `time` (ms since the epoch). A transaction comes from
+    /// [`crate::prep`] and was checked against this tree: one that no longer fits (its parent
+    /// gone, its node gone) changes nothing and returns `false`, as ZooKeeper's `processTxn`
+    /// skips a `NoNode` when replaying.
+    pub fn apply(&mut self, txn: &Txn, zxid: i64, time: i64) -> bool {
+        match txn {
+            Txn::Create {
+                path,
+                data,
+                acl,
+                owner,
+                parent_cversion,
+            } => self.create(path, data, acl, *owner, *parent_cversion, zxid, time),
+            Txn::Delete { path } => self.delete(path, zxid),
+            Txn::CloseSession { session } => {
+                for path in self.ephemerals(*session) {
+                    self.delete(&path, zxid);
+                }
+                true
+            }
+            Txn::SetData {
+                path,
+                data,
+                version,
+            } => self.set_data(path, data, *version, zxid, time),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn create(
+        &mut self,
+        path: &str,
+        data: &[u8],
+        acl: &[Acl],
+        owner: Owner,
+        parent_cversion: i32,
+        zxid: i64,
+        time: i64,
+    ) -> bool {
+        let (parent_path, name) = split(path);
+        let Some(parent) = self.nodes.get_mut(parent_path) else {
+            return false;
+        };
+        if !parent.children.insert(name.to_string()) {
+            return false;
+        }
+        // As `DataTree.createNode`: the parent's cversion from the transaction, its pzxid.
+        parent.stat.cversion = parent_cversion;
+        parent.stat.pzxid = zxid;
+        parent.stat.num_children = len_i32(parent.children.len());
+        let stat = Stat {
+            czxid: zxid,
+            mzxid: zxid,
+            ctime: time,
+            mtime: time,
+            version: 0,
+            cversion: 0,
+            aversion: 0,
+            ephemeral_owner: owner.encode(),
+            data_length: 0,
+            num_children: 0,
+            pzxid: zxid,
+        };
+        self.nodes.insert(
+            path.to_string(),
+            Node::new(data.to_vec(), acl.to_vec(), stat),
+        );
+        if let Owner::Session(id) = owner {
+            self.ephemerals
+                .entry(id)
+                .or_default()
+                .insert(path.to_string());
+        }
+        true
+    }
+
+    fn delete(&mut self, path: &str, zxid: i64) -> bool {
+        let (parent_path, name) = split(path);
+        let Some(node) = self.nodes.remove(path) else {
+            return false;
+        };
+        if let Some(parent) = self.nodes.get_mut(parent_path) {
+            parent.children.remove(name);
+            // As `DataTree.deleteNode`: pzxid only moves forward; cversion is not touched.
+            if zxid > parent.stat.pzxid {
+                parent.stat.pzxid = zxid;
+            }
+            parent.stat.num_children = len_i32(parent.children.len());
+        }
+        if let Owner::Session(id) = Owner::decode(node.stat.ephemeral_owner, self.extended_types) {
+            if let Some(set) = self.ephemerals.get_mut(&id) {
+                set.remove(path);
+                if set.is_empty() {
+                    self.ephemerals.remove(&id);
+                }
+            }
+        }
+        true
+    }
+
+    fn set_data(&mut self, path: &str, data: &[u8], version: i32, zxid: i64, time: i64) -> bool {
+        let Some(node) = self.nodes.get_mut(path) else {
+            return false;
+        };
+        node.data = data.to_vec();
+        node.stat.data_length = len_i32(data.len());
+        node.stat.version = version;
+        node.stat.mzxid = zxid;
+        node.stat.mtime = time;
+        true
+    }
+
+    /// Every node by path, sorted (for tests and snapshots).
+    pub fn snapshot(&self) -> BTreeMap<String, Node> {
+        self.nodes
+            .iter()
+            .map(|(p, n)| (p.clone(), n.clone()))
+            .collect()
+    }
+}
+
+/// `parent`'s child `name`.
+pub fn child(parent: &str, name: &str) -> String {
+    if parent == "/" {
+        format!("/{name}")
+    } else {
+        format!("{parent}/{name}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn create(path: &str, owner: Owner, cversion: i32) -> Txn {
+        Txn::Create {
+            path: path.into(),
+            data: b"d".to_vec(),
+            acl: world(perms::ALL),
+            owner,
+            parent_cversion: cversion,
+        }
+    }
+
+    #[test]
+    fn a_fresh_tree_is_zookeepers() {
+        let t = DataTree::default();
+        assert_eq!(t.len(), 4);
+        assert_eq!(t.get("/").unwrap().stat.num_children, 1);
+        let zk = t.get("/zookeeper").unwrap();
+        assert_eq!(zk.children.iter().collect::<Vec<_>>(), ["config", "quota"]);
+        assert_eq!(zk.stat.num_children, 2);
+        // As ZooKeeper 3.8 answers `stat /zookeeper` and `stat /` on a fresh server.
+        assert_eq!(zk.client_stat(false).cversion, -2);
+        assert_eq!(t.get("/").unwrap().client_stat(false).cversion, -1);
+        let config = t.get("/zookeeper/config").unwrap();
+        assert_eq!(config.stat.aversion, -1);
+        assert_eq!(config.acl, world(perms::READ));
+        assert_eq!(t.descendants("/"), Some(3));
+    }
+
+    #[test]
+    fn creates_deletes_and_sets_move_the_stats_as_zookeeper_does() {
+        let mut t = DataTree::default();
+        assert!(t.apply(&create("/a", Owner::None, 1), 2, 1000));
+        let root = &t.get("/").unwrap().stat;
+        assert_eq!((root.cversion, root.pzxid, root.num_children), (1, 2, 2));
+        let a = &t.get("/a").unwrap().stat;
+        assert_eq!(
+            (a.czxid, a.mzxid, a.pzxid, a.ctime, a.mtime, a.data_length),
+            (2, 2, 2, 1000, 1000, 1)
+        );
+        assert!(t.apply(
+            &Txn::SetData {
+                path: "/a".into(),
+                data: b"xyz".to_vec(),
+                version: 1
+            },
+            3,
+            2000
+        ));
+        let a = &t.get("/a").unwrap().stat;
+        assert_eq!(
+            (a.czxid, a.mzxid, a.mtime, a.version, a.data_length),
+            (2, 3, 2000, 1, 3)
+        );
+        assert!(t.apply(&create("/a/b", Owner::Session(7), 1), 4, 3000));
+        assert_eq!(t.ephemerals(7), ["/a/b"]);
+        assert!(t.apply(&create("/a/c", Owner::Session(7), 2), 5, 3000));
+        assert!(t.apply(
+            &Txn::Delete {
+                path: "/a/b".into()
+            },
+            5,
+            4000
+        ));
+        assert_eq!(t.ephemerals(7), ["/a/c"]);
+        // A session's end takes its ephemerals at the one zxid.
+        assert!(t.apply(&Txn::CloseSession { session: 7 }, 5, 4000));
+        let a = &t.get("/a").unwrap().stat;
+        // A delete moves the parent's pzxid, not its cversion.
+        assert_eq!((a.cversion, a.pzxid, a.num_children), (2, 5, 0));
+        assert!(t.ephemerals(7).is_empty());
+        // A transaction that no longer fits changes nothing.
+        assert!(!t.apply(
+            &Txn::Delete {
+                path: "/a/b".into()
+            },
+            6,
+            5000
+        ));
+        assert!(!t.apply(&create("/x/y", Owner::None, 1), 6, 5000));
+        assert_eq!(t.get("/a").unwrap().stat.pzxid, 5);
+    }
+
+    #[test]
+    fn counting_a_deep_tree_needs_no_recursion() {
+        let mut t = DataTree::default();
+        let mut path = String::new();
+        // Deeper than a recursive walk's frames fit in a test thread's 2 MiB stack.
+        for i in 0..20_000 {
+            path.push_str("/n");
+            assert!(t.apply(&create(&path, Owner::None, 1), i + 2, 0));
+        }
+        assert_eq!(t.descendants("/n"), Some(19_999));
+        assert_eq!(split("/a/b"), ("/a", "b"));
+        assert_eq!(split("/a"), ("/", "a"));
+        assert_eq!(child("/", "a"), "/a");
+    }
+}

@@ -1,0 +1,188 @@
+//! The data tree and the write checks against real ZooKeeper: one script of creates,
+//! deletes and sets, each sent to a real server through zk-client and prepared and applied
+//! on our tree; every outcome must match (the error code, or the path), and after every step
+//! the nodes touched so far must read the same on both: Stats in everything but zxids and
+//! times (which depend on each server's history), data and ACL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
+
+use std::collections::BTreeSet;
+
+use zk_client::acl::{self, Acl, Id};
+use zk_client::{Client, CreateMode, CreateOptions, Error, Stat};
+use zk_server::prep::{self, Access, Create};
+use zk_server::tree::{split, DataTree, Txn};
+use zk_testkit::{ServerOptions, TestServer};
+
+/// A session without credentials: only `world:anyone` entries let it in.
+struct World;
+
+impl Access for World {
+    fn allows(&self, acl: &[Acl], perm: i32) -> bool {
+        acl.iter().any(|a| {
+            a.id.scheme.as_deref() == Some("world")
+                && a.id.id.as_deref() == Some("anyone")
+                && a.perms & perm != 0
+        })
+    }
+    fn auth_ids(&self) -> Vec<Id> {
+        Vec::new()
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Create(&'static str, CreateMode, Vec<Acl>),
+    Delete(&'static str, i32),
+    Set(&'static str, &'static [u8], i32),
+}
+
+/// What both servers must agree on in a Stat: all but zxids and times.
+fn shape(stat: &Stat) -> (i32, i32, i32, bool, i32, i32) {
+    (
+        stat.version,
+        stat.cversion,
+        stat.aversion,
+        stat.ephemeral_owner != 0,
+        stat.data_length,
+        stat.num_children,
+    )
+}
+
+fn code(e: &Error) -> i32 {
+    e.code()
+        .unwrap_or_else(|| panic!("a client-side error, not ZooKeeper's: {e}"))
+}
+
+fn txn_path(txn: &Txn) -> String {
+    match txn {
+        Txn::Create { path, .. } | Txn::Delete { path } | Txn::SetData { path, .. } => path.clone(),
+        Txn::CloseSession { .. } => String::new(),
+    }
+}
+
+fn script() -> Vec<Step> {
+    use CreateMode::*;
+    let open = acl::open_unsafe();
+    let read_only = acl::read_unsafe();
+    vec![
+        Step::Create("/d", Persistent, open.clone()),
+        Step::Create("/d", Persistent, open.clone()),
+        Step::Create("/d/a/b", Persistent, open.clone()),
+        Step::Create("/d/s-", PersistentSequential, open.clone()),
+        Step::Create("/d/s-", EphemeralSequential, open.clone()),
+        Step::Create("/d/e", Ephemeral, open.clone()),
+        Step::Create("/d/e/child", Persistent, open.clone()),
+        Step::Create("/d/e", Persistent, open.clone()),
+        Step::Create("/d/c", Container, open.clone()),
+        Step::Create("/d/c/x", Persistent, open.clone()),
+        Step::Create("/d/ttl", PersistentWithTtl, open.clone()),
+        Step::Create("/d/ro", Persistent, read_only.clone()),
+        Step::Create("/d/ro/x", Persistent, open.clone()),
+        Step::Create("/d/ro", Persistent, open.clone()),
+        Step::Create("/d/none", Persistent, Vec::new()),
+        Step::Create("/d/none/x", Persistent, Vec::new()),
+        Step::Set("/d", b"one", -1),
+        Step::Set("/d", b"two", 0),
+        Step::Set("/d", b"three", 1),
+        Step::Set("/d/ro", b"x", -1),
+        Step::Set("/d/missing", b"x", -1),
+        Step::Delete("/d", -1),
+        Step::Delete("/d/c/x", 7),
+        Step::Delete("/d/c/x", 0),
+        Step::Delete("/d/c/x", -1),
+        Step::Delete("/d/missing/x", -1),
+        Step::Delete("/d/ro", -1),
+        Step::Create("/d/s-", PersistentSequential, open.clone()),
+        Step::Delete("/zookeeper", -1),
+        Step::Delete("/zookeeper/quota", -1),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_answer_as_zookeeper_answers_them() {
+    run(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_extended_types_ttl_nodes_are_unimplemented_as_in_zookeeper() {
+    run(false).await;
+}
+
+/// The script on a real server with `extendedTypesEnabled` as given, and on our tree.
+async fn run(extended_types: bool) {
+    let server = TestServer::start_with(ServerOptions {
+        extended_types,
+        ..ServerOptions::default()
+    })
+    .expect("server");
+    let zk = Client::connect(&server.connect_string())
+        .await
+        .expect("connect");
+    let mut tree = DataTree::new(extended_types);
+    let mut zxid = 1_000;
+    let mut touched: BTreeSet<String> = ["/", "/zookeeper", "/zookeeper/quota"]
+        .map(String::from)
+        .into();
+    for (i, step) in script().iter().enumerate() {
+        zxid += 1;
+        let (real, ours) = match step {
+            Step::Create(path, mode, acl) => {
+                let ttl = matches!(mode, CreateMode::PersistentWithTtl);
+                let options = CreateOptions {
+                    mode: *mode,
+                    acl: acl.clone(),
+                    ttl: ttl.then(|| std::time::Duration::from_secs(60)),
+                };
+                let real = zk.create(path, b"", &options).await.map(|(p, _)| p);
+                let req = Create {
+                    path,
+                    data: b"",
+                    acl,
+                    mode: *mode,
+                    ttl: if ttl { 60_000 } else { -1 },
+                    session: 0x42,
+                };
+                (real, prep::create(&tree, &req, &World))
+            }
+            Step::Delete(path, version) => {
+                let v = (*version >= 0).then_some(*version);
+                let real = zk.delete(path, v).await.map(|()| path.to_string());
+                (real, prep::delete(&tree, path, *version, &World))
+            }
+            Step::Set(path, data, version) => {
+                let v = (*version >= 0).then_some(*version);
+                let real = zk.set_data(path, data, v).await.map(|_| path.to_string());
+                (real, prep::set_data(&tree, path, data, *version, &World))
+            }
+        };
+        match (real, ours) {
+            (Ok(real_path), Ok(txn)) => {
+                assert!(tree.apply(&txn, zxid, 0), "step {i} {step:?}: not applied");
+                assert_eq!(real_path, txn_path(&txn), "step {i} {step:?}");
+                touched.insert(split(&real_path).0.to_string());
+                touched.insert(real_path);
+            }
+            (Err(e), Err(ours)) => {
+                assert_eq!(code(&e), ours.value(), "step {i} {step:?}: {e} / {ours:?}")
+            }
+            (real, ours) => panic!("step {i} {step:?}: ZooKeeper {real:?}, ours {ours:?}"),
+        }
+        for path in &touched {
+            let real = zk.exists(path).await.expect("exists");
+            let ours = tree.get(path);
+            assert_eq!(
+                real.as_ref().map(shape),
+                tree.stat(path).as_ref().map(shape),
+                "after step {i} {step:?}: the Stat of {path}"
+            );
+            if let Some(ours) = ours {
+                let (data, _) = zk.get_data(path).await.expect("get");
+                assert_eq!(data, ours.data, "after step {i}: the data of {path}");
+                let (acl, _) = zk.get_acl(path).await.expect("acl");
+                assert_eq!(acl, ours.acl, "after step {i}: the ACL of {path}");
+            }
+        }
+    }
+    zk.close().await;
+}
