@@ -10,11 +10,16 @@
 //! mode, TTL with and without extended types), deletes and sets, sent to a real server and
 //! prepared and applied here, must get the same answers, and leave the same Stats (but zxids
 //! and times), data and ACLs. It found, for instance, that replies show `cversion` as
-//! `2 × creates - children` and a container's owner as 0.
+//! `2 × creates - children` and a container's owner as 0. A known difference remains:
+//! children are listed sorted here, in the order of Java's `HashSet` there.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod owner;
 pub mod prep;
+pub mod reads;
 pub mod tree;
+
+/// ZooKeeper's error codes, as answers carry them.
+pub use jute_schemas::protocol::ErrorCode;
