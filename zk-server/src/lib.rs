@@ -1,21 +1,23 @@
 //! An embedded, ZooKeeper-compatible server, built on `jute-schemas`' records, without I/O in
 //! its logic (as the client's session is).
 //!
-//! **Status: in progress.** What exists is the data tree ([`tree::DataTree`]) and the checks
-//! a write passes before it becomes a transaction ([`prep`]), in ZooKeeper's order and with
-//! its error codes; there is no network side, no sessions and no watches yet, so nothing here
-//! serves a client. Production runs on real ZooKeeper.
+//! **Status: in progress.** What exists is the data tree ([`tree::DataTree`]), the checks a
+//! write passes before it becomes a transaction ([`prep`]), in ZooKeeper's order and with its
+//! error codes, the reads ([`reads`]) and `multi` ([`multi`]); there is no network side, no
+//! sessions and no watches yet, so nothing here serves a client. Production runs on real
+//! ZooKeeper.
 //!
 //! `tests/differential.rs` holds what exists to ZooKeeper 3.8: a script of creates (every
-//! mode, TTL with and without extended types), deletes and sets, sent to a real server and
-//! prepared and applied here, must get the same answers, and leave the same Stats (but zxids
-//! and times), data and ACLs. It found, for instance, that replies show `cversion` as
+//! mode, TTL with and without extended types), deletes, sets and multis, sent to a real
+//! server and prepared and applied here, must get the same answers, and leave the same Stats
+//! (but zxids and times), data, children and ACLs, read back with every read. It found, for instance, that replies show `cversion` as
 //! `2 × creates - children` and a container's owner as 0. A known difference remains:
 //! children are listed sorted here, in the order of Java's `HashSet` there.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod multi;
 pub mod owner;
 pub mod prep;
 pub mod reads;

@@ -357,6 +357,48 @@ impl DataTree {
         true
     }
 
+    /// Puts the node at `path` back as it was (`None`: absent), with the session bookkeeping
+    /// (a failed multi's undo). The parent's list of children follows.
+    pub fn restore(&mut self, path: &str, node: Option<Node>) {
+        let session_of = |tree: &DataTree, n: &Node| match Owner::decode(
+            n.stat.ephemeral_owner,
+            tree.extended_types,
+        ) {
+            Owner::Session(id) => Some(id),
+            _ => None,
+        };
+        if let Some(old) = self.nodes.remove(path) {
+            if let Some(id) = session_of(self, &old) {
+                if let Some(set) = self.ephemerals.get_mut(&id) {
+                    set.remove(path);
+                    if set.is_empty() {
+                        self.ephemerals.remove(&id);
+                    }
+                }
+            }
+        }
+        let (parent, name) = split(path);
+        let present = node.is_some();
+        if let Some(node) = node {
+            if let Some(id) = session_of(self, &node) {
+                self.ephemerals
+                    .entry(id)
+                    .or_default()
+                    .insert(path.to_string());
+            }
+            self.nodes.insert(path.to_string(), node);
+        }
+        if path != "/" {
+            if let Some(p) = self.nodes.get_mut(parent) {
+                if present {
+                    p.children.insert(name.to_string());
+                } else {
+                    p.children.remove(name);
+                }
+            }
+        }
+    }
+
     /// Every node by path, sorted (for tests and snapshots).
     pub fn snapshot(&self) -> BTreeMap<String, Node> {
         self.nodes

@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 
 use zk_client::acl::{self, perms, Acl, Id};
 use zk_client::{Client, CreateMode, CreateOptions, Error, Stat};
+use zk_server::multi::{self, Done, MultiOp};
 use zk_server::prep::{self, Access, Create};
 use zk_server::reads;
 use zk_server::tree::{split, DataTree, Txn};
@@ -69,6 +70,78 @@ fn txn_path(txn: &Txn) -> String {
     match txn {
         Txn::Create { path, .. } | Txn::Delete { path } | Txn::SetData { path, .. } => path.clone(),
         Txn::CloseSession { .. } => String::new(),
+    }
+}
+
+/// One operation of a multi in the test's script.
+#[derive(Debug, Clone)]
+enum M {
+    Create(&'static str, CreateMode),
+    Delete(&'static str, i32),
+    Set(&'static str, &'static [u8], i32),
+    Check(&'static str, i32),
+}
+
+fn multis() -> Vec<Vec<M>> {
+    use CreateMode::*;
+    vec![
+        vec![
+            M::Create("/m", Persistent),
+            M::Create("/m/a", Persistent),
+            M::Check("/m", 0),
+            M::Set("/m", b"x", 0),
+            M::Create("/m/s-", PersistentSequential),
+            M::Create("/m/s-", PersistentSequential),
+        ],
+        vec![
+            M::Create("/m/b", Persistent),
+            M::Delete("/m/a", 5),
+            M::Create("/m/c", Persistent),
+        ],
+        vec![M::Check("/nope", -1), M::Create("/m/d", Persistent)],
+        vec![M::Create("/m2", Ephemeral), M::Create("/m2/x", Persistent)],
+        vec![
+            M::Delete("/m/a", 0),
+            M::Set("/m", b"y", 1),
+            M::Check("/m", 2),
+        ],
+        vec![M::Delete("/m", -1)],
+    ]
+}
+
+fn client_op(m: &M) -> zk_client::Op {
+    match m {
+        M::Create(path, mode) => zk_client::Op::create_with(*path, "", CreateOptions::new(*mode)),
+        M::Delete(path, v) => zk_client::Op::delete(*path).version(*v),
+        M::Set(path, data, v) => zk_client::Op::set_data(*path, *data).version(*v),
+        M::Check(path, v) => zk_client::Op::check(*path, *v),
+    }
+}
+
+fn server_op(m: &M) -> MultiOp<'static> {
+    static OPEN: std::sync::LazyLock<Vec<Acl>> = std::sync::LazyLock::new(acl::open_unsafe);
+    match m {
+        M::Create(path, mode) => MultiOp::Create(Create {
+            path,
+            data: b"",
+            acl: &OPEN,
+            mode: *mode,
+            ttl: -1,
+            session: 0x42,
+        }),
+        M::Delete(path, version) => MultiOp::Delete {
+            path,
+            version: *version,
+        },
+        M::Set(path, data, version) => MultiOp::SetData {
+            path,
+            data,
+            version: *version,
+        },
+        M::Check(path, version) => MultiOp::Check {
+            path,
+            version: *version,
+        },
     }
 }
 
@@ -234,6 +307,43 @@ async fn run(extended_types: bool) {
             reads::get_ephemerals(&tree, 0x42, "/"),
             "after step {i}: getEphemerals"
         );
+    }
+    // Multis: later operations see earlier ones; a failure is the first failing operation's
+    // index and code, and changes nothing on either.
+    for (i, ops) in multis().iter().enumerate() {
+        zxid += 1;
+        let real = zk
+            .multi(&ops.iter().map(client_op).collect::<Vec<_>>())
+            .await;
+        let ours_ops: Vec<MultiOp<'_>> = ops.iter().map(server_op).collect();
+        let ours = multi::multi(&mut tree, &ours_ops, &World, zxid, 0);
+        match (real, ours) {
+            (Ok(_), Ok(done)) => {
+                for d in &done {
+                    if let Done::Applied(txn) = d {
+                        touched.insert(split(&txn_path(txn)).0.to_string());
+                        touched.insert(txn_path(txn));
+                    }
+                }
+            }
+            (Err(Error::MultiFailed { index, error }), Err(codes)) => {
+                let first = codes.iter().position(|c| *c != 0).expect("a failing code");
+                assert_eq!((index, code(&error)), (first, codes[first]), "multi {i}");
+                assert!(
+                    codes[first + 1..].iter().all(|c| *c == -2),
+                    "multi {i}: {codes:?}"
+                );
+            }
+            (real, ours) => panic!("multi {i}: ZooKeeper {real:?}, ours {ours:?}"),
+        }
+        for path in &touched {
+            let real = zk.exists(path).await.expect("exists");
+            assert_eq!(
+                real.as_ref().map(shape),
+                tree.stat(path).as_ref().map(shape),
+                "after multi {i}: the Stat of {path}"
+            );
+        }
     }
     zk.close().await;
 }

@@ -1,0 +1,248 @@
+//! `multi`: its operations prepared one after another, each seeing what the ones before it
+//! did (a create of `/a` then of `/a/b` succeeds), and applied together at one zxid, or not at
+//! all. As in ZooKeeper, a failed multi answers a result per operation: `Ok` (0) for the ones
+//! before the failure, the failure's code, then `RuntimeInconsistency` for the rest; and the
+//! tree is as it was.
+
+use jute_schemas::protocol::{perms, ErrorCode};
+
+use crate::prep::{self, Access, Create};
+use crate::tree::{DataTree, Node, Txn};
+
+/// One operation of a multi.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MultiOp<'a> {
+    /// A create (any mode).
+    Create(Create<'a>),
+    /// A delete at a version (-1: any).
+    Delete {
+        /// The path.
+        path: &'a str,
+        /// The expected version.
+        version: i32,
+    },
+    /// A setData at a version (-1: any).
+    SetData {
+        /// The path.
+        path: &'a str,
+        /// The new data.
+        data: &'a [u8],
+        /// The expected version.
+        version: i32,
+    },
+    /// A version check: fails the multi unless the node is at `version`.
+    Check {
+        /// The path.
+        path: &'a str,
+        /// The expected version.
+        version: i32,
+    },
+}
+
+/// What one operation of a successful multi did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Done {
+    /// A change, applied.
+    Applied(Txn),
+    /// A check that passed.
+    Checked,
+}
+
+/// The nodes a multi changed, as they were, to put back when a later operation fails.
+#[derive(Default)]
+struct Undo {
+    saved: Vec<(String, Option<Node>)>,
+}
+
+impl Undo {
+    fn save(&mut self, tree: &DataTree, path: &str) {
+        if !self.saved.iter().any(|(p, _)| p == path) {
+            self.saved.push((path.to_string(), tree.get(path).cloned()));
+        }
+    }
+
+    fn restore(self, tree: &mut DataTree) {
+        for (path, node) in self.saved.into_iter().rev() {
+            tree.restore(&path, node);
+        }
+    }
+}
+
+/// The version check of a multi (ZooKeeper's `check`): the path, the node, `READ`, the version.
+fn check(tree: &DataTree, path: &str, version: i32, access: &dyn Access) -> Result<(), ErrorCode> {
+    if !prep::valid_path(path) {
+        return Err(ErrorCode::BadArguments);
+    }
+    let Some(node) = tree.get(path) else {
+        return Err(ErrorCode::NoNode);
+    };
+    if !access.allows(&node.acl, perms::READ) {
+        return Err(ErrorCode::NoAuth);
+    }
+    if version != -1 && version != node.stat.version {
+        return Err(ErrorCode::BadVersion);
+    }
+    Ok(())
+}
+
+/// The paths a transaction changes: the node and its parent.
+fn touched(txn: &Txn) -> Vec<String> {
+    match txn {
+        Txn::Create { path, .. } | Txn::Delete { path } => {
+            vec![path.clone(), crate::tree::split(path).0.to_string()]
+        }
+        Txn::SetData { path, .. } => vec![path.clone()],
+        Txn::CloseSession { .. } => Vec::new(),
+    }
+}
+
+/// Runs `ops` as one multi at `zxid` and `time`: what each did, or the result code of each
+/// (and the tree untouched).
+pub fn multi(
+    tree: &mut DataTree,
+    ops: &[MultiOp<'_>],
+    access: &dyn Access,
+    zxid: i64,
+    time: i64,
+) -> Result<Vec<Done>, Vec<i32>> {
+    let mut undo = Undo::default();
+    let mut done = Vec::with_capacity(ops.len());
+    for (i, op) in ops.iter().enumerate() {
+        let prepared = match op {
+            MultiOp::Create(req) => prep::create(tree, req, access).map(Some),
+            MultiOp::Delete { path, version } => {
+                prep::delete(tree, path, *version, access).map(Some)
+            }
+            MultiOp::SetData {
+                path,
+                data,
+                version,
+            } => prep::set_data(tree, path, data, *version, access).map(Some),
+            MultiOp::Check { path, version } => check(tree, path, *version, access).map(|()| None),
+        };
+        match prepared {
+            Ok(Some(txn)) => {
+                for path in touched(&txn) {
+                    undo.save(tree, &path);
+                }
+                tree.apply(&txn, zxid, time);
+                done.push(Done::Applied(txn));
+            }
+            Ok(None) => done.push(Done::Checked),
+            Err(code) => {
+                undo.restore(tree);
+                let mut codes = vec![ErrorCode::Ok.value(); i];
+                codes.push(code.value());
+                codes.resize(ops.len(), ErrorCode::RuntimeInconsistency.value());
+                return Err(codes);
+            }
+        }
+    }
+    Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tree::world;
+    use jute_schemas::data::{Id, ACL as Acl};
+    use jute_schemas::protocol::CreateMode;
+
+    struct Anyone;
+
+    impl Access for Anyone {
+        fn allows(&self, _: &[Acl], _: i32) -> bool {
+            true
+        }
+        fn auth_ids(&self) -> Vec<Id> {
+            Vec::new()
+        }
+    }
+
+    fn create<'a>(path: &'a str, mode: CreateMode, acl: &'a [Acl]) -> MultiOp<'a> {
+        MultiOp::Create(Create {
+            path,
+            data: b"",
+            acl,
+            mode,
+            ttl: -1,
+            session: 7,
+        })
+    }
+
+    #[test]
+    fn later_operations_see_earlier_ones_and_a_failure_undoes_them_all() {
+        let mut t = DataTree::default();
+        let open = world(perms::ALL);
+        let before = t.snapshot();
+        // /a, then /a/b under it, then a failing check: nothing stays.
+        let failed = multi(
+            &mut t,
+            &[
+                create("/a", CreateMode::Persistent, &open),
+                create("/a/b", CreateMode::Ephemeral, &open),
+                MultiOp::Check {
+                    path: "/a",
+                    version: 5,
+                },
+                MultiOp::Delete {
+                    path: "/a/b",
+                    version: -1,
+                },
+            ],
+            &Anyone,
+            10,
+            0,
+        );
+        assert_eq!(failed, Err(vec![0, 0, -103, -2]));
+        assert_eq!(t.snapshot(), before);
+        assert!(t.ephemerals(7).is_empty());
+        // The same without the bad check applies at one zxid.
+        let done = multi(
+            &mut t,
+            &[
+                create("/a", CreateMode::Persistent, &open),
+                create("/a/b", CreateMode::Ephemeral, &open),
+                MultiOp::Check {
+                    path: "/a",
+                    version: 0,
+                },
+                MultiOp::SetData {
+                    path: "/a",
+                    data: b"x",
+                    version: 0,
+                },
+            ],
+            &Anyone,
+            11,
+            0,
+        )
+        .expect("applied");
+        assert_eq!(done.len(), 4);
+        assert_eq!(done[2], Done::Checked);
+        let a = t.get("/a").expect("created");
+        assert_eq!((a.stat.czxid, a.stat.mzxid, a.stat.version), (11, 11, 1));
+        assert_eq!(t.ephemerals(7), ["/a/b"]);
+        // A failing delete after a successful one puts both nodes back, ephemerals included.
+        let before = t.snapshot();
+        let failed = multi(
+            &mut t,
+            &[
+                MultiOp::Delete {
+                    path: "/a/b",
+                    version: -1,
+                },
+                MultiOp::Delete {
+                    path: "/a/missing",
+                    version: -1,
+                },
+            ],
+            &Anyone,
+            12,
+            0,
+        );
+        assert_eq!(failed, Err(vec![0, -101]));
+        assert_eq!(t.snapshot(), before);
+        assert_eq!(t.ephemerals(7), ["/a/b"]);
+    }
+}
