@@ -1,0 +1,272 @@
+//! Watches, as ZooKeeper's two `WatchManager`s keep and fire them: data watches (set by
+//! `getData` and `exists`), child watches (`getChildren`), and `addWatch`'s persistent watches
+//! (in both managers) and persistent recursive ones (in the data manager only, fired for the
+//! node and everything under it, never for child-list changes). One-shot watches go when they
+//! fire. A session gets at most one notification per trigger, whatever number of its watches
+//! matched; a delete's `NodeDeleted` goes once to a session that watched both the data and
+//! the children.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use jute_schemas::protocol::EventType;
+
+use crate::tree::{split, Txn};
+
+/// How a watch was set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Mode {
+    /// One-shot, on data (`getData`, `exists`).
+    Data,
+    /// One-shot, on children (`getChildren`).
+    Child,
+    /// `addWatch` persistent: data and children events of the node, until removed.
+    Persistent,
+    /// `addWatch` persistent recursive: data events of the node and every node under it.
+    PersistentRecursive,
+}
+
+/// One manager: path → session → mode (as ZooKeeper keeps one mode per watcher and path).
+#[derive(Debug, Default, Clone)]
+struct Manager {
+    watches: HashMap<String, BTreeMap<i64, Mode>>,
+    /// How many recursive watches there are: without any, parents are not looked at.
+    recursive: usize,
+}
+
+impl Manager {
+    fn add(&mut self, path: &str, session: i64, mode: Mode) {
+        let slot = self.watches.entry(path.to_string()).or_default();
+        let old = slot.insert(session, mode);
+        if old == Some(Mode::PersistentRecursive) {
+            self.recursive -= 1;
+        }
+        if mode == Mode::PersistentRecursive {
+            self.recursive += 1;
+        }
+    }
+
+    /// The sessions a trigger of `event` at `path` reaches, one-shot watches taken away.
+    fn trigger(&mut self, path: &str, event: EventType) -> BTreeSet<i64> {
+        let mut reached = BTreeSet::new();
+        if let Some(slot) = self.watches.get_mut(path) {
+            slot.retain(|session, mode| match mode {
+                Mode::PersistentRecursive => {
+                    if event != EventType::NodeChildrenChanged {
+                        reached.insert(*session);
+                    }
+                    true
+                }
+                Mode::Persistent => {
+                    reached.insert(*session);
+                    true
+                }
+                Mode::Data | Mode::Child => {
+                    reached.insert(*session);
+                    false
+                }
+            });
+            if slot.is_empty() {
+                self.watches.remove(path);
+            }
+        }
+        if self.recursive > 0 && event != EventType::NodeChildrenChanged {
+            let mut at = path;
+            while at != "/" {
+                at = split(at).0;
+                if let Some(slot) = self.watches.get(at) {
+                    reached.extend(
+                        slot.iter()
+                            .filter(|(_, m)| **m == Mode::PersistentRecursive)
+                            .map(|(s, _)| *s),
+                    );
+                }
+            }
+        }
+        reached
+    }
+
+    fn remove_session(&mut self, session: i64) {
+        for slot in self.watches.values_mut() {
+            if slot.remove(&session) == Some(Mode::PersistentRecursive) {
+                self.recursive -= 1;
+            }
+        }
+        self.watches.retain(|_, slot| !slot.is_empty());
+    }
+
+    fn count(&self) -> usize {
+        self.watches.values().map(BTreeMap::len).sum()
+    }
+}
+
+/// A notification to send: to `session`, `event` at `path`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    /// The session to tell.
+    pub session: i64,
+    /// What happened.
+    pub event: EventType,
+    /// Where (the server's path; the session's chroot is the client's business).
+    pub path: String,
+}
+
+/// Every watch of the server.
+#[derive(Debug, Default, Clone)]
+pub struct Watches {
+    data: Manager,
+    child: Manager,
+}
+
+impl Watches {
+    /// Sets a watch of `mode` on `path` for `session`.
+    pub fn add(&mut self, path: &str, session: i64, mode: Mode) {
+        match mode {
+            Mode::Data | Mode::PersistentRecursive => self.data.add(path, session, mode),
+            Mode::Child => self.child.add(path, session, mode),
+            Mode::Persistent => {
+                self.data.add(path, session, mode);
+                self.child.add(path, session, mode);
+            }
+        }
+    }
+
+    /// Forgets the session's watches (it ended).
+    pub fn remove_session(&mut self, session: i64) {
+        self.data.remove_session(session);
+        self.child.remove_session(session);
+    }
+
+    /// How many watches are set (a persistent one counts in both managers, as `wchc` shows).
+    pub fn len(&self) -> usize {
+        self.data.count() + self.child.count()
+    }
+
+    /// Whether no watch is set.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn tell(out: &mut Vec<Notification>, sessions: &BTreeSet<i64>, event: EventType, path: &str) {
+        out.extend(sessions.iter().map(|s| Notification {
+            session: *s,
+            event,
+            path: path.to_string(),
+        }));
+    }
+
+    /// The notifications an applied transaction sends, in ZooKeeper's order: a create's
+    /// `NodeCreated` then its parent's `NodeChildrenChanged`; a delete's `NodeDeleted` (once
+    /// per session) then the parent's `NodeChildrenChanged`; a set's `NodeDataChanged`.
+    /// `deleted` lists the paths a `CloseSession` removed.
+    pub fn fire(&mut self, txn: &Txn, deleted: &[String]) -> Vec<Notification> {
+        let mut out = Vec::new();
+        match txn {
+            Txn::Create { path, .. } => {
+                let created = self.data.trigger(path, EventType::NodeCreated);
+                Self::tell(&mut out, &created, EventType::NodeCreated, path);
+                let parent = split(path).0;
+                let changed = self.child.trigger(parent, EventType::NodeChildrenChanged);
+                Self::tell(&mut out, &changed, EventType::NodeChildrenChanged, parent);
+            }
+            Txn::Delete { path } => self.deleted(path, &mut out),
+            Txn::CloseSession { .. } => {
+                for path in deleted {
+                    self.deleted(path, &mut out);
+                }
+            }
+            Txn::SetData { path, .. } => {
+                let changed = self.data.trigger(path, EventType::NodeDataChanged);
+                Self::tell(&mut out, &changed, EventType::NodeDataChanged, path);
+            }
+        }
+        out
+    }
+
+    fn deleted(&mut self, path: &str, out: &mut Vec<Notification>) {
+        let mut gone = self.data.trigger(path, EventType::NodeDeleted);
+        gone.extend(self.child.trigger(path, EventType::NodeDeleted));
+        Self::tell(out, &gone, EventType::NodeDeleted, path);
+        let parent = split(path).0;
+        let changed = self.child.trigger(parent, EventType::NodeChildrenChanged);
+        Self::tell(out, &changed, EventType::NodeChildrenChanged, parent);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::owner::Owner;
+
+    fn create(path: &str) -> Txn {
+        Txn::Create {
+            path: path.into(),
+            data: Vec::new(),
+            acl: Vec::new(),
+            owner: Owner::None,
+            parent_cversion: 1,
+        }
+    }
+
+    fn events(n: &[Notification]) -> Vec<(i64, EventType, &str)> {
+        n.iter()
+            .map(|n| (n.session, n.event, n.path.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn one_shot_watches_fire_once_persistent_ones_stay() {
+        let mut w = Watches::default();
+        w.add("/a", 1, Mode::Data);
+        w.add("/", 1, Mode::Child);
+        w.add("/a", 2, Mode::Persistent);
+        let n = w.fire(&create("/a"), &[]);
+        assert_eq!(
+            events(&n),
+            [
+                (1, EventType::NodeCreated, "/a"),
+                (2, EventType::NodeCreated, "/a"),
+                (1, EventType::NodeChildrenChanged, "/"),
+            ]
+        );
+        let n = w.fire(&create("/a/b"), &[]);
+        assert_eq!(events(&n), [(2, EventType::NodeChildrenChanged, "/a")]);
+        let set = Txn::SetData {
+            path: "/a".into(),
+            data: Vec::new(),
+            version: 1,
+        };
+        assert_eq!(
+            events(&w.fire(&set, &[])),
+            [(2, EventType::NodeDataChanged, "/a")]
+        );
+        assert_eq!(
+            w.len(),
+            2,
+            "only the persistent watch is left, in both managers"
+        );
+    }
+
+    #[test]
+    fn a_delete_reaches_a_session_once_and_recursive_watches_skip_child_events() {
+        let mut w = Watches::default();
+        w.add("/a", 1, Mode::Data);
+        w.add("/a", 1, Mode::Child);
+        w.add("/", 2, Mode::PersistentRecursive);
+        w.add("/", 3, Mode::Child);
+        let n = w.fire(&Txn::Delete { path: "/a".into() }, &[]);
+        assert_eq!(
+            events(&n),
+            [
+                (1, EventType::NodeDeleted, "/a"),
+                (2, EventType::NodeDeleted, "/a"),
+                (3, EventType::NodeChildrenChanged, "/"),
+            ]
+        );
+        // Deep under a recursive watch: data events only.
+        let n = w.fire(&create("/x/y/z"), &[]);
+        assert_eq!(events(&n), [(2, EventType::NodeCreated, "/x/y/z")]);
+        w.remove_session(2);
+        assert!(w.fire(&create("/x/y/q"), &[]).is_empty());
+        assert!(w.is_empty());
+    }
+}
