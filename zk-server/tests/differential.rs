@@ -347,3 +347,23 @@ async fn run(extended_types: bool) {
     }
     zk.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_passwords_are_zookeepers() {
+    let server = TestServer::start().expect("server");
+    for _ in 0..3 {
+        let zk = Client::connect(&server.connect_string())
+            .await
+            .expect("connect");
+        let id = zk.session_id();
+        // A standalone server's ids carry 1 in their top byte (ZooKeeperServer's
+        // createSessionTrackerServerId), the start time in the middle, a count at the bottom.
+        assert_eq!(id >> 56, 1, "0x{id:x}");
+        assert_eq!(
+            zk.session_password(),
+            zk_server::sessions::password(id),
+            "session 0x{id:x}"
+        );
+        zk.close().await;
+    }
+}
