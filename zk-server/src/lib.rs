@@ -1,13 +1,28 @@
 //! An embedded, ZooKeeper-compatible server, built on `jute-schemas`' records, without I/O in
 //! its logic (as the client's session is).
 //!
-//! **Status: in progress.** What exists is the data tree ([`tree::DataTree`]), the checks a
-//! write passes before it becomes a transaction ([`prep`]), in ZooKeeper's order and with its
-//! error codes, the reads ([`reads`]), `multi` ([`multi`]), the watch managers
-//! ([`watches`]) and the session tracker ([`sessions`]: ids, ZooKeeper's passwords, timeout
-//! negotiation, tick-bucket expiry); there is no request handling over the wire and no
-//! network side yet, so nothing here serves a client. Production runs on real
-//! ZooKeeper.
+//! **Status: in progress.** A client can connect to it ([`Server::builder`] on the caller's
+//! tokio runtime) and use the core operations: the handshake (new and resumed sessions),
+//! pings, closeSession, create in every form, delete, exists, getData, setData,
+//! getChildren(2), getACL, getAllChildrenNumber, getEphemerals, sync, multi, addWatch, the
+//! one-shot and persistent watches and their notifications, and expiry by the server's clock.
+//! Not yet: authentication and ACL identities beyond `world:anyone`, setACL, multiRead,
+//! setWatches, removeWatches/checkWatches, whoAmI, getConfig/reconfig, four-letter words, the
+//! `zk server` command, persistence. Production runs on real ZooKeeper.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = zk_server::Server::builder().start().await?;
+//! let zk = zk_client::Client::connect(&server.connect_string()).await?;
+//! zk.create("/hello", b"world", &Default::default()).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Inside: [`tree::DataTree`] (the nodes), [`prep`] (the checks a write passes, in
+//! ZooKeeper's order and with its error codes), [`reads`], [`multi`], [`watches`],
+//! [`sessions`] (ids, ZooKeeper's passwords, timeout negotiation, tick-bucket expiry), and
+//! [`core::Core`], the server without I/O (frames in, frames out, a fake clock in its tests);
+//! [`net`] only moves bytes.
 //!
 //! `tests/differential.rs` holds what exists to ZooKeeper 3.8: a script of creates (every
 //! mode, TTL with and without extended types), deletes, sets and multis, sent to a real
@@ -22,13 +37,17 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod core;
 pub mod multi;
+pub mod net;
 pub mod owner;
 pub mod prep;
 pub mod reads;
 pub mod sessions;
 pub mod tree;
 pub mod watches;
+
+pub use net::{Builder, Server};
 
 /// ZooKeeper's error codes, as answers carry them.
 pub use jute_schemas::protocol::ErrorCode;

@@ -1,0 +1,868 @@
+//! The server without I/O: frames in, frames out, on a clock the caller gives. A connection's
+//! first frame is its `ConnectRequest`; after it, each frame is a request, answered in order,
+//! with the notifications a write causes sent before its reply (to every watching session's
+//! connection, the writer's included). The tokio side only moves bytes.
+//!
+//! Served so far: the handshake (new session, resume with id and password, refusal), ping,
+//! closeSession, create in every form, delete, exists, getData, setData, getChildren(2),
+//! getACL, getAllChildrenNumber, getEphemerals, sync, multi, addWatch, and expiry by the
+//! clock. Not yet: auth and ACL identities beyond `world`, setACL, multiRead,
+//! setWatches, removeWatches/checkWatches, whoAmI, getConfig/reconfig, four-letter words.
+
+use std::collections::HashMap;
+
+use jute::{Decode, Encode, Limits, Reader};
+use jute_schemas::data::{Id, ACL as Acl};
+use jute_schemas::proto::*;
+use jute_schemas::protocol::frame;
+use jute_schemas::protocol::{
+    decode_request, xid, CreateMode, ErrorCode, MultiResponse, MultiResult, OpCode, RequestBody,
+    ResponseBody,
+};
+
+use crate::multi::{self, Done, MultiOp};
+use crate::prep::{self, Access, Create};
+use crate::reads;
+use crate::sessions::{Refused, Sessions};
+use crate::tree::{DataTree, Txn};
+use crate::watches::{Mode, Notification, Watches};
+
+/// A connection, as the caller numbers them.
+pub type ConnId = u64;
+
+/// What the caller does next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Out {
+    /// Write this frame (length prefix included) to the connection.
+    Frame(ConnId, Vec<u8>),
+    /// Close the connection (after writing what came before).
+    Close(ConnId),
+}
+
+/// How the server is set up.
+#[derive(Debug, Clone, Copy)]
+pub struct Config {
+    /// `tickTime` in milliseconds.
+    pub tick_ms: u64,
+    /// Whether TTL nodes are allowed (`extendedTypesEnabled`).
+    pub extended_types: bool,
+    /// The largest request accepted (`jute.maxbuffer`).
+    pub max_request: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            tick_ms: 2_000,
+            extended_types: false,
+            max_request: 1024 * 1024,
+        }
+    }
+}
+
+/// A connection's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Conn {
+    /// Waiting for its ConnectRequest.
+    New,
+    /// Serving a session.
+    Session(i64),
+}
+
+/// A session's permissions: `world:anyone` entries only, for now.
+struct World;
+
+impl Access for World {
+    fn allows(&self, acl: &[Acl], perm: i32) -> bool {
+        acl.iter().any(|a| {
+            a.perms & perm != 0
+                && a.id.scheme.as_deref() == Some("world")
+                && a.id.id.as_deref() == Some("anyone")
+        })
+    }
+    fn auth_ids(&self) -> Vec<Id> {
+        Vec::new()
+    }
+}
+
+/// The server's state.
+#[derive(Debug)]
+pub struct Core {
+    config: Config,
+    tree: DataTree,
+    watches: Watches,
+    sessions: Sessions,
+    /// The last zxid handed out.
+    zxid: i64,
+    conns: HashMap<ConnId, Conn>,
+    /// Each session's connection, while it has one.
+    session_conn: HashMap<i64, ConnId>,
+    /// The wall clock (ms since the epoch) at monotonic time 0, for Stats' times.
+    wall_at_zero: i64,
+}
+
+fn encode(header: &impl Encode, body: &impl Encode) -> Vec<u8> {
+    let mut out = Vec::with_capacity(header.encoded_len() + body.encoded_len());
+    header.encode(&mut out);
+    body.encode(&mut out);
+    // A frame the server makes fits the 4-byte prefix (the tree refuses anything larger).
+    frame::to_vec(&out).unwrap_or_default()
+}
+
+fn path_of(p: &Option<String>) -> &str {
+    p.as_deref().unwrap_or("")
+}
+
+fn mode_of(flags: i32, op: OpCode) -> Option<CreateMode> {
+    if op == OpCode::CreateContainer {
+        return Some(CreateMode::Container);
+    }
+    CreateMode::try_from(flags).ok()
+}
+
+impl Core {
+    /// A server started at monotonic time `now_ms`, when the wall clock said `wall_ms` (ms since
+    /// the epoch: Stats' ctime and mtime come from it).
+    pub fn new(config: Config, now_ms: u64, wall_ms: i64) -> Core {
+        Core {
+            config,
+            tree: DataTree::new(config.extended_types),
+            watches: Watches::default(),
+            sessions: Sessions::new(config.tick_ms, None, 1, now_ms),
+            zxid: 0,
+            conns: HashMap::new(),
+            session_conn: HashMap::new(),
+            wall_at_zero: wall_ms - now_ms as i64,
+        }
+    }
+
+    fn wall(&self, now_ms: u64) -> i64 {
+        self.wall_at_zero + now_ms as i64
+    }
+
+    /// The data tree (for tests and the command line).
+    pub fn tree(&self) -> &DataTree {
+        &self.tree
+    }
+
+    /// A new connection.
+    pub fn connected(&mut self, conn: ConnId) {
+        self.conns.insert(conn, Conn::New);
+    }
+
+    /// A connection went away (its session lives on until it expires or is resumed).
+    pub fn disconnected(&mut self, conn: ConnId) {
+        if let Some(Conn::Session(id)) = self.conns.remove(&conn) {
+            if self.session_conn.get(&id) == Some(&conn) {
+                self.session_conn.remove(&id);
+            }
+        }
+    }
+
+    /// When [`Core::tick`] should run next.
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.sessions.next_expiry()
+    }
+
+    /// Expires the sessions whose time has come: their ephemerals go, their watchers are told.
+    pub fn tick(&mut self, now_ms: u64) -> Vec<Out> {
+        let mut out = Vec::new();
+        for id in self.sessions.expire(now_ms) {
+            self.end_session(id, &mut out);
+            if let Some(conn) = self.session_conn.remove(&id) {
+                self.conns.remove(&conn);
+                out.push(Out::Close(conn));
+            }
+        }
+        out
+    }
+
+    fn end_session(&mut self, id: i64, out: &mut Vec<Out>) -> i64 {
+        self.zxid += 1;
+        let deleted = self.tree.ephemerals(id);
+        let txn = Txn::CloseSession { session: id };
+        self.tree.apply(&txn, self.zxid, 0);
+        self.watches.remove_session(id);
+        let notes = self.watches.fire(&txn, &deleted);
+        self.notify(&notes, out);
+        self.zxid
+    }
+
+    fn notify(&self, notes: &[Notification], out: &mut Vec<Out>) {
+        for n in notes {
+            let Some(conn) = self.session_conn.get(&n.session) else {
+                continue;
+            };
+            let header = ReplyHeader {
+                xid: xid::NOTIFICATION,
+                // 3.8 sends -1 (3.9 the transaction's zxid).
+                zxid: -1,
+                err: 0,
+            };
+            let event = WatcherEvent {
+                r#type: n.event.value(),
+                state: 3,
+                path: Some(n.path.clone()),
+            };
+            out.push(Out::Frame(*conn, encode(&header, &event)));
+        }
+    }
+
+    /// A frame (without its length prefix) from `conn`.
+    pub fn frame(&mut self, conn: ConnId, body: &[u8], now_ms: u64) -> Vec<Out> {
+        let mut out = Vec::new();
+        match self.conns.get(&conn).copied() {
+            None => {}
+            Some(Conn::New) => self.handshake(conn, body, now_ms, &mut out),
+            Some(Conn::Session(id)) => {
+                if self.sessions.touch(id, now_ms) {
+                    self.request(conn, id, body, now_ms, &mut out);
+                } else {
+                    out.push(Out::Close(conn));
+                }
+            }
+        }
+        out
+    }
+
+    fn handshake(&mut self, conn: ConnId, body: &[u8], now_ms: u64, out: &mut Vec<Out>) {
+        let mut r = Reader::new(body);
+        let Ok(req) = ConnectRequest::decode(&mut r) else {
+            out.push(Out::Close(conn));
+            return;
+        };
+        // A client that has seen a later zxid than ours must find another server.
+        if req.last_zxid_seen > self.zxid {
+            out.push(Out::Close(conn));
+            return;
+        }
+        let passwd = req.passwd.unwrap_or_default();
+        let granted = if req.session_id == 0 {
+            let (id, timeout, pw) = self.sessions.create(req.time_out, now_ms);
+            self.zxid += 1; // createSession is a transaction
+            Ok((id, timeout, pw.to_vec()))
+        } else {
+            match self
+                .sessions
+                .resume(req.session_id, &passwd, req.time_out, now_ms)
+            {
+                Ok(timeout) => Ok((req.session_id, timeout, passwd)),
+                Err(Refused::Expired) => Err(()),
+            }
+        };
+        let rsp = match &granted {
+            Ok((id, timeout, pw)) => ConnectResponse {
+                protocol_version: 0,
+                time_out: *timeout,
+                session_id: *id,
+                passwd: Some(pw.clone()),
+                read_only: Some(false),
+            },
+            Err(()) => ConnectResponse {
+                protocol_version: 0,
+                time_out: 0,
+                session_id: 0,
+                passwd: Some(vec![0; 16]),
+                read_only: Some(false),
+            },
+        };
+        let mut body = Vec::new();
+        rsp.encode(&mut body);
+        out.push(Out::Frame(conn, frame::to_vec(&body).unwrap_or_default()));
+        match granted {
+            Ok((id, _, _)) => {
+                // The session's previous connection is closed, as ZooKeeper closes it.
+                if let Some(old) = self.session_conn.insert(id, conn) {
+                    if old != conn {
+                        self.conns.remove(&old);
+                        out.push(Out::Close(old));
+                    }
+                }
+                self.conns.insert(conn, Conn::Session(id));
+            }
+            Err(()) => {
+                self.conns.remove(&conn);
+                out.push(Out::Close(conn));
+            }
+        }
+    }
+
+    fn reply(&self, conn: ConnId, xid: i32, zxid: i64, err: ErrorCode, body: &impl Encode) -> Out {
+        let header = ReplyHeader {
+            xid,
+            zxid,
+            err: err.value(),
+        };
+        if err == ErrorCode::Ok {
+            Out::Frame(conn, encode(&header, body))
+        } else {
+            Out::Frame(conn, encode(&header, &ResponseBody::None))
+        }
+    }
+
+    /// Applies a prepared write at a new zxid and tells the watchers; the zxid.
+    fn commit(&mut self, txn: &Txn, now_ms: u64, out: &mut Vec<Out>) -> i64 {
+        self.zxid += 1;
+        self.tree.apply(txn, self.zxid, self.wall(now_ms));
+        let notes = self.watches.fire(txn, &[]);
+        self.notify(&notes, out);
+        self.zxid
+    }
+
+    fn request(
+        &mut self,
+        conn: ConnId,
+        session: i64,
+        body: &[u8],
+        now_ms: u64,
+        out: &mut Vec<Out>,
+    ) {
+        let limits = Limits::new(self.config.max_request);
+        let Ok(req) = decode_request(body, limits) else {
+            // ZooKeeper closes a connection whose request it cannot read.
+            out.push(Out::Close(conn));
+            return;
+        };
+        let xid = req.header.xid;
+        let Ok(op) = req.op() else {
+            out.push(self.reply(conn, xid, -1, ErrorCode::Unimplemented, &ResponseBody::None));
+            return;
+        };
+        let access = World;
+        match (op, req.body) {
+            (OpCode::Ping, _) => {
+                out.push(self.reply(
+                    conn,
+                    xid::PING,
+                    self.zxid,
+                    ErrorCode::Ok,
+                    &ResponseBody::None,
+                ));
+            }
+            (OpCode::CloseSession, _) => {
+                let zxid = self.end_session(session, out);
+                self.sessions.remove(session);
+                self.session_conn.remove(&session);
+                out.push(self.reply(conn, xid, zxid, ErrorCode::Ok, &ResponseBody::None));
+                self.conns.remove(&conn);
+                out.push(Out::Close(conn));
+            }
+            (
+                OpCode::Create | OpCode::Create2 | OpCode::CreateContainer,
+                RequestBody::Create(c),
+            ) => {
+                let Some(mode) = mode_of(c.flags, op) else {
+                    self.zxid += 1;
+                    out.push(self.reply(
+                        conn,
+                        xid,
+                        self.zxid,
+                        ErrorCode::BadArguments,
+                        &ResponseBody::None,
+                    ));
+                    return;
+                };
+                let acl = c.acl.unwrap_or_default();
+                let req = Create {
+                    path: path_of(&c.path),
+                    data: c.data.as_deref().unwrap_or_default(),
+                    acl: &acl,
+                    mode,
+                    ttl: -1,
+                    session,
+                };
+                self.create(conn, xid, op, &req, now_ms, &access, out);
+            }
+            (OpCode::CreateTtl, RequestBody::CreateTtl(c)) => {
+                let Some(mode) = mode_of(c.flags, op) else {
+                    self.zxid += 1;
+                    out.push(self.reply(
+                        conn,
+                        xid,
+                        self.zxid,
+                        ErrorCode::BadArguments,
+                        &ResponseBody::None,
+                    ));
+                    return;
+                };
+                let acl = c.acl.unwrap_or_default();
+                let req = Create {
+                    path: path_of(&c.path),
+                    data: c.data.as_deref().unwrap_or_default(),
+                    acl: &acl,
+                    mode,
+                    ttl: c.ttl,
+                    session,
+                };
+                self.create(conn, xid, op, &req, now_ms, &access, out);
+            }
+            (OpCode::Delete, RequestBody::Delete(d)) => {
+                let r = prep::delete(&self.tree, path_of(&d.path), d.version, &access);
+                self.write(conn, xid, r, now_ms, out, |_, _| ResponseBody::None);
+            }
+            (OpCode::SetData, RequestBody::SetData(s)) => {
+                let path = path_of(&s.path).to_string();
+                let data = s.data.unwrap_or_default();
+                let r = prep::set_data(&self.tree, &path, &data, s.version, &access);
+                self.write(conn, xid, r, now_ms, out, |tree, _| {
+                    ResponseBody::SetData(SetDataResponse {
+                        stat: tree.stat(&path).unwrap_or_default(),
+                    })
+                });
+            }
+            (OpCode::Exists, RequestBody::Exists(e)) => {
+                let path = path_of(&e.path);
+                let r = reads::exists(&self.tree, path);
+                if e.watch && r != Err(ErrorCode::BadArguments) {
+                    self.watches.add(path, session, Mode::Data);
+                }
+                let zxid = self.zxid;
+                out.push(match r {
+                    Ok(stat) => {
+                        self.reply(conn, xid, zxid, ErrorCode::Ok, &ExistsResponse { stat })
+                    }
+                    Err(e) => self.reply(conn, xid, zxid, e, &ResponseBody::None),
+                });
+            }
+            (OpCode::GetData, RequestBody::GetData(g)) => {
+                let path = path_of(&g.path);
+                let r = reads::get_data(&self.tree, path, &access);
+                if g.watch && r.is_ok() {
+                    self.watches.add(path, session, Mode::Data);
+                }
+                let zxid = self.zxid;
+                out.push(match r {
+                    Ok((data, stat)) => self.reply(
+                        conn,
+                        xid,
+                        zxid,
+                        ErrorCode::Ok,
+                        &GetDataResponse {
+                            data: Some(data),
+                            stat,
+                        },
+                    ),
+                    Err(e) => self.reply(conn, xid, zxid, e, &ResponseBody::None),
+                });
+            }
+            (OpCode::GetChildren, RequestBody::GetChildren(g)) => {
+                let path = path_of(&g.path);
+                let r = reads::get_children(&self.tree, path, &access);
+                if g.watch && r.is_ok() {
+                    self.watches.add(path, session, Mode::Child);
+                }
+                let zxid = self.zxid;
+                out.push(match r {
+                    Ok((children, _)) => self.reply(
+                        conn,
+                        xid,
+                        zxid,
+                        ErrorCode::Ok,
+                        &GetChildrenResponse {
+                            children: Some(children),
+                        },
+                    ),
+                    Err(e) => self.reply(conn, xid, zxid, e, &ResponseBody::None),
+                });
+            }
+            (OpCode::GetChildren2, RequestBody::GetChildren2(g)) => {
+                let path = path_of(&g.path);
+                let r = reads::get_children(&self.tree, path, &access);
+                if g.watch && r.is_ok() {
+                    self.watches.add(path, session, Mode::Child);
+                }
+                let zxid = self.zxid;
+                out.push(match r {
+                    Ok((children, stat)) => self.reply(
+                        conn,
+                        xid,
+                        zxid,
+                        ErrorCode::Ok,
+                        &GetChildren2Response {
+                            children: Some(children),
+                            stat,
+                        },
+                    ),
+                    Err(e) => self.reply(conn, xid, zxid, e, &ResponseBody::None),
+                });
+            }
+            (OpCode::GetAcl, RequestBody::GetAcl(g)) => {
+                let r = reads::get_acl(&self.tree, path_of(&g.path), &access);
+                let zxid = self.zxid;
+                out.push(match r {
+                    Ok((acl, stat)) => self.reply(
+                        conn,
+                        xid,
+                        zxid,
+                        ErrorCode::Ok,
+                        &GetACLResponse {
+                            acl: Some(acl),
+                            stat,
+                        },
+                    ),
+                    Err(e) => self.reply(conn, xid, zxid, e, &ResponseBody::None),
+                });
+            }
+            (OpCode::GetAllChildrenNumber, RequestBody::GetAllChildrenNumber(g)) => {
+                let r = reads::get_all_children_number(&self.tree, path_of(&g.path), &access);
+                let zxid = self.zxid;
+                out.push(match r {
+                    Ok(total_number) => self.reply(
+                        conn,
+                        xid,
+                        zxid,
+                        ErrorCode::Ok,
+                        &GetAllChildrenNumberResponse { total_number },
+                    ),
+                    Err(e) => self.reply(conn, xid, zxid, e, &ResponseBody::None),
+                });
+            }
+            (OpCode::GetEphemerals, RequestBody::GetEphemerals(g)) => {
+                let ephemerals =
+                    reads::get_ephemerals(&self.tree, session, path_of(&g.prefix_path));
+                out.push(self.reply(
+                    conn,
+                    xid,
+                    self.zxid,
+                    ErrorCode::Ok,
+                    &GetEphemeralsResponse {
+                        ephemerals: Some(ephemerals),
+                    },
+                ));
+            }
+            (OpCode::Sync, RequestBody::Sync(s)) => {
+                let path = s.path.clone();
+                out.push(self.reply(conn, xid, self.zxid, ErrorCode::Ok, &SyncResponse { path }));
+            }
+            (OpCode::AddWatch, RequestBody::AddWatch(a)) => {
+                let mode = if a.mode == 1 {
+                    Mode::PersistentRecursive
+                } else {
+                    Mode::Persistent
+                };
+                self.watches.add(path_of(&a.path), session, mode);
+                out.push(self.reply(
+                    conn,
+                    xid,
+                    self.zxid,
+                    ErrorCode::Ok,
+                    &ErrorResponse { err: 0 },
+                ));
+            }
+            (OpCode::Multi, RequestBody::Multi(m)) => {
+                self.multi(conn, xid, session, m, now_ms, out)
+            }
+            _ => {
+                out.push(self.reply(conn, xid, -1, ErrorCode::Unimplemented, &ResponseBody::None));
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn create(
+        &mut self,
+        conn: ConnId,
+        xid: i32,
+        op: OpCode,
+        req: &Create<'_>,
+        now_ms: u64,
+        access: &dyn Access,
+        out: &mut Vec<Out>,
+    ) {
+        let r = prep::create(&self.tree, req, access);
+        self.write(conn, xid, r, now_ms, out, |tree, txn| {
+            let path = match txn {
+                Txn::Create { path, .. } => path.clone(),
+                _ => String::new(),
+            };
+            if op == OpCode::Create {
+                ResponseBody::Create(CreateResponse { path: Some(path) })
+            } else {
+                let stat = tree.stat(&path).unwrap_or_default();
+                ResponseBody::Create2(Create2Response {
+                    path: Some(path),
+                    stat,
+                })
+            }
+        });
+    }
+
+    /// A single write: prepared, committed (or its error's zxid spent), answered.
+    fn write(
+        &mut self,
+        conn: ConnId,
+        xid: i32,
+        prepared: Result<Txn, ErrorCode>,
+        now_ms: u64,
+        out: &mut Vec<Out>,
+        answer: impl FnOnce(&DataTree, &Txn) -> ResponseBody,
+    ) {
+        match prepared {
+            Ok(txn) => {
+                let zxid = self.commit(&txn, now_ms, out);
+                let body = answer(&self.tree, &txn);
+                out.push(self.reply(conn, xid, zxid, ErrorCode::Ok, &body));
+            }
+            Err(e) => {
+                // A failed write is an error transaction: it spends a zxid.
+                self.zxid += 1;
+                out.push(self.reply(conn, xid, self.zxid, e, &ResponseBody::None));
+            }
+        }
+    }
+
+    fn multi(
+        &mut self,
+        conn: ConnId,
+        xid: i32,
+        session: i64,
+        m: jute_schemas::protocol::MultiRequest,
+        now_ms: u64,
+        out: &mut Vec<Out>,
+    ) {
+        // Owned pieces the operations borrow.
+        let acls: Vec<Vec<Acl>> = m
+            .ops
+            .iter()
+            .map(|op| match &op.body {
+                RequestBody::Create(c) => c.acl.clone().unwrap_or_default(),
+                RequestBody::CreateTtl(c) => c.acl.clone().unwrap_or_default(),
+                _ => Vec::new(),
+            })
+            .collect();
+        let mut ops = Vec::with_capacity(m.ops.len());
+        let mut kinds = Vec::with_capacity(m.ops.len());
+        for (i, op) in m.ops.iter().enumerate() {
+            let code = OpCode::try_from(op.header.r#type).ok();
+            let parsed = match (code, &op.body) {
+                (
+                    Some(c @ (OpCode::Create | OpCode::Create2 | OpCode::CreateContainer)),
+                    RequestBody::Create(r),
+                ) => mode_of(r.flags, c).map(|mode| {
+                    MultiOp::Create(Create {
+                        path: path_of(&r.path),
+                        data: r.data.as_deref().unwrap_or_default(),
+                        acl: &acls[i],
+                        mode,
+                        ttl: -1,
+                        session,
+                    })
+                }),
+                (Some(OpCode::CreateTtl), RequestBody::CreateTtl(r)) => {
+                    mode_of(r.flags, OpCode::CreateTtl).map(|mode| {
+                        MultiOp::Create(Create {
+                            path: path_of(&r.path),
+                            data: r.data.as_deref().unwrap_or_default(),
+                            acl: &acls[i],
+                            mode,
+                            ttl: r.ttl,
+                            session,
+                        })
+                    })
+                }
+                (Some(OpCode::Delete), RequestBody::Delete(r)) => Some(MultiOp::Delete {
+                    path: path_of(&r.path),
+                    version: r.version,
+                }),
+                (Some(OpCode::SetData), RequestBody::SetData(r)) => Some(MultiOp::SetData {
+                    path: path_of(&r.path),
+                    data: r.data.as_deref().unwrap_or_default(),
+                    version: r.version,
+                }),
+                (Some(OpCode::Check), RequestBody::Check(r)) => Some(MultiOp::Check {
+                    path: path_of(&r.path),
+                    version: r.version,
+                }),
+                _ => None,
+            };
+            let Some(parsed) = parsed else {
+                out.push(self.reply(
+                    conn,
+                    xid,
+                    -1,
+                    ErrorCode::MarshallingError,
+                    &ResponseBody::None,
+                ));
+                return;
+            };
+            kinds.push(code);
+            ops.push(parsed);
+        }
+        self.zxid += 1;
+        let zxid = self.zxid;
+        let time = self.wall(now_ms);
+        let done = multi::multi(&mut self.tree, &ops, &World, zxid, time);
+        let results: Vec<MultiResult> = match done {
+            Ok(done) => {
+                let mut results = Vec::with_capacity(done.len());
+                for (d, kind) in done.iter().zip(&kinds) {
+                    if let Done::Applied(txn) = d {
+                        let notes = self.watches.fire(txn, &[]);
+                        self.notify(&notes, out);
+                    }
+                    results.push(self.op_result(d, *kind));
+                }
+                results
+            }
+            Err(codes) => codes
+                .iter()
+                .map(|c| MultiResult {
+                    header: MultiHeader {
+                        r#type: -1,
+                        done: false,
+                        err: *c,
+                    },
+                    body: ResponseBody::Error(ErrorResponse { err: *c }),
+                })
+                .collect(),
+        };
+        let rsp = MultiResponse {
+            results,
+            end: MultiHeader {
+                r#type: -1,
+                done: true,
+                err: -1,
+            },
+        };
+        out.push(self.reply(conn, xid, zxid, ErrorCode::Ok, &rsp));
+    }
+
+    fn op_result(&self, done: &Done, kind: Option<OpCode>) -> MultiResult {
+        let header = |t: OpCode| MultiHeader {
+            r#type: t.value(),
+            done: false,
+            err: 0,
+        };
+        match done {
+            Done::Checked => MultiResult {
+                header: header(OpCode::Check),
+                body: ResponseBody::None,
+            },
+            Done::Applied(Txn::Create { path, .. }) => {
+                if kind == Some(OpCode::Create) {
+                    MultiResult {
+                        header: header(OpCode::Create),
+                        body: ResponseBody::Create(CreateResponse {
+                            path: Some(path.clone()),
+                        }),
+                    }
+                } else {
+                    MultiResult {
+                        header: header(OpCode::Create2),
+                        body: ResponseBody::Create2(Create2Response {
+                            path: Some(path.clone()),
+                            stat: self.tree.stat(path).unwrap_or_default(),
+                        }),
+                    }
+                }
+            }
+            Done::Applied(Txn::SetData { path, .. }) => MultiResult {
+                header: header(OpCode::SetData),
+                body: ResponseBody::SetData(SetDataResponse {
+                    stat: self.tree.stat(path).unwrap_or_default(),
+                }),
+            },
+            Done::Applied(_) => MultiResult {
+                header: header(OpCode::Delete),
+                body: ResponseBody::None,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jute_schemas::protocol::perms;
+
+    /// A frame's body (the length prefix checked and taken off).
+    fn body(out: &Out) -> &[u8] {
+        let Out::Frame(_, f) = out else {
+            panic!("not a frame: {out:?}")
+        };
+        let len = u32::from_be_bytes([f[0], f[1], f[2], f[3]]) as usize;
+        assert_eq!(len, f.len() - 4);
+        &f[4..]
+    }
+
+    fn request(xid: i32, op: OpCode, record: &impl Encode) -> Vec<u8> {
+        let mut out = Vec::new();
+        RequestHeader {
+            xid,
+            r#type: op.value(),
+        }
+        .encode(&mut out);
+        record.encode(&mut out);
+        out
+    }
+
+    fn reply_header(out: &Out) -> ReplyHeader {
+        ReplyHeader::decode(&mut Reader::new(body(out))).unwrap()
+    }
+
+    #[test]
+    fn a_session_on_a_fake_clock_from_handshake_to_expiry() {
+        let config = Config {
+            tick_ms: 100,
+            ..Config::default()
+        };
+        let mut core = Core::new(config, 0, 1_700_000_000_000);
+        core.connected(1);
+        let mut hello = Vec::new();
+        ConnectRequest {
+            protocol_version: 0,
+            last_zxid_seen: 0,
+            time_out: 1_000,
+            session_id: 0,
+            passwd: Some(vec![0; 16]),
+            read_only: Some(false),
+        }
+        .encode(&mut hello);
+        let out = core.frame(1, &hello, 10);
+        let rsp = ConnectResponse::decode(&mut Reader::new(body(&out[0]))).unwrap();
+        assert_eq!(rsp.time_out, 1_000);
+        assert_eq!(rsp.session_id >> 56, 1);
+        assert_eq!(
+            rsp.passwd.as_deref(),
+            Some(&crate::sessions::password(rsp.session_id)[..])
+        );
+
+        // An ephemeral node, created at zxid 2 (the session's creation was 1).
+        let create = CreateRequest {
+            path: Some("/e".into()),
+            data: Some(b"x".to_vec()),
+            acl: Some(crate::tree::world(perms::ALL)),
+            flags: CreateMode::Ephemeral.value(),
+        };
+        let out = core.frame(1, &request(1, OpCode::Create2, &create), 20);
+        let h = reply_header(&out[0]);
+        assert_eq!((h.xid, h.zxid, h.err), (1, 2, 0));
+        // A failed write spends a zxid too.
+        let out = core.frame(1, &request(2, OpCode::Create2, &create), 30);
+        let h = reply_header(&out[0]);
+        assert_eq!(
+            (h.xid, h.zxid, h.err),
+            (2, 3, ErrorCode::NodeExists.value())
+        );
+        // A ping answers with the last zxid.
+        let out = core.frame(
+            1,
+            &request(xid::PING, OpCode::Ping, &ResponseBody::None),
+            40,
+        );
+        let h = reply_header(&out[0]);
+        assert_eq!((h.xid, h.zxid, h.err), (xid::PING, 3, 0));
+        assert_eq!(
+            core.tree().get("/e").map(|n| n.stat.ctime),
+            Some(1_700_000_000_020)
+        );
+
+        // Silence past the timeout: at the next tick boundary after 40 + 1,000 ms.
+        assert!(core.tick(1_099).is_empty());
+        assert_eq!(core.next_deadline(), Some(1_100));
+        assert_eq!(core.tick(1_100), vec![Out::Close(1)]);
+        assert!(core.tree().get("/e").is_none());
+        // Its connection is gone: a frame from it is ignored.
+        assert!(core.frame(1, &hello, 1_200).is_empty());
+    }
+}

@@ -1,0 +1,240 @@
+//! The tokio side: accepts connections, reads frames (a frame over the limit closes its
+//! connection, as ZooKeeper does), hands them to the [`Core`] under one lock, and writes what
+//! it says through a bounded queue per connection (a client that does not read is closed
+//! when its queue is full, instead of growing the server's memory). A timer runs the core's
+//! expiry every tick.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use crate::core::{Config, ConnId, Core, Out};
+
+/// Frames waiting to be written to one connection before it counts as not reading.
+const QUEUE: usize = 4096;
+
+/// What the connections share.
+struct Shared {
+    core: Mutex<Core>,
+    writers: Mutex<HashMap<ConnId, mpsc::Sender<Vec<u8>>>>,
+    start: Instant,
+    config: Config,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Hands the core's output to the connections' writers.
+    fn dispatch(&self, outs: Vec<Out>) {
+        let mut writers = lock(&self.writers);
+        for out in outs {
+            match out {
+                Out::Frame(conn, frame) => {
+                    let full = writers
+                        .get(&conn)
+                        .is_some_and(|w| w.try_send(frame).is_err());
+                    if full {
+                        // Not reading (or gone): closed, as a slow consumer.
+                        writers.remove(&conn);
+                        lock(&self.core).disconnected(conn);
+                    }
+                }
+                Out::Close(conn) => {
+                    // Dropping the sender lets the writer finish what is queued, then close.
+                    writers.remove(&conn);
+                }
+            }
+        }
+    }
+}
+
+/// An embedded ZooKeeper-compatible server (in progress: see the crate docs for what it
+/// serves).
+#[derive(Debug, Clone)]
+pub struct Builder {
+    host: String,
+    port: u16,
+    config: Config,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder {
+            host: "127.0.0.1".into(),
+            port: 0,
+            config: Config::default(),
+        }
+    }
+}
+
+impl Builder {
+    /// The port to listen on (default 0: any free one).
+    #[must_use]
+    pub fn port(mut self, port: u16) -> Builder {
+        self.port = port;
+        self
+    }
+
+    /// The address to listen on (default 127.0.0.1).
+    #[must_use]
+    pub fn host(mut self, host: &str) -> Builder {
+        self.host = host.to_string();
+        self
+    }
+
+    /// `tickTime` (default 2 s): sessions are given 2 to 20 ticks.
+    #[must_use]
+    pub fn tick_time(mut self, tick: Duration) -> Builder {
+        self.config.tick_ms = u64::try_from(tick.as_millis()).unwrap_or(u64::MAX).max(1);
+        self
+    }
+
+    /// Allows TTL nodes (`extendedTypesEnabled`; default off).
+    #[must_use]
+    pub fn extended_types(mut self, enabled: bool) -> Builder {
+        self.config.extended_types = enabled;
+        self
+    }
+
+    /// Binds and starts serving on the caller's tokio runtime.
+    pub async fn start(self) -> io::Result<Server> {
+        let listener = TcpListener::bind((self.host.as_str(), self.port)).await?;
+        let addr = listener.local_addr()?;
+        let wall = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or(0);
+        let shared = Arc::new(Shared {
+            core: Mutex::new(Core::new(self.config, 0, wall)),
+            writers: Mutex::new(HashMap::new()),
+            start: Instant::now(),
+            config: self.config,
+        });
+        let accept = tokio::spawn(accept_loop(listener, shared.clone()));
+        let ticker = tokio::spawn(tick_loop(shared.clone()));
+        Ok(Server {
+            addr,
+            tasks: vec![accept, ticker],
+        })
+    }
+}
+
+/// A running server; dropping it stops it.
+#[derive(Debug)]
+pub struct Server {
+    addr: SocketAddr,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Server {
+    /// A builder with the defaults (127.0.0.1, a free port, a 2 s tick).
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `host:port`, for a client's connect string.
+    pub fn connect_string(&self) -> String {
+        self.addr.to_string()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    let mut next: ConnId = 0;
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        next += 1;
+        let conn = next;
+        let _ = stream.set_nodelay(true);
+        let (tx, rx) = mpsc::channel(QUEUE);
+        lock(&shared.writers).insert(conn, tx);
+        lock(&shared.core).connected(conn);
+        tokio::spawn(serve(conn, stream, rx, shared.clone()));
+    }
+}
+
+async fn tick_loop(shared: Arc<Shared>) {
+    let tick = Duration::from_millis(shared.config.tick_ms);
+    let mut every = tokio::time::interval(tick);
+    loop {
+        every.tick().await;
+        let outs = lock(&shared.core).tick(shared.now_ms());
+        shared.dispatch(outs);
+    }
+}
+
+/// One connection: frames in to the core; its writer sends what the core says.
+async fn serve(
+    conn: ConnId,
+    stream: TcpStream,
+    mut rx: mpsc::Receiver<Vec<u8>>,
+    shared: Arc<Shared>,
+) {
+    let (mut read, mut write) = stream.into_split();
+    let writer = tokio::spawn(async move {
+        while let Some(frame) = rx.recv().await {
+            if write.write_all(&frame).await.is_err() {
+                return;
+            }
+        }
+        let _ = write.shutdown().await;
+    });
+    // Every read has a limit in time: a session's longest timeout (20 ticks), so a silent
+    // peer holds its task no longer than its session could live.
+    let patience = Duration::from_millis(shared.config.tick_ms.saturating_mul(20));
+    let limit = shared.config.max_request + 1024;
+    let mut body = Vec::new();
+    loop {
+        let mut prefix = [0u8; 4];
+        match tokio::time::timeout(patience, read.read_exact(&mut prefix)).await {
+            Ok(Ok(_)) => {}
+            _ => break,
+        }
+        let len = u32::from_be_bytes(prefix) as usize;
+        if len > limit {
+            break;
+        }
+        body.resize(len, 0);
+        match tokio::time::timeout(patience, read.read_exact(&mut body)).await {
+            Ok(Ok(_)) => {}
+            _ => break,
+        }
+        let outs = lock(&shared.core).frame(conn, &body, shared.now_ms());
+        let closing = outs.contains(&Out::Close(conn));
+        shared.dispatch(outs);
+        if closing || !lock(&shared.writers).contains_key(&conn) {
+            break;
+        }
+    }
+    lock(&shared.writers).remove(&conn);
+    lock(&shared.core).disconnected(conn);
+    let _ = writer.await;
+}

@@ -1,0 +1,159 @@
+//! zk-client against the embedded server, in-process: the operations served so far, watches,
+//! multi, ephemeral nodes going with their session (closed, or expired by the server's
+//! clock), and a resumed session.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
+
+use std::time::Duration;
+
+use tokio::time::timeout;
+use zk_client::{
+    AddWatchMode, Client, ClientBuilder, CreateMode, CreateOptions, Error, EventType, Op,
+};
+use zk_server::Server;
+
+async fn server() -> Server {
+    Server::builder()
+        .tick_time(Duration::from_millis(200))
+        .start()
+        .await
+        .expect("the embedded server starts")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_works_against_the_embedded_server() {
+    let srv = server().await;
+    let zk = Client::connect(&srv.connect_string())
+        .await
+        .expect("connect");
+    let open = CreateOptions::default();
+    zk.create("/a", b"x", &open).await.expect("create");
+    assert_eq!(zk.create("/a", b"", &open).await, Err(Error::NodeExists));
+    assert_eq!(zk.create("/m/x", b"", &open).await, Err(Error::NoNode));
+    let (data, stat, changed) = zk.get_data_watch("/a").await.expect("getData");
+    assert_eq!((data.as_slice(), stat.version), (&b"x"[..], 0));
+    let mut recursive = zk
+        .add_watch("/", AddWatchMode::PersistentRecursive)
+        .await
+        .expect("addWatch");
+    let stat = zk.set_data("/a", b"y", Some(0)).await.expect("set");
+    assert_eq!(stat.version, 1);
+    assert_eq!(
+        zk.set_data("/a", b"z", Some(0)).await,
+        Err(Error::BadVersion)
+    );
+    let ev = timeout(Duration::from_secs(5), changed)
+        .await
+        .expect("in time")
+        .expect("event");
+    assert_eq!(
+        (ev.event_type, ev.path.as_str()),
+        (EventType::NodeDataChanged, "/a")
+    );
+    let ev = timeout(Duration::from_secs(5), recursive.next())
+        .await
+        .expect("in time")
+        .expect("an item")
+        .expect("event");
+    assert_eq!(
+        (ev.event_type, ev.path.as_str()),
+        (EventType::NodeDataChanged, "/a")
+    );
+
+    let seq = CreateOptions::new(CreateMode::PersistentSequential);
+    let (first, _) = zk.create("/a/s-", b"", &seq).await.expect("sequential");
+    let (second, _) = zk.create("/a/s-", b"", &seq).await.expect("sequential");
+    assert_eq!(
+        (first.as_str(), second.as_str()),
+        ("/a/s-0000000000", "/a/s-0000000001")
+    );
+    let mut children = zk.get_children("/a").await.expect("children");
+    children.sort();
+    assert_eq!(children, ["s-0000000000", "s-0000000001"]);
+    assert_eq!(zk.get_all_children_number("/").await, Ok(6));
+    assert_eq!(zk.delete("/a", None).await, Err(Error::NotEmpty));
+
+    // Multi: all or nothing.
+    let results = zk
+        .multi(&[
+            Op::create("/b", "1"),
+            Op::create("/b/c", "2"),
+            Op::check("/b", 0),
+        ])
+        .await
+        .expect("multi");
+    assert_eq!(results.len(), 3);
+    let failed = zk
+        .multi(&[Op::delete("/b/c"), Op::delete("/nope")])
+        .await
+        .expect_err("a failing multi");
+    assert!(
+        matches!(failed, Error::MultiFailed { index: 1, ref error } if **error == Error::NoNode),
+        "{failed:?}"
+    );
+    assert!(zk.exists("/b/c").await.expect("exists").is_some());
+    assert!(zk.ensure_path("/deep/er/path").await.is_ok());
+
+    // Ephemeral nodes go with a closed session, and watchers hear it.
+    let other = Client::connect(&srv.connect_string()).await.expect("other");
+    other
+        .create("/e", b"", &CreateOptions::new(CreateMode::Ephemeral))
+        .await
+        .expect("ephemeral");
+    assert_eq!(other.get_ephemerals("/").await, Ok(vec!["/e".to_string()]));
+    let (_, gone) = zk.exists_watch("/e").await.expect("exists");
+    other.close().await;
+    let ev = timeout(Duration::from_secs(5), gone)
+        .await
+        .expect("in time")
+        .expect("event");
+    assert_eq!(
+        (ev.event_type, ev.path.as_str()),
+        (EventType::NodeDeleted, "/e")
+    );
+    zk.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_resume_and_expire_by_the_servers_clock() {
+    let srv = server().await;
+    let holder = ClientBuilder::new(srv.connect_string())
+        .session_timeout(Duration::from_millis(800))
+        .connect()
+        .await
+        .expect("holder");
+    holder
+        .create("/lease", b"", &CreateOptions::new(CreateMode::Ephemeral))
+        .await
+        .expect("ephemeral");
+    // Another client takes the session over with its id and password.
+    let (id, password) = (holder.session_id(), holder.session_password());
+    holder.detach().await;
+    let resumed = ClientBuilder::new(srv.connect_string())
+        .session_timeout(Duration::from_millis(800))
+        .session(id, password.clone())
+        .connect()
+        .await
+        .expect("resumed");
+    assert_eq!(resumed.session_id(), id);
+    assert!(resumed.exists("/lease").await.expect("exists").is_some());
+    // A wrong password is refused as an expired session.
+    let wrong = ClientBuilder::new(srv.connect_string())
+        .session(id, vec![0u8; 16])
+        .connect()
+        .await;
+    assert_eq!(wrong.err(), Some(Error::SessionExpired));
+    // Silence: the server expires the session and its ephemeral goes.
+    resumed.detach().await;
+    let watcher = Client::connect(&srv.connect_string())
+        .await
+        .expect("watcher");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while watcher.exists("/lease").await.expect("exists").is_some() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the session never expired"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    watcher.close().await;
+}
