@@ -5,9 +5,9 @@
 //!
 //! Served so far: the handshake (new session, resume with id and password, refusal), ping,
 //! closeSession, create in every form, delete, exists, getData, setData, getChildren(2),
-//! getACL, getAllChildrenNumber, getEphemerals, sync, multi, addWatch, and expiry by the
-//! clock. Not yet: auth and ACL identities beyond `world`, setACL, multiRead,
-//! setWatches, removeWatches/checkWatches, whoAmI, getConfig/reconfig, four-letter words.
+//! getACL, getAllChildrenNumber, getEphemerals, sync, multi, multiRead, addWatch,
+//! setWatches(2), and expiry by the clock. Not yet: auth and ACL identities beyond `world`,
+//! setACL, removeWatches/checkWatches, whoAmI, getConfig/reconfig, four-letter words.
 
 use std::collections::HashMap;
 
@@ -16,8 +16,8 @@ use jute_schemas::data::{Id, ACL as Acl};
 use jute_schemas::proto::*;
 use jute_schemas::protocol::frame;
 use jute_schemas::protocol::{
-    decode_request, xid, CreateMode, ErrorCode, MultiResponse, MultiResult, OpCode, RequestBody,
-    ResponseBody,
+    decode_request, xid, CreateMode, ErrorCode, EventType, MultiResponse, MultiResult, OpCode,
+    RequestBody, ResponseBody,
 };
 
 use crate::multi::{self, Done, MultiOp};
@@ -83,6 +83,16 @@ impl Access for World {
     fn auth_ids(&self) -> Vec<Id> {
         Vec::new()
     }
+}
+
+/// The watch lists of a `setWatches` or `setWatches2`.
+struct WatchLists {
+    relative_zxid: i64,
+    data: Vec<String>,
+    exist: Vec<String>,
+    child: Vec<String>,
+    persistent: Vec<String>,
+    recursive: Vec<String>,
 }
 
 /// The server's state.
@@ -552,10 +562,146 @@ impl Core {
             (OpCode::Multi, RequestBody::Multi(m)) => {
                 self.multi(conn, xid, session, m, now_ms, out)
             }
+            (OpCode::MultiRead, RequestBody::Multi(m)) => self.multi_read(conn, xid, m, out),
+            (OpCode::SetWatches, RequestBody::SetWatches(w)) => {
+                let lists = WatchLists {
+                    relative_zxid: w.relative_zxid,
+                    data: w.data_watches.unwrap_or_default(),
+                    exist: w.exist_watches.unwrap_or_default(),
+                    child: w.child_watches.unwrap_or_default(),
+                    persistent: Vec::new(),
+                    recursive: Vec::new(),
+                };
+                self.set_watches(conn, session, &lists, out);
+            }
+            (OpCode::SetWatches2, RequestBody::SetWatches2(w)) => {
+                let lists = WatchLists {
+                    relative_zxid: w.relative_zxid,
+                    data: w.data_watches.unwrap_or_default(),
+                    exist: w.exist_watches.unwrap_or_default(),
+                    child: w.child_watches.unwrap_or_default(),
+                    persistent: w.persistent_watches.unwrap_or_default(),
+                    recursive: w.persistent_recursive_watches.unwrap_or_default(),
+                };
+                self.set_watches(conn, session, &lists, out);
+            }
             _ => {
                 out.push(self.reply(conn, xid, -1, ErrorCode::Unimplemented, &ResponseBody::None));
             }
         }
+    }
+
+    /// `setWatches`/`setWatches2` after a reconnect (`DataTree.setWatches`): a watch whose
+    /// node changed since the client's last zxid fires at once (deleted, created, data or
+    /// children changed); the others are set again. The notifications go before the reply.
+    fn set_watches(&mut self, conn: ConnId, session: i64, lists: &WatchLists, out: &mut Vec<Out>) {
+        let mut notes = Vec::new();
+        let note = |event, path: &str| Notification {
+            session,
+            event,
+            path: path.to_string(),
+        };
+        for path in &lists.data {
+            match self.tree.get(path) {
+                None => notes.push(note(EventType::NodeDeleted, path)),
+                Some(n) if n.stat.mzxid > lists.relative_zxid => {
+                    notes.push(note(EventType::NodeDataChanged, path))
+                }
+                Some(_) => self.watches.add(path, session, Mode::Data),
+            }
+        }
+        for path in &lists.exist {
+            match self.tree.get(path) {
+                Some(_) => notes.push(note(EventType::NodeCreated, path)),
+                None => self.watches.add(path, session, Mode::Data),
+            }
+        }
+        for path in &lists.child {
+            match self.tree.get(path) {
+                None => notes.push(note(EventType::NodeDeleted, path)),
+                Some(n) if n.stat.pzxid > lists.relative_zxid => {
+                    notes.push(note(EventType::NodeChildrenChanged, path))
+                }
+                Some(_) => self.watches.add(path, session, Mode::Child),
+            }
+        }
+        for path in &lists.persistent {
+            self.watches.add(path, session, Mode::Persistent);
+        }
+        for path in &lists.recursive {
+            self.watches.add(path, session, Mode::PersistentRecursive);
+        }
+        self.notify(&notes, out);
+        out.push(self.reply(
+            conn,
+            xid::SET_WATCHES,
+            self.zxid,
+            ErrorCode::Ok,
+            &ResponseBody::None,
+        ));
+    }
+
+    /// `multiRead`: each read answered on its own (not atomic), errors as error results.
+    fn multi_read(
+        &mut self,
+        conn: ConnId,
+        xid: i32,
+        m: jute_schemas::protocol::MultiRequest,
+        out: &mut Vec<Out>,
+    ) {
+        let access = World;
+        let header = |t: i32, err: i32| MultiHeader {
+            r#type: t,
+            done: false,
+            err,
+        };
+        let failed = |code: ErrorCode| MultiResult {
+            header: header(-1, code.value()),
+            body: ResponseBody::Error(ErrorResponse { err: code.value() }),
+        };
+        let mut results = Vec::with_capacity(m.ops.len());
+        for op in &m.ops {
+            let result = match (OpCode::try_from(op.header.r#type).ok(), &op.body) {
+                (Some(OpCode::GetData), RequestBody::GetData(g)) => {
+                    match reads::get_data(&self.tree, path_of(&g.path), &access) {
+                        Ok((data, stat)) => MultiResult {
+                            header: header(OpCode::GetData.value(), 0),
+                            body: ResponseBody::GetData(GetDataResponse {
+                                data: Some(data),
+                                stat,
+                            }),
+                        },
+                        Err(e) => failed(e),
+                    }
+                }
+                (Some(OpCode::GetChildren), RequestBody::GetChildren(g)) => {
+                    match reads::get_children(&self.tree, path_of(&g.path), &access) {
+                        Ok((children, _)) => MultiResult {
+                            header: header(OpCode::GetChildren.value(), 0),
+                            body: ResponseBody::GetChildren(GetChildrenResponse {
+                                children: Some(children),
+                            }),
+                        },
+                        Err(e) => failed(e),
+                    }
+                }
+                _ => {
+                    let rsp = ResponseBody::None;
+                    out.push(self.reply(conn, xid, -1, ErrorCode::MarshallingError, &rsp));
+                    return;
+                }
+            };
+            results.push(result);
+        }
+        let rsp = MultiResponse {
+            results,
+            end: MultiHeader {
+                r#type: -1,
+                done: true,
+                err: -1,
+            },
+        };
+        out.push(self.reply(conn, xid, self.zxid, ErrorCode::Ok, &rsp));
     }
 
     #[allow(clippy::too_many_arguments)]

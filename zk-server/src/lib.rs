@@ -4,11 +4,11 @@
 //! **Status: in progress.** A client can connect to it ([`Server::builder`] on the caller's
 //! tokio runtime) and use the core operations: the handshake (new and resumed sessions),
 //! pings, closeSession, create in every form, delete, exists, getData, setData,
-//! getChildren(2), getACL, getAllChildrenNumber, getEphemerals, sync, multi, addWatch, the
-//! one-shot and persistent watches and their notifications, and expiry by the server's clock.
-//! Not yet: authentication and ACL identities beyond `world:anyone`, setACL, multiRead,
-//! setWatches, removeWatches/checkWatches, whoAmI, getConfig/reconfig, four-letter words, the
-//! `zk server` command, persistence. Production runs on real ZooKeeper.
+//! getChildren(2), getACL, getAllChildrenNumber, getEphemerals, sync, multi, multiRead,
+//! addWatch, the one-shot and persistent watches and their notifications, setWatches(2) after a
+//! reconnect (firing for what changed meanwhile), and expiry by the server's clock. Not yet:
+//! authentication and ACL identities beyond `world:anyone`, setACL, removeWatches/checkWatches,
+//! whoAmI, getConfig/reconfig, four-letter words, the `zk server` command, persistence. Production runs on real ZooKeeper.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {

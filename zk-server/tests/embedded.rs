@@ -157,3 +157,89 @@ async fn sessions_resume_and_expire_by_the_servers_clock() {
     }
     watcher.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn multi_read_answers_each_read_on_its_own() {
+    use zk_client::{ReadOp, ReadResult};
+    let srv = server().await;
+    let zk = Client::connect(&srv.connect_string())
+        .await
+        .expect("connect");
+    zk.create("/r", b"data", &CreateOptions::default())
+        .await
+        .expect("create");
+    let results = zk
+        .multi_read(&[
+            ReadOp::get_data("/r"),
+            ReadOp::get_data("/missing"),
+            ReadOp::get_children("/r"),
+        ])
+        .await
+        .expect("multiRead");
+    assert!(
+        matches!(&results[0], Ok(ReadResult::Data { data, .. }) if data == b"data"),
+        "{results:?}"
+    );
+    assert_eq!(results[1], Err(Error::NoNode));
+    assert_eq!(results[2], Ok(ReadResult::Children(Vec::new())));
+    zk.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watches_set_again_after_a_reconnect_fire_for_what_changed_meanwhile() {
+    let srv = server().await;
+    let proxy = zk_testkit::Proxy::start(srv.addr()).expect("proxy");
+    let writer = Client::connect(&srv.connect_string())
+        .await
+        .expect("writer");
+    let open = CreateOptions::default();
+    writer.create("/w", b"1", &open).await.expect("create");
+    writer.create("/still", b"", &open).await.expect("create");
+    let zk = ClientBuilder::new(proxy.connect_string())
+        .session_timeout(Duration::from_secs(10))
+        .connect()
+        .await
+        .expect("connect");
+    let (_, _, changed) = zk.get_data_watch("/w").await.expect("getData");
+    let (_, _, unchanged) = zk.get_data_watch("/still").await.expect("getData");
+    let mut persistent = zk
+        .add_watch("/w", AddWatchMode::Persistent)
+        .await
+        .expect("addWatch");
+    // Cut; change /w while the watcher is away; let it back.
+    proxy.set_refusing(true);
+    writer.set_data("/w", b"2", None).await.expect("set");
+    proxy.set_refusing(false);
+    // The one-shot watch on /w fires from the setWatches2 on the new connection.
+    let ev = timeout(Duration::from_secs(10), changed)
+        .await
+        .expect("in time")
+        .expect("event");
+    assert_eq!(
+        (ev.event_type, ev.path.as_str()),
+        (EventType::NodeDataChanged, "/w")
+    );
+    // The persistent watch was set again (no replay: ZooKeeper does not replay them) and
+    // hears the next change; /still's watch was set again and has not fired.
+    writer.set_data("/w", b"3", None).await.expect("set");
+    let ev = timeout(Duration::from_secs(10), persistent.next())
+        .await
+        .expect("in time")
+        .expect("an item")
+        .expect("event");
+    assert_eq!(
+        (ev.event_type, ev.path.as_str()),
+        (EventType::NodeDataChanged, "/w")
+    );
+    writer.set_data("/still", b"x", None).await.expect("set");
+    let ev = timeout(Duration::from_secs(10), unchanged)
+        .await
+        .expect("in time")
+        .expect("event");
+    assert_eq!(
+        (ev.event_type, ev.path.as_str()),
+        (EventType::NodeDataChanged, "/still")
+    );
+    zk.close().await;
+    writer.close().await;
+}
