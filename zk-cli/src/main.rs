@@ -10,6 +10,7 @@ mod files_cmd;
 mod jute_cmd;
 mod quorum_cmd;
 mod recipes_cmd;
+mod server_cmd;
 mod supervise;
 
 use std::io::{self, Write};
@@ -95,6 +96,9 @@ enum Command {
     Cache(recipes_cmd::CacheArgs),
     /// Read a Curator-compatible counter, or add to it.
     Counter(recipes_cmd::CounterArgs),
+    /// Run the embedded ZooKeeper-compatible server (in progress; for development and tests)
+    /// until a signal stops it.
+    Server(server_cmd::ServerArgs),
     /// Start the interactive shell (the default without a command).
     Shell,
     #[command(flatten)]
@@ -118,6 +122,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CmdError> {
         Command::Txnlog(args) => return files_cmd::txnlog(&args, cli.json, out),
         Command::Snapshot(args) => return files_cmd::snapshot(&args, cli.json, out),
         Command::Dump(args) => return dump_cmd::run(&args, cli.json, out),
+        Command::Server(args) => return runtime()?.block_on(server_cmd::run(&args, out)),
         Command::Shell
         | Command::Client(_)
         | Command::Lock(_)
@@ -160,6 +165,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CmdError> {
             | Command::Txnlog(_)
             | Command::Snapshot(_)
             | Command::Dump(_)
+            | Command::Server(_)
             | Command::Shell => Ok(()),
         }
     });
