@@ -1,18 +1,19 @@
 //! The tokio side: accepts connections, reads frames (a frame over the limit closes its
 //! connection, as ZooKeeper does), hands them to the [`Core`] under one lock, and writes what
 //! it says through a bounded queue per connection (a client that does not read is closed
-//! when its queue is full, instead of growing the server's memory). A timer runs the core's
+//! when its queue holds 4,096 frames or 64 MiB, instead of growing the server's memory). A timer runs the core's
 //! expiry every tick.
 
 use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -20,11 +21,30 @@ use crate::core::{Config, ConnId, Core, Out};
 
 /// Frames waiting to be written to one connection before it counts as not reading.
 const QUEUE: usize = 4096;
+/// Bytes waiting to be written to one connection before it counts as not reading (a client
+/// that asks for large nodes and never reads the answers is closed at this, not at memory's
+/// end).
+const QUEUED_BYTES: usize = 64 * 1024 * 1024;
+
+/// A connection's writer: its queue, and the bytes in it.
+struct Writer {
+    tx: mpsc::Sender<Vec<u8>>,
+    queued: Arc<AtomicUsize>,
+    /// Wakes the connection's reader when the server closes the connection.
+    closed: Arc<Notify>,
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        // Removed from the map: the connection is being closed, whoever is reading.
+        self.closed.notify_one();
+    }
+}
 
 /// What the connections share.
 struct Shared {
     core: Mutex<Core>,
-    writers: Mutex<HashMap<ConnId, mpsc::Sender<Vec<u8>>>>,
+    writers: Mutex<HashMap<ConnId, Writer>>,
     start: Instant,
     config: Config,
 }
@@ -44,9 +64,11 @@ impl Shared {
         for out in outs {
             match out {
                 Out::Frame(conn, frame) => {
-                    let full = writers
-                        .get(&conn)
-                        .is_some_and(|w| w.try_send(frame).is_err());
+                    let full = writers.get(&conn).is_some_and(|w| {
+                        let len = frame.len();
+                        let before = w.queued.fetch_add(len, Ordering::AcqRel);
+                        before + len > QUEUED_BYTES || w.tx.try_send(frame).is_err()
+                    });
                     if full {
                         // Not reading (or gone): closed, as a slow consumer.
                         writers.remove(&conn);
@@ -175,9 +197,16 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         let conn = next;
         let _ = stream.set_nodelay(true);
         let (tx, rx) = mpsc::channel(QUEUE);
-        lock(&shared.writers).insert(conn, tx);
+        let queued = Arc::new(AtomicUsize::new(0));
+        let closed = Arc::new(Notify::new());
+        let writer = Writer {
+            tx,
+            queued: queued.clone(),
+            closed: closed.clone(),
+        };
+        lock(&shared.writers).insert(conn, writer);
         lock(&shared.core).connected(conn);
-        tokio::spawn(serve(conn, stream, rx, shared.clone()));
+        tokio::spawn(serve(conn, stream, (rx, queued, closed), shared.clone()));
     }
 }
 
@@ -195,7 +224,7 @@ async fn tick_loop(shared: Arc<Shared>) {
 async fn serve(
     conn: ConnId,
     stream: TcpStream,
-    mut rx: mpsc::Receiver<Vec<u8>>,
+    (mut rx, queued, closed): (mpsc::Receiver<Vec<u8>>, Arc<AtomicUsize>, Arc<Notify>),
     shared: Arc<Shared>,
 ) {
     let (mut read, mut write) = stream.into_split();
@@ -204,6 +233,7 @@ async fn serve(
             if write.write_all(&frame).await.is_err() {
                 return;
             }
+            queued.fetch_sub(frame.len(), Ordering::AcqRel);
         }
         let _ = write.shutdown().await;
     });
@@ -214,7 +244,12 @@ async fn serve(
     let mut body = Vec::new();
     loop {
         let mut prefix = [0u8; 4];
-        match tokio::time::timeout(patience, read.read_exact(&mut prefix)).await {
+        let next = tokio::select! {
+            got = tokio::time::timeout(patience, read.read_exact(&mut prefix)) => got,
+            // Closed by the server (a slow consumer, an expiry): stop reading now.
+            () = closed.notified() => break,
+        };
+        match next {
             Ok(Ok(_)) => {}
             _ => break,
         }
@@ -236,5 +271,12 @@ async fn serve(
     }
     lock(&shared.writers).remove(&conn);
     lock(&shared.core).disconnected(conn);
-    let _ = writer.await;
+    // What was queued gets a moment to go out; a peer that does not read gets no more.
+    let mut writer = writer;
+    if tokio::time::timeout(Duration::from_secs(2), &mut writer)
+        .await
+        .is_err()
+    {
+        writer.abort();
+    }
 }

@@ -243,3 +243,99 @@ async fn watches_set_again_after_a_reconnect_fire_for_what_changed_meanwhile() {
     zk.close().await;
     writer.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_reads_is_closed_and_stalls_no_one() {
+    use jute::Encode;
+    use jute_schemas::proto::{ConnectRequest, GetDataRequest, RequestHeader};
+    use std::io::{Read, Write};
+
+    let srv = server().await;
+    let zk = Client::connect(&srv.connect_string())
+        .await
+        .expect("connect");
+    zk.create("/big", &vec![7u8; 1_000_000], &CreateOptions::default())
+        .await
+        .expect("a 1 MB node");
+    zk.create("/small", b"s", &CreateOptions::default())
+        .await
+        .expect("small");
+    let addr = srv.addr();
+    // A raw client: a handshake, then 200 reads of the 1 MB node (200 MB of answers), and
+    // never a byte read after the handshake's answer.
+    let hog = tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(addr).expect("tcp");
+        let frame = |body: Vec<u8>| {
+            let mut f = (body.len() as u32).to_be_bytes().to_vec();
+            f.extend(body);
+            f
+        };
+        let mut hello = Vec::new();
+        ConnectRequest {
+            time_out: 30_000,
+            passwd: Some(vec![0; 16]),
+            read_only: Some(false),
+            ..ConnectRequest::default()
+        }
+        .encode(&mut hello);
+        s.write_all(&frame(hello)).expect("handshake");
+        let mut len = [0u8; 4];
+        s.read_exact(&mut len).expect("answer");
+        let mut answer = vec![0u8; u32::from_be_bytes(len) as usize];
+        s.read_exact(&mut answer).expect("answer");
+        for xid in 1..=200 {
+            let mut req = Vec::new();
+            RequestHeader { xid, r#type: 4 }.encode(&mut req);
+            GetDataRequest {
+                path: Some("/big".into()),
+                watch: false,
+            }
+            .encode(&mut req);
+            if s.write_all(&frame(req)).is_err() {
+                break; // closed already
+            }
+        }
+        // Still not reading, but not silent either (pings, every half second for 8 s): only
+        // the bound on unread answers can cut it off, not the read timeout.
+        for _ in 0..16 {
+            std::thread::sleep(Duration::from_millis(500));
+            let mut ping = Vec::new();
+            RequestHeader {
+                xid: -2,
+                r#type: 11,
+            }
+            .encode(&mut ping);
+            if s.write_all(&frame(ping)).is_err() {
+                break;
+            }
+        }
+        s
+    });
+    // Meanwhile everyone else is served at once.
+    for _ in 0..40 {
+        let read = timeout(Duration::from_secs(2), zk.get_data("/small")).await;
+        assert_eq!(read.expect("served in time").expect("read").0, b"s");
+    }
+    let mut s = hog.await.expect("task");
+    // The hog's connection is closed once its unread answers pass the bound: reading what
+    // the kernel still holds ends at end-of-stream, well short of the 200 MB asked for.
+    let drained = tokio::task::spawn_blocking(move || {
+        s.set_read_timeout(Some(Duration::from_secs(20)))
+            .expect("timeout");
+        let mut total = 0usize;
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            match s.read(&mut buf) {
+                Ok(0) | Err(_) => return total,
+                Ok(n) => total += n,
+            }
+        }
+    })
+    .await
+    .expect("task");
+    assert!(
+        drained < 150_000_000,
+        "read {drained} bytes: the hog was never cut off"
+    );
+    zk.close().await;
+}
