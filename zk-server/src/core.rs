@@ -85,6 +85,9 @@ impl Access for World {
     }
 }
 
+/// A create's fields, whichever request carried them: path, data, ACL, flags, TTL (-1).
+type CreateFields = (Option<String>, Option<Vec<u8>>, Option<Vec<Acl>>, i32, i64);
+
 /// The watch lists of a `setWatches` or `setWatches2`.
 struct WatchLists {
     relative_zxid: i64,
@@ -338,18 +341,12 @@ impl Core {
             out.push(self.reply(conn, xid, -1, ErrorCode::Unimplemented, &ResponseBody::None));
             return;
         };
-        let access = World;
-        match (op, req.body) {
-            (OpCode::Ping, _) => {
-                out.push(self.reply(
-                    conn,
-                    xid::PING,
-                    self.zxid,
-                    ErrorCode::Ok,
-                    &ResponseBody::None,
-                ));
+        match op {
+            OpCode::Ping => {
+                let zxid = self.zxid;
+                out.push(self.reply(conn, xid::PING, zxid, ErrorCode::Ok, &ResponseBody::None));
             }
-            (OpCode::CloseSession, _) => {
+            OpCode::CloseSession => {
                 let zxid = self.end_session(session, out);
                 self.sessions.remove(session);
                 self.session_conn.remove(&session);
@@ -357,60 +354,147 @@ impl Core {
                 self.conns.remove(&conn);
                 out.push(Out::Close(conn));
             }
-            (
-                OpCode::Create | OpCode::Create2 | OpCode::CreateContainer,
-                RequestBody::Create(c),
-            ) => {
-                let Some(mode) = mode_of(c.flags, op) else {
-                    self.zxid += 1;
-                    out.push(self.reply(
-                        conn,
-                        xid,
-                        self.zxid,
-                        ErrorCode::BadArguments,
-                        &ResponseBody::None,
-                    ));
-                    return;
-                };
-                let acl = c.acl.unwrap_or_default();
-                let req = Create {
-                    path: path_of(&c.path),
-                    data: c.data.as_deref().unwrap_or_default(),
-                    acl: &acl,
-                    mode,
-                    ttl: -1,
-                    session,
-                };
-                self.create(conn, xid, op, &req, now_ms, &access, out);
+            OpCode::Create
+            | OpCode::Create2
+            | OpCode::CreateContainer
+            | OpCode::CreateTtl
+            | OpCode::Delete
+            | OpCode::SetData
+            | OpCode::Multi => self.write_request(conn, xid, session, op, req.body, now_ms, out),
+            OpCode::AddWatch | OpCode::SetWatches | OpCode::SetWatches2 => {
+                self.watch_request(conn, xid, session, req.body, out);
             }
-            (OpCode::CreateTtl, RequestBody::CreateTtl(c)) => {
-                let Some(mode) = mode_of(c.flags, op) else {
-                    self.zxid += 1;
-                    out.push(self.reply(
-                        conn,
-                        xid,
-                        self.zxid,
-                        ErrorCode::BadArguments,
-                        &ResponseBody::None,
-                    ));
-                    return;
-                };
-                let acl = c.acl.unwrap_or_default();
-                let req = Create {
-                    path: path_of(&c.path),
-                    data: c.data.as_deref().unwrap_or_default(),
-                    acl: &acl,
-                    mode,
-                    ttl: c.ttl,
-                    session,
-                };
-                self.create(conn, xid, op, &req, now_ms, &access, out);
+            OpCode::MultiRead => match req.body {
+                RequestBody::Multi(m) => self.multi_read(conn, xid, m, out),
+                _ => out.push(self.unimplemented(conn, xid)),
+            },
+            _ => {
+                let answer = self.read(conn, xid, session, op, req.body);
+                out.push(answer);
             }
-            (OpCode::Delete, RequestBody::Delete(d)) => {
+        }
+    }
+
+    fn unimplemented(&self, conn: ConnId, xid: i32) -> Out {
+        self.reply(conn, xid, -1, ErrorCode::Unimplemented, &ResponseBody::None)
+    }
+
+    /// A read's answer: its record, or its error, at the last zxid.
+    fn answer<T: Encode>(&self, conn: ConnId, xid: i32, r: Result<T, ErrorCode>) -> Out {
+        match r {
+            Ok(body) => self.reply(conn, xid, self.zxid, ErrorCode::Ok, &body),
+            Err(e) => self.reply(conn, xid, self.zxid, e, &ResponseBody::None),
+        }
+    }
+
+    /// The reads (a watch is set only when the read succeeded, but `exists` sets one on a
+    /// missing node too).
+    fn read(&mut self, conn: ConnId, xid: i32, session: i64, op: OpCode, body: RequestBody) -> Out {
+        let access = World;
+        let tree = &self.tree;
+        match (op, body) {
+            (OpCode::Exists, RequestBody::Exists(e)) => {
+                let path = path_of(&e.path);
+                let r = reads::exists(tree, path);
+                if e.watch && r != Err(ErrorCode::BadArguments) {
+                    self.watches.add(path, session, Mode::Data);
+                }
+                self.answer(conn, xid, r.map(|stat| ExistsResponse { stat }))
+            }
+            (OpCode::GetData, RequestBody::GetData(g)) => {
+                let path = path_of(&g.path);
+                let r = reads::get_data(tree, path, &access);
+                if g.watch && r.is_ok() {
+                    self.watches.add(path, session, Mode::Data);
+                }
+                let r = r.map(|(data, stat)| GetDataResponse {
+                    data: Some(data),
+                    stat,
+                });
+                self.answer(conn, xid, r)
+            }
+            (OpCode::GetChildren | OpCode::GetChildren2, body) => {
+                let (path, watch) = match &body {
+                    RequestBody::GetChildren(g) => (path_of(&g.path), g.watch),
+                    RequestBody::GetChildren2(g) => (path_of(&g.path), g.watch),
+                    _ => return self.unimplemented(conn, xid),
+                };
+                let r = reads::get_children(tree, path, &access);
+                if watch && r.is_ok() {
+                    self.watches.add(path, session, Mode::Child);
+                }
+                let r = r.map(|(children, stat)| {
+                    let children = Some(children);
+                    if op == OpCode::GetChildren {
+                        ResponseBody::GetChildren(GetChildrenResponse { children })
+                    } else {
+                        ResponseBody::GetChildren2(GetChildren2Response { children, stat })
+                    }
+                });
+                self.answer(conn, xid, r)
+            }
+            (OpCode::GetAcl, RequestBody::GetAcl(g)) => {
+                let r = reads::get_acl(tree, path_of(&g.path), &access).map(|(acl, stat)| {
+                    GetACLResponse {
+                        acl: Some(acl),
+                        stat,
+                    }
+                });
+                self.answer(conn, xid, r)
+            }
+            (OpCode::GetAllChildrenNumber, RequestBody::GetAllChildrenNumber(g)) => {
+                let r = reads::get_all_children_number(tree, path_of(&g.path), &access)
+                    .map(|total_number| GetAllChildrenNumberResponse { total_number });
+                self.answer(conn, xid, r)
+            }
+            (OpCode::GetEphemerals, RequestBody::GetEphemerals(g)) => {
+                let ephemerals = reads::get_ephemerals(tree, session, path_of(&g.prefix_path));
+                let r = Ok(GetEphemeralsResponse {
+                    ephemerals: Some(ephemerals),
+                });
+                self.answer(conn, xid, r)
+            }
+            (OpCode::Sync, RequestBody::Sync(s)) => {
+                self.answer(conn, xid, Ok(SyncResponse { path: s.path }))
+            }
+            _ => self.unimplemented(conn, xid),
+        }
+    }
+
+    /// The writes: prepared, committed (or their error's zxid spent), answered.
+    #[allow(clippy::too_many_arguments)]
+    fn write_request(
+        &mut self,
+        conn: ConnId,
+        xid: i32,
+        session: i64,
+        op: OpCode,
+        body: RequestBody,
+        now_ms: u64,
+        out: &mut Vec<Out>,
+    ) {
+        let access = World;
+        match body {
+            RequestBody::Create(c) => {
+                self.create(
+                    conn,
+                    xid,
+                    op,
+                    (c.path, c.data, c.acl, c.flags, -1),
+                    session,
+                    now_ms,
+                    out,
+                );
+            }
+            RequestBody::CreateTtl(c) => {
+                let fields = (c.path, c.data, c.acl, c.flags, c.ttl);
+                self.create(conn, xid, op, fields, session, now_ms, out);
+            }
+            RequestBody::Delete(d) if op == OpCode::Delete => {
                 let r = prep::delete(&self.tree, path_of(&d.path), d.version, &access);
                 self.write(conn, xid, r, now_ms, out, |_, _| ResponseBody::None);
             }
-            (OpCode::SetData, RequestBody::SetData(s)) => {
+            RequestBody::SetData(s) => {
                 let path = path_of(&s.path).to_string();
                 let data = s.data.unwrap_or_default();
                 let r = prep::set_data(&self.tree, &path, &data, s.version, &access);
@@ -420,175 +504,55 @@ impl Core {
                     })
                 });
             }
-            (OpCode::Exists, RequestBody::Exists(e)) => {
-                let path = path_of(&e.path);
-                let r = reads::exists(&self.tree, path);
-                if e.watch && r != Err(ErrorCode::BadArguments) {
-                    self.watches.add(path, session, Mode::Data);
-                }
-                let zxid = self.zxid;
-                out.push(match r {
-                    Ok(stat) => {
-                        self.reply(conn, xid, zxid, ErrorCode::Ok, &ExistsResponse { stat })
-                    }
-                    Err(e) => self.reply(conn, xid, zxid, e, &ResponseBody::None),
-                });
+            RequestBody::Multi(m) if op == OpCode::Multi => {
+                self.multi(conn, xid, session, m, now_ms, out);
             }
-            (OpCode::GetData, RequestBody::GetData(g)) => {
-                let path = path_of(&g.path);
-                let r = reads::get_data(&self.tree, path, &access);
-                if g.watch && r.is_ok() {
-                    self.watches.add(path, session, Mode::Data);
-                }
-                let zxid = self.zxid;
-                out.push(match r {
-                    Ok((data, stat)) => self.reply(
-                        conn,
-                        xid,
-                        zxid,
-                        ErrorCode::Ok,
-                        &GetDataResponse {
-                            data: Some(data),
-                            stat,
-                        },
-                    ),
-                    Err(e) => self.reply(conn, xid, zxid, e, &ResponseBody::None),
-                });
-            }
-            (OpCode::GetChildren, RequestBody::GetChildren(g)) => {
-                let path = path_of(&g.path);
-                let r = reads::get_children(&self.tree, path, &access);
-                if g.watch && r.is_ok() {
-                    self.watches.add(path, session, Mode::Child);
-                }
-                let zxid = self.zxid;
-                out.push(match r {
-                    Ok((children, _)) => self.reply(
-                        conn,
-                        xid,
-                        zxid,
-                        ErrorCode::Ok,
-                        &GetChildrenResponse {
-                            children: Some(children),
-                        },
-                    ),
-                    Err(e) => self.reply(conn, xid, zxid, e, &ResponseBody::None),
-                });
-            }
-            (OpCode::GetChildren2, RequestBody::GetChildren2(g)) => {
-                let path = path_of(&g.path);
-                let r = reads::get_children(&self.tree, path, &access);
-                if g.watch && r.is_ok() {
-                    self.watches.add(path, session, Mode::Child);
-                }
-                let zxid = self.zxid;
-                out.push(match r {
-                    Ok((children, stat)) => self.reply(
-                        conn,
-                        xid,
-                        zxid,
-                        ErrorCode::Ok,
-                        &GetChildren2Response {
-                            children: Some(children),
-                            stat,
-                        },
-                    ),
-                    Err(e) => self.reply(conn, xid, zxid, e, &ResponseBody::None),
-                });
-            }
-            (OpCode::GetAcl, RequestBody::GetAcl(g)) => {
-                let r = reads::get_acl(&self.tree, path_of(&g.path), &access);
-                let zxid = self.zxid;
-                out.push(match r {
-                    Ok((acl, stat)) => self.reply(
-                        conn,
-                        xid,
-                        zxid,
-                        ErrorCode::Ok,
-                        &GetACLResponse {
-                            acl: Some(acl),
-                            stat,
-                        },
-                    ),
-                    Err(e) => self.reply(conn, xid, zxid, e, &ResponseBody::None),
-                });
-            }
-            (OpCode::GetAllChildrenNumber, RequestBody::GetAllChildrenNumber(g)) => {
-                let r = reads::get_all_children_number(&self.tree, path_of(&g.path), &access);
-                let zxid = self.zxid;
-                out.push(match r {
-                    Ok(total_number) => self.reply(
-                        conn,
-                        xid,
-                        zxid,
-                        ErrorCode::Ok,
-                        &GetAllChildrenNumberResponse { total_number },
-                    ),
-                    Err(e) => self.reply(conn, xid, zxid, e, &ResponseBody::None),
-                });
-            }
-            (OpCode::GetEphemerals, RequestBody::GetEphemerals(g)) => {
-                let ephemerals =
-                    reads::get_ephemerals(&self.tree, session, path_of(&g.prefix_path));
-                out.push(self.reply(
-                    conn,
-                    xid,
-                    self.zxid,
-                    ErrorCode::Ok,
-                    &GetEphemeralsResponse {
-                        ephemerals: Some(ephemerals),
-                    },
-                ));
-            }
-            (OpCode::Sync, RequestBody::Sync(s)) => {
-                let path = s.path.clone();
-                out.push(self.reply(conn, xid, self.zxid, ErrorCode::Ok, &SyncResponse { path }));
-            }
-            (OpCode::AddWatch, RequestBody::AddWatch(a)) => {
+            _ => out.push(self.unimplemented(conn, xid)),
+        }
+    }
+
+    /// `addWatch` and `setWatches`/`setWatches2`.
+    fn watch_request(
+        &mut self,
+        conn: ConnId,
+        xid: i32,
+        session: i64,
+        body: RequestBody,
+        out: &mut Vec<Out>,
+    ) {
+        let lists = match body {
+            RequestBody::AddWatch(a) => {
                 let mode = if a.mode == 1 {
                     Mode::PersistentRecursive
                 } else {
                     Mode::Persistent
                 };
                 self.watches.add(path_of(&a.path), session, mode);
-                out.push(self.reply(
-                    conn,
-                    xid,
-                    self.zxid,
-                    ErrorCode::Ok,
-                    &ErrorResponse { err: 0 },
-                ));
+                out.push(self.answer(conn, xid, Ok(ErrorResponse { err: 0 })));
+                return;
             }
-            (OpCode::Multi, RequestBody::Multi(m)) => {
-                self.multi(conn, xid, session, m, now_ms, out)
-            }
-            (OpCode::MultiRead, RequestBody::Multi(m)) => self.multi_read(conn, xid, m, out),
-            (OpCode::SetWatches, RequestBody::SetWatches(w)) => {
-                let lists = WatchLists {
-                    relative_zxid: w.relative_zxid,
-                    data: w.data_watches.unwrap_or_default(),
-                    exist: w.exist_watches.unwrap_or_default(),
-                    child: w.child_watches.unwrap_or_default(),
-                    persistent: Vec::new(),
-                    recursive: Vec::new(),
-                };
-                self.set_watches(conn, session, &lists, out);
-            }
-            (OpCode::SetWatches2, RequestBody::SetWatches2(w)) => {
-                let lists = WatchLists {
-                    relative_zxid: w.relative_zxid,
-                    data: w.data_watches.unwrap_or_default(),
-                    exist: w.exist_watches.unwrap_or_default(),
-                    child: w.child_watches.unwrap_or_default(),
-                    persistent: w.persistent_watches.unwrap_or_default(),
-                    recursive: w.persistent_recursive_watches.unwrap_or_default(),
-                };
-                self.set_watches(conn, session, &lists, out);
-            }
+            RequestBody::SetWatches(w) => WatchLists {
+                relative_zxid: w.relative_zxid,
+                data: w.data_watches.unwrap_or_default(),
+                exist: w.exist_watches.unwrap_or_default(),
+                child: w.child_watches.unwrap_or_default(),
+                persistent: Vec::new(),
+                recursive: Vec::new(),
+            },
+            RequestBody::SetWatches2(w) => WatchLists {
+                relative_zxid: w.relative_zxid,
+                data: w.data_watches.unwrap_or_default(),
+                exist: w.exist_watches.unwrap_or_default(),
+                child: w.child_watches.unwrap_or_default(),
+                persistent: w.persistent_watches.unwrap_or_default(),
+                recursive: w.persistent_recursive_watches.unwrap_or_default(),
+            },
             _ => {
-                out.push(self.reply(conn, xid, -1, ErrorCode::Unimplemented, &ResponseBody::None));
+                out.push(self.unimplemented(conn, xid));
+                return;
             }
-        }
+        };
+        self.set_watches(conn, session, &lists, out);
     }
 
     /// `setWatches`/`setWatches2` after a reconnect (`DataTree.setWatches`): a watch whose
@@ -704,18 +668,34 @@ impl Core {
         out.push(self.reply(conn, xid, self.zxid, ErrorCode::Ok, &rsp));
     }
 
+    /// A create of any form (`fields`: path, data, ACL, flags, TTL).
     #[allow(clippy::too_many_arguments)]
     fn create(
         &mut self,
         conn: ConnId,
         xid: i32,
         op: OpCode,
-        req: &Create<'_>,
+        fields: CreateFields,
+        session: i64,
         now_ms: u64,
-        access: &dyn Access,
         out: &mut Vec<Out>,
     ) {
-        let r = prep::create(&self.tree, req, access);
+        let (path, data, acl, flags, ttl) = fields;
+        let acl = acl.unwrap_or_default();
+        let r = match mode_of(flags, op) {
+            Some(mode) => {
+                let req = Create {
+                    path: path_of(&path),
+                    data: data.as_deref().unwrap_or_default(),
+                    acl: &acl,
+                    mode,
+                    ttl,
+                    session,
+                };
+                prep::create(&self.tree, &req, &World)
+            }
+            None => Err(ErrorCode::BadArguments),
+        };
         self.write(conn, xid, r, now_ms, out, |tree, txn| {
             let path = match txn {
                 Txn::Create { path, .. } => path.clone(),
