@@ -339,3 +339,21 @@ async fn a_client_that_never_reads_is_closed_and_stalls_no_one() {
     );
     zk.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tick_past_any_clock_is_no_limit_not_a_panic() {
+    let srv = Server::builder()
+        .tick_time(Duration::MAX)
+        .start()
+        .await
+        .expect("starts");
+    let zk = Client::connect(&srv.connect_string())
+        .await
+        .expect("connect");
+    zk.create("/t", b"", &CreateOptions::default())
+        .await
+        .expect("served");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(zk.exists("/t").await.expect("exists").is_some());
+    zk.close().await;
+}
