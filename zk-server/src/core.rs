@@ -126,6 +126,18 @@ fn path_of(p: &Option<String>) -> &str {
     p.as_deref().unwrap_or("")
 }
 
+/// A create's path, data, flags and TTL, borrowed from its record.
+type CreateParts<'a> = (&'a Option<String>, &'a Option<Vec<u8>>, i32, i64);
+
+/// A create's path, data, flags and TTL (-1 for all but `createTTL`), whichever record holds it.
+fn create_fields(body: &RequestBody) -> Option<CreateParts<'_>> {
+    match body {
+        RequestBody::Create(r) => Some((&r.path, &r.data, r.flags, -1)),
+        RequestBody::CreateTtl(r) => Some((&r.path, &r.data, r.flags, r.ttl)),
+        _ => None,
+    }
+}
+
 fn mode_of(flags: i32, op: OpCode) -> Option<CreateMode> {
     if op == OpCode::CreateContainer {
         return Some(CreateMode::Container);
@@ -761,28 +773,17 @@ impl Core {
         for (i, op) in m.ops.iter().enumerate() {
             let code = OpCode::try_from(op.header.r#type).ok();
             let parsed = match (code, &op.body) {
-                (
-                    Some(c @ (OpCode::Create | OpCode::Create2 | OpCode::CreateContainer)),
-                    RequestBody::Create(r),
-                ) => mode_of(r.flags, c).map(|mode| {
-                    MultiOp::Create(Create {
-                        path: path_of(&r.path),
-                        data: r.data.as_deref().unwrap_or_default(),
-                        acl: &acls[i],
-                        mode,
-                        ttl: -1,
-                        session,
-                    })
-                }),
-                (Some(OpCode::CreateTtl), RequestBody::CreateTtl(r)) => {
-                    mode_of(r.flags, OpCode::CreateTtl).map(|mode| {
-                        MultiOp::Create(Create {
-                            path: path_of(&r.path),
-                            data: r.data.as_deref().unwrap_or_default(),
-                            acl: &acls[i],
-                            mode,
-                            ttl: r.ttl,
-                            session,
+                (Some(c), RequestBody::Create(_) | RequestBody::CreateTtl(_)) => {
+                    create_fields(&op.body).and_then(|(path, data, flags, ttl)| {
+                        mode_of(flags, c).map(|mode| {
+                            MultiOp::Create(Create {
+                                path: path_of(path),
+                                data: data.as_deref().unwrap_or_default(),
+                                acl: &acls[i],
+                                mode,
+                                ttl,
+                                session,
+                            })
                         })
                     })
                 }
