@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use zk_client::{Client, ClientBuilder, CreateOptions, Error, Op};
-use zk_testkit::{Ensemble, Proxy};
+use zk_testkit::{Ensemble, EnsembleOptions, Proxy};
 
 use crate::checker::{Operation, OperationOf};
 use crate::checks::{check_all, EndState, Findings};
@@ -35,6 +35,15 @@ pub struct Config {
     /// (its log, with elections, syncs and truncations, and its data: `zk txnlog` reads the
     /// transaction logs). `None`: nothing is kept (default).
     pub evidence: Option<&'static std::path::Path>,
+    /// Whether the members bring a returning follower up to date with a snapshot of the
+    /// leader's tree (`zookeeper.forceSnapshotSync`) instead of a diff or a truncation
+    /// (default true). ZooKeeper 3.8.0, Debian's, loses committed transactions in diff sync: a
+    /// follower raises its epoch before the diff's transactions are in its log, so a kill
+    /// right after can let it win an election it should lose and truncate the others
+    /// (ZOOKEEPER-4643, -4646, -4685, fixed in 3.8.2; -4785 in 3.8.4). Snapshot sync writes the
+    /// synced tree before the epoch moves, so the soak tests the client rather than that bug;
+    /// `false` (`zk-chaos --diff-sync`) runs ZooKeeper's default and can show it.
+    pub snapshot_sync: bool,
     /// For testing the soak itself: the workload loses one unversioned `setData` in twenty,
     /// answering it as acknowledged without sending it, as a broken client would. The checks
     /// must report it (default off).
@@ -51,6 +60,7 @@ impl Default for Config {
             lockers: 3,
             session_timeout: Duration::from_secs(6),
             evidence: None,
+            snapshot_sync: true,
             phantom_writes: false,
         }
     }
@@ -225,7 +235,14 @@ pub async fn run(config: Config) -> Result<Outcome, String> {
 /// Starts the ensemble and a proxy per member, and creates the workload's directories.
 /// Returns the ensemble, the proxies and the connect string through them.
 async fn prepare(config: Config) -> Result<(Ensemble, Vec<Proxy>, String), String> {
-    let ens = Ensemble::start().map_err(|e| format!("ensemble: {e}"))?;
+    let mut options = EnsembleOptions::default();
+    if config.snapshot_sync {
+        options
+            .server
+            .system_properties
+            .push(("zookeeper.forceSnapshotSync".into(), "true".into()));
+    }
+    let ens = Ensemble::start_with(options).map_err(|e| format!("ensemble: {e}"))?;
     let proxies: Vec<Proxy> = (0..3)
         .map(|i| Proxy::start(ens.addr(i)).map_err(|e| format!("proxy: {e}")))
         .collect::<Result<_, _>>()?;
