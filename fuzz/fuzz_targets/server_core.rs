@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
     let mut core = Core::new(config, 0, 0);
     let mut now = 0u64;
     for conn in 0..4 {
-        core.connected(conn);
+        core.connected(conn, None);
     }
     let mut rest = data.get(1..).unwrap_or_default();
     while rest.len() >= 3 {
@@ -40,7 +40,7 @@ fuzz_target!(|data: &[u8]| {
                 read_only: Some(false),
             }
             .encode(&mut hello);
-            core.connected(conn);
+            core.connected(conn, None);
             core.frame(conn, &hello, now)
         } else if op & 0x10 != 0 {
             core.tick(now)

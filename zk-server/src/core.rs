@@ -10,22 +10,24 @@
 //! setACL, removeWatches/checkWatches, whoAmI, getConfig/reconfig, four-letter words.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 
 use jute::{Decode, Encode, Limits, Reader};
-use jute_schemas::data::{Id, ACL as Acl};
+use jute_schemas::data::ACL as Acl;
 use jute_schemas::proto::*;
 use jute_schemas::protocol::frame;
 use jute_schemas::protocol::{
-    decode_request, xid, CreateMode, ErrorCode, EventType, MultiResponse, MultiResult, OpCode,
-    RequestBody, ResponseBody,
+    decode_request, perms, xid, CreateMode, ErrorCode, EventType, MultiResponse, MultiResult,
+    OpCode, RequestBody, ResponseBody,
 };
 
+use crate::auth::Identities;
 use crate::multi::{self, Done, MultiOp};
 use crate::prep::{self, Access, Create};
 use crate::reads;
 use crate::sessions::{Refused, Sessions};
 use crate::tree::{DataTree, Txn};
-use crate::watches::{Mode, Notification, Watches};
+use crate::watches::{Mode, Notification, WatchKind, Watches};
 
 /// A connection, as the caller numbers them.
 pub type ConnId = u64;
@@ -40,7 +42,7 @@ pub enum Out {
 }
 
 /// How the server is set up.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// `tickTime` in milliseconds.
     pub tick_ms: u64,
@@ -48,6 +50,10 @@ pub struct Config {
     pub extended_types: bool,
     /// The largest request accepted (`jute.maxbuffer`).
     pub max_request: usize,
+    /// The super user's digest (`user:base64`, as `zk_server::auth::digest` makes it):
+    /// ZooKeeper's `zookeeper.DigestAuthenticationProvider.superDigest`. A connection that
+    /// authenticates as it passes every ACL.
+    pub super_digest: Option<String>,
 }
 
 impl Default for Config {
@@ -56,6 +62,7 @@ impl Default for Config {
             tick_ms: 2_000,
             extended_types: false,
             max_request: 1024 * 1024,
+            super_digest: None,
         }
     }
 }
@@ -67,22 +74,6 @@ enum Conn {
     New,
     /// Serving a session.
     Session(i64),
-}
-
-/// A session's permissions: `world:anyone` entries only, for now.
-struct World;
-
-impl Access for World {
-    fn allows(&self, acl: &[Acl], perm: i32) -> bool {
-        acl.iter().any(|a| {
-            a.perms & perm != 0
-                && a.id.scheme.as_deref() == Some("world")
-                && a.id.id.as_deref() == Some("anyone")
-        })
-    }
-    fn auth_ids(&self) -> Vec<Id> {
-        Vec::new()
-    }
 }
 
 /// A create's fields, whichever request carried them: path, data, ACL, flags, TTL (-1).
@@ -110,6 +101,10 @@ pub struct Core {
     conns: HashMap<ConnId, Conn>,
     /// Each session's connection, while it has one.
     session_conn: HashMap<i64, ConnId>,
+    /// Each connection's identities (ZooKeeper keeps them on the connection).
+    idents: HashMap<ConnId, Identities>,
+    /// The identities of the connection whose request is being served.
+    requester: Identities,
     /// The wall clock (ms since the epoch) at monotonic time 0, for Stats' times.
     wall_at_zero: i64,
 }
@@ -150,13 +145,15 @@ impl Core {
     /// the epoch: Stats' ctime and mtime come from it).
     pub fn new(config: Config, now_ms: u64, wall_ms: i64) -> Core {
         Core {
-            config,
             tree: DataTree::new(config.extended_types),
             watches: Watches::default(),
             sessions: Sessions::new(config.tick_ms, None, 1, now_ms),
+            config,
             zxid: 0,
             conns: HashMap::new(),
             session_conn: HashMap::new(),
+            idents: HashMap::new(),
+            requester: Identities::default(),
             wall_at_zero: wall_ms - now_ms as i64,
         }
     }
@@ -170,13 +167,15 @@ impl Core {
         &self.tree
     }
 
-    /// A new connection.
-    pub fn connected(&mut self, conn: ConnId) {
+    /// A new connection, from `peer` (its `ip` identity; `None` when it has no address).
+    pub fn connected(&mut self, conn: ConnId, peer: Option<IpAddr>) {
         self.conns.insert(conn, Conn::New);
+        self.idents.insert(conn, Identities::from_peer(peer));
     }
 
     /// A connection went away (its session lives on until it expires or is resumed).
     pub fn disconnected(&mut self, conn: ConnId) {
+        self.idents.remove(&conn);
         if let Some(Conn::Session(id)) = self.conns.remove(&conn) {
             if self.session_conn.get(&id) == Some(&conn) {
                 self.session_conn.remove(&id);
@@ -209,15 +208,31 @@ impl Core {
         self.tree.apply(&txn, self.zxid, 0);
         self.watches.remove_session(id);
         let notes = self.watches.fire(&txn, &deleted);
-        self.notify(&notes, out);
+        self.notify(&notes, true, out);
         self.zxid
     }
 
-    fn notify(&self, notes: &[Notification], out: &mut Vec<Out>) {
+    /// Sends `notes` to their sessions' connections. After a write (`acl_checked`), only to
+    /// connections that may read the node (its ACL, or a deleted node's last ACL): ZooKeeper
+    /// filters every notification so since CVE-2024-23944. `setWatches`' own events are not
+    /// filtered (there, ZooKeeper passes no ACL).
+    fn notify(&mut self, notes: &[Notification], acl_checked: bool, out: &mut Vec<Out>) {
+        let gone = self.tree.take_deleted_acls();
+        let nobody = Identities::default();
         for n in notes {
             let Some(conn) = self.session_conn.get(&n.session) else {
                 continue;
             };
+            if acl_checked {
+                let acl = match self.tree.get(&n.path) {
+                    Some(node) => node.acl.as_slice(),
+                    None => gone.get(&n.path).map_or(&[][..], Vec::as_slice),
+                };
+                let ids = self.idents.get(conn).unwrap_or(&nobody);
+                if !ids.allows(acl, perms::READ) {
+                    continue;
+                }
+            }
             let header = ReplyHeader {
                 xid: xid::NOTIFICATION,
                 // 3.8 sends -1 (3.9 the transaction's zxid).
@@ -330,7 +345,7 @@ impl Core {
         self.zxid += 1;
         self.tree.apply(txn, self.zxid, self.wall(now_ms));
         let notes = self.watches.fire(txn, &[]);
-        self.notify(&notes, out);
+        self.notify(&notes, true, out);
         self.zxid
     }
 
@@ -353,7 +368,9 @@ impl Core {
             out.push(self.reply(conn, xid, -1, ErrorCode::Unimplemented, &ResponseBody::None));
             return;
         };
+        self.requester = self.idents.get(&conn).cloned().unwrap_or_default();
         match op {
+            OpCode::Auth => self.authenticate(conn, xid, req.body, out),
             OpCode::Ping => {
                 let zxid = self.zxid;
                 out.push(self.reply(conn, xid::PING, zxid, ErrorCode::Ok, &ResponseBody::None));
@@ -372,8 +389,14 @@ impl Core {
             | OpCode::CreateTtl
             | OpCode::Delete
             | OpCode::SetData
+            | OpCode::SetAcl
+            | OpCode::Reconfig
             | OpCode::Multi => self.write_request(conn, xid, session, op, req.body, now_ms, out),
-            OpCode::AddWatch | OpCode::SetWatches | OpCode::SetWatches2 => {
+            OpCode::AddWatch
+            | OpCode::SetWatches
+            | OpCode::SetWatches2
+            | OpCode::CheckWatches
+            | OpCode::RemoveWatches => {
                 self.watch_request(conn, xid, session, req.body, out);
             }
             OpCode::MultiRead => match req.body {
@@ -383,6 +406,25 @@ impl Core {
             _ => {
                 let answer = self.read(conn, xid, session, op, req.body);
                 out.push(answer);
+            }
+        }
+    }
+
+    /// `setAuth`: answered at once with zxid 0; a failure (a scheme without a provider) closes
+    /// the connection, as ZooKeeper does.
+    fn authenticate(&mut self, conn: ConnId, xid: i32, body: RequestBody, out: &mut Vec<Out>) {
+        let RequestBody::Auth(packet) = body else {
+            out.push(self.unimplemented(conn, xid));
+            return;
+        };
+        let ids = self.idents.entry(conn).or_default();
+        let scheme = packet.scheme.as_deref().unwrap_or_default();
+        let auth = packet.auth.as_deref().unwrap_or_default();
+        match ids.authenticate(scheme, auth, self.config.super_digest.as_deref()) {
+            Ok(()) => out.push(self.reply(conn, xid, 0, ErrorCode::Ok, &ResponseBody::None)),
+            Err(e) => {
+                out.push(self.reply(conn, xid, 0, e, &ResponseBody::None));
+                out.push(Out::Close(conn));
             }
         }
     }
@@ -402,7 +444,7 @@ impl Core {
     /// The reads (a watch is set only when the read succeeded, but `exists` sets one on a
     /// missing node too).
     fn read(&mut self, conn: ConnId, xid: i32, session: i64, op: OpCode, body: RequestBody) -> Out {
-        let access = World;
+        let access = self.requester.clone();
         let tree = &self.tree;
         match (op, body) {
             (OpCode::Exists, RequestBody::Exists(e)) => {
@@ -466,6 +508,13 @@ impl Core {
                 });
                 self.answer(conn, xid, r)
             }
+            (OpCode::WhoAmI, _) => self.answer(
+                conn,
+                xid,
+                Ok(WhoAmIResponse {
+                    client_info: Some(access.who_am_i()),
+                }),
+            ),
             (OpCode::Sync, RequestBody::Sync(s)) => {
                 self.answer(conn, xid, Ok(SyncResponse { path: s.path }))
             }
@@ -485,7 +534,7 @@ impl Core {
         now_ms: u64,
         out: &mut Vec<Out>,
     ) {
-        let access = World;
+        let access = self.requester.clone();
         match body {
             RequestBody::Create(c) => {
                 self.create(
@@ -516,6 +565,21 @@ impl Core {
                     })
                 });
             }
+            RequestBody::SetAcl(s) => {
+                let path = path_of(&s.path).to_string();
+                let acl = s.acl.unwrap_or_default();
+                let r = prep::set_acl(&self.tree, &path, &acl, s.version, &access);
+                self.write(conn, xid, r, now_ms, out, |tree, _| {
+                    ResponseBody::SetAcl(SetACLResponse {
+                        stat: tree.stat(&path).unwrap_or_default(),
+                    })
+                });
+            }
+            // A standalone server without `reconfigEnabled`: refused, as an error transaction.
+            RequestBody::Reconfig(_) => {
+                let r = Err(ErrorCode::ReconfigDisabled);
+                self.write(conn, xid, r, now_ms, out, |_, _| ResponseBody::None);
+            }
             RequestBody::Multi(m) if op == OpCode::Multi => {
                 self.multi(conn, xid, session, m, now_ms, out);
             }
@@ -543,6 +607,18 @@ impl Core {
                 out.push(self.answer(conn, xid, Ok(ErrorResponse { err: 0 })));
                 return;
             }
+            RequestBody::CheckWatches(c) => {
+                let r = WatchKind::try_from(c.r#type)
+                    .map(|kind| self.watches.contains(path_of(&c.path), session, kind));
+                out.push(self.watch_answer(conn, xid, r));
+                return;
+            }
+            RequestBody::RemoveWatches(c) => {
+                let r = WatchKind::try_from(c.r#type)
+                    .map(|kind| self.watches.remove(path_of(&c.path), session, kind));
+                out.push(self.watch_answer(conn, xid, r));
+                return;
+            }
             RequestBody::SetWatches(w) => WatchLists {
                 relative_zxid: w.relative_zxid,
                 data: w.data_watches.unwrap_or_default(),
@@ -565,6 +641,17 @@ impl Core {
             }
         };
         self.set_watches(conn, session, &lists, out);
+    }
+
+    /// `checkWatches`/`removeWatches`' answer: `NoWatcher` when nothing matched, and
+    /// `MarshallingError` for a type ZooKeeper cannot read (its `WatcherType.fromInt` throws).
+    fn watch_answer(&self, conn: ConnId, xid: i32, found: Result<bool, ErrorCode>) -> Out {
+        let r = match found {
+            Ok(true) => Ok(ResponseBody::None),
+            Ok(false) => Err(ErrorCode::NoWatcher),
+            Err(e) => Err(e),
+        };
+        self.answer(conn, xid, r)
     }
 
     /// `setWatches`/`setWatches2` after a reconnect (`DataTree.setWatches`): a watch whose
@@ -607,7 +694,7 @@ impl Core {
         for path in &lists.recursive {
             self.watches.add(path, session, Mode::PersistentRecursive);
         }
-        self.notify(&notes, out);
+        self.notify(&notes, false, out);
         out.push(self.reply(
             conn,
             xid::SET_WATCHES,
@@ -625,7 +712,7 @@ impl Core {
         m: jute_schemas::protocol::MultiRequest,
         out: &mut Vec<Out>,
     ) {
-        let access = World;
+        let access = self.requester.clone();
         let header = |t: i32, err: i32| MultiHeader {
             r#type: t,
             done: false,
@@ -704,7 +791,7 @@ impl Core {
                     ttl,
                     session,
                 };
-                prep::create(&self.tree, &req, &World)
+                prep::create(&self.tree, &req, &self.requester)
             }
             None => Err(ErrorCode::BadArguments),
         };
@@ -818,30 +905,35 @@ impl Core {
         self.zxid += 1;
         let zxid = self.zxid;
         let time = self.wall(now_ms);
-        let done = multi::multi(&mut self.tree, &ops, &World, zxid, time);
+        let done = multi::multi(&mut self.tree, &ops, &self.requester, zxid, time);
         let results: Vec<MultiResult> = match done {
             Ok(done) => {
                 let mut results = Vec::with_capacity(done.len());
+                let mut notes = Vec::new();
                 for (d, kind) in done.iter().zip(&kinds) {
                     if let Done::Applied(txn) = d {
-                        let notes = self.watches.fire(txn, &[]);
-                        self.notify(&notes, out);
+                        notes.extend(self.watches.fire(txn, &[]));
                     }
                     results.push(self.op_result(d, *kind));
                 }
+                self.notify(&notes, true, out);
                 results
             }
-            Err(codes) => codes
-                .iter()
-                .map(|c| MultiResult {
-                    header: MultiHeader {
-                        r#type: -1,
-                        done: false,
-                        err: *c,
-                    },
-                    body: ResponseBody::Error(ErrorResponse { err: *c }),
-                })
-                .collect(),
+            Err(codes) => {
+                // The undone deletes tell nobody.
+                self.tree.take_deleted_acls();
+                codes
+                    .iter()
+                    .map(|c| MultiResult {
+                        header: MultiHeader {
+                            r#type: -1,
+                            done: false,
+                            err: *c,
+                        },
+                        body: ResponseBody::Error(ErrorResponse { err: *c }),
+                    })
+                    .collect()
+            }
         };
         let rsp = MultiResponse {
             results,
@@ -934,7 +1026,7 @@ mod tests {
             ..Config::default()
         };
         let mut core = Core::new(config, 0, 1_700_000_000_000);
-        core.connected(1);
+        core.connected(1, None);
         let mut hello = Vec::new();
         ConnectRequest {
             protocol_version: 0,

@@ -91,7 +91,7 @@ fn touched(txn: &Txn) -> Vec<String> {
         Txn::Create { path, .. } | Txn::Delete { path } => {
             vec![path.clone(), crate::tree::split(path).0.to_string()]
         }
-        Txn::SetData { path, .. } => vec![path.clone()],
+        Txn::SetData { path, .. } | Txn::SetAcl { path, .. } => vec![path.clone()],
         Txn::CloseSession { .. } => Vec::new(),
     }
 }

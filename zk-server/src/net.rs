@@ -132,6 +132,15 @@ impl Builder {
         self
     }
 
+    /// The super user's digest (`user:base64`, as [`crate::auth::digest`] makes it from
+    /// `user:password`): a connection that authenticates with that user and password passes
+    /// every ACL (ZooKeeper's `zookeeper.DigestAuthenticationProvider.superDigest`).
+    #[must_use]
+    pub fn super_digest(mut self, digest: &str) -> Builder {
+        self.config.super_digest = Some(digest.to_string());
+        self
+    }
+
     /// Binds and starts serving on the caller's tokio runtime.
     pub async fn start(self) -> io::Result<Server> {
         let listener = TcpListener::bind((self.host.as_str(), self.port)).await?;
@@ -141,7 +150,7 @@ impl Builder {
             .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
             .unwrap_or(0);
         let shared = Arc::new(Shared {
-            core: Mutex::new(Core::new(self.config, 0, wall)),
+            core: Mutex::new(Core::new(self.config.clone(), 0, wall)),
             writers: Mutex::new(HashMap::new()),
             start: Instant::now(),
             config: self.config,
@@ -190,7 +199,7 @@ impl Drop for Server {
 async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     let mut next: ConnId = 0;
     loop {
-        let Ok((stream, _)) = listener.accept().await else {
+        let Ok((stream, peer)) = listener.accept().await else {
             continue;
         };
         next += 1;
@@ -205,7 +214,7 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             closed: closed.clone(),
         };
         lock(&shared.writers).insert(conn, writer);
-        lock(&shared.core).connected(conn);
+        lock(&shared.core).connected(conn, Some(peer.ip()));
         tokio::spawn(serve(conn, stream, (rx, queued, closed), shared.clone()));
     }
 }

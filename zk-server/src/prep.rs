@@ -268,6 +268,33 @@ pub fn set_data(
     })
 }
 
+/// The transaction a setACL makes, or ZooKeeper's error for it (in its order: the path, the
+/// ACL's form, the node, the ADMIN permission, the version).
+pub fn set_acl(
+    tree: &DataTree,
+    path: &str,
+    acl: &[Acl],
+    version: i32,
+    access: &dyn Access,
+) -> Result<Txn, ErrorCode> {
+    if !valid_path(path) {
+        return Err(ErrorCode::BadArguments);
+    }
+    let acl = fixup_acl(acl, access)?;
+    let Some(node) = tree.get(path) else {
+        return Err(ErrorCode::NoNode);
+    };
+    if !access.allows(&node.acl, perms::ADMIN) {
+        return Err(ErrorCode::NoAuth);
+    }
+    let version = next_version(node.stat.aversion, version)?;
+    Ok(Txn::SetAcl {
+        path: path.to_string(),
+        acl,
+        version,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,9 +342,10 @@ mod tests {
     fn apply_txn(tree: &mut DataTree, txn: Result<Txn, ErrorCode>, zxid: i64) -> String {
         let txn = txn.expect("a transaction");
         let path = match &txn {
-            Txn::Create { path, .. } | Txn::Delete { path } | Txn::SetData { path, .. } => {
-                path.clone()
-            }
+            Txn::Create { path, .. }
+            | Txn::Delete { path }
+            | Txn::SetData { path, .. }
+            | Txn::SetAcl { path, .. } => path.clone(),
             Txn::CloseSession { .. } => String::new(),
         };
         assert!(tree.apply(&txn, zxid, 0));

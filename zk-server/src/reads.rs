@@ -69,17 +69,30 @@ pub fn get_all_children_number(
     Ok(i32::try_from(count).unwrap_or(i32::MAX))
 }
 
-/// `getACL`: the ACL and Stat, for a session that may read or administer the node.
+/// `getACL`: the ACL and Stat, for a session that may read or administer the node. Without
+/// ADMIN, digest entries show their user only (`user:x`), as ZooKeeper hides the hash.
 pub fn get_acl(
     tree: &DataTree,
     path: &str,
     access: &dyn Access,
 ) -> Result<(Vec<Acl>, Stat), ErrorCode> {
     let n = node(tree, path)?;
-    if !access.allows(&n.acl, perms::READ) && !access.allows(&n.acl, perms::ADMIN) {
+    if !access.allows(&n.acl, perms::READ | perms::ADMIN) {
         return Err(ErrorCode::NoAuth);
     }
-    Ok((n.acl.clone(), n.client_stat(tree.extended_types())))
+    let mut acl = n.acl.clone();
+    if !access.allows(&n.acl, perms::ADMIN) {
+        for a in &mut acl {
+            if a.id.scheme.as_deref() == Some("digest") {
+                if let Some(id) = &mut a.id.id {
+                    if let Some(colon) = id.find(':') {
+                        id.replace_range(colon.., ":x");
+                    }
+                }
+            }
+        }
+    }
+    Ok((acl, n.client_stat(tree.extended_types())))
 }
 
 /// `getEphemerals`: the session's ephemeral nodes whose paths start with `prefix` (`/`: all).

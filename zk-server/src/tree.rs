@@ -120,6 +120,15 @@ pub enum Txn {
         /// The node's new version.
         version: i32,
     },
+    /// Set a node's ACL.
+    SetAcl {
+        /// Its path.
+        path: String,
+        /// The new ACL.
+        acl: Vec<Acl>,
+        /// The node's new `aversion`.
+        version: i32,
+    },
 }
 
 /// The data tree.
@@ -130,6 +139,9 @@ pub struct DataTree {
     ephemerals: HashMap<i64, BTreeSet<String>>,
     /// Whether `ephemeralOwner`s are read with the extended (TTL) forms.
     extended_types: bool,
+    /// The ACLs of the nodes deleted since [`DataTree::take_deleted_acls`] was last called:
+    /// a `NodeDeleted` notification goes only to sessions that could read the node.
+    deleted_acls: HashMap<String, Vec<Acl>>,
 }
 
 impl Default for DataTree {
@@ -175,6 +187,7 @@ impl DataTree {
             nodes,
             ephemerals: HashMap::new(),
             extended_types,
+            deleted_acls: HashMap::new(),
         };
         for path in SPECIAL_PATHS {
             tree.refresh_children_count(path);
@@ -220,6 +233,12 @@ impl DataTree {
         self.nodes
             .get(path)
             .map(|n| Owner::decode(n.stat.ephemeral_owner, self.extended_types))
+    }
+
+    /// The ACLs of the nodes deleted since the last call, by path (for filtering the
+    /// notifications of their deletes).
+    pub fn take_deleted_acls(&mut self) -> HashMap<String, Vec<Acl>> {
+        std::mem::take(&mut self.deleted_acls)
     }
 
     /// The session's ephemeral nodes, sorted.
@@ -270,6 +289,14 @@ impl DataTree {
                 data,
                 version,
             } => self.set_data(path, data, *version, zxid, time),
+            Txn::SetAcl { path, acl, version } => match self.nodes.get_mut(path) {
+                Some(node) => {
+                    node.acl = acl.clone();
+                    node.stat.aversion = *version;
+                    true
+                }
+                None => false,
+            },
         }
     }
 
@@ -326,6 +353,7 @@ impl DataTree {
         let Some(node) = self.nodes.remove(path) else {
             return false;
         };
+        self.deleted_acls.insert(path.to_string(), node.acl.clone());
         if let Some(parent) = self.nodes.get_mut(parent_path) {
             parent.children.remove(name);
             // As `DataTree.deleteNode`: pzxid only moves forward; cversion is not touched.

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use jute_schemas::protocol::EventType;
+use jute_schemas::protocol::{ErrorCode, EventType};
 
 use crate::tree::{split, Txn};
 
@@ -23,6 +23,42 @@ pub enum Mode {
     Persistent,
     /// `addWatch` persistent recursive: data events of the node and every node under it.
     PersistentRecursive,
+}
+
+/// What `checkWatches` and `removeWatches` ask about (ZooKeeper's `WatcherType`).
+///
+/// `Children`, `Data` and `Any` behave as in ZooKeeper 3.8, which keeps one mode per session
+/// and path and matches a watch of any mode (so removing `Data` on a persistent watch takes
+/// it out of the data manager only); `Persistent` and `PersistentRecursive` (3.9) match only
+/// watches of that mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchKind {
+    /// 1: child watches.
+    Children,
+    /// 2: data watches.
+    Data,
+    /// 3: either.
+    Any,
+    /// 4: persistent watches.
+    Persistent,
+    /// 5: persistent recursive watches.
+    PersistentRecursive,
+}
+
+impl TryFrom<i32> for WatchKind {
+    type Error = ErrorCode;
+
+    /// `MarshallingError` for a number that names no type, as ZooKeeper answers it.
+    fn try_from(v: i32) -> Result<WatchKind, ErrorCode> {
+        Ok(match v {
+            1 => WatchKind::Children,
+            2 => WatchKind::Data,
+            3 => WatchKind::Any,
+            4 => WatchKind::Persistent,
+            5 => WatchKind::PersistentRecursive,
+            _ => return Err(ErrorCode::MarshallingError),
+        })
+    }
 }
 
 /// One manager: path → session → mode (as ZooKeeper keeps one mode per watcher and path).
@@ -85,6 +121,31 @@ impl Manager {
         reached
     }
 
+    /// Whether `session` watches `path` (in `mode`, or in any mode for `None`).
+    fn has(&self, path: &str, session: i64, mode: Option<Mode>) -> bool {
+        self.watches
+            .get(path)
+            .and_then(|slot| slot.get(&session))
+            .is_some_and(|m| mode.is_none_or(|want| want == *m))
+    }
+
+    /// Removes `session`'s watch on `path` (in `mode`, or in any mode); whether there was one.
+    fn remove(&mut self, path: &str, session: i64, mode: Option<Mode>) -> bool {
+        if !self.has(path, session, mode) {
+            return false;
+        }
+        let Some(slot) = self.watches.get_mut(path) else {
+            return false;
+        };
+        if slot.remove(&session) == Some(Mode::PersistentRecursive) {
+            self.recursive -= 1;
+        }
+        if slot.is_empty() {
+            self.watches.remove(path);
+        }
+        true
+    }
+
     fn remove_session(&mut self, session: i64) {
         for slot in self.watches.values_mut() {
             if slot.remove(&session) == Some(Mode::PersistentRecursive) {
@@ -126,6 +187,42 @@ impl Watches {
             Mode::Persistent => {
                 self.data.add(path, session, mode);
                 self.child.add(path, session, mode);
+            }
+        }
+    }
+
+    /// `checkWatches`: whether `session` has a watch of `kind` on `path`.
+    pub fn contains(&self, path: &str, session: i64, kind: WatchKind) -> bool {
+        match kind {
+            WatchKind::Children => self.child.has(path, session, None),
+            WatchKind::Data => self.data.has(path, session, None),
+            WatchKind::Any => {
+                self.child.has(path, session, None) || self.data.has(path, session, None)
+            }
+            WatchKind::Persistent => self.data.has(path, session, Some(Mode::Persistent)),
+            WatchKind::PersistentRecursive => {
+                self.data
+                    .has(path, session, Some(Mode::PersistentRecursive))
+            }
+        }
+    }
+
+    /// `removeWatches`: takes `session`'s watches of `kind` off `path`; whether any was there.
+    pub fn remove(&mut self, path: &str, session: i64, kind: WatchKind) -> bool {
+        match kind {
+            WatchKind::Children => self.child.remove(path, session, None),
+            WatchKind::Data => self.data.remove(path, session, None),
+            WatchKind::Any => {
+                let child = self.child.remove(path, session, None);
+                self.data.remove(path, session, None) | child
+            }
+            WatchKind::Persistent => {
+                let child = self.child.remove(path, session, Some(Mode::Persistent));
+                self.data.remove(path, session, Some(Mode::Persistent)) | child
+            }
+            WatchKind::PersistentRecursive => {
+                self.data
+                    .remove(path, session, Some(Mode::PersistentRecursive))
             }
         }
     }
@@ -178,6 +275,8 @@ impl Watches {
                 let changed = self.data.trigger(path, EventType::NodeDataChanged);
                 Self::tell(&mut out, &changed, EventType::NodeDataChanged, path);
             }
+            // ZooKeeper fires nothing for an ACL change.
+            Txn::SetAcl { .. } => {}
         }
         out
     }
@@ -268,5 +367,26 @@ mod tests {
         w.remove_session(2);
         assert!(w.fire(&create("/x/y/q"), &[]).is_empty());
         assert!(w.is_empty());
+    }
+
+    #[test]
+    fn persistent_kinds_match_only_their_own_mode() {
+        let mut w = Watches::default();
+        w.add("/p", 1, Mode::Persistent);
+        w.add("/r", 1, Mode::PersistentRecursive);
+        w.add("/d", 1, Mode::Data);
+        assert!(w.contains("/p", 1, WatchKind::Persistent));
+        assert!(!w.contains("/p", 1, WatchKind::PersistentRecursive));
+        assert!(!w.contains("/d", 1, WatchKind::Persistent));
+        assert!(w.contains("/r", 1, WatchKind::PersistentRecursive));
+        assert!(!w.contains("/r", 1, WatchKind::Children), "recursive is data-only");
+        assert!(!w.remove("/d", 1, WatchKind::Persistent));
+        assert!(!w.remove("/r", 1, WatchKind::Persistent));
+        assert!(w.remove("/p", 1, WatchKind::Persistent));
+        assert!(!w.contains("/p", 1, WatchKind::Any), "out of both managers");
+        assert!(w.remove("/r", 1, WatchKind::PersistentRecursive));
+        assert!(w.fire(&create("/r/x"), &[]).is_empty(), "no recursive watch left");
+        assert_eq!(WatchKind::try_from(6), Err(ErrorCode::MarshallingError));
+        assert_eq!(w.len(), 1);
     }
 }

@@ -68,7 +68,10 @@ fn value_of<T>(r: Result<T, zk_server::ErrorCode>) -> Result<T, i32> {
 
 fn txn_path(txn: &Txn) -> String {
     match txn {
-        Txn::Create { path, .. } | Txn::Delete { path } | Txn::SetData { path, .. } => path.clone(),
+        Txn::Create { path, .. }
+        | Txn::Delete { path }
+        | Txn::SetData { path, .. }
+        | Txn::SetAcl { path, .. } => path.clone(),
         Txn::CloseSession { .. } => String::new(),
     }
 }
