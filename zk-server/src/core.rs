@@ -201,6 +201,28 @@ impl Core {
         out
     }
 
+    /// Expires session `id` now, as its timeout would (its ephemerals go, its watchers are
+    /// told, its connection is closed); `None` when it is not live.
+    pub fn expire_session(&mut self, id: i64) -> Option<Vec<Out>> {
+        if !self.sessions.is_live(id) {
+            return None;
+        }
+        self.sessions.remove(id);
+        let mut out = Vec::new();
+        self.end_session(id, &mut out);
+        if let Some(conn) = self.session_conn.remove(&id) {
+            self.conns.remove(&conn);
+            out.push(Out::Close(conn));
+        }
+        Some(out)
+    }
+
+    /// The server starts serving again at `now_ms` after a stop: every session gets its
+    /// whole timeout again.
+    pub fn restarted(&mut self, now_ms: u64) {
+        self.sessions.renew_all(now_ms);
+    }
+
     fn end_session(&mut self, id: i64, out: &mut Vec<Out>) -> i64 {
         self.zxid += 1;
         let deleted = self.tree.ephemerals(id);

@@ -38,6 +38,7 @@
 #![deny(missing_docs)]
 
 pub mod auth;
+mod blocking;
 pub mod core;
 pub mod multi;
 pub mod net;
@@ -48,6 +49,7 @@ pub mod sessions;
 pub mod tree;
 pub mod watches;
 
+pub use blocking::BlockingServer;
 pub use net::{Builder, Server};
 
 /// ZooKeeper's error codes, as answers carry them.

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -47,6 +47,9 @@ struct Shared {
     writers: Mutex<HashMap<ConnId, Writer>>,
     start: Instant,
     config: Config,
+    /// Numbers connections across restarts (a late goodbye of an old connection never
+    /// touches a new one).
+    next_conn: AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -154,21 +157,44 @@ impl Builder {
             writers: Mutex::new(HashMap::new()),
             start: Instant::now(),
             config: self.config,
+            next_conn: AtomicU64::new(0),
         });
-        let accept = tokio::spawn(accept_loop(listener, shared.clone()));
-        let ticker = tokio::spawn(tick_loop(shared.clone()));
-        Ok(Server {
+        let mut server = Server {
             addr,
-            tasks: vec![accept, ticker],
-        })
+            shared,
+            tasks: Vec::new(),
+        };
+        server.serve(listener);
+        Ok(server)
+    }
+
+    /// Starts on a thread of its own (with its own tokio runtime), for callers without one
+    /// or that want to control it without `.await`.
+    ///
+    /// ```
+    /// let server = zk_server::Server::builder().start_blocking()?;
+    /// println!("serving on {}", server.connect_string());
+    /// server.shutdown();
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn start_blocking(self) -> io::Result<crate::BlockingServer> {
+        crate::blocking::BlockingServer::start(self)
     }
 }
 
-/// A running server; dropping it stops it.
+/// A running server; dropping it stops it (its tree and sessions go with it).
 #[derive(Debug)]
 pub struct Server {
     addr: SocketAddr,
+    shared: Arc<Shared>,
+    /// The accept loop and the expiry timer, while serving.
     tasks: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").finish_non_exhaustive()
+    }
 }
 
 impl Server {
@@ -186,6 +212,69 @@ impl Server {
     pub fn connect_string(&self) -> String {
         self.addr.to_string()
     }
+
+    fn serve(&mut self, listener: TcpListener) {
+        let accept = tokio::spawn(accept_loop(listener, self.shared.clone()));
+        let ticker = tokio::spawn(tick_loop(self.shared.clone()));
+        self.tasks = vec![accept, ticker];
+    }
+
+    /// Whether it is serving (not stopped).
+    pub fn is_running(&self) -> bool {
+        !self.tasks.is_empty()
+    }
+
+    /// Expires session `id` now, as if its timeout had passed: its ephemeral nodes go, its
+    /// watchers are told, its connection is closed (the client then learns of the expiry).
+    /// `false` when no such session lives.
+    pub fn expire_session(&self, id: i64) -> bool {
+        let outs = lock(&self.shared.core).expire_session(id);
+        match outs {
+            Some(outs) => {
+                self.shared.dispatch(outs);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Closes every client connection, as if the network dropped them; the sessions live on
+    /// (their clients reconnect and resume them).
+    pub fn close_connections(&self) {
+        // Dropping a writer wakes its connection's reader, which closes the connection.
+        let writers: Vec<Writer> = lock(&self.shared.writers).drain().map(|(_, w)| w).collect();
+        drop(writers);
+    }
+
+    /// Stops serving, as a stopped ZooKeeper: no more connections (the port is free), every
+    /// connection closed, no session expires. The tree and the sessions are kept for
+    /// [`Server::restart`].
+    pub async fn stop(&mut self) {
+        for t in std::mem::take(&mut self.tasks) {
+            t.abort();
+            // The listener is closed once its task is gone.
+            let _ = t.await;
+        }
+        self.close_connections();
+    }
+
+    /// Serves again on the same address after [`Server::stop`], with the same tree and
+    /// sessions; each session gets its whole timeout again, for its client to come back.
+    /// Nothing happens when it is running.
+    pub async fn restart(&mut self) -> io::Result<()> {
+        if self.is_running() {
+            return Ok(());
+        }
+        let listener = TcpListener::bind(self.addr).await?;
+        lock(&self.shared.core).restarted(self.shared.now_ms());
+        self.serve(listener);
+        Ok(())
+    }
+
+    /// Stops for good (as dropping it does, but waiting until the port is free).
+    pub async fn shutdown(mut self) {
+        self.stop().await;
+    }
 }
 
 impl Drop for Server {
@@ -193,17 +282,16 @@ impl Drop for Server {
         for t in &self.tasks {
             t.abort();
         }
+        self.close_connections();
     }
 }
 
 async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
-    let mut next: ConnId = 0;
     loop {
         let Ok((stream, peer)) = listener.accept().await else {
             continue;
         };
-        next += 1;
-        let conn = next;
+        let conn = shared.next_conn.fetch_add(1, Ordering::Relaxed) + 1;
         let _ = stream.set_nodelay(true);
         let (tx, rx) = mpsc::channel(QUEUE);
         let queued = Arc::new(AtomicUsize::new(0));

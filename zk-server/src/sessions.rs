@@ -194,6 +194,15 @@ impl Sessions {
         out
     }
 
+    /// Every live session's expiry starts again from `now_ms` (a restarted server gives each
+    /// session its whole timeout, as ZooKeeper does after loading them).
+    pub fn renew_all(&mut self, now_ms: u64) {
+        let live: Vec<(i64, i32)> = self.live.iter().map(|(id, (t, _))| (*id, *t)).collect();
+        for (id, timeout) in live {
+            self.place(id, timeout, now_ms);
+        }
+    }
+
     /// When the next bucket comes due.
     pub fn next_expiry(&self) -> Option<u64> {
         self.buckets.keys().next().copied()

@@ -379,13 +379,19 @@ mod tests {
         assert!(!w.contains("/p", 1, WatchKind::PersistentRecursive));
         assert!(!w.contains("/d", 1, WatchKind::Persistent));
         assert!(w.contains("/r", 1, WatchKind::PersistentRecursive));
-        assert!(!w.contains("/r", 1, WatchKind::Children), "recursive is data-only");
+        assert!(
+            !w.contains("/r", 1, WatchKind::Children),
+            "recursive is data-only"
+        );
         assert!(!w.remove("/d", 1, WatchKind::Persistent));
         assert!(!w.remove("/r", 1, WatchKind::Persistent));
         assert!(w.remove("/p", 1, WatchKind::Persistent));
         assert!(!w.contains("/p", 1, WatchKind::Any), "out of both managers");
         assert!(w.remove("/r", 1, WatchKind::PersistentRecursive));
-        assert!(w.fire(&create("/r/x"), &[]).is_empty(), "no recursive watch left");
+        assert!(
+            w.fire(&create("/r/x"), &[]).is_empty(),
+            "no recursive watch left"
+        );
         assert_eq!(WatchKind::try_from(6), Err(ErrorCode::MarshallingError));
         assert_eq!(w.len(), 1);
     }

@@ -357,3 +357,113 @@ async fn a_tick_past_any_clock_is_no_limit_not_a_panic() {
     assert!(zk.exists("/t").await.expect("exists").is_some());
     zk.close().await;
 }
+
+/// The handle's controls: an expiry the client learns of, dropped connections the session
+/// survives, a stop the client notices and a restart on the same address it resumes on, with
+/// the tree kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_handle_expires_sessions_drops_connections_stops_and_restarts() {
+    let mut srv = server().await;
+    let connect = srv.connect_string();
+    let zk = ClientBuilder::new(&connect)
+        .session_timeout(Duration::from_secs(4))
+        .connect()
+        .await
+        .expect("connect");
+    let id = zk.session_id();
+    zk.create(
+        "/kept",
+        b"tree",
+        &CreateOptions::new(CreateMode::Persistent),
+    )
+    .await
+    .expect("create");
+    zk.create("/eph", b"", &CreateOptions::new(CreateMode::Ephemeral))
+        .await
+        .expect("ephemeral");
+
+    // Dropped connections: the client comes back on the same session.
+    let states = zk.states();
+    srv.close_connections();
+    let seen = timeout(
+        Duration::from_secs(5),
+        states.wait_for(|s| s == zk_client::SessionState::Disconnected),
+    )
+    .await;
+    assert!(seen.is_ok(), "the client saw no disconnect");
+    assert_eq!(zk.get_data("/eph").await.map(|(d, _)| d), Ok(Vec::new()));
+    assert_eq!(zk.session_id(), id);
+
+    // Stopped: nothing answers; restarted: the same session, the same tree.
+    srv.stop().await;
+    assert!(!srv.is_running());
+    assert!(
+        tokio::net::TcpStream::connect(&connect).await.is_err(),
+        "still listening"
+    );
+    srv.restart().await.expect("restart on the same address");
+    assert_eq!(srv.connect_string(), connect);
+    let back = timeout(Duration::from_secs(10), zk.get_data("/kept")).await;
+    assert_eq!(back.expect("in time").map(|(d, _)| d), Ok(b"tree".to_vec()));
+    assert_eq!(zk.session_id(), id, "the session survived the restart");
+    assert!(zk.exists("/eph").await.expect("exists").is_some());
+
+    // An expiry by the handle: the ephemeral goes and the client is told.
+    let other = Client::connect(&connect).await.expect("other");
+    let (_, gone) = other.exists_watch("/eph").await.expect("watch");
+    assert!(srv.expire_session(id));
+    assert!(!srv.expire_session(id), "already gone");
+    let ev = timeout(Duration::from_secs(5), gone)
+        .await
+        .expect("in time")
+        .expect("event");
+    assert_eq!(ev.event_type, EventType::NodeDeleted);
+    let ended = timeout(
+        Duration::from_secs(10),
+        zk.states().wait_for(|s| s.is_terminal()),
+    )
+    .await
+    .expect("the client learned of the expiry in time");
+    assert_eq!(ended, zk_client::SessionState::Expired);
+    other.close().await;
+    srv.shutdown().await;
+    assert!(tokio::net::TcpStream::connect(&connect).await.is_err());
+}
+
+/// The server on a thread of its own, controlled from synchronous code, and from inside an
+/// async test (whose runtime it does not use).
+#[test]
+fn a_blocking_server_serves_and_is_controlled_without_await() {
+    let srv = Server::builder().start_blocking().expect("starts");
+    let connect = srv.connect_string();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let zk = rt.block_on(Client::connect(&connect)).expect("connect");
+    rt.block_on(zk.create("/x", b"1", &CreateOptions::new(CreateMode::Persistent)))
+        .expect("create");
+    srv.stop();
+    assert!(
+        std::net::TcpStream::connect(&connect).is_err(),
+        "still listening"
+    );
+    srv.restart().expect("restart");
+    let data = rt.block_on(async {
+        // Called from inside the runtime: the server's own thread does the work.
+        let states = zk.states();
+        srv.close_connections();
+        let seen = timeout(
+            Duration::from_secs(5),
+            states.wait_for(|s| s == zk_client::SessionState::Disconnected),
+        )
+        .await;
+        assert!(seen.is_ok(), "the client saw no disconnect");
+        timeout(Duration::from_secs(10), zk.get_data("/x")).await
+    });
+    assert_eq!(data.expect("in time").map(|(d, _)| d), Ok(b"1".to_vec()));
+    assert!(srv.expire_session(zk.session_id()));
+    rt.block_on(zk.close());
+    srv.shutdown();
+    assert!(std::net::TcpStream::connect(&connect).is_err());
+}
