@@ -45,7 +45,7 @@ struct Cli {
         env = "ZK_SERVERS"
     )]
     server: String,
-    /// Start a throwaway local ZooKeeper (through zk-testkit) and use it instead of -s.
+    /// Start a throwaway in-process server (zk-server, no JVM) and use it instead of -s.
     #[arg(long, global = true)]
     local: bool,
     /// Output one JSON value per result (per line), for scripts.
@@ -135,9 +135,10 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CmdError> {
     let tls = cli.tls.options()?;
     // Kept alive (and stopped on drop) for as long as the command runs.
     let local = if cli.local {
-        let server = zk_testkit::TestServer::start()
+        let server = zk_server::Server::builder()
+            .start_blocking()
             .map_err(|e| CmdError::new(code::CONNECTION, format!("--local: {e}")))?;
-        eprintln!("zk: local ZooKeeper at {}", server.connect_string());
+        eprintln!("zk: local embedded server at {}", server.connect_string());
         Some(server)
     } else {
         None

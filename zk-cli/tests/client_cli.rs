@@ -243,7 +243,7 @@ fn local_starts_a_throwaway_server() {
     assert!(out.status.success(), "{out:?}");
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["path"], "/tmp-node");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("local ZooKeeper at 127.0.0.1:"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("local embedded server at 127.0.0.1:"));
 }
 
 #[test]

@@ -1,32 +1,45 @@
-//! A tour of the client against a real ZooKeeper that the example starts itself (through
-//! zk-testkit, from Debian's `zookeeper` package, installed when missing and running as root).
+//! A tour of the client. By default against an embedded server started in-process
+//! (`zk-server`: no JVM, nothing installed); `--server HOST:PORT` (or `ZK=HOST:PORT`) runs it
+//! against your ZooKeeper instead.
 //!
-//! `cargo run -p zk-client --example tour`
+//! `cargo run -p zk-client --example tour [-- --server 127.0.0.1:2181]`
 
 use std::time::Duration;
 
 use zk_client::{acl, AddWatchMode, ClientBuilder, CreateMode, CreateOptions, Error, Op, ReadOp};
-use zk_testkit::TestServer;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let server = TestServer::start()?;
-    println!(
-        "started ZooKeeper at {} ({})",
-        server.connect_string(),
-        server
-            .four_letter_word("srvr")?
-            .lines()
-            .next()
-            .unwrap_or("")
-    );
+    let mut args = std::env::args().skip(1);
+    let mut target = std::env::var("ZK").ok();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--server" => target = Some(args.next().ok_or("--server needs HOST:PORT")?),
+            other => {
+                return Err(format!("unknown argument {other:?} (try --server HOST:PORT)").into())
+            }
+        }
+    }
+    match target {
+        Some(servers) => {
+            println!("using ZooKeeper at {servers}");
+            tour(&servers).await
+        }
+        None => {
+            // It stops when dropped, at the end of the tour.
+            let server = zk_server::Server::builder().start().await?;
+            println!("started an embedded server at {}", server.connect_string());
+            tour(&server.connect_string()).await
+        }
+    }
+}
 
+/// The tour, on the servers of `connect`.
+pub async fn tour(connect: &str) -> Result<(), Box<dyn std::error::Error>> {
     // One session, under a chroot: every path below is relative to /tour.
-    let root = ClientBuilder::new(server.connect_string())
-        .connect()
-        .await?;
+    let root = ClientBuilder::new(connect).connect().await?;
     root.create("/tour", b"", &CreateOptions::default()).await?;
-    let zk = ClientBuilder::new(format!("{}/tour", server.connect_string()))
+    let zk = ClientBuilder::new(format!("{connect}/tour"))
         .session_timeout(Duration::from_secs(10))
         .connect()
         .await?;
@@ -49,7 +62,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "a stale version is refused: BadVersion (now at version {})",
             stat.version
         ),
-        other => println!("unexpected: {other:?}"),
+        other => return Err(format!("a stale version was not refused: {other:?}").into()),
     }
 
     // A one-shot watch comes back with the read that set it.
@@ -123,7 +136,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await
     {
         Err(e) => println!("failed multi: {e}"),
-        Ok(r) => println!("unexpected: {r:?}"),
+        Ok(r) => return Err(format!("a failing multi succeeded: {r:?}").into()),
     }
     let reads = zk
         .multi_read(&[
@@ -157,7 +170,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     match root.get_data("/tour/private").await {
         Err(Error::NoAuth) => println!("another session without credentials: NoAuth"),
-        other => println!("unexpected: {other:?}"),
+        other => return Err(format!("a session without credentials read: {other:?}").into()),
     }
     println!(
         "who am I: {:?}",
@@ -178,10 +191,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     zk.close().await;
-    println!(
-        "closed; the ephemeral members are gone: {:?}",
-        root.get_children("/tour/members").await?
-    );
+    let left = root.get_children("/tour/members").await?;
+    if !left.is_empty() {
+        return Err(format!("ephemeral members outlived their session: {left:?}").into());
+    }
+    println!("closed; the ephemeral members are gone");
     root.close().await;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! A small service: it registers as a member, counts its starts, keeps the configuration in a
 //! cache, does leader-only work under its leadership and writes under a lock, fenced, then
-//! leaves. `ZK=host:port cargo run -p zk-recipes --example service` (without `ZK`, it starts a
-//! ZooKeeper of its own through zk-testkit).
+//! leaves. `ZK=host:port cargo run -p zk-recipes --example service` (without `ZK`, it starts an
+//! embedded server of its own, zk-server).
 use std::time::Duration;
 
 use zk_client::{Client, Op};
@@ -48,11 +48,11 @@ pub async fn run(servers: &str, id: &str) -> Result<i32, Error> {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let local; // a ZooKeeper of our own, when none is given
+    let local; // an embedded server of our own, when none is given
     let servers = match std::env::var("ZK") {
         Ok(servers) => servers,
         Err(_) => {
-            local = zk_testkit::TestServer::start()?;
+            local = zk_server::Server::builder().start().await?;
             local.connect_string()
         }
     };

@@ -48,6 +48,8 @@ pub struct Config {
     pub tick_ms: u64,
     /// Whether TTL nodes are allowed (`extendedTypesEnabled`).
     pub extended_types: bool,
+    /// The longest session timeout granted, in ms (`maxSessionTimeout`; `None`: 20 ticks).
+    pub max_session_timeout_ms: Option<i32>,
     /// The largest request accepted (`jute.maxbuffer`).
     pub max_request: usize,
     /// The super user's digest (`user:base64`, as `zk_server::auth::digest` makes it):
@@ -61,6 +63,7 @@ impl Default for Config {
         Config {
             tick_ms: 2_000,
             extended_types: false,
+            max_session_timeout_ms: None,
             max_request: 1024 * 1024,
             super_digest: None,
         }
@@ -133,6 +136,14 @@ fn create_fields(body: &RequestBody) -> Option<CreateParts<'_>> {
     }
 }
 
+/// The session timeout bounds: 2 ticks to `maxSessionTimeout` (20 ticks when not set).
+fn bounds(config: &Config) -> Option<(i32, i32)> {
+    let tick = i32::try_from(config.tick_ms).unwrap_or(i32::MAX);
+    config
+        .max_session_timeout_ms
+        .map(|max| (tick.saturating_mul(2), max))
+}
+
 fn mode_of(flags: i32, op: OpCode) -> Option<CreateMode> {
     if op == OpCode::CreateContainer {
         return Some(CreateMode::Container);
@@ -147,7 +158,7 @@ impl Core {
         Core {
             tree: DataTree::new(config.extended_types),
             watches: Watches::default(),
-            sessions: Sessions::new(config.tick_ms, None, 1, now_ms),
+            sessions: Sessions::new(config.tick_ms, bounds(&config), 1, now_ms),
             config,
             zxid: 0,
             conns: HashMap::new(),
@@ -933,7 +944,7 @@ impl Core {
                 let mut results = Vec::with_capacity(done.len());
                 let mut notes = Vec::new();
                 for (d, kind) in done.iter().zip(&kinds) {
-                    if let Done::Applied(txn) = d {
+                    if let Done::Applied(txn, _) = d {
                         notes.extend(self.watches.fire(txn, &[]));
                     }
                     results.push(self.op_result(d, *kind));
@@ -979,7 +990,7 @@ impl Core {
                 header: header(OpCode::Check),
                 body: ResponseBody::None,
             },
-            Done::Applied(Txn::Create { path, .. }) => {
+            Done::Applied(Txn::Create { path, .. }, stat) => {
                 if kind == Some(OpCode::Create) {
                     MultiResult {
                         header: header(OpCode::Create),
@@ -992,18 +1003,18 @@ impl Core {
                         header: header(OpCode::Create2),
                         body: ResponseBody::Create2(Create2Response {
                             path: Some(path.clone()),
-                            stat: self.tree.stat(path).unwrap_or_default(),
+                            stat: stat.clone().unwrap_or_default(),
                         }),
                     }
                 }
             }
-            Done::Applied(Txn::SetData { path, .. }) => MultiResult {
+            Done::Applied(Txn::SetData { .. }, stat) => MultiResult {
                 header: header(OpCode::SetData),
                 body: ResponseBody::SetData(SetDataResponse {
-                    stat: self.tree.stat(path).unwrap_or_default(),
+                    stat: stat.clone().unwrap_or_default(),
                 }),
             },
-            Done::Applied(_) => MultiResult {
+            Done::Applied(..) => MultiResult {
                 header: header(OpCode::Delete),
                 body: ResponseBody::None,
             },

@@ -4,6 +4,7 @@
 //! before the failure, the failure's code, then `RuntimeInconsistency` for the rest; and the
 //! tree is as it was.
 
+use jute_schemas::data::Stat;
 use jute_schemas::protocol::{perms, ErrorCode};
 
 use crate::prep::{self, Access, Create};
@@ -42,8 +43,9 @@ pub enum MultiOp<'a> {
 /// What one operation of a successful multi did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Done {
-    /// A change, applied.
-    Applied(Txn),
+    /// A change, applied, with the node's Stat right after it (as ZooKeeper reports it in the
+    /// operation's result, whatever later operations of the multi did; `None` for a delete).
+    Applied(Txn, Option<Stat>),
     /// A check that passed.
     Checked,
 }
@@ -126,7 +128,11 @@ pub fn multi(
                     undo.save(tree, &path);
                 }
                 tree.apply(&txn, zxid, time);
-                done.push(Done::Applied(txn));
+                let stat = match &txn {
+                    Txn::Create { path, .. } | Txn::SetData { path, .. } => tree.stat(path),
+                    _ => None,
+                };
+                done.push(Done::Applied(txn, stat));
             }
             Ok(None) => done.push(Done::Checked),
             Err(code) => {
@@ -220,6 +226,13 @@ mod tests {
         .expect("applied");
         assert_eq!(done.len(), 4);
         assert_eq!(done[2], Done::Checked);
+        // Each result's Stat is the node's right after its own operation.
+        let stat_of = |d: &Done| match d {
+            Done::Applied(_, Some(s)) => (s.version, s.num_children),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(stat_of(&done[0]), (0, 0), "/a as created, before its child");
+        assert_eq!(stat_of(&done[3]), (1, 1));
         let a = t.get("/a").expect("created");
         assert_eq!((a.stat.czxid, a.stat.mzxid, a.stat.version), (11, 11, 1));
         assert_eq!(t.ephemerals(7), ["/a/b"]);

@@ -128,6 +128,14 @@ impl Builder {
         self
     }
 
+    /// The longest session timeout granted (`maxSessionTimeout`; default 20 ticks).
+    #[must_use]
+    pub fn max_session_timeout(mut self, max: Duration) -> Builder {
+        self.config.max_session_timeout_ms =
+            Some(i32::try_from(max.as_millis()).unwrap_or(i32::MAX));
+        self
+    }
+
     /// Allows TTL nodes (`extendedTypesEnabled`; default off).
     #[must_use]
     pub fn extended_types(mut self, enabled: bool) -> Builder {

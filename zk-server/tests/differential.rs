@@ -323,7 +323,7 @@ async fn run(extended_types: bool) {
         match (real, ours) {
             (Ok(_), Ok(done)) => {
                 for d in &done {
-                    if let Done::Applied(txn) = d {
+                    if let Done::Applied(txn, _) = d {
                         touched.insert(split(&txn_path(txn)).0.to_string());
                         touched.insert(txn_path(txn));
                     }

@@ -4,6 +4,8 @@
 //! byte; and a [`FakeServer`] that answers with whatever bytes a hostile-input test needs.
 //!
 //! [`Ensemble::start`] runs three `QuorumPeerMain` members on loopback ports.
+//! [`EmbeddedServer::start`] runs the embedded server (`zk-server`) in-process instead, for
+//! tests that need a server but not ZooKeeper's JVM.
 //! [`TestServer::start`] runs a standalone ZooKeeper from the installed Debian `zookeeper`
 //! package (`/usr/share/java/zookeeper.jar`, Java on the `PATH`) in a fresh temporary directory
 //! on a free loopback port, waits until it answers, and stops it when dropped. TTL nodes and
@@ -23,6 +25,7 @@
 
 mod child;
 mod curator;
+mod embedded;
 mod ensemble;
 mod expire;
 pub mod fake;
@@ -39,6 +42,7 @@ pub use child::{wait_recording, ChildGuard, Tcpdump};
 pub use curator::{
     check_turns, max_holders, CuratorContender, CuratorRecipe, Turns, CURATOR_PACKAGES,
 };
+pub use embedded::EmbeddedServer;
 pub use ensemble::{Ensemble, EnsembleOptions, Mode};
 pub use expire::expire_session;
 pub use fake::FakeServer;
