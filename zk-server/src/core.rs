@@ -52,6 +52,9 @@ pub struct Config {
     pub max_session_timeout_ms: Option<i32>,
     /// The largest request accepted (`jute.maxbuffer`).
     pub max_request: usize,
+    /// How often containers and TTL nodes are checked for deletion, in ms
+    /// (`znode.container.checkIntervalMs`; ZooKeeper's default is a minute).
+    pub container_check_ms: u64,
     /// The super user's digest (`user:base64`, as `zk_server::auth::digest` makes it):
     /// ZooKeeper's `zookeeper.DigestAuthenticationProvider.superDigest`. A connection that
     /// authenticates as it passes every ACL.
@@ -65,6 +68,7 @@ impl Default for Config {
             extended_types: false,
             max_session_timeout_ms: None,
             max_request: 1024 * 1024,
+            container_check_ms: 60_000,
             super_digest: None,
         }
     }
@@ -226,6 +230,18 @@ impl Core {
             out.push(Out::Close(conn));
         }
         Some(out)
+    }
+
+    /// Deletes the containers and TTL nodes whose time has come (ZooKeeper's
+    /// `ContainerManager`, which the caller runs every `znode.container.checkIntervalMs`):
+    /// each delete is a transaction of its own, told to watchers as any delete is.
+    pub fn reap(&mut self, now_ms: u64) -> Vec<Out> {
+        let mut out = Vec::new();
+        for path in self.tree.reapable(self.wall(now_ms)) {
+            let txn = Txn::Delete { path };
+            self.commit(&txn, now_ms, &mut out);
+        }
+        out
     }
 
     /// The server starts serving again at `now_ms` after a stop: every session gets its

@@ -136,6 +136,15 @@ impl Builder {
         self
     }
 
+    /// How often empty containers and expired TTL nodes are looked for and deleted
+    /// (`znode.container.checkIntervalMs`; default a minute, as ZooKeeper's).
+    #[must_use]
+    pub fn container_check_interval(mut self, every: Duration) -> Builder {
+        self.config.container_check_ms =
+            u64::try_from(every.as_millis()).unwrap_or(u64::MAX).max(1);
+        self
+    }
+
     /// Allows TTL nodes (`extendedTypesEnabled`; default off).
     #[must_use]
     pub fn extended_types(mut self, enabled: bool) -> Builder {
@@ -224,7 +233,8 @@ impl Server {
     fn serve(&mut self, listener: TcpListener) {
         let accept = tokio::spawn(accept_loop(listener, self.shared.clone()));
         let ticker = tokio::spawn(tick_loop(self.shared.clone()));
-        self.tasks = vec![accept, ticker];
+        let reaper = tokio::spawn(reap_loop(self.shared.clone()));
+        self.tasks = vec![accept, ticker, reaper];
     }
 
     /// Whether it is serving (not stopped).
@@ -321,6 +331,20 @@ async fn tick_loop(shared: Arc<Shared>) {
     loop {
         every.tick().await;
         let outs = lock(&shared.core).tick(shared.now_ms());
+        shared.dispatch(outs);
+    }
+}
+
+/// Deletes empty containers and expired TTL nodes every check interval.
+async fn reap_loop(shared: Arc<Shared>) {
+    let every = Duration::from_millis(shared.config.container_check_ms);
+    let Some(first) = Instant::now().checked_add(every) else {
+        return; // an interval past any clock: never
+    };
+    let mut ticks = tokio::time::interval_at(first, every);
+    loop {
+        ticks.tick().await;
+        let outs = lock(&shared.core).reap(shared.now_ms());
         shared.dispatch(outs);
     }
 }

@@ -235,6 +235,28 @@ impl DataTree {
             .map(|n| Owner::decode(n.stat.ephemeral_owner, self.extended_types))
     }
 
+    /// The containers and TTL nodes whose time has come at wall time `wall_ms`, sorted
+    /// (ZooKeeper's `ContainerManager.getCandidates`): a container that had children and has
+    /// none left; a childless TTL node not modified for longer than its TTL. A container that
+    /// never had a child stays (`znode.container.maxNeverUsedIntervalMs` is 0 by default).
+    pub fn reapable(&self, wall_ms: i64) -> Vec<String> {
+        let mut due: Vec<String> = self
+            .nodes
+            .iter()
+            .filter(|(_, n)| n.children.is_empty())
+            .filter(
+                |(_, n)| match Owner::decode(n.stat.ephemeral_owner, self.extended_types) {
+                    Owner::Container => n.stat.cversion > 0,
+                    Owner::Ttl(ttl) => ttl != 0 && wall_ms.saturating_sub(n.stat.mtime) > ttl,
+                    _ => false,
+                },
+            )
+            .map(|(p, _)| p.clone())
+            .collect();
+        due.sort();
+        due
+    }
+
     /// The ACLs of the nodes deleted since the last call, by path (for filtering the
     /// notifications of their deletes).
     pub fn take_deleted_acls(&mut self) -> HashMap<String, Vec<Acl>> {
@@ -457,6 +479,43 @@ mod tests {
             owner,
             parent_cversion: cversion,
         }
+    }
+
+    #[test]
+    fn emptied_containers_and_stale_ttl_nodes_are_due() {
+        let mut t = DataTree::new(true);
+        assert!(t.apply(&create("/c", Owner::Container, 1), 1, 1_000));
+        assert!(t.apply(&create("/never", Owner::Container, 2), 2, 1_000));
+        assert!(t.apply(&create("/t", Owner::Ttl(500), 3), 3, 1_000));
+        assert!(t.apply(&create("/c/kid", Owner::None, 1), 4, 1_000));
+        assert!(
+            t.reapable(1_400).is_empty(),
+            "a container with a child stays"
+        );
+        assert!(t.apply(
+            &Txn::Delete {
+                path: "/c/kid".into()
+            },
+            5,
+            1_000
+        ));
+        assert_eq!(t.reapable(1_400), ["/c"]);
+        assert_eq!(
+            t.reapable(1_501),
+            ["/c", "/t"],
+            "past the TTL since its mtime"
+        );
+        let touched = Txn::SetData {
+            path: "/t".into(),
+            data: vec![],
+            version: 1,
+        };
+        assert!(t.apply(&touched, 6, 1_450));
+        assert_eq!(t.reapable(1_501), ["/c"], "a write restarts the TTL");
+        // Without extended types, a TTL owner reads as a session's: never due.
+        let mut plain = DataTree::new(false);
+        assert!(plain.apply(&create("/t", Owner::Ttl(5), 1), 1, 0));
+        assert!(plain.reapable(10_000).is_empty());
     }
 
     #[test]
