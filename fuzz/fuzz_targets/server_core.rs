@@ -1,7 +1,7 @@
 //! The embedded server's core fed as hostile clients would: up to four connections, each
 //! frame's owner, length and bytes taken from the input (a valid handshake first when the
 //! input asks, so the requests after it reach the request handling), with the clock moving
-//! and sessions expiring in between. Never a panic; a frame the core makes always carries its
+//! and sessions expiring, nodes reaped and four-letter words answered in between. Never a panic; a frame the core makes always carries its
 //! own length.
 #![no_main]
 
@@ -9,12 +9,17 @@ use jute::Encode;
 use jute_schemas::proto::ConnectRequest;
 use libfuzzer_sys::fuzz_target;
 use zk_server::core::{Config, Core, Out};
+use zk_server::words::{self, Counters};
+
+const WORDS: [&str; 8] = ["srvr", "stat", "cons", "wchs", "wchc", "wchp", "dump", "mntr"];
 
 fuzz_target!(|data: &[u8]| {
     let config = Config {
         tick_ms: 10,
         extended_types: data.first().is_some_and(|b| b & 1 == 1),
         max_request: 64 * 1024,
+        container_check_ms: 10,
+        ..Config::default()
     };
     let mut core = Core::new(config, 0, 0);
     let mut now = 0u64;
@@ -43,7 +48,12 @@ fuzz_target!(|data: &[u8]| {
             core.connected(conn, None);
             core.frame(conn, &hello, now)
         } else if op & 0x10 != 0 {
-            core.tick(now)
+            // The clock's work: expiries, reaping, and a four-letter word's report.
+            let word = WORDS[usize::from(op & 7) % WORDS.len()];
+            let _ = words::answer(word, &["*".into()], &core, &[], Counters::default(), now);
+            let mut outs = core.tick(now);
+            outs.extend(core.reap(now));
+            outs
         } else {
             core.frame(conn, body, now)
         };

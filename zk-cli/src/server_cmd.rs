@@ -24,6 +24,23 @@ pub struct ServerArgs {
     /// Allow TTL nodes (ZooKeeper's `extendedTypesEnabled`).
     #[arg(long)]
     extended_types: bool,
+    /// The super user's digest, `user:base64` (the base64 of the SHA-1 of `user:password`, as
+    /// ZooKeeper's `DigestAuthenticationProvider` prints it): whoever authenticates as that
+    /// user passes every ACL.
+    #[arg(long, value_name = "DIGEST")]
+    super_digest: Option<String>,
+    /// The four-letter words that run, comma-separated (`*`: all; ZooKeeper's
+    /// `4lw.commands.whitelist`).
+    #[arg(long = "4lw", value_name = "LIST", default_value = "srvr")]
+    four_letter_words: String,
+    /// How often emptied containers and expired TTL nodes are deleted, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 60_000)]
+    container_check: u64,
+}
+
+/// A word's bytes, when it has four (else bytes no command has).
+fn word_bytes(w: &str) -> [u8; 4] {
+    w.as_bytes().try_into().unwrap_or([0; 4])
 }
 
 /// Serves until a signal, which is the normal way to stop it (exit 0).
@@ -31,12 +48,40 @@ pub async fn run(args: &ServerArgs, out: &mut dyn Write) -> Result<(), CmdError>
     if args.tick_time == 0 {
         return Err(CmdError::usage("--tick-time must be at least 1 ms"));
     }
+    if args.container_check == 0 {
+        return Err(CmdError::usage("--container-check must be at least 1 ms"));
+    }
+    if let Some(d) = &args.super_digest {
+        if d.split_once(':').is_none_or(|(user, hash)| user.is_empty() || hash.is_empty()) {
+            return Err(CmdError::usage(format!(
+                "--super-digest {d:?} is not user:base64"
+            )));
+        }
+    }
+    let words: Vec<&str> = args
+        .four_letter_words
+        .split(',')
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .collect();
+    if let Some(bad) = words
+        .iter()
+        .find(|w| **w != "*" && zk_server::words::command(&word_bytes(w)).is_none())
+    {
+        return Err(CmdError::usage(format!("--4lw: {bad:?} is not a four-letter word")));
+    }
     let mut signals = Signals::install()?;
-    let server = zk_server::Server::builder()
+    let mut builder = zk_server::Server::builder()
         .host(&args.host)
         .port(args.port)
         .tick_time(Duration::from_millis(args.tick_time))
         .extended_types(args.extended_types)
+        .four_letter_words(&words)
+        .container_check_interval(Duration::from_millis(args.container_check));
+    if let Some(d) = &args.super_digest {
+        builder = builder.super_digest(d);
+    }
+    let server = builder
         .start()
         .await
         .map_err(|e| {

@@ -13,7 +13,7 @@ use zk_client::{Client, CreateOptions};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn zk_server_serves_until_sigterm() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_zk"))
-        .args(["server", "--port", "0", "--tick-time", "200"])
+        .args(["server", "--port", "0", "--tick-time", "200", "--4lw", "ruok,srvr"])
         .stdout(Stdio::piped())
         .spawn()
         .expect("zk server");
@@ -31,6 +31,17 @@ async fn zk_server_serves_until_sigterm() {
         .strip_prefix("serving at ")
         .unwrap_or_else(|| panic!("unexpected first line: {line}"))
         .to_string();
+    let port: u16 = addr.rsplit(':').next().unwrap().parse().unwrap();
+    let word = |w: &'static str| {
+        zk_client::four_letter_word("127.0.0.1", port, w, None, Duration::from_secs(5))
+    };
+    assert_eq!(word("ruok").await.expect("ruok"), b"imok");
+    let srvr = String::from_utf8(word("srvr").await.expect("srvr")).unwrap();
+    assert!(srvr.contains("Mode: standalone"), "{srvr}");
+    assert_eq!(
+        word("mntr").await.expect("mntr"),
+        b"mntr is not executed because it is not in the whitelist.\n"
+    );
     let zk = Client::connect(&addr).await.expect("connect");
     zk.create("/from-cli", b"hi", &CreateOptions::default())
         .await
@@ -48,4 +59,22 @@ async fn zk_server_serves_until_sigterm() {
         lines.next().expect("a last line").expect("text"),
         "stopped by SIGTERM"
     );
+}
+
+#[test]
+fn bad_options_are_refused_by_name() {
+    for (args, what) in [
+        (&["--4lw", "ruok,nope"][..], "\"nope\" is not a four-letter word"),
+        (&["--super-digest", "nocolon"][..], "is not user:base64"),
+        (&["--container-check", "0"][..], "--container-check"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_zk"))
+            .arg("server")
+            .args(args)
+            .output()
+            .expect("zk server");
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(what), "{args:?}: {err}");
+    }
 }

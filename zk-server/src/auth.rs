@@ -15,6 +15,7 @@ use jute_schemas::data::{ClientInfo, Id, ACL as Acl};
 use jute_schemas::protocol::ErrorCode;
 use sha1::{Digest, Sha1};
 
+use crate::java;
 use crate::prep::Access;
 
 /// ZooKeeper's digest of `user:password`: `user:` then the base64 of the SHA-1 of the whole
@@ -101,24 +102,17 @@ pub fn ip_matches(id: &str, expr: &str) -> bool {
     acl == remote
 }
 
-/// Java's `String.hashCode`.
-fn java_string_hash(s: &str) -> i32 {
-    s.encode_utf16()
-        .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(i32::from(c)))
-}
-
 /// The bucket of a `ConcurrentHashMap` of `table` slots that ZooKeeper's `Id` (whose
 /// Jute-made `hashCode` is `37 * (37 * 17 + scheme) + id`) falls in.
 fn java_bucket(i: &Id, table: usize) -> usize {
-    let scheme = java_string_hash(i.scheme.as_deref().unwrap_or_default());
-    let id = java_string_hash(i.id.as_deref().unwrap_or_default());
+    let scheme = java::string_hash(i.scheme.as_deref().unwrap_or_default());
+    let id = java::string_hash(i.id.as_deref().unwrap_or_default());
     let h = 17i32
         .wrapping_mul(37)
         .wrapping_add(scheme)
         .wrapping_mul(37)
         .wrapping_add(id);
-    let spread = (h ^ ((h as u32 >> 16) as i32)) & 0x7fff_ffff;
-    usize::try_from(spread).unwrap_or_default() & (table - 1)
+    java::bucket(h, table)
 }
 
 /// A connection's identities, in the order it gained them.
@@ -186,10 +180,7 @@ impl Identities {
     /// arrival).
     pub fn who_am_i(&self) -> Vec<ClientInfo> {
         let mut ids: Vec<&Id> = self.ids.iter().collect();
-        let mut table = 16usize;
-        while ids.len() >= table / 4 * 3 {
-            table *= 2;
-        }
+        let table = java::concurrent_table_size(ids.len());
         ids.sort_by_key(|i| java_bucket(i, table));
         ids.into_iter()
             .map(|i| {

@@ -52,6 +52,9 @@ pub struct Config {
     pub max_session_timeout_ms: Option<i32>,
     /// The largest request accepted (`jute.maxbuffer`).
     pub max_request: usize,
+    /// The four-letter words that run (`4lw.commands.whitelist`: `srvr` by default, `*` for
+    /// all).
+    pub four_letter_words: Vec<String>,
     /// How often containers and TTL nodes are checked for deletion, in ms
     /// (`znode.container.checkIntervalMs`; ZooKeeper's default is a minute).
     pub container_check_ms: u64,
@@ -69,6 +72,7 @@ impl Default for Config {
             max_session_timeout_ms: None,
             max_request: 1024 * 1024,
             container_check_ms: 60_000,
+            four_letter_words: vec!["srvr".into()],
             super_digest: None,
         }
     }
@@ -175,6 +179,39 @@ impl Core {
 
     fn wall(&self, now_ms: u64) -> i64 {
         self.wall_at_zero + now_ms as i64
+    }
+
+    /// The watches.
+    pub fn watches(&self) -> &Watches {
+        &self.watches
+    }
+
+    /// The sessions.
+    pub fn sessions(&self) -> &Sessions {
+        &self.sessions
+    }
+
+    /// The last zxid handed out.
+    pub fn last_zxid(&self) -> i64 {
+        self.zxid
+    }
+
+    /// The session a connection serves, once its handshake is done.
+    pub fn session_of(&self, conn: ConnId) -> Option<i64> {
+        match self.conns.get(&conn) {
+            Some(Conn::Session(id)) => Some(*id),
+            _ => None,
+        }
+    }
+
+    /// How it is set up.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The wall clock (ms since the epoch) at monotonic time `now_ms`.
+    pub fn wall_ms(&self, now_ms: u64) -> i64 {
+        self.wall(now_ms)
     }
 
     /// The data tree (for tests and the command line).

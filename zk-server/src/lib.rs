@@ -40,6 +40,7 @@
 pub mod auth;
 mod blocking;
 pub mod core;
+mod java;
 pub mod multi;
 pub mod net;
 pub mod owner;
@@ -48,6 +49,7 @@ pub mod reads;
 pub mod sessions;
 pub mod tree;
 pub mod watches;
+pub mod words;
 
 pub use blocking::BlockingServer;
 pub use net::{Builder, Server};

@@ -29,7 +29,10 @@ const QUEUED_BYTES: usize = 64 * 1024 * 1024;
 /// A connection's writer: its queue, and the bytes in it.
 struct Writer {
     tx: mpsc::Sender<Vec<u8>>,
+    /// Bytes queued, not yet written.
     queued: Arc<AtomicUsize>,
+    /// What `stat`, `cons` and `dump` show of it.
+    stats: Arc<ConnStats>,
     /// Wakes the connection's reader when the server closes the connection.
     closed: Arc<Notify>,
 }
@@ -41,6 +44,14 @@ impl Drop for Writer {
     }
 }
 
+/// A connection's peer and counts of frames.
+#[derive(Debug)]
+struct ConnStats {
+    peer: SocketAddr,
+    received: AtomicU64,
+    sent: AtomicU64,
+}
+
 /// What the connections share.
 struct Shared {
     core: Mutex<Core>,
@@ -50,6 +61,11 @@ struct Shared {
     /// Numbers connections across restarts (a late goodbye of an old connection never
     /// touches a new one).
     next_conn: AtomicU64,
+    /// Frames received and sent on every connection (`srvr`, `mntr`).
+    received: AtomicU64,
+    sent: AtomicU64,
+    /// The port it listens on.
+    port: u16,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -59,6 +75,38 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Shared {
     fn now_ms(&self) -> u64 {
         u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Answers a four-letter word on `conn`, and closes it.
+    fn four_letter_word(&self, conn: ConnId, word: &str) {
+        let mut writers = lock(&self.writers);
+        let conns: Vec<crate::words::Connection> = writers
+            .iter()
+            .map(|(id, w)| crate::words::Connection {
+                id: *id,
+                peer: Some(w.stats.peer),
+                received: w.stats.received.load(Ordering::Relaxed),
+                sent: w.stats.sent.load(Ordering::Relaxed),
+                queued: (QUEUE - w.tx.capacity()) as u64,
+                asking: *id == conn,
+            })
+            .collect();
+        let now = self.now_ms();
+        let counters = crate::words::Counters {
+            received: self.received.load(Ordering::Relaxed),
+            sent: self.sent.load(Ordering::Relaxed),
+            uptime_ms: now,
+            port: self.port,
+        };
+        let text = {
+            let core = lock(&self.core);
+            let whitelist = &core.config().four_letter_words;
+            crate::words::answer(word, whitelist, &core, &conns, counters, now)
+        };
+        if let Some(w) = writers.remove(&conn) {
+            // The text, then the close (dropping the writer).
+            let _ = w.tx.try_send(text.into_bytes());
+        }
     }
 
     /// Hands the core's output to the connections' writers.
@@ -145,6 +193,14 @@ impl Builder {
         self
     }
 
+    /// The four-letter words that run (`4lw.commands.whitelist`; default `srvr` only, as
+    /// ZooKeeper's; `*` for all). Others get ZooKeeper's refusal.
+    #[must_use]
+    pub fn four_letter_words(mut self, words: &[&str]) -> Builder {
+        self.config.four_letter_words = words.iter().map(|w| (*w).to_string()).collect();
+        self
+    }
+
     /// Allows TTL nodes (`extendedTypesEnabled`; default off).
     #[must_use]
     pub fn extended_types(mut self, enabled: bool) -> Builder {
@@ -175,6 +231,9 @@ impl Builder {
             start: Instant::now(),
             config: self.config,
             next_conn: AtomicU64::new(0),
+            received: AtomicU64::new(0),
+            sent: AtomicU64::new(0),
+            port: addr.port(),
         });
         let mut server = Server {
             addr,
@@ -314,14 +373,26 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let queued = Arc::new(AtomicUsize::new(0));
         let closed = Arc::new(Notify::new());
+        let stats = Arc::new(ConnStats {
+            peer,
+            received: AtomicU64::new(0),
+            sent: AtomicU64::new(0),
+        });
         let writer = Writer {
             tx,
             queued: queued.clone(),
+            stats: stats.clone(),
             closed: closed.clone(),
         };
         lock(&shared.writers).insert(conn, writer);
         lock(&shared.core).connected(conn, Some(peer.ip()));
-        tokio::spawn(serve(conn, stream, (rx, queued, closed), shared.clone()));
+        let pipes = Pipes {
+            rx,
+            queued,
+            closed,
+            stats,
+        };
+        tokio::spawn(serve(conn, stream, pipes, shared.clone()));
     }
 }
 
@@ -350,22 +421,37 @@ async fn reap_loop(shared: Arc<Shared>) {
 }
 
 /// One connection: frames in to the core; its writer sends what the core says.
-async fn serve(
-    conn: ConnId,
-    stream: TcpStream,
-    (mut rx, queued, closed): (mpsc::Receiver<Vec<u8>>, Arc<AtomicUsize>, Arc<Notify>),
-    shared: Arc<Shared>,
-) {
+/// A connection's side of its writer: the queue's end, its byte count, the close signal and
+/// its counts.
+struct Pipes {
+    rx: mpsc::Receiver<Vec<u8>>,
+    queued: Arc<AtomicUsize>,
+    closed: Arc<Notify>,
+    stats: Arc<ConnStats>,
+}
+
+async fn serve(conn: ConnId, stream: TcpStream, pipes: Pipes, shared: Arc<Shared>) {
+    let Pipes {
+        mut rx,
+        queued,
+        closed,
+        stats,
+    } = pipes;
     let (mut read, mut write) = stream.into_split();
+    let counts = (stats.clone(), shared.clone());
     let writer = tokio::spawn(async move {
+        let (stats, shared) = counts;
         while let Some(frame) = rx.recv().await {
             if write.write_all(&frame).await.is_err() {
                 return;
             }
             queued.fetch_sub(frame.len(), Ordering::AcqRel);
+            stats.sent.fetch_add(1, Ordering::Relaxed);
+            shared.sent.fetch_add(1, Ordering::Relaxed);
         }
         let _ = write.shutdown().await;
     });
+    let mut first = true;
     // Every read has a limit in time: a session's longest timeout (20 ticks), so a silent
     // peer holds its task no longer than its session could live.
     let patience = Duration::from_millis(shared.config.tick_ms.saturating_mul(20));
@@ -381,6 +467,15 @@ async fn serve(
         match next {
             Ok(Ok(_)) => {}
             _ => break,
+        }
+        stats.received.fetch_add(1, Ordering::Relaxed);
+        shared.received.fetch_add(1, Ordering::Relaxed);
+        // A connection's first four bytes may be a four-letter word instead of a length.
+        if std::mem::take(&mut first) {
+            if let Some(word) = crate::words::command(&prefix) {
+                shared.four_letter_word(conn, word);
+                break;
+            }
         }
         let len = u32::from_be_bytes(prefix) as usize;
         if len > limit {

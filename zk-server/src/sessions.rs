@@ -203,6 +203,35 @@ impl Sessions {
         }
     }
 
+    /// The expiry buckets, earliest first: when each comes due and its sessions (what
+    /// `dump` lists).
+    pub fn buckets(&self) -> Vec<(u64, Vec<i64>)> {
+        self.buckets
+            .iter()
+            .map(|(at, ids)| (*at, ids.iter().copied().collect()))
+            .collect()
+    }
+
+    /// A live session's negotiated timeout.
+    pub fn timeout(&self, id: i64) -> Option<i32> {
+        self.live.get(&id).map(|(t, _)| *t)
+    }
+
+    /// How many sessions live.
+    pub fn len(&self) -> usize {
+        self.live.len()
+    }
+
+    /// Whether no session lives.
+    pub fn is_empty(&self) -> bool {
+        self.live.is_empty()
+    }
+
+    /// The timeout bounds granted: (min, max) in ms.
+    pub fn bounds(&self) -> (i32, i32) {
+        (self.min_timeout_ms, self.max_timeout_ms)
+    }
+
     /// When the next bucket comes due.
     pub fn next_expiry(&self) -> Option<u64> {
         self.buckets.keys().next().copied()

@@ -263,6 +263,23 @@ impl DataTree {
         std::mem::take(&mut self.deleted_acls)
     }
 
+    /// Every session with ephemeral nodes, and its nodes, sorted (what `dump` lists).
+    pub fn all_ephemerals(&self) -> BTreeMap<i64, Vec<String>> {
+        self.ephemerals
+            .iter()
+            .map(|(id, set)| (*id, set.iter().cloned().collect()))
+            .collect()
+    }
+
+    /// The bytes of every node's path and data (`mntr`'s `zk_approximate_data_size`, as
+    /// ZooKeeper's `DataTree.approximateDataSize` counts them).
+    pub fn approximate_data_size(&self) -> u64 {
+        self.nodes
+            .iter()
+            .map(|(p, n)| (p.len() + n.data.len()) as u64)
+            .sum()
+    }
+
     /// The session's ephemeral nodes, sorted.
     pub fn ephemerals(&self, session: i64) -> Vec<String> {
         self.ephemerals

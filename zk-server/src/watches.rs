@@ -227,6 +227,16 @@ impl Watches {
         }
     }
 
+    /// The data manager's watches, path → sessions, sorted (what `wchp` lists; ZooKeeper's
+    /// `wchs`, `wchc` and `wchp` show the data manager only).
+    pub fn data_watches(&self) -> BTreeMap<String, Vec<i64>> {
+        self.data
+            .watches
+            .iter()
+            .map(|(path, slot)| (path.clone(), slot.keys().copied().collect()))
+            .collect()
+    }
+
     /// Forgets the session's watches (it ended).
     pub fn remove_session(&mut self, session: i64) {
         self.data.remove_session(session);
