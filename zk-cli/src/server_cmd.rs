@@ -52,7 +52,9 @@ pub async fn run(args: &ServerArgs, out: &mut dyn Write) -> Result<(), CmdError>
         return Err(CmdError::usage("--container-check must be at least 1 ms"));
     }
     if let Some(d) = &args.super_digest {
-        if d.split_once(':').is_none_or(|(user, hash)| user.is_empty() || hash.is_empty()) {
+        if d.split_once(':')
+            .is_none_or(|(user, hash)| user.is_empty() || hash.is_empty())
+        {
             return Err(CmdError::usage(format!(
                 "--super-digest {d:?} is not user:base64"
             )));
@@ -68,7 +70,9 @@ pub async fn run(args: &ServerArgs, out: &mut dyn Write) -> Result<(), CmdError>
         .iter()
         .find(|w| **w != "*" && zk_server::words::command(&word_bytes(w)).is_none())
     {
-        return Err(CmdError::usage(format!("--4lw: {bad:?} is not a four-letter word")));
+        return Err(CmdError::usage(format!(
+            "--4lw: {bad:?} is not a four-letter word"
+        )));
     }
     let mut signals = Signals::install()?;
     let mut builder = zk_server::Server::builder()
@@ -81,15 +85,12 @@ pub async fn run(args: &ServerArgs, out: &mut dyn Write) -> Result<(), CmdError>
     if let Some(d) = &args.super_digest {
         builder = builder.super_digest(d);
     }
-    let server = builder
-        .start()
-        .await
-        .map_err(|e| {
-            CmdError::new(
-                code::CONNECTION,
-                format!("cannot listen on {}:{}: {e}", args.host, args.port),
-            )
-        })?;
+    let server = builder.start().await.map_err(|e| {
+        CmdError::new(
+            code::CONNECTION,
+            format!("cannot listen on {}:{}: {e}", args.host, args.port),
+        )
+    })?;
     let say = |e: std::io::Error| CmdError::data(e.to_string());
     writeln!(out, "serving at {}", server.connect_string()).map_err(say)?;
     out.flush().map_err(say)?;

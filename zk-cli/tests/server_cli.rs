@@ -13,7 +13,15 @@ use zk_client::{Client, CreateOptions};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn zk_server_serves_until_sigterm() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_zk"))
-        .args(["server", "--port", "0", "--tick-time", "200", "--4lw", "ruok,srvr"])
+        .args([
+            "server",
+            "--port",
+            "0",
+            "--tick-time",
+            "200",
+            "--4lw",
+            "ruok,srvr",
+        ])
         .stdout(Stdio::piped())
         .spawn()
         .expect("zk server");
@@ -64,7 +72,10 @@ async fn zk_server_serves_until_sigterm() {
 #[test]
 fn bad_options_are_refused_by_name() {
     for (args, what) in [
-        (&["--4lw", "ruok,nope"][..], "\"nope\" is not a four-letter word"),
+        (
+            &["--4lw", "ruok,nope"][..],
+            "\"nope\" is not a four-letter word",
+        ),
         (&["--super-digest", "nocolon"][..], "is not user:base64"),
         (&["--container-check", "0"][..], "--container-check"),
     ] {

@@ -225,12 +225,15 @@ impl Core {
         self.idents.insert(conn, Identities::from_peer(peer));
     }
 
-    /// A connection went away (its session lives on until it expires or is resumed).
+    /// A connection went away (its session lives on until it expires or is resumed). Its
+    /// watches go with it, as ZooKeeper keeps watches per connection: a client that comes
+    /// back sets them again (`setWatches`).
     pub fn disconnected(&mut self, conn: ConnId) {
         self.idents.remove(&conn);
         if let Some(Conn::Session(id)) = self.conns.remove(&conn) {
             if self.session_conn.get(&id) == Some(&conn) {
                 self.session_conn.remove(&id);
+                self.watches.remove_session(id);
             }
         }
     }
@@ -289,7 +292,7 @@ impl Core {
 
     fn end_session(&mut self, id: i64, out: &mut Vec<Out>) -> i64 {
         self.zxid += 1;
-        let deleted = self.tree.ephemerals(id);
+        let deleted = self.tree.ephemerals_listed(id);
         let txn = Txn::CloseSession { session: id };
         self.tree.apply(&txn, self.zxid, 0);
         self.watches.remove_session(id);
@@ -397,10 +400,13 @@ impl Core {
         out.push(Out::Frame(conn, frame::to_vec(&body).unwrap_or_default()));
         match granted {
             Ok((id, _, _)) => {
-                // The session's previous connection is closed, as ZooKeeper closes it.
+                // The session's previous connection is closed, as ZooKeeper closes it, and
+                // its watches go with it.
                 if let Some(old) = self.session_conn.insert(id, conn) {
                     if old != conn {
                         self.conns.remove(&old);
+                        self.idents.remove(&old);
+                        self.watches.remove_session(id);
                         out.push(Out::Close(old));
                     }
                 }

@@ -1,6 +1,9 @@
 //! Java's hashing, where ZooKeeper's answers list things in the order of its hash maps
-//! (`whoAmI`'s identities, the watch lists of `wchc` and `wchp`): `String.hashCode`, and the
-//! bucket a `HashMap` or `ConcurrentHashMap` puts a hash in.
+//! (a node's children, a session's ephemerals, `whoAmI`'s identities, the watch lists of
+//! `wchc` and `wchp`): `String.hashCode`, the bucket a `HashMap` or `ConcurrentHashMap` puts
+//! a hash in, and the order a `HashSet<String>` iterates in.
+
+use std::collections::HashMap;
 
 /// Java's `String.hashCode` (over UTF-16 code units).
 pub fn string_hash(s: &str) -> i32 {
@@ -40,6 +43,66 @@ pub fn concurrent_table_size(len: usize) -> usize {
 pub fn hash_map_order<T>(items: &mut [T], key: impl Fn(&T) -> &str) {
     let table = table_size(items.len());
     items.sort_by_key(|i| bucket(string_hash(key(i)), table));
+}
+
+/// What a Java `HashSet<String>`'s iteration order depends on besides the names: when each
+/// came, and the most it ever held (its table grows and never shrinks). Within a bucket, Java
+/// lists entries in the order they came. (A bucket of 8 or more names in a table of 64 or
+/// more becomes a tree in Java and lists otherwise; names that collide so much are not
+/// expected.)
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HashSetOrder {
+    arrivals: HashMap<String, u64>,
+    next: u64,
+    most: usize,
+}
+
+impl HashSetOrder {
+    /// `name` was added (a name already there keeps its place).
+    pub fn added(&mut self, name: &str) {
+        if !self.arrivals.contains_key(name) {
+            self.arrivals.insert(name.to_string(), self.next);
+            self.next += 1;
+            self.most = self.most.max(self.arrivals.len());
+        }
+    }
+
+    /// `name` was removed.
+    pub fn removed(&mut self, name: &str) {
+        self.arrivals.remove(name);
+    }
+
+    /// How many names it holds.
+    pub fn len(&self) -> usize {
+        self.arrivals.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.arrivals.is_empty()
+    }
+
+    /// The names in the order the set iterates them, for a set made with room for `initial`
+    /// (a power of two: 8 for `new HashSet<>(8)`, 16 for `new HashSet<>()`).
+    pub fn list(&self, initial: usize) -> Vec<String> {
+        let mut table = initial.max(1);
+        while self.most > table / 4 * 3 {
+            table *= 2;
+        }
+        let mut names: Vec<(&String, u64)> = self.arrivals.iter().map(|(n, a)| (n, *a)).collect();
+        names.sort_by_key(|(n, a)| (bucket(string_hash(n), table), *a));
+        names.into_iter().map(|(n, _)| n.clone()).collect()
+    }
+
+    /// The names in the order a copy of the set iterates them (`HashSet.clone()`, which
+    /// re-adds them, in the original's order, to a table sized for their number).
+    pub fn list_of_copy(&self, initial: usize) -> Vec<String> {
+        let mut names = self.list(initial);
+        // `HashMap.putMapEntries`: room for n / 0.75 + 1, rounded up to a power of two.
+        let table = (names.len() * 4 / 3 + 1).next_power_of_two();
+        names.sort_by_key(|n| bucket(string_hash(n), table));
+        names
+    }
 }
 
 #[cfg(test)]

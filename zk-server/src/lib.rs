@@ -40,7 +40,7 @@
 pub mod auth;
 mod blocking;
 pub mod core;
-mod java;
+pub mod java;
 pub mod multi;
 pub mod net;
 pub mod owner;

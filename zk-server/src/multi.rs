@@ -7,6 +7,8 @@
 use jute_schemas::data::Stat;
 use jute_schemas::protocol::{perms, ErrorCode};
 
+use crate::java::HashSetOrder;
+use crate::owner::Owner;
 use crate::prep::{self, Access, Create};
 use crate::tree::{DataTree, Node, Txn};
 
@@ -50,13 +52,30 @@ pub enum Done {
     Checked,
 }
 
-/// The nodes a multi changed, as they were, to put back when a later operation fails.
+/// The nodes a multi changed, as they were, to put back when a later operation fails; and
+/// the ephemeral sets of the sessions whose nodes it created or deleted.
 #[derive(Default)]
 struct Undo {
     saved: Vec<(String, Option<Node>)>,
+    sessions: Vec<(i64, Option<HashSetOrder>)>,
 }
 
 impl Undo {
+    fn save_session(&mut self, tree: &DataTree, txn: &Txn) {
+        let owner = match txn {
+            Txn::Create { owner, .. } => Some(*owner),
+            Txn::Delete { path } => tree
+                .get(path)
+                .map(|n| Owner::decode(n.stat.ephemeral_owner, tree.extended_types())),
+            _ => None,
+        };
+        if let Some(Owner::Session(id)) = owner {
+            if !self.sessions.iter().any(|(s, _)| *s == id) {
+                self.sessions.push((id, tree.ephemeral_set(id)));
+            }
+        }
+    }
+
     fn save(&mut self, tree: &DataTree, path: &str) {
         if !self.saved.iter().any(|(p, _)| p == path) {
             self.saved.push((path.to_string(), tree.get(path).cloned()));
@@ -66,6 +85,9 @@ impl Undo {
     fn restore(self, tree: &mut DataTree) {
         for (path, node) in self.saved.into_iter().rev() {
             tree.restore(&path, node);
+        }
+        for (id, set) in self.sessions {
+            tree.put_ephemeral_set(id, set);
         }
     }
 }
@@ -127,6 +149,7 @@ pub fn multi(
                 for path in touched(&txn) {
                     undo.save(tree, &path);
                 }
+                undo.save_session(tree, &txn);
                 tree.apply(&txn, zxid, time);
                 let stat = match &txn {
                     Txn::Create { path, .. } | Txn::SetData { path, .. } => tree.stat(path),

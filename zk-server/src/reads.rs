@@ -52,10 +52,7 @@ pub fn get_children(
     access: &dyn Access,
 ) -> Result<(Vec<String>, Stat), ErrorCode> {
     let n = readable(tree, path, access)?;
-    Ok((
-        n.children.iter().cloned().collect(),
-        n.client_stat(tree.extended_types()),
-    ))
+    Ok((n.listed_children(), n.client_stat(tree.extended_types())))
 }
 
 /// `getAllChildrenNumber`: how many nodes are under the path.
@@ -97,7 +94,7 @@ pub fn get_acl(
 
 /// `getEphemerals`: the session's ephemeral nodes whose paths start with `prefix` (`/`: all).
 pub fn get_ephemerals(tree: &DataTree, session: i64, prefix: &str) -> Vec<String> {
-    tree.ephemerals(session)
+    tree.ephemerals_listed(session)
         .into_iter()
         .filter(|p| prefix == "/" || p.starts_with(prefix))
         .collect()

@@ -8,6 +8,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use crate::java::HashSetOrder;
+
 use jute_schemas::data::{Id, Stat, ACL as Acl};
 use jute_schemas::protocol::perms;
 
@@ -29,6 +31,8 @@ pub struct Node {
     pub stat: Stat,
     /// Its children's names.
     pub children: BTreeSet<String>,
+    /// What the order ZooKeeper lists the children in depends on ([`Node::listed_children`]).
+    order: HashSetOrder,
 }
 
 impl Node {
@@ -38,6 +42,7 @@ impl Node {
             acl,
             stat,
             children: BTreeSet::new(),
+            order: HashSetOrder::default(),
         };
         node.stat.data_length = len_i32(node.data.len());
         node
@@ -45,6 +50,26 @@ impl Node {
 }
 
 impl Node {
+    /// Adds a child; whether it was new.
+    fn add_child(&mut self, name: &str) -> bool {
+        if !self.children.insert(name.to_string()) {
+            return false;
+        }
+        self.order.added(name);
+        true
+    }
+
+    fn remove_child(&mut self, name: &str) {
+        self.children.remove(name);
+        self.order.removed(name);
+    }
+
+    /// The children in the order ZooKeeper lists them: its `DataNode` keeps them in a
+    /// `HashSet` made with room for 8 ([`HashSetOrder`]).
+    pub fn listed_children(&self) -> Vec<String> {
+        self.order.list(8)
+    }
+
     /// The Stat as a reply carries it (ZooKeeper's `DataNode.copyStat`): the kept `cversion`
     /// counts creates, and every child no longer there was a create and a delete, so clients
     /// see `2 × creates - children` (a fresh `/zookeeper` with its two children shows -2);
@@ -136,7 +161,9 @@ pub enum Txn {
 pub struct DataTree {
     nodes: HashMap<String, Node>,
     /// Each session's ephemeral nodes.
-    ephemerals: HashMap<i64, BTreeSet<String>>,
+    /// Each session's ephemeral nodes: its set lives from its first ephemeral to its end (as
+    /// ZooKeeper's does, emptied or not, which its order depends on).
+    ephemerals: HashMap<i64, HashSetOrder>,
     /// Whether `ephemeralOwner`s are read with the extended (TTL) forms.
     extended_types: bool,
     /// The ACLs of the nodes deleted since [`DataTree::take_deleted_acls`] was last called:
@@ -166,10 +193,10 @@ impl DataTree {
         let open = world(perms::ALL);
         let mut nodes = HashMap::new();
         let mut root = Node::new(Vec::new(), open.clone(), Stat::default());
-        root.children.insert("zookeeper".into());
+        root.add_child("zookeeper");
         let mut zookeeper = Node::new(Vec::new(), open.clone(), Stat::default());
-        zookeeper.children.insert("quota".into());
-        zookeeper.children.insert("config".into());
+        zookeeper.add_child("quota");
+        zookeeper.add_child("config");
         let quota = Node::new(Vec::new(), open, Stat::default());
         let config = Node::new(
             Vec::new(),
@@ -263,12 +290,26 @@ impl DataTree {
         std::mem::take(&mut self.deleted_acls)
     }
 
-    /// Every session with ephemeral nodes, and its nodes, sorted (what `dump` lists).
+    /// Every session that has had ephemeral nodes, and its nodes in ZooKeeper's order,
+    /// sessions sorted (what `dump` lists).
     pub fn all_ephemerals(&self) -> BTreeMap<i64, Vec<String>> {
         self.ephemerals
             .iter()
-            .map(|(id, set)| (*id, set.iter().cloned().collect()))
+            .map(|(id, set)| (*id, set.list(16)))
             .collect()
+    }
+
+    /// The session's ephemerals as they were kept (for a failed multi's undo).
+    pub fn ephemeral_set(&self, session: i64) -> Option<HashSetOrder> {
+        self.ephemerals.get(&session).cloned()
+    }
+
+    /// Puts a session's ephemerals back as they were kept.
+    pub fn put_ephemeral_set(&mut self, session: i64, set: Option<HashSetOrder>) {
+        match set {
+            Some(set) => self.ephemerals.insert(session, set),
+            None => self.ephemerals.remove(&session),
+        };
     }
 
     /// The bytes of every node's path and data (`mntr`'s `zk_approximate_data_size`, as
@@ -280,11 +321,21 @@ impl DataTree {
             .sum()
     }
 
-    /// The session's ephemeral nodes, sorted.
+    /// The session's ephemeral nodes, in the order ZooKeeper's set of them iterates.
     pub fn ephemerals(&self, session: i64) -> Vec<String> {
         self.ephemerals
             .get(&session)
-            .map(|s| s.iter().cloned().collect())
+            .map(|s| s.list(16))
+            .unwrap_or_default()
+    }
+
+    /// The session's ephemeral nodes as `getEphemerals` lists them, and in the order the
+    /// session's end deletes them (ZooKeeper takes both from a copy of its set, which
+    /// iterates in an order of its own).
+    pub fn ephemerals_listed(&self, session: i64) -> Vec<String> {
+        self.ephemerals
+            .get(&session)
+            .map(|s| s.list_of_copy(16))
             .unwrap_or_default()
     }
 
@@ -318,9 +369,10 @@ impl DataTree {
             } => self.create(path, data, acl, *owner, *parent_cversion, zxid, time),
             Txn::Delete { path } => self.delete(path, zxid),
             Txn::CloseSession { session } => {
-                for path in self.ephemerals(*session) {
+                for path in self.ephemerals_listed(*session) {
                     self.delete(&path, zxid);
                 }
+                self.ephemerals.remove(session);
                 true
             }
             Txn::SetData {
@@ -354,7 +406,7 @@ impl DataTree {
         let Some(parent) = self.nodes.get_mut(parent_path) else {
             return false;
         };
-        if !parent.children.insert(name.to_string()) {
+        if !parent.add_child(name) {
             return false;
         }
         // As `DataTree.createNode`: the parent's cversion from the transaction, its pzxid.
@@ -379,10 +431,7 @@ impl DataTree {
             Node::new(data.to_vec(), acl.to_vec(), stat),
         );
         if let Owner::Session(id) = owner {
-            self.ephemerals
-                .entry(id)
-                .or_default()
-                .insert(path.to_string());
+            self.ephemerals.entry(id).or_default().added(path);
         }
         true
     }
@@ -394,7 +443,7 @@ impl DataTree {
         };
         self.deleted_acls.insert(path.to_string(), node.acl.clone());
         if let Some(parent) = self.nodes.get_mut(parent_path) {
-            parent.children.remove(name);
+            parent.remove_child(name);
             // As `DataTree.deleteNode`: pzxid only moves forward; cversion is not touched.
             if zxid > parent.stat.pzxid {
                 parent.stat.pzxid = zxid;
@@ -403,10 +452,7 @@ impl DataTree {
         }
         if let Owner::Session(id) = Owner::decode(node.stat.ephemeral_owner, self.extended_types) {
             if let Some(set) = self.ephemerals.get_mut(&id) {
-                set.remove(path);
-                if set.is_empty() {
-                    self.ephemerals.remove(&id);
-                }
+                set.removed(path);
             }
         }
         true
@@ -437,10 +483,7 @@ impl DataTree {
         if let Some(old) = self.nodes.remove(path) {
             if let Some(id) = session_of(self, &old) {
                 if let Some(set) = self.ephemerals.get_mut(&id) {
-                    set.remove(path);
-                    if set.is_empty() {
-                        self.ephemerals.remove(&id);
-                    }
+                    set.removed(path);
                 }
             }
         }
@@ -448,19 +491,16 @@ impl DataTree {
         let present = node.is_some();
         if let Some(node) = node {
             if let Some(id) = session_of(self, &node) {
-                self.ephemerals
-                    .entry(id)
-                    .or_default()
-                    .insert(path.to_string());
+                self.ephemerals.entry(id).or_default().added(path);
             }
             self.nodes.insert(path.to_string(), node);
         }
         if path != "/" {
             if let Some(p) = self.nodes.get_mut(parent) {
                 if present {
-                    p.children.insert(name.to_string());
+                    p.add_child(name);
                 } else {
-                    p.children.remove(name);
+                    p.remove_child(name);
                 }
             }
         }

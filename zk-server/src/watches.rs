@@ -1,7 +1,7 @@
 //! Watches, as ZooKeeper's two `WatchManager`s keep and fire them: data watches (set by
-//! `getData` and `exists`), child watches (`getChildren`), and `addWatch`'s persistent watches
-//! (in both managers) and persistent recursive ones (in the data manager only, fired for the
-//! node and everything under it, never for child-list changes). One-shot watches go when they
+//! `getData` and `exists`), child watches (`getChildren`), and `addWatch`'s persistent and
+//! persistent recursive watches (in both managers, as ZooKeeper 3.8 keeps them; a recursive
+//! one fires for the node and everything under it, never for child-list changes). One-shot watches go when they
 //! fire. A session gets at most one notification per trigger, whatever number of its watches
 //! matched; a delete's `NodeDeleted` goes once to a session that watched both the data and
 //! the children.
@@ -29,8 +29,8 @@ pub enum Mode {
 ///
 /// `Children`, `Data` and `Any` behave as in ZooKeeper 3.8, which keeps one mode per session
 /// and path and matches a watch of any mode (so removing `Data` on a persistent watch takes
-/// it out of the data manager only); `Persistent` and `PersistentRecursive` (3.9) match only
-/// watches of that mode.
+/// it out of the data manager only; and checking finds anyone's watch); `Persistent` and
+/// `PersistentRecursive` (3.9) match only the session's watches of that mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WatchKind {
     /// 1: child watches.
@@ -182,23 +182,29 @@ impl Watches {
     /// Sets a watch of `mode` on `path` for `session`.
     pub fn add(&mut self, path: &str, session: i64, mode: Mode) {
         match mode {
-            Mode::Data | Mode::PersistentRecursive => self.data.add(path, session, mode),
+            Mode::Data => self.data.add(path, session, mode),
             Mode::Child => self.child.add(path, session, mode),
-            Mode::Persistent => {
+            // ZooKeeper 3.8 keeps both persistent modes in both managers: a one-shot watch
+            // set later on the same path replaces the mode in one manager only, and the other
+            // goes on (a recursive watch so replaced in the data manager still hears deletes
+            // below, through the child manager).
+            Mode::Persistent | Mode::PersistentRecursive => {
                 self.data.add(path, session, mode);
                 self.child.add(path, session, mode);
             }
         }
     }
 
-    /// `checkWatches`: whether `session` has a watch of `kind` on `path`.
+    /// `checkWatches`: whether there is a watch of `kind` on `path`. For `Children`, `Data`
+    /// and `Any` that is ZooKeeper 3.8's answer, which is yes when any session watches the
+    /// path in that manager (its `WatchManager.containsWatcher` looks at the path's watchers,
+    /// not at the asking one).
     pub fn contains(&self, path: &str, session: i64, kind: WatchKind) -> bool {
+        let anyone = |m: &Manager| m.watches.get(path).is_some_and(|slot| !slot.is_empty());
         match kind {
-            WatchKind::Children => self.child.has(path, session, None),
-            WatchKind::Data => self.data.has(path, session, None),
-            WatchKind::Any => {
-                self.child.has(path, session, None) || self.data.has(path, session, None)
-            }
+            WatchKind::Children => anyone(&self.child),
+            WatchKind::Data => anyone(&self.data),
+            WatchKind::Any => anyone(&self.child) || anyone(&self.data),
             WatchKind::Persistent => self.data.has(path, session, Some(Mode::Persistent)),
             WatchKind::PersistentRecursive => {
                 self.data
@@ -221,8 +227,12 @@ impl Watches {
                 self.data.remove(path, session, Some(Mode::Persistent)) | child
             }
             WatchKind::PersistentRecursive => {
+                let child = self
+                    .child
+                    .remove(path, session, Some(Mode::PersistentRecursive));
                 self.data
                     .remove(path, session, Some(Mode::PersistentRecursive))
+                    | child
             }
         }
     }
@@ -390,8 +400,12 @@ mod tests {
         assert!(!w.contains("/d", 1, WatchKind::Persistent));
         assert!(w.contains("/r", 1, WatchKind::PersistentRecursive));
         assert!(
-            !w.contains("/r", 1, WatchKind::Children),
-            "recursive is data-only"
+            w.contains("/r", 1, WatchKind::Children),
+            "3.8 keeps a recursive watch in both managers"
+        );
+        assert!(
+            w.contains("/d", 2, WatchKind::Data),
+            "3.8 finds anyone's watch"
         );
         assert!(!w.remove("/d", 1, WatchKind::Persistent));
         assert!(!w.remove("/r", 1, WatchKind::Persistent));

@@ -395,7 +395,14 @@ async fn the_handle_expires_sessions_drops_connections_stops_and_restarts() {
     assert_eq!(zk.session_id(), id);
 
     // Stopped: nothing answers; restarted: the same session, the same tree.
+    let states = zk.states();
     srv.stop().await;
+    let seen = timeout(
+        Duration::from_secs(5),
+        states.wait_for(|s| s == zk_client::SessionState::Disconnected),
+    )
+    .await;
+    assert!(seen.is_ok(), "the client saw no disconnect at the stop");
     assert!(!srv.is_running());
     assert!(
         tokio::net::TcpStream::connect(&connect).await.is_err(),
@@ -403,6 +410,15 @@ async fn the_handle_expires_sessions_drops_connections_stops_and_restarts() {
     );
     srv.restart().await.expect("restart on the same address");
     assert_eq!(srv.connect_string(), connect);
+    let seen = timeout(
+        Duration::from_secs(10),
+        states.wait_for(|s| s == zk_client::SessionState::Connected),
+    )
+    .await;
+    assert!(
+        seen.is_ok(),
+        "the client did not come back after the restart"
+    );
     let back = timeout(Duration::from_secs(10), zk.get_data("/kept")).await;
     assert_eq!(back.expect("in time").map(|(d, _)| d), Ok(b"tree".to_vec()));
     assert_eq!(zk.session_id(), id, "the session survived the restart");

@@ -17,11 +17,17 @@ fn starts_stops_and_restarts_on_its_port() {
         Err(Error::Expire(_))
     ));
     server.stop();
-    assert!(TcpStream::connect(addr).is_err(), "a stopped server listens");
+    assert!(
+        TcpStream::connect(addr).is_err(),
+        "a stopped server listens"
+    );
     server.restart().expect("restart");
     assert!(TcpStream::connect(addr).is_ok());
     drop(server);
-    assert!(TcpStream::connect(addr).is_err(), "dropped, it still listens");
+    assert!(
+        TcpStream::connect(addr).is_err(),
+        "dropped, it still listens"
+    );
 }
 
 #[test]
