@@ -89,3 +89,62 @@ fn bad_options_are_refused_by_name() {
         assert!(err.contains(what), "{args:?}: {err}");
     }
 }
+
+/// Kills and reaps the server when the test ends, passed or not (an orphan would hold the
+/// test's output open).
+struct Reaped(std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// ZooKeeper's own command line (Debian's `zkCli.sh`, installed by the test kit) works against
+/// `zk server`: create, get, set, ls, stat, delete.
+#[test]
+fn zookeepers_zkcli_works_against_zk_server() {
+    zk_testkit::ensure_installed().expect("ZooKeeper's package");
+    let mut server = Reaped(
+        Command::new(env!("CARGO_BIN_EXE_zk"))
+            .args(["server", "--port", "0"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("zk server"),
+    );
+    let mut lines = BufReader::new(server.0.stdout.take().expect("stdout")).lines();
+    let first = lines.next().expect("a line").expect("text");
+    let addr = first
+        .strip_prefix("serving at ")
+        .expect("where it serves")
+        .to_string();
+    // What zkCli prints, both streams (results go to either, by command).
+    let cli = |args: &[&str]| {
+        let out = Command::new("/usr/share/zookeeper/bin/zkCli.sh")
+            .arg("-server")
+            .arg(&addr)
+            .args(args)
+            .output()
+            .expect("zkCli.sh");
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    let created = cli(&["create", "/zkcli", "hello"]);
+    assert!(created.contains("Created /zkcli"), "{created}");
+    assert!(cli(&["get", "/zkcli"]).lines().any(|l| l == "hello"));
+    cli(&["set", "/zkcli", "again"]);
+    let stat = cli(&["stat", "/zkcli"]);
+    assert!(stat.contains("dataVersion = 1"), "{stat}");
+    assert!(stat.contains("dataLength = 5"), "{stat}");
+    assert!(cli(&["ls", "/"]).contains("[zkcli, zookeeper]"));
+    cli(&["delete", "/zkcli"]);
+    assert!(cli(&["ls", "/"]).contains("[zookeeper]"));
+    let pid = Pid::from_raw(i32::try_from(server.0.id()).expect("pid"));
+    kill(pid, Signal::SIGTERM).expect("SIGTERM");
+    assert!(server.0.wait().expect("wait").success());
+}

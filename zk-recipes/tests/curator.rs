@@ -22,19 +22,40 @@ async fn contend(
     path: &str,
     ours: impl FnOnce(Client, PathBuf) -> tokio::task::JoinHandle<()>,
 ) {
-    let curator = CuratorContender::compile(&format!("{recipe:?}")).expect("Curator contender");
-    let server = TestServer::start().expect("server");
+    contend_on(false, recipe, path, ours).await;
+}
+
+/// On real ZooKeeper, or (`embedded`) on the embedded server.
+async fn contend_on(
+    embedded: bool,
+    recipe: CuratorRecipe,
+    path: &str,
+    ours: impl FnOnce(Client, PathBuf) -> tokio::task::JoinHandle<()>,
+) {
+    let curator = CuratorContender::compile(&format!(
+        "{recipe:?}{}",
+        if embedded { "-embedded" } else { "" }
+    ))
+    .expect("Curator contender");
+    let server = common::Server::start(embedded);
     let log = curator.file("markers.log");
     let java = curator
         .spawn(&server.connect_string(), recipe, path, ROUNDS, &log)
         .expect("java");
-    common::contend(&server, java, &log, "curator", ROUNDS, ours).await;
+    common::contend(
+        &server.connect_string(),
+        java,
+        &log,
+        "curator",
+        ROUNDS,
+        ours,
+    )
+    .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn our_lock_and_curators_interprocess_mutex_exclude_each_other() {
+async fn mutex(embedded: bool) {
     let path = "/interop/mutex";
-    contend(CuratorRecipe::Mutex, path, |zk, log| {
+    contend_on(embedded, CuratorRecipe::Mutex, path, |zk, log| {
         tokio::spawn(async move {
             let lock = Lock::new(&zk, path);
             for _ in 0..ROUNDS {
@@ -57,9 +78,19 @@ async fn our_lock_and_curators_interprocess_mutex_exclude_each_other() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn our_leader_latch_and_curators_take_turns() {
+async fn our_lock_and_curators_interprocess_mutex_exclude_each_other() {
+    mutex(false).await;
+}
+
+/// The same on the embedded server: the other client sees no difference.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_lock_and_curators_interprocess_mutex_exclude_each_other_on_the_embedded_server() {
+    mutex(true).await;
+}
+
+async fn latch(embedded: bool) {
     let path = "/interop/latch";
-    contend(CuratorRecipe::LeaderLatch, path, |zk, log| {
+    contend_on(embedded, CuratorRecipe::LeaderLatch, path, |zk, log| {
         tokio::spawn(async move {
             for i in 0..ROUNDS {
                 let latch = LeaderLatch::new(&zk, path).id(&format!("rust-{i}"));
@@ -73,6 +104,17 @@ async fn our_leader_latch_and_curators_take_turns() {
         })
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_leader_latch_and_curators_take_turns() {
+    latch(false).await;
+}
+
+/// The same on the embedded server: the other client sees no difference.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_leader_latch_and_curators_take_turns_on_the_embedded_server() {
+    latch(true).await;
 }
 
 /// Both sides add 1 a few hundred times to one counter at once (each add marked in a shared

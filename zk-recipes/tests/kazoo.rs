@@ -19,19 +19,40 @@ async fn contend(
     path: &str,
     ours: impl FnOnce(Client, PathBuf) -> tokio::task::JoinHandle<()>,
 ) {
-    let kazoo = KazooContender::install(&format!("{recipe:?}")).expect("kazoo");
-    let server = TestServer::start().expect("server");
+    contend_on(false, recipe, path, ours).await;
+}
+
+/// On real ZooKeeper, or (`embedded`) on the embedded server.
+async fn contend_on(
+    embedded: bool,
+    recipe: KazooRecipe,
+    path: &str,
+    ours: impl FnOnce(Client, PathBuf) -> tokio::task::JoinHandle<()>,
+) {
+    let kazoo = KazooContender::install(&format!(
+        "{recipe:?}{}",
+        if embedded { "-embedded" } else { "" }
+    ))
+    .expect("kazoo");
+    let server = common::Server::start(embedded);
     let log = kazoo.file("markers.log");
     let python = kazoo
         .spawn(&server.connect_string(), recipe, path, ROUNDS, &log)
         .expect("python");
-    common::contend(&server, python, &log, "kazoo", ROUNDS, ours).await;
+    common::contend(
+        &server.connect_string(),
+        python,
+        &log,
+        "kazoo",
+        ROUNDS,
+        ours,
+    )
+    .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn our_kazoo_lock_and_kazoos_exclude_each_other() {
+async fn lock(embedded: bool) {
     let path = "/interop/kazoo-lock";
-    contend(KazooRecipe::Lock, path, |zk, log| {
+    contend_on(embedded, KazooRecipe::Lock, path, |zk, log| {
         tokio::spawn(async move {
             let lock = Lock::new(&zk, path).kazoo().data("rust");
             for _ in 0..ROUNDS {
@@ -53,9 +74,19 @@ async fn our_kazoo_lock_and_kazoos_exclude_each_other() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn our_kazoo_election_and_kazoos_take_turns() {
+async fn our_kazoo_lock_and_kazoos_exclude_each_other() {
+    lock(false).await;
+}
+
+/// The same on the embedded server: the other client sees no difference.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_kazoo_lock_and_kazoos_exclude_each_other_on_the_embedded_server() {
+    lock(true).await;
+}
+
+async fn election(embedded: bool) {
     let path = "/interop/kazoo-election";
-    contend(KazooRecipe::Election, path, |zk, log| {
+    contend_on(embedded, KazooRecipe::Election, path, |zk, log| {
         tokio::spawn(async move {
             for i in 0..ROUNDS {
                 let latch = LeaderLatch::new(&zk, path).id(&format!("rust-{i}")).kazoo();
@@ -69,4 +100,15 @@ async fn our_kazoo_election_and_kazoos_take_turns() {
         })
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_kazoo_election_and_kazoos_take_turns() {
+    election(false).await;
+}
+
+/// The same on the embedded server: the other client sees no difference.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_kazoo_election_and_kazoos_take_turns_on_the_embedded_server() {
+    election(true).await;
 }

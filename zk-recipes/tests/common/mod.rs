@@ -8,7 +8,7 @@ use std::process::Child;
 use std::time::{Duration, Instant};
 
 use zk_client::{Client, ClientBuilder};
-use zk_testkit::{check_turns, TestServer};
+use zk_testkit::{check_turns, EmbeddedServer, TestServer};
 
 /// Appends `<who> <what>` to the shared log.
 pub fn mark(log: &Path, who: &str, what: &str) {
@@ -49,14 +49,14 @@ pub fn assert_turns(log: &Path, ours: &str, theirs: &str, rounds: usize, switche
 /// that their turns never overlapped, each side took `rounds`, and the holder changed sides
 /// at least 6 times.
 pub async fn contend(
-    server: &TestServer,
+    connect: &str,
     other: Child,
     log: &Path,
     theirs: &str,
     rounds: usize,
     ours: impl FnOnce(Client, PathBuf) -> tokio::task::JoinHandle<()>,
 ) {
-    let zk = ClientBuilder::new(server.connect_string())
+    let zk = ClientBuilder::new(connect)
         .session_timeout(Duration::from_secs(10))
         .connect()
         .await
@@ -75,4 +75,28 @@ pub async fn contend(
     );
     rust.await.expect("our side");
     assert_turns(log, "rust", theirs, rounds, 6);
+}
+
+/// A server of either kind: real ZooKeeper (the reference), or the embedded one (the other
+/// clients must see no difference).
+pub enum Server {
+    Real(TestServer),
+    Embedded(EmbeddedServer),
+}
+
+impl Server {
+    pub fn start(embedded: bool) -> Server {
+        if embedded {
+            Server::Embedded(EmbeddedServer::start().expect("the embedded server"))
+        } else {
+            Server::Real(TestServer::start().expect("server"))
+        }
+    }
+
+    pub fn connect_string(&self) -> String {
+        match self {
+            Server::Real(s) => s.connect_string(),
+            Server::Embedded(s) => s.connect_string(),
+        }
+    }
 }
