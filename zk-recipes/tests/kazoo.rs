@@ -10,17 +10,9 @@ use std::time::Duration;
 
 use zk_client::Client;
 use zk_recipes::{LeaderLatch, Lock};
-use zk_testkit::{KazooContender, KazooRecipe, TestServer};
+use zk_testkit::{KazooContender, KazooRecipe};
 
 const ROUNDS: usize = 15;
-
-async fn contend(
-    recipe: KazooRecipe,
-    path: &str,
-    ours: impl FnOnce(Client, PathBuf) -> tokio::task::JoinHandle<()>,
-) {
-    contend_on(false, recipe, path, ours).await;
-}
 
 /// On real ZooKeeper, or (`embedded`) on the embedded server.
 async fn contend_on(
