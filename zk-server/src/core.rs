@@ -3,11 +3,10 @@
 //! with the notifications a write causes sent before its reply (to every watching session's
 //! connection, the writer's included). The tokio side only moves bytes.
 //!
-//! Served so far: the handshake (new session, resume with id and password, refusal), ping,
-//! closeSession, create in every form, delete, exists, getData, setData, getChildren(2),
-//! getACL, getAllChildrenNumber, getEphemerals, sync, multi, multiRead, addWatch,
-//! setWatches(2), and expiry by the clock. Not yet: auth and ACL identities beyond `world`,
-//! setACL, removeWatches/checkWatches, whoAmI, getConfig/reconfig, four-letter words.
+//! Served: the handshake (new session, resume with id and password, refusal), ping,
+//! closeSession, every read and write of a standalone ZooKeeper, setAuth and the ACL checks,
+//! the watches and their notifications (filtered by the changed node's ACL), expiry by the
+//! clock and the container manager's deletes ([`Core::reap`]).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
