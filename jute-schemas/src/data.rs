@@ -3,7 +3,7 @@
 use jute::Jute;
 
 /// `org.apache.zookeeper.data.Id`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Jute)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Jute)]
 #[jute(module = "org.apache.zookeeper.data")]
 pub struct Id {
     /// `ustring scheme`
@@ -13,7 +13,7 @@ pub struct Id {
 }
 
 /// `org.apache.zookeeper.data.ACL`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Jute)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Jute)]
 #[jute(module = "org.apache.zookeeper.data")]
 pub struct ACL {
     /// `int perms`

@@ -314,7 +314,7 @@ impl Core {
             if acl_checked {
                 let acl = match self.tree.get(&n.path) {
                     Some(node) => node.acl.as_slice(),
-                    None => gone.get(&n.path).map_or(&[][..], Vec::as_slice),
+                    None => gone.get(&n.path).map_or(&[][..], |a| a.as_slice()),
                 };
                 let ids = self.idents.get(conn).unwrap_or(&nobody);
                 if !ids.allows(acl, perms::READ) {

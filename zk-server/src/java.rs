@@ -72,6 +72,16 @@ impl HashSetOrder {
         self.arrivals.remove(name);
     }
 
+    /// Whether it holds `name`.
+    pub fn contains(&self, name: &str) -> bool {
+        self.arrivals.contains_key(name)
+    }
+
+    /// The names, in no particular order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.arrivals.keys().map(String::as_str)
+    }
+
     /// How many names it holds.
     pub fn len(&self) -> usize {
         self.arrivals.len()

@@ -235,7 +235,7 @@ pub fn delete(
         return Err(ErrorCode::NoNode);
     };
     next_version(node.stat.version, version)?;
-    if !node.children.is_empty() {
+    if node.child_count() > 0 {
         return Err(ErrorCode::NotEmpty);
     }
     Ok(Txn::Delete {

@@ -77,7 +77,7 @@ pub fn get_acl(
     if !access.allows(&n.acl, perms::READ | perms::ADMIN) {
         return Err(ErrorCode::NoAuth);
     }
-    let mut acl = n.acl.clone();
+    let mut acl = n.acl.to_vec();
     if !access.allows(&n.acl, perms::ADMIN) {
         for a in &mut acl {
             if a.id.scheme.as_deref() == Some("digest") {

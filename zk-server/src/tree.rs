@@ -4,9 +4,11 @@
 //! A fresh tree holds what ZooKeeper's holds: `/`, `/zookeeper`, `/zookeeper/quota` (open
 //! ACL, zero Stats) and `/zookeeper/config` (empty, read-only ACL, `aversion` -1, as
 //! `DataTree.addConfigNode` leaves it). Paths are kept whole in one map (no recursion walks
-//! the tree), children as sorted sets of names.
+//! the tree), children as sets of names that list in ZooKeeper's order, and each distinct ACL
+//! once, shared by the nodes that have it.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Weak};
 
 use crate::java::HashSetOrder;
 
@@ -24,25 +26,24 @@ pub struct Node {
     /// Its data.
     pub data: Vec<u8>,
     /// Its ACL.
-    pub acl: Vec<Acl>,
+    /// Its ACL, shared by every node with the same one (as ZooKeeper's ACL cache shares them).
+    pub acl: Arc<Vec<Acl>>,
     /// Its Stat as ZooKeeper keeps it (`StatPersisted`, with `dataLength` and `numChildren`
     /// kept current): `cversion` counts the creates under it. Clients see
     /// [`Node::client_stat`].
     pub stat: Stat,
-    /// Its children's names.
-    pub children: BTreeSet<String>,
-    /// What the order ZooKeeper lists the children in depends on ([`Node::listed_children`]).
-    order: HashSetOrder,
+    /// Its children's names, with what the order ZooKeeper lists them in depends on
+    /// ([`Node::listed_children`]).
+    kids: HashSetOrder,
 }
 
 impl Node {
-    fn new(data: Vec<u8>, acl: Vec<Acl>, stat: Stat) -> Node {
+    fn new(data: Vec<u8>, acl: Arc<Vec<Acl>>, stat: Stat) -> Node {
         let mut node = Node {
             data,
             acl,
             stat,
-            children: BTreeSet::new(),
-            order: HashSetOrder::default(),
+            kids: HashSetOrder::default(),
         };
         node.stat.data_length = len_i32(node.data.len());
         node
@@ -52,22 +53,31 @@ impl Node {
 impl Node {
     /// Adds a child; whether it was new.
     fn add_child(&mut self, name: &str) -> bool {
-        if !self.children.insert(name.to_string()) {
+        if self.kids.contains(name) {
             return false;
         }
-        self.order.added(name);
+        self.kids.added(name);
         true
     }
 
     fn remove_child(&mut self, name: &str) {
-        self.children.remove(name);
-        self.order.removed(name);
+        self.kids.removed(name);
+    }
+
+    /// How many children it has.
+    pub fn child_count(&self) -> usize {
+        self.kids.len()
+    }
+
+    /// Its children's names, in no particular order.
+    pub fn children(&self) -> impl Iterator<Item = &str> {
+        self.kids.names()
     }
 
     /// The children in the order ZooKeeper lists them: its `DataNode` keeps them in a
     /// `HashSet` made with room for 8 ([`HashSetOrder`]).
     pub fn listed_children(&self) -> Vec<String> {
-        self.order.list(8)
+        self.kids.list(8)
     }
 
     /// The Stat as a reply carries it (ZooKeeper's `DataNode.copyStat`): the kept `cversion`
@@ -168,7 +178,11 @@ pub struct DataTree {
     extended_types: bool,
     /// The ACLs of the nodes deleted since [`DataTree::take_deleted_acls`] was last called:
     /// a `NodeDeleted` notification goes only to sessions that could read the node.
-    deleted_acls: HashMap<String, Vec<Acl>>,
+    deleted_acls: HashMap<String, Arc<Vec<Acl>>>,
+    /// The ACLs in use, each kept once ([`DataTree::intern`]).
+    acls: HashMap<Vec<Acl>, Weak<Vec<Acl>>>,
+    /// How many ACLs were in use after the last sweep of the dropped ones.
+    acls_live: usize,
 }
 
 impl Default for DataTree {
@@ -190,17 +204,18 @@ impl DataTree {
     /// A fresh tree (`extended_types`: ZooKeeper's `zookeeper.extendedTypesEnabled`, which
     /// allows TTL nodes).
     pub fn new(extended_types: bool) -> DataTree {
-        let open = world(perms::ALL);
+        let open = Arc::new(world(perms::ALL));
+        let read = Arc::new(world(perms::READ));
         let mut nodes = HashMap::new();
         let mut root = Node::new(Vec::new(), open.clone(), Stat::default());
         root.add_child("zookeeper");
         let mut zookeeper = Node::new(Vec::new(), open.clone(), Stat::default());
         zookeeper.add_child("quota");
         zookeeper.add_child("config");
-        let quota = Node::new(Vec::new(), open, Stat::default());
+        let quota = Node::new(Vec::new(), open.clone(), Stat::default());
         let config = Node::new(
             Vec::new(),
-            world(perms::READ),
+            read.clone(),
             Stat {
                 aversion: -1,
                 ..Stat::default()
@@ -215,11 +230,31 @@ impl DataTree {
             ephemerals: HashMap::new(),
             extended_types,
             deleted_acls: HashMap::new(),
+            acls: HashMap::from([
+                (world(perms::ALL), Arc::downgrade(&open)),
+                (world(perms::READ), Arc::downgrade(&read)),
+            ]),
+            acls_live: 2,
         };
         for path in SPECIAL_PATHS {
             tree.refresh_children_count(path);
         }
         tree
+    }
+
+    /// The one shared copy of `acl`: nodes with the same ACL point at one list. Copies no
+    /// node uses any more are swept once the table has doubled since the last sweep.
+    fn intern(&mut self, acl: &[Acl]) -> Arc<Vec<Acl>> {
+        if let Some(shared) = self.acls.get(acl).and_then(Weak::upgrade) {
+            return shared;
+        }
+        let shared = Arc::new(acl.to_vec());
+        self.acls.insert(acl.to_vec(), Arc::downgrade(&shared));
+        if self.acls.len() > 2 * self.acls_live.max(64) {
+            self.acls.retain(|_, w| w.strong_count() > 0);
+            self.acls_live = self.acls.len();
+        }
+        shared
     }
 
     /// Whether TTL nodes are allowed.
@@ -229,7 +264,7 @@ impl DataTree {
 
     fn refresh_children_count(&mut self, path: &str) {
         if let Some(n) = self.nodes.get_mut(path) {
-            n.stat.num_children = len_i32(n.children.len());
+            n.stat.num_children = len_i32(n.child_count());
         }
     }
 
@@ -270,7 +305,7 @@ impl DataTree {
         let mut due: Vec<String> = self
             .nodes
             .iter()
-            .filter(|(_, n)| n.children.is_empty())
+            .filter(|(_, n)| n.child_count() == 0)
             .filter(
                 |(_, n)| match Owner::decode(n.stat.ephemeral_owner, self.extended_types) {
                     Owner::Container => n.stat.cversion > 0,
@@ -286,7 +321,7 @@ impl DataTree {
 
     /// The ACLs of the nodes deleted since the last call, by path (for filtering the
     /// notifications of their deletes).
-    pub fn take_deleted_acls(&mut self) -> HashMap<String, Vec<Acl>> {
+    pub fn take_deleted_acls(&mut self) -> HashMap<String, Arc<Vec<Acl>>> {
         std::mem::take(&mut self.deleted_acls)
     }
 
@@ -344,11 +379,11 @@ impl DataTree {
     pub fn descendants(&self, path: &str) -> Option<usize> {
         let node = self.nodes.get(path)?;
         let mut count = 0;
-        let mut stack: Vec<String> = node.children.iter().map(|c| child(path, c)).collect();
+        let mut stack: Vec<String> = node.children().map(|c| child(path, c)).collect();
         while let Some(p) = stack.pop() {
             count += 1;
             if let Some(n) = self.nodes.get(&p) {
-                stack.extend(n.children.iter().map(|c| child(&p, c)));
+                stack.extend(n.children().map(|c| child(&p, c)));
             }
         }
         Some(count)
@@ -380,14 +415,18 @@ impl DataTree {
                 data,
                 version,
             } => self.set_data(path, data, *version, zxid, time),
-            Txn::SetAcl { path, acl, version } => match self.nodes.get_mut(path) {
-                Some(node) => {
-                    node.acl = acl.clone();
-                    node.stat.aversion = *version;
-                    true
+            Txn::SetAcl { path, acl, version } => {
+                if !self.nodes.contains_key(path) {
+                    return false;
                 }
-                None => false,
-            },
+                let acl = self.intern(acl);
+                let Some(node) = self.nodes.get_mut(path) else {
+                    return false;
+                };
+                node.acl = acl;
+                node.stat.aversion = *version;
+                true
+            }
         }
     }
 
@@ -412,7 +451,7 @@ impl DataTree {
         // As `DataTree.createNode`: the parent's cversion from the transaction, its pzxid.
         parent.stat.cversion = parent_cversion;
         parent.stat.pzxid = zxid;
-        parent.stat.num_children = len_i32(parent.children.len());
+        parent.stat.num_children = len_i32(parent.child_count());
         let stat = Stat {
             czxid: zxid,
             mzxid: zxid,
@@ -426,10 +465,9 @@ impl DataTree {
             num_children: 0,
             pzxid: zxid,
         };
-        self.nodes.insert(
-            path.to_string(),
-            Node::new(data.to_vec(), acl.to_vec(), stat),
-        );
+        let acl = self.intern(acl);
+        self.nodes
+            .insert(path.to_string(), Node::new(data.to_vec(), acl, stat));
         if let Owner::Session(id) = owner {
             self.ephemerals.entry(id).or_default().added(path);
         }
@@ -448,7 +486,7 @@ impl DataTree {
             if zxid > parent.stat.pzxid {
                 parent.stat.pzxid = zxid;
             }
-            parent.stat.num_children = len_i32(parent.children.len());
+            parent.stat.num_children = len_i32(parent.child_count());
         }
         if let Owner::Session(id) = Owner::decode(node.stat.ephemeral_owner, self.extended_types) {
             if let Some(set) = self.ephemerals.get_mut(&id) {
@@ -581,14 +619,16 @@ mod tests {
         assert_eq!(t.len(), 4);
         assert_eq!(t.get("/").unwrap().stat.num_children, 1);
         let zk = t.get("/zookeeper").unwrap();
-        assert_eq!(zk.children.iter().collect::<Vec<_>>(), ["config", "quota"]);
+        let mut kids: Vec<&str> = zk.children().collect();
+        kids.sort_unstable();
+        assert_eq!(kids, ["config", "quota"]);
         assert_eq!(zk.stat.num_children, 2);
         // As ZooKeeper 3.8 answers `stat /zookeeper` and `stat /` on a fresh server.
         assert_eq!(zk.client_stat(false).cversion, -2);
         assert_eq!(t.get("/").unwrap().client_stat(false).cversion, -1);
         let config = t.get("/zookeeper/config").unwrap();
         assert_eq!(config.stat.aversion, -1);
-        assert_eq!(config.acl, world(perms::READ));
+        assert_eq!(*config.acl, world(perms::READ));
         assert_eq!(t.descendants("/"), Some(3));
     }
 
