@@ -172,12 +172,14 @@ impl Core {
             session_conn: HashMap::new(),
             idents: HashMap::new(),
             requester: Identities::default(),
-            wall_at_zero: wall_ms - now_ms as i64,
+            wall_at_zero: wall_ms.saturating_sub(i64::try_from(now_ms).unwrap_or(i64::MAX)),
         }
     }
 
     fn wall(&self, now_ms: u64) -> i64 {
-        self.wall_at_zero + now_ms as i64
+        // Saturating: a clock past any wall time is the last one, not a panic.
+        self.wall_at_zero
+            .saturating_add(i64::try_from(now_ms).unwrap_or(i64::MAX))
     }
 
     /// The watches.

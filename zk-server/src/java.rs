@@ -18,14 +18,19 @@ pub fn bucket(h: i32, table: usize) -> usize {
     usize::try_from(spread).unwrap_or_default() & (table - 1)
 }
 
-/// The table size a map holding `len` entries has grown to (16 slots, doubled whenever it
-/// would be more than three quarters full).
-pub fn table_size(len: usize) -> usize {
-    let mut table = 16usize;
-    while len > table / 4 * 3 {
+/// The table size a `HashMap` made with room for `initial` (a power of two) has grown to once
+/// it held `most` entries: doubled whenever it would be more than three quarters full.
+pub fn grown_table(initial: usize, most: usize) -> usize {
+    let mut table = initial.max(1);
+    while most > table / 4 * 3 {
         table *= 2;
     }
     table
+}
+
+/// The table size a default `HashMap` (16 slots) holding `len` entries has grown to.
+pub fn table_size(len: usize) -> usize {
+    grown_table(16, len)
 }
 
 /// The table size a `ConcurrentHashMap` holding `len` entries has grown to (it doubles once
@@ -95,10 +100,7 @@ impl HashSetOrder {
     /// The names in the order the set iterates them, for a set made with room for `initial`
     /// (a power of two: 8 for `new HashSet<>(8)`, 16 for `new HashSet<>()`).
     pub fn list(&self, initial: usize) -> Vec<String> {
-        let mut table = initial.max(1);
-        while self.most > table / 4 * 3 {
-            table *= 2;
-        }
+        let table = grown_table(initial, self.most);
         let mut names: Vec<(&String, u64)> = self.arrivals.iter().map(|(n, a)| (n, *a)).collect();
         names.sort_by_key(|(n, a)| (bucket(string_hash(n), table), *a));
         names.into_iter().map(|(n, _)| n.clone()).collect()

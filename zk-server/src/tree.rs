@@ -334,6 +334,11 @@ impl DataTree {
             .collect()
     }
 
+    /// How many ephemeral nodes there are (`mntr`'s `zk_ephemerals_count`).
+    pub fn ephemeral_count(&self) -> usize {
+        self.ephemerals.values().map(HashSetOrder::len).sum()
+    }
+
     /// The session's ephemerals as they were kept (for a failed multi's undo).
     pub fn ephemeral_set(&self, session: i64) -> Option<HashSetOrder> {
         self.ephemerals.get(&session).cloned()

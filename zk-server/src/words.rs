@@ -225,8 +225,9 @@ fn dump(core: &Core, conns: &[Connection], now_ms: u64) -> String {
         core.sessions().len()
     );
     for (at, ids) in &buckets {
-        let wall = core.wall_ms(now_ms) + i64::try_from(*at).unwrap_or(i64::MAX)
-            - i64::try_from(now_ms).unwrap_or(i64::MAX);
+        // The bucket's monotonic time on the wall clock (saturating: never a panic).
+        let ahead = i64::try_from(at.saturating_sub(now_ms)).unwrap_or(i64::MAX);
+        let wall = core.wall_ms(now_ms).saturating_add(ahead);
         let _ = writeln!(out, "{} expire at {}:", ids.len(), java_date(wall));
         for id in ids {
             let _ = writeln!(out, "\t0x{id:x}");
@@ -254,7 +255,7 @@ fn dump(core: &Core, conns: &[Connection], now_ms: u64) -> String {
 
 fn mntr(core: &Core, conns: &[Connection], c: Counters) -> String {
     let tree = core.tree();
-    let ephemerals: usize = tree.all_ephemerals().values().map(Vec::len).sum();
+    let ephemerals = tree.ephemeral_count();
     // Both managers' watches, as ZooKeeper's `getWatchCount` counts them.
     let watches = core.watches().len();
     let lines: [(&str, String); 17] = [
@@ -345,5 +346,21 @@ mod tests {
             srvr.ends_with("Mode: standalone\nNode count: 5\n"),
             "{srvr}"
         );
+    }
+
+    #[test]
+    fn clocks_past_any_wall_time_saturate() {
+        let all = vec!["*".to_string()];
+        for (now, wall) in [(u64::MAX, i64::MAX), (u64::MAX, i64::MIN), (0, i64::MIN)] {
+            let mut core = Core::new(crate::core::Config::default(), now, wall);
+            core.connected(1, None);
+            let _ = core.tick(now);
+            let _ = core.reap(now);
+            for w in ["dump", "mntr", "srvr", "stat"] {
+                assert!(!answer(w, &all, &core, &[], Counters::default(), now).is_empty());
+            }
+        }
+        assert!(java_date(i64::MAX).ends_with("UTC 292278994"));
+        assert!(!java_date(i64::MIN).is_empty());
     }
 }
