@@ -47,7 +47,7 @@ pub fn concurrent_table_size(len: usize) -> usize {
 /// order given (a bucket lists its entries in the order they came).
 pub fn hash_map_order<T>(items: &mut [T], key: impl Fn(&T) -> &str) {
     let table = table_size(items.len());
-    items.sort_by_key(|i| bucket(string_hash(key(i)), table));
+    items.sort_by_cached_key(|i| bucket(string_hash(key(i)), table));
 }
 
 /// What a Java `HashSet<String>`'s iteration order depends on besides the names: when each
@@ -62,6 +62,13 @@ pub struct HashSetOrder {
     most: usize,
 }
 
+/// A [`HashSetOrder`]'s counters at one moment ([`HashSetOrder::mark`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SetMark {
+    next: u64,
+    most: usize,
+}
+
 impl HashSetOrder {
     /// `name` was added (a name already there keeps its place).
     pub fn added(&mut self, name: &str) {
@@ -72,9 +79,30 @@ impl HashSetOrder {
         }
     }
 
-    /// `name` was removed.
-    pub fn removed(&mut self, name: &str) {
-        self.arrivals.remove(name);
+    /// `name` was removed: when it had come, if it was there.
+    pub fn removed(&mut self, name: &str) -> Option<u64> {
+        self.arrivals.remove(name)
+    }
+
+    /// Where the set's counters stand, to take an add back exactly ([`HashSetOrder::rewind`]).
+    pub fn mark(&self) -> SetMark {
+        SetMark {
+            next: self.next,
+            most: self.most,
+        }
+    }
+
+    /// Sets the counters back to `mark`, taken before the adds since then were taken back
+    /// (a failed multi leaves no trace: Java's set never saw those adds).
+    pub fn rewind(&mut self, mark: SetMark) {
+        self.next = mark.next;
+        self.most = mark.most;
+    }
+
+    /// Puts a removed `name` back in the place it had (`arrival`, from
+    /// [`HashSetOrder::removed`]).
+    pub fn put_back(&mut self, name: &str, arrival: u64) {
+        self.arrivals.insert(name.to_string(), arrival);
     }
 
     /// Whether it holds `name`.
@@ -102,7 +130,7 @@ impl HashSetOrder {
     pub fn list(&self, initial: usize) -> Vec<String> {
         let table = grown_table(initial, self.most);
         let mut names: Vec<(&String, u64)> = self.arrivals.iter().map(|(n, a)| (n, *a)).collect();
-        names.sort_by_key(|(n, a)| (bucket(string_hash(n), table), *a));
+        names.sort_by_cached_key(|(n, a)| (bucket(string_hash(n), table), *a));
         names.into_iter().map(|(n, _)| n.clone()).collect()
     }
 
@@ -112,7 +140,7 @@ impl HashSetOrder {
         let mut names = self.list(initial);
         // `HashMap.putMapEntries`: room for n / 0.75 + 1, rounded up to a power of two.
         let table = (names.len() * 4 / 3 + 1).next_power_of_two();
-        names.sort_by_key(|n| bucket(string_hash(n), table));
+        names.sort_by_cached_key(|n| bucket(string_hash(n), table));
         names
     }
 }

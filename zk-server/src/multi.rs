@@ -7,10 +7,8 @@
 use jute_schemas::data::Stat;
 use jute_schemas::protocol::{perms, ErrorCode};
 
-use crate::java::HashSetOrder;
-use crate::owner::Owner;
 use crate::prep::{self, Access, Create};
-use crate::tree::{DataTree, Node, Txn};
+use crate::tree::{DataTree, Txn};
 
 /// One operation of a multi.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,46 +50,6 @@ pub enum Done {
     Checked,
 }
 
-/// The nodes a multi changed, as they were, to put back when a later operation fails; and
-/// the ephemeral sets of the sessions whose nodes it created or deleted.
-#[derive(Default)]
-struct Undo {
-    saved: Vec<(String, Option<Node>)>,
-    sessions: Vec<(i64, Option<HashSetOrder>)>,
-}
-
-impl Undo {
-    fn save_session(&mut self, tree: &DataTree, txn: &Txn) {
-        let owner = match txn {
-            Txn::Create { owner, .. } => Some(*owner),
-            Txn::Delete { path } => tree
-                .get(path)
-                .map(|n| Owner::decode(n.stat.ephemeral_owner, tree.extended_types())),
-            _ => None,
-        };
-        if let Some(Owner::Session(id)) = owner {
-            if !self.sessions.iter().any(|(s, _)| *s == id) {
-                self.sessions.push((id, tree.ephemeral_set(id)));
-            }
-        }
-    }
-
-    fn save(&mut self, tree: &DataTree, path: &str) {
-        if !self.saved.iter().any(|(p, _)| p == path) {
-            self.saved.push((path.to_string(), tree.get(path).cloned()));
-        }
-    }
-
-    fn restore(self, tree: &mut DataTree) {
-        for (path, node) in self.saved.into_iter().rev() {
-            tree.restore(&path, node);
-        }
-        for (id, set) in self.sessions {
-            tree.put_ephemeral_set(id, set);
-        }
-    }
-}
-
 /// The version check of a multi (ZooKeeper's `check`): the path, the node, `READ`, the version.
 fn check(tree: &DataTree, path: &str, version: i32, access: &dyn Access) -> Result<(), ErrorCode> {
     if !prep::valid_path(path) {
@@ -109,17 +67,6 @@ fn check(tree: &DataTree, path: &str, version: i32, access: &dyn Access) -> Resu
     Ok(())
 }
 
-/// The paths a transaction changes: the node and its parent.
-fn touched(txn: &Txn) -> Vec<String> {
-    match txn {
-        Txn::Create { path, .. } | Txn::Delete { path } => {
-            vec![path.clone(), crate::tree::split(path).0.to_string()]
-        }
-        Txn::SetData { path, .. } | Txn::SetAcl { path, .. } => vec![path.clone()],
-        Txn::CloseSession { .. } => Vec::new(),
-    }
-}
-
 /// Runs `ops` as one multi at `zxid` and `time`: what each did, or the result code of each
 /// (and the tree untouched).
 pub fn multi(
@@ -129,7 +76,7 @@ pub fn multi(
     zxid: i64,
     time: i64,
 ) -> Result<Vec<Done>, Vec<i32>> {
-    let mut undo = Undo::default();
+    tree.begin();
     let mut done = Vec::with_capacity(ops.len());
     for (i, op) in ops.iter().enumerate() {
         let prepared = match op {
@@ -146,10 +93,6 @@ pub fn multi(
         };
         match prepared {
             Ok(Some(txn)) => {
-                for path in touched(&txn) {
-                    undo.save(tree, &path);
-                }
-                undo.save_session(tree, &txn);
                 tree.apply(&txn, zxid, time);
                 let stat = match &txn {
                     Txn::Create { path, .. } | Txn::SetData { path, .. } => tree.stat(path),
@@ -159,7 +102,7 @@ pub fn multi(
             }
             Ok(None) => done.push(Done::Checked),
             Err(code) => {
-                undo.restore(tree);
+                tree.rollback();
                 let mut codes = vec![ErrorCode::Ok.value(); i];
                 codes.push(code.value());
                 codes.resize(ops.len(), ErrorCode::RuntimeInconsistency.value());
@@ -167,6 +110,7 @@ pub fn multi(
             }
         }
     }
+    tree.commit();
     Ok(done)
 }
 

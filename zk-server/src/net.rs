@@ -455,7 +455,9 @@ async fn serve(conn: ConnId, stream: TcpStream, pipes: Pipes, shared: Arc<Shared
     // Every read has a limit in time: a session's longest timeout (20 ticks), so a silent
     // peer holds its task no longer than its session could live.
     let patience = Duration::from_millis(shared.config.tick_ms.saturating_mul(20));
-    let limit = shared.config.max_request + 1024;
+    // ZooKeeper closes a connection whose frame is longer than jute.maxbuffer
+    // (`NIOServerCnxn.readLength`).
+    let limit = shared.config.max_request;
     let mut body = Vec::new();
     loop {
         let mut prefix = [0u8; 4];

@@ -17,6 +17,9 @@ use jute_schemas::protocol::perms;
 
 use crate::owner::Owner;
 
+mod journal;
+use journal::{record, Undo};
+
 /// The paths ZooKeeper owns: not to be deleted or created under by clients' deletes.
 pub const SPECIAL_PATHS: [&str; 4] = ["/", "/zookeeper", "/zookeeper/quota", "/zookeeper/config"];
 
@@ -25,7 +28,6 @@ pub const SPECIAL_PATHS: [&str; 4] = ["/", "/zookeeper", "/zookeeper/quota", "/z
 pub struct Node {
     /// Its data.
     pub data: Vec<u8>,
-    /// Its ACL.
     /// Its ACL, shared by every node with the same one (as ZooKeeper's ACL cache shares them).
     pub acl: Arc<Vec<Acl>>,
     /// Its Stat as ZooKeeper keeps it (`StatPersisted`, with `dataLength` and `numChildren`
@@ -60,8 +62,9 @@ impl Node {
         true
     }
 
-    fn remove_child(&mut self, name: &str) {
-        self.kids.removed(name);
+    /// Removes a child: when it had come, if it was there.
+    fn remove_child(&mut self, name: &str) -> Option<u64> {
+        self.kids.removed(name)
     }
 
     /// How many children it has.
@@ -170,7 +173,6 @@ pub enum Txn {
 #[derive(Debug, Clone)]
 pub struct DataTree {
     nodes: HashMap<String, Node>,
-    /// Each session's ephemeral nodes.
     /// Each session's ephemeral nodes: its set lives from its first ephemeral to its end (as
     /// ZooKeeper's does, emptied or not, which its order depends on).
     ephemerals: HashMap<i64, HashSetOrder>,
@@ -183,6 +185,8 @@ pub struct DataTree {
     acls: HashMap<Vec<Acl>, Weak<Vec<Acl>>>,
     /// How many ACLs were in use after the last sweep of the dropped ones.
     acls_live: usize,
+    /// While a multi runs: how to take its changes back ([`DataTree::begin`]).
+    journal: Option<Vec<Undo>>,
 }
 
 impl Default for DataTree {
@@ -235,6 +239,7 @@ impl DataTree {
                 (world(perms::READ), Arc::downgrade(&read)),
             ]),
             acls_live: 2,
+            journal: None,
         };
         for path in SPECIAL_PATHS {
             tree.refresh_children_count(path);
@@ -339,19 +344,6 @@ impl DataTree {
         self.ephemerals.values().map(HashSetOrder::len).sum()
     }
 
-    /// The session's ephemerals as they were kept (for a failed multi's undo).
-    pub fn ephemeral_set(&self, session: i64) -> Option<HashSetOrder> {
-        self.ephemerals.get(&session).cloned()
-    }
-
-    /// Puts a session's ephemerals back as they were kept.
-    pub fn put_ephemeral_set(&mut self, session: i64, set: Option<HashSetOrder>) {
-        match set {
-            Some(set) => self.ephemerals.insert(session, set),
-            None => self.ephemerals.remove(&session),
-        };
-    }
-
     /// The bytes of every node's path and data (`mntr`'s `zk_approximate_data_size`, as
     /// ZooKeeper's `DataTree.approximateDataSize` counts them).
     pub fn approximate_data_size(&self) -> u64 {
@@ -428,7 +420,15 @@ impl DataTree {
                 let Some(node) = self.nodes.get_mut(path) else {
                     return false;
                 };
-                node.acl = acl;
+                record(&mut self.journal, || Undo::Stat {
+                    path: path.clone(),
+                    stat: node.stat.clone(),
+                });
+                let old = std::mem::replace(&mut node.acl, acl);
+                record(&mut self.journal, || Undo::Acl {
+                    path: path.clone(),
+                    acl: old,
+                });
                 node.stat.aversion = *version;
                 true
             }
@@ -450,9 +450,19 @@ impl DataTree {
         let Some(parent) = self.nodes.get_mut(parent_path) else {
             return false;
         };
+        let mark = parent.kids.mark();
         if !parent.add_child(name) {
             return false;
         }
+        record(&mut self.journal, || Undo::ChildAdded {
+            parent: parent_path.to_string(),
+            name: name.to_string(),
+            mark,
+        });
+        record(&mut self.journal, || Undo::Stat {
+            path: parent_path.to_string(),
+            stat: parent.stat.clone(),
+        });
         // As `DataTree.createNode`: the parent's cversion from the transaction, its pzxid.
         parent.stat.cversion = parent_cversion;
         parent.stat.pzxid = zxid;
@@ -473,8 +483,21 @@ impl DataTree {
         let acl = self.intern(acl);
         self.nodes
             .insert(path.to_string(), Node::new(data.to_vec(), acl, stat));
-        if let Owner::Session(id) = owner {
-            self.ephemerals.entry(id).or_default().added(path);
+        record(&mut self.journal, || Undo::NodeAdded {
+            path: path.to_string(),
+        });
+        if let Owner::Session(session) = owner {
+            if !self.ephemerals.contains_key(&session) {
+                record(&mut self.journal, || Undo::SessionSetMade { session });
+            }
+            let set = self.ephemerals.entry(session).or_default();
+            let mark = set.mark();
+            set.added(path);
+            record(&mut self.journal, || Undo::EphemeralAdded {
+                session,
+                path: path.to_string(),
+                mark,
+            });
         }
         true
     }
@@ -486,18 +509,41 @@ impl DataTree {
         };
         self.deleted_acls.insert(path.to_string(), node.acl.clone());
         if let Some(parent) = self.nodes.get_mut(parent_path) {
-            parent.remove_child(name);
+            record(&mut self.journal, || Undo::Stat {
+                path: parent_path.to_string(),
+                stat: parent.stat.clone(),
+            });
+            if let Some(arrival) = parent.remove_child(name) {
+                record(&mut self.journal, || Undo::ChildRemoved {
+                    parent: parent_path.to_string(),
+                    name: name.to_string(),
+                    arrival,
+                });
+            }
             // As `DataTree.deleteNode`: pzxid only moves forward; cversion is not touched.
             if zxid > parent.stat.pzxid {
                 parent.stat.pzxid = zxid;
             }
             parent.stat.num_children = len_i32(parent.child_count());
         }
-        if let Owner::Session(id) = Owner::decode(node.stat.ephemeral_owner, self.extended_types) {
-            if let Some(set) = self.ephemerals.get_mut(&id) {
-                set.removed(path);
+        let owner = Owner::decode(node.stat.ephemeral_owner, self.extended_types);
+        if let Owner::Session(session) = owner {
+            if let Some(arrival) = self
+                .ephemerals
+                .get_mut(&session)
+                .and_then(|set| set.removed(path))
+            {
+                record(&mut self.journal, || Undo::EphemeralRemoved {
+                    session,
+                    path: path.to_string(),
+                    arrival,
+                });
             }
         }
+        record(&mut self.journal, || Undo::NodeRemoved {
+            path: path.to_string(),
+            node,
+        });
         true
     }
 
@@ -505,48 +551,20 @@ impl DataTree {
         let Some(node) = self.nodes.get_mut(path) else {
             return false;
         };
-        node.data = data.to_vec();
+        record(&mut self.journal, || Undo::Stat {
+            path: path.to_string(),
+            stat: node.stat.clone(),
+        });
+        let old = std::mem::replace(&mut node.data, data.to_vec());
+        record(&mut self.journal, || Undo::Data {
+            path: path.to_string(),
+            data: old,
+        });
         node.stat.data_length = len_i32(data.len());
         node.stat.version = version;
         node.stat.mzxid = zxid;
         node.stat.mtime = time;
         true
-    }
-
-    /// Puts the node at `path` back as it was (`None`: absent), with the session bookkeeping
-    /// (a failed multi's undo). The parent's list of children follows.
-    pub fn restore(&mut self, path: &str, node: Option<Node>) {
-        let session_of = |tree: &DataTree, n: &Node| match Owner::decode(
-            n.stat.ephemeral_owner,
-            tree.extended_types,
-        ) {
-            Owner::Session(id) => Some(id),
-            _ => None,
-        };
-        if let Some(old) = self.nodes.remove(path) {
-            if let Some(id) = session_of(self, &old) {
-                if let Some(set) = self.ephemerals.get_mut(&id) {
-                    set.removed(path);
-                }
-            }
-        }
-        let (parent, name) = split(path);
-        let present = node.is_some();
-        if let Some(node) = node {
-            if let Some(id) = session_of(self, &node) {
-                self.ephemerals.entry(id).or_default().added(path);
-            }
-            self.nodes.insert(path.to_string(), node);
-        }
-        if path != "/" {
-            if let Some(p) = self.nodes.get_mut(parent) {
-                if present {
-                    p.add_child(name);
-                } else {
-                    p.remove_child(name);
-                }
-            }
-        }
     }
 
     /// Every node by path, sorted (for tests and snapshots).
