@@ -1,17 +1,22 @@
-//! Connect strings as operators write them, against a real ZooKeeper: an IPv6 literal
+//! Connect strings as operators write them, on both servers: an IPv6 literal
 //! (`[::1]:port`, through a test-kit proxy listening on `::1`), alone and beside a host where
 //! nothing listens.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
 mod common;
+
+use common::on_both;
 
 use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
 
 use zk_client::{ClientBuilder, CreateOptions};
+use zk_testkit::Backend;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_ipv6_literal_in_the_connect_string() {
-    let server = common::server();
+on_both!(an_ipv6_literal_in_the_connect_string,);
+
+async fn an_ipv6_literal_in_the_connect_string(backend: Backend) {
+    let server = common::server_on(backend);
     let proxy = zk_testkit::Proxy::start_on(IpAddr::V6(Ipv6Addr::LOCALHOST), server.addr())
         .expect("a proxy on ::1");
     let connect = proxy.connect_string();

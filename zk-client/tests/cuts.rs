@@ -8,13 +8,21 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::{eventually, reach, server};
+use common::{eventually, on_both, reach, server_on};
 use futures_util::future::join_all;
 use tokio::time::timeout;
 use zk_client::{
     AddWatchMode, Client, ClientBuilder, CreateOptions, EventType, Op, SessionState, WatchedEvent,
 };
+use zk_testkit::Backend;
 use zk_testkit::Proxy;
+
+on_both!(
+    cuts_between_and_inside_notifications_of_one_multi_lose_and_repeat_nothing,
+    ten_thousand_watches_survive_a_reconnect,
+    a_stalled_connection_is_noticed_and_the_session_goes_on,
+    a_call_deadline_holds_during_an_unanswered_handshake,
+);
 
 /// SetWatches2's op code.
 const SET_WATCHES2: i32 = 105;
@@ -35,9 +43,10 @@ async fn direct(addr: String) -> Client {
         .expect("connect")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cuts_between_and_inside_notifications_of_one_multi_lose_and_repeat_nothing() {
-    let srv = server();
+async fn cuts_between_and_inside_notifications_of_one_multi_lose_and_repeat_nothing(
+    backend: Backend,
+) {
+    let srv = server_on(backend);
     let proxy = Proxy::start(srv.addr()).unwrap();
     let watcher = through(&proxy).await;
     let writer = direct(srv.connect_string()).await;
@@ -124,9 +133,8 @@ async fn cuts_between_and_inside_notifications_of_one_multi_lose_and_repeat_noth
     writer.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ten_thousand_watches_survive_a_reconnect() {
-    let srv = server();
+async fn ten_thousand_watches_survive_a_reconnect(backend: Backend) {
+    let srv = server_on(backend);
     let proxy = Proxy::start(srv.addr()).unwrap();
     let watcher = through(&proxy).await;
     let writer = direct(srv.connect_string()).await;
@@ -207,9 +215,8 @@ async fn ten_thousand_watches_survive_a_reconnect() {
 
 /// A proxy that stops delivering without closing (a stalled network): the client notices the
 /// silence within its read timeout, and the session goes on once bytes flow again.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_stalled_connection_is_noticed_and_the_session_goes_on() {
-    let server = server();
+async fn a_stalled_connection_is_noticed_and_the_session_goes_on(backend: Backend) {
+    let server = server_on(backend);
     let proxy = Proxy::start(server.addr()).expect("proxy");
     let zk = zk_client::ClientBuilder::new(proxy.connect_string())
         .session_timeout(Duration::from_secs(6))
@@ -243,9 +250,8 @@ async fn a_stalled_connection_is_noticed_and_the_session_goes_on() {
 /// timer covers the handshake's deadline and the calls' together. (Before the session owned its
 /// clock, the handshake was awaited on its own, and a call could time out up to the connect
 /// timeout late.)
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_call_deadline_holds_during_an_unanswered_handshake() {
-    let server = server();
+async fn a_call_deadline_holds_during_an_unanswered_handshake(backend: Backend) {
+    let server = server_on(backend);
     let proxy = Proxy::start(server.addr()).expect("proxy");
     let zk = zk_client::ClientBuilder::new(proxy.connect_string())
         .session_timeout(Duration::from_secs(20))

@@ -1,17 +1,23 @@
 //! Session expiry is terminal and explicit: the state, every watch handle and every later call
 //! see it; a new client from the same builder is the way back.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
 mod common;
 
 use std::time::Duration;
 
-use common::{reach, server};
+use common::{on_both, reach, server_on};
 use tokio::time::timeout;
 use zk_client::{AddWatchMode, ClientBuilder, CreateMode, CreateOptions, Error, SessionState};
+use zk_testkit::Backend;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_expired_session_fails_everything_and_a_new_client_recovers() {
-    let srv = server();
+on_both!(
+    an_expired_session_fails_everything_and_a_new_client_recovers,
+    a_server_down_past_the_session_timeout_expires_the_session_locally,
+);
+
+async fn an_expired_session_fails_everything_and_a_new_client_recovers(backend: Backend) {
+    let srv = server_on(backend);
     let builder = ClientBuilder::new(srv.connect_string()).session_timeout(Duration::from_secs(5));
     let zk = builder.connect().await.unwrap();
     zk.create("/eph", b"", &CreateOptions::new(CreateMode::Ephemeral))
@@ -28,9 +34,7 @@ async fn an_expired_session_fails_everything_and_a_new_client_recovers() {
     let wrong = srv.expire_session(zk.session_id(), &[0u8; 16]).unwrap_err();
     assert!(wrong.to_string().contains("wrong password"), "{wrong}");
     if let Err(e) = srv.expire_session(zk.session_id(), &zk.session_password()) {
-        let path = srv.dir().join("stdout.log");
-        let log = std::fs::read(&path).map(|b| String::from_utf8_lossy(&b).to_string());
-        panic!("expire the session: {e}\n{}: {log:?}", path.display());
+        panic!("expire the session: {e}\n{}", srv.log_tail());
     }
 
     reach(&mut state, SessionState::Expired).await;
@@ -67,9 +71,8 @@ async fn an_expired_session_fails_everything_and_a_new_client_recovers() {
     again.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_server_down_past_the_session_timeout_expires_the_session_locally() {
-    let mut srv = server();
+async fn a_server_down_past_the_session_timeout_expires_the_session_locally(backend: Backend) {
+    let mut srv = server_on(backend);
     let zk = ClientBuilder::new(srv.connect_string())
         .session_timeout(Duration::from_secs(2))
         .connect()

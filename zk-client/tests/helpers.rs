@@ -1,17 +1,27 @@
-//! The helpers recipes build on, against a real ZooKeeper: `create_all`, `delete_all`,
+//! The helpers recipes build on, on both servers: `create_all`, `delete_all`,
 //! protected creates (recovered after a connection cut with the create in flight) and the
 //! retry helper's versioned writes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
 mod common;
+
+use common::on_both;
 
 use std::time::Duration;
 
 use zk_client::{protected, ClientBuilder, CreateMode, CreateOptions, Error, Retry};
+use zk_testkit::Backend;
 use zk_testkit::Proxy;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn create_all_makes_missing_parents_and_tolerates_races() {
-    let server = common::server();
+on_both!(
+    create_all_makes_missing_parents_and_tolerates_races,
+    delete_all_removes_a_tree_even_against_another_deleter,
+    a_protected_create_cut_in_flight_finds_its_node_instead_of_making_another,
+    versioned_writes_retried_after_a_cut_take_effect_once,
+);
+
+async fn create_all_makes_missing_parents_and_tolerates_races(backend: Backend) {
+    let server = common::server_on(backend);
     let zk = common::client(&server).await;
     let opts = CreateOptions::default();
     let (path, _) = zk
@@ -63,9 +73,8 @@ async fn create_all_makes_missing_parents_and_tolerates_races() {
     assert_eq!(seq, "/t/seq/q/item-0000000000");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn delete_all_removes_a_tree_even_against_another_deleter() {
-    let server = common::server();
+async fn delete_all_removes_a_tree_even_against_another_deleter(backend: Backend) {
+    let server = common::server_on(backend);
     let zk = common::client(&server).await;
     let opts = CreateOptions::default();
     let mut made = 1; // /d
@@ -101,9 +110,10 @@ async fn delete_all_removes_a_tree_even_against_another_deleter() {
     assert_eq!(zk.delete_all("/deep").await, Ok(301));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_protected_create_cut_in_flight_finds_its_node_instead_of_making_another() {
-    let server = common::server();
+async fn a_protected_create_cut_in_flight_finds_its_node_instead_of_making_another(
+    backend: Backend,
+) {
+    let server = common::server_on(backend);
     let proxy = Proxy::start(server.addr()).expect("proxy");
     let zk = ClientBuilder::new(proxy.connect_string())
         .session_timeout(Duration::from_secs(30))
@@ -150,9 +160,8 @@ async fn a_protected_create_cut_in_flight_finds_its_node_instead_of_making_anoth
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn versioned_writes_retried_after_a_cut_take_effect_once() {
-    let server = common::server();
+async fn versioned_writes_retried_after_a_cut_take_effect_once(backend: Backend) {
+    let server = common::server_on(backend);
     let proxy = Proxy::start(server.addr()).expect("proxy");
     let zk = ClientBuilder::new(proxy.connect_string())
         .session_timeout(Duration::from_secs(30))

@@ -6,12 +6,17 @@ mod common;
 
 use std::process::Command;
 
-use common::{client, server};
+use common::{client, on_both, server_on};
 use zk_client::{acl, CreateOptions};
+use zk_testkit::Backend;
 use zk_testkit::ZOOKEEPER_JAR;
+
+on_both!(zkcli_reads_what_we_write_and_we_read_what_it_writes,);
 
 /// Runs one zkCli command and returns its standard output.
 fn zkcli(server: &str, args: &[&str]) -> String {
+    // The embedded server needs no Java, but zkCli does.
+    zk_testkit::ensure_installed().expect("ZooKeeper's package, for zkCli");
     let out = Command::new("java")
         .args([
             "-cp",
@@ -32,9 +37,8 @@ fn zkcli(server: &str, args: &[&str]) -> String {
     stdout
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn zkcli_reads_what_we_write_and_we_read_what_it_writes() {
-    let srv = server();
+async fn zkcli_reads_what_we_write_and_we_read_what_it_writes(backend: Backend) {
+    let srv = server_on(backend);
     let addr = srv.connect_string();
     let zk = client(&srv).await;
 

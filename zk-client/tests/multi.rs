@@ -1,13 +1,19 @@
 //! multi and multiRead against a real 3.8 server.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
 mod common;
 
-use common::{client, client_at, server};
+use common::{client, client_at, on_both, server_on};
 use zk_client::{CreateMode, CreateOptions, Error, Op, OpResult, ReadOp, ReadResult};
+use zk_testkit::Backend;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn multi_is_atomic_and_names_the_failing_operation() {
-    let srv = server();
+on_both!(
+    multi_is_atomic_and_names_the_failing_operation,
+    multi_read_reports_each_read_on_its_own,
+);
+
+async fn multi_is_atomic_and_names_the_failing_operation(backend: Backend) {
+    let srv = server_on(backend);
     let zk = client_at(&srv, "/app").await;
     zk.create("/m", b"0", &CreateOptions::default())
         .await
@@ -108,9 +114,8 @@ async fn multi_is_atomic_and_names_the_failing_operation() {
     zk.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn multi_read_reports_each_read_on_its_own() {
-    let srv = server();
+async fn multi_read_reports_each_read_on_its_own(backend: Backend) {
+    let srv = server_on(backend);
     let zk = client(&srv).await;
     zk.create("/r", b"data", &CreateOptions::default())
         .await

@@ -1,15 +1,23 @@
-//! Every operation against a real ZooKeeper, including the error paths.
+//! Every operation on both servers, including the error paths.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
 mod common;
 
 use std::time::Duration;
 
-use common::{client, server};
+use common::{client, on_both, server_on};
 use zk_client::{acl, CreateMode, CreateOptions, Error};
+use zk_testkit::Backend;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn create_in_every_mode() {
-    let srv = server();
+on_both!(
+    create_in_every_mode,
+    read_write_delete_with_versions,
+    session_information_and_config,
+    acls_and_digest_authentication,
+);
+
+async fn create_in_every_mode(backend: Backend) {
+    let srv = server_on(backend);
     let zk = client(&srv).await;
     let (p, stat) = zk
         .create("/p", b"data", &CreateOptions::default())
@@ -129,9 +137,8 @@ async fn create_in_every_mode() {
     zk.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn read_write_delete_with_versions() {
-    let srv = server();
+async fn read_write_delete_with_versions(backend: Backend) {
+    let srv = server_on(backend);
     let zk = client(&srv).await;
     zk.create("/n", b"one", &CreateOptions::default())
         .await
@@ -183,9 +190,8 @@ async fn read_write_delete_with_versions() {
     zk.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn session_information_and_config() {
-    let srv = server();
+async fn session_information_and_config(backend: Backend) {
+    let srv = server_on(backend);
     let zk = client(&srv).await;
     zk.create("/eph", b"", &CreateOptions::new(CreateMode::Ephemeral))
         .await
@@ -225,9 +231,8 @@ async fn session_information_and_config() {
     other.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn acls_and_digest_authentication() {
-    let srv = server();
+async fn acls_and_digest_authentication(backend: Backend) {
+    let srv = server_on(backend);
     let zk = client(&srv).await;
     zk.add_auth("digest", b"user:pw").await.unwrap();
     let who = zk.who_am_i().await.unwrap();

@@ -1,17 +1,23 @@
 //! The server restarts within the session timeout: the client reconnects to the same session,
 //! re-registers its watches (SetWatches2) and replays its credentials.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
 mod common;
 
 use std::time::Duration;
 
-use common::{eventually, reach, reach_on, server};
+use common::{eventually, on_both, reach, reach_on, server_on};
 use tokio::time::timeout;
 use zk_client::{acl, Backoff, ClientBuilder, CreateMode, CreateOptions, EventType, SessionState};
+use zk_testkit::Backend;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn session_watches_and_auth_survive_a_server_restart() {
-    let mut srv = server();
+on_both!(
+    session_watches_and_auth_survive_a_server_restart,
+    the_reconnect_backoff_is_used_while_no_server_answers,
+);
+
+async fn session_watches_and_auth_survive_a_server_restart(backend: Backend) {
+    let mut srv = server_on(backend);
     let zk = ClientBuilder::new(srv.connect_string())
         .session_timeout(Duration::from_secs(30))
         // What survives is tested here, not the pacing (tested below): with the default
@@ -71,12 +77,11 @@ async fn session_watches_and_auth_survive_a_server_restart() {
     zk.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_reconnect_backoff_is_used_while_no_server_answers() {
+async fn the_reconnect_backoff_is_used_while_no_server_answers(backend: Backend) {
     use std::sync::atomic::{AtomicU32, Ordering};
     use std::sync::Arc;
 
-    let mut srv = server();
+    let mut srv = server_on(backend);
     let passes = Arc::new(AtomicU32::new(0));
     let seen = passes.clone();
     let zk = ClientBuilder::new(srv.connect_string())

@@ -1,16 +1,27 @@
-//! Sessions handed from one client to another against a real ZooKeeper: taking over a session
+//! Sessions handed from one client to another on both servers: taking over a session
 //! by id and password keeps its ephemeral nodes; a detached client leaves its session to the
 //! server (until it expires, or another client takes it); a session that no longer exists, or
 //! a wrong password, cannot be taken; and a holder that did not detach is disconnected by the
 //! server when another client takes its session.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
 mod common;
+
+use common::on_both;
 
 use std::time::Duration;
 
 use zk_client::{ClientBuilder, CreateMode, CreateOptions, Error, SessionState};
+use zk_testkit::Backend;
 
-fn builder(server: &zk_testkit::TestServer) -> ClientBuilder {
+on_both!(
+    a_detached_session_is_taken_over_with_its_ephemeral_nodes,
+    a_detached_session_expires_on_the_server_unless_taken,
+    a_wrong_password_or_a_closed_session_cannot_be_taken,
+    a_holder_that_did_not_detach_loses_its_connection_to_the_taker,
+);
+
+fn builder(server: &zk_testkit::AnyServer) -> ClientBuilder {
     ClientBuilder::new(server.connect_string())
         .session_timeout(Duration::from_secs(10))
         .fail_fast(true)
@@ -20,9 +31,8 @@ fn ephemeral() -> CreateOptions {
     CreateOptions::default().with_mode(CreateMode::Ephemeral)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_detached_session_is_taken_over_with_its_ephemeral_nodes() {
-    let server = common::server();
+async fn a_detached_session_is_taken_over_with_its_ephemeral_nodes(backend: Backend) {
+    let server = common::server_on(backend);
     let first = builder(&server).connect().await.expect("connect");
     first
         .create("/member", b"first", &ephemeral())
@@ -59,9 +69,8 @@ async fn a_detached_session_is_taken_over_with_its_ephemeral_nodes() {
     observer.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_detached_session_expires_on_the_server_unless_taken() {
-    let server = common::server();
+async fn a_detached_session_expires_on_the_server_unless_taken(backend: Backend) {
+    let server = common::server_on(backend);
     let first = ClientBuilder::new(server.connect_string())
         // The shortest session the test server grants (2 ticks of 500 ms).
         .session_timeout(Duration::from_secs(1))
@@ -82,9 +91,8 @@ async fn a_detached_session_expires_on_the_server_unless_taken() {
     observer.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_wrong_password_or_a_closed_session_cannot_be_taken() {
-    let server = common::server();
+async fn a_wrong_password_or_a_closed_session_cannot_be_taken(backend: Backend) {
+    let server = common::server_on(backend);
     let live = builder(&server).connect().await.expect("connect");
     let mut wrong = live.session_password();
     wrong[0] ^= 0xff;
@@ -108,9 +116,8 @@ async fn a_wrong_password_or_a_closed_session_cannot_be_taken() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_holder_that_did_not_detach_loses_its_connection_to_the_taker() {
-    let server = common::server();
+async fn a_holder_that_did_not_detach_loses_its_connection_to_the_taker(backend: Backend) {
+    let server = common::server_on(backend);
     // The first holder through a proxy that counts its connections.
     let proxy = zk_testkit::Proxy::start(server.addr()).expect("proxy");
     let first = ClientBuilder::new(proxy.connect_string())

@@ -1,15 +1,23 @@
 //! Pipelining, call order, and size limits on a real connection.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
 mod common;
 
 use std::time::Duration;
 
-use common::{client, reach, server};
+use common::{client, on_both, reach, server_on};
 use zk_client::{ClientBuilder, CreateMode, CreateOptions, Error};
+use zk_testkit::Backend;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn calls_go_out_in_call_order_with_many_in_flight() {
-    let srv = server();
+on_both!(
+    calls_go_out_in_call_order_with_many_in_flight,
+    size_limits_fail_only_the_request_concerned,
+    pings_keep_an_idle_session_alive,
+    deadlines_bound_calls_while_no_server_answers,
+);
+
+async fn calls_go_out_in_call_order_with_many_in_flight(backend: Backend) {
+    let srv = server_on(backend);
     let zk = client(&srv).await;
     zk.create("/q", b"", &CreateOptions::default())
         .await
@@ -36,9 +44,8 @@ async fn calls_go_out_in_call_order_with_many_in_flight() {
     zk.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn size_limits_fail_only_the_request_concerned() {
-    let srv = server();
+async fn size_limits_fail_only_the_request_concerned(backend: Backend) {
+    let srv = server_on(backend);
     let zk = ClientBuilder::new(srv.connect_string())
         .session_timeout(Duration::from_secs(5))
         .max_reply_size(64 * 1024)
@@ -122,9 +129,8 @@ async fn connect_errors_are_clear() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pings_keep_an_idle_session_alive() {
-    let srv = server();
+async fn pings_keep_an_idle_session_alive(backend: Backend) {
+    let srv = server_on(backend);
     let zk = ClientBuilder::new(srv.connect_string())
         .session_timeout(Duration::from_secs(2))
         .connect()
@@ -153,11 +159,10 @@ async fn pings_keep_an_idle_session_alive() {
     zk.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deadlines_bound_calls_while_no_server_answers() {
+async fn deadlines_bound_calls_while_no_server_answers(backend: Backend) {
     use zk_client::SessionState;
 
-    let mut srv = server();
+    let mut srv = server_on(backend);
     let zk = ClientBuilder::new(srv.connect_string())
         .session_timeout(Duration::from_secs(30))
         .connect_timeout(Duration::from_secs(2))

@@ -1,15 +1,23 @@
-//! The single barrier against a real ZooKeeper (the double barrier is tested with Curator's in
+//! The single barrier on both servers (the double barrier is tested with Curator's in
 //! `curator.rs`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
+
+mod common;
 
 use std::time::Duration;
 
+use common::{on_both, server_on};
 use zk_client::ClientBuilder;
 use zk_recipes::Barrier;
-use zk_testkit::TestServer;
+use zk_testkit::Backend;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_barrier_holds_waiters_until_removed() {
-    let server = TestServer::start().expect("server");
+on_both!(
+    a_barrier_holds_waiters_until_removed,
+    a_double_barrier_entry_given_up_leaves_no_member_behind,
+);
+
+async fn a_barrier_holds_waiters_until_removed(backend: Backend) {
+    let server = server_on(backend);
     let zk = ClientBuilder::new(server.connect_string())
         .connect()
         .await
@@ -35,9 +43,8 @@ async fn a_barrier_holds_waiters_until_removed() {
         .expect("wait");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_double_barrier_entry_given_up_leaves_no_member_behind() {
-    let server = TestServer::start().expect("server");
+async fn a_double_barrier_entry_given_up_leaves_no_member_behind(backend: Backend) {
+    let server = server_on(backend);
     let zk = ClientBuilder::new(server.connect_string())
         .connect()
         .await

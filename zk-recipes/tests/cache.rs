@@ -1,14 +1,24 @@
-//! The tree cache against a real ZooKeeper: the initial load and events, and a reconnect
+//! The tree cache on both servers: the initial load and events, and a reconnect
 //! after changes it could not see, where it must re-read only the changed nodes (counted at a
 //! proxy).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use common::{on_both, server_on};
 use zk_client::{Client, ClientBuilder, CreateOptions};
 use zk_recipes::{CacheEvent, CacheEvents, TreeCache};
-use zk_testkit::{Proxy, TestServer};
+use zk_testkit::Backend;
+use zk_testkit::Proxy;
+
+on_both!(
+    the_cache_loads_then_follows_every_change,
+    after_a_reconnect_only_the_changed_nodes_are_read_again,
+    an_unreadable_node_is_reported_and_skipped_and_the_cache_goes_on,
+);
 
 async fn client(connect: &str) -> Client {
     ClientBuilder::new(connect)
@@ -67,9 +77,8 @@ async fn next_until(
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_cache_loads_then_follows_every_change() {
-    let server = TestServer::start().expect("server");
+async fn the_cache_loads_then_follows_every_change(backend: Backend) {
+    let server = server_on(backend);
     let zk = client(&server.connect_string()).await;
     let opts = CreateOptions::default();
     for p in ["/c", "/c/a", "/c/a/x", "/c/b"] {
@@ -108,10 +117,9 @@ async fn the_cache_loads_then_follows_every_change() {
     assert_eq!(cache.get("/c/b/new").map(|n| n.data), Some(b"n".to_vec()));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn after_a_reconnect_only_the_changed_nodes_are_read_again() {
+async fn after_a_reconnect_only_the_changed_nodes_are_read_again(backend: Backend) {
     const NODES: usize = 10_000;
-    let server = TestServer::start().expect("server");
+    let server = server_on(backend);
     let proxy = Proxy::start(server.addr()).expect("proxy");
     let admin = client(&server.connect_string()).await;
     let opts = CreateOptions::default();
@@ -176,10 +184,9 @@ async fn after_a_reconnect_only_the_changed_nodes_are_read_again() {
     assert_eq!(count(8), 3 + 4 + 4, "getChildren");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unreadable_node_is_reported_and_skipped_and_the_cache_goes_on() {
+async fn an_unreadable_node_is_reported_and_skipped_and_the_cache_goes_on(backend: Backend) {
     use zk_client::acl::{digest, perms};
-    let server = TestServer::start().expect("server");
+    let server = server_on(backend);
     let zk = client(&server.connect_string()).await;
     let opts = CreateOptions::default();
     let secret = CreateOptions::default().with_acl(vec![digest("other", "pw", perms::ALL)]);

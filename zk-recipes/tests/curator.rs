@@ -9,35 +9,40 @@ mod common;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use common::{on_both, server_on};
 use zk_client::{Client, ClientBuilder};
 use zk_recipes::{
     AtomicLong, DoubleBarrier, LeaderLatch, Lock, ReadWriteLock, Semaphore, SharedCount,
 };
-use zk_testkit::{CuratorContender, CuratorRecipe, TestServer};
+use zk_testkit::{Backend, CuratorContender, CuratorRecipe};
 
 const ROUNDS: usize = 15;
 
-async fn contend(
-    recipe: CuratorRecipe,
-    path: &str,
-    ours: impl FnOnce(Client, PathBuf) -> tokio::task::JoinHandle<()>,
-) {
-    contend_on(false, recipe, path, ours).await;
+on_both!(
+    our_lock_and_curators_interprocess_mutex_exclude_each_other,
+    our_leader_latch_and_curators_take_turns,
+    our_shared_count_and_curators_add_up_exactly,
+    our_atomic_long_and_curators_add_up_exactly,
+    our_reader_waits_for_curators_writer_and_the_other_way_round,
+    semaphore_leases_never_exceed_the_maximum_across_both_sides,
+    a_double_barrier_of_curator_and_our_members,
+    our_tree_cache_and_curators_reach_the_same_tree,
+);
+
+/// A Curator contender of its own directory, per test and backend (tests run in parallel).
+fn curator(name: &str, backend: Backend) -> CuratorContender {
+    CuratorContender::compile(&format!("{name}-{backend:?}")).expect("Curator contender")
 }
 
-/// On real ZooKeeper, or (`embedded`) on the embedded server.
-async fn contend_on(
-    embedded: bool,
+/// Curator's `recipe` and ours (`ours`) take turns on `path`, on a server of `backend`.
+async fn contend(
+    backend: Backend,
     recipe: CuratorRecipe,
     path: &str,
     ours: impl FnOnce(Client, PathBuf) -> tokio::task::JoinHandle<()>,
 ) {
-    let curator = CuratorContender::compile(&format!(
-        "{recipe:?}{}",
-        if embedded { "-embedded" } else { "" }
-    ))
-    .expect("Curator contender");
-    let server = common::Server::start(embedded);
+    let curator = curator(&format!("{recipe:?}-{}", path.replace('/', "_")), backend);
+    let server = server_on(backend);
     let log = curator.file("markers.log");
     let java = curator
         .spawn(&server.connect_string(), recipe, path, ROUNDS, &log)
@@ -53,9 +58,9 @@ async fn contend_on(
     .await;
 }
 
-async fn mutex(embedded: bool) {
+async fn our_lock_and_curators_interprocess_mutex_exclude_each_other(backend: Backend) {
     let path = "/interop/mutex";
-    contend_on(embedded, CuratorRecipe::Mutex, path, |zk, log| {
+    contend(backend, CuratorRecipe::Mutex, path, |zk, log| {
         tokio::spawn(async move {
             let lock = Lock::new(&zk, path);
             for _ in 0..ROUNDS {
@@ -77,20 +82,9 @@ async fn mutex(embedded: bool) {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn our_lock_and_curators_interprocess_mutex_exclude_each_other() {
-    mutex(false).await;
-}
-
-/// The same on the embedded server: the other client sees no difference.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn our_lock_and_curators_interprocess_mutex_exclude_each_other_on_the_embedded_server() {
-    mutex(true).await;
-}
-
-async fn latch(embedded: bool) {
+async fn our_leader_latch_and_curators_take_turns(backend: Backend) {
     let path = "/interop/latch";
-    contend_on(embedded, CuratorRecipe::LeaderLatch, path, |zk, log| {
+    contend(backend, CuratorRecipe::LeaderLatch, path, |zk, log| {
         tokio::spawn(async move {
             for i in 0..ROUNDS {
                 let latch = LeaderLatch::new(&zk, path).id(&format!("rust-{i}"));
@@ -106,23 +100,12 @@ async fn latch(embedded: bool) {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn our_leader_latch_and_curators_take_turns() {
-    latch(false).await;
-}
-
-/// The same on the embedded server: the other client sees no difference.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn our_leader_latch_and_curators_take_turns_on_the_embedded_server() {
-    latch(true).await;
-}
-
 /// Both sides add 1 a few hundred times to one counter at once (each add marked in a shared
 /// log, which shows that they interleaved); the total is exact.
-async fn count_with_curator(recipe: CuratorRecipe, path: &str) {
+async fn count_with_curator(backend: Backend, recipe: CuratorRecipe, path: &str) {
     const ADDS: usize = 200;
-    let curator = CuratorContender::compile(&format!("{recipe:?}")).expect("Curator contender");
-    let server = TestServer::start().expect("server");
+    let curator = curator(&format!("{recipe:?}"), backend);
+    let server = server_on(backend);
     let log = curator.file("markers.log");
     let java = curator
         .spawn(&server.connect_string(), recipe, path, ADDS, &log)
@@ -179,19 +162,22 @@ async fn count_with_curator(recipe: CuratorRecipe, path: &str) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn our_shared_count_and_curators_add_up_exactly() {
-    count_with_curator(CuratorRecipe::SharedCount, "/interop/count").await;
+async fn our_shared_count_and_curators_add_up_exactly(backend: Backend) {
+    count_with_curator(backend, CuratorRecipe::SharedCount, "/interop/count").await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn our_atomic_long_and_curators_add_up_exactly() {
-    count_with_curator(CuratorRecipe::AtomicLong, "/interop/long").await;
+async fn our_atomic_long_and_curators_add_up_exactly(backend: Backend) {
+    count_with_curator(backend, CuratorRecipe::AtomicLong, "/interop/long").await;
 }
 
 /// One side of our read-write lock against the other side of Curator's.
-async fn rw_against_curator(theirs: CuratorRecipe, ours_write: bool, path: &'static str) {
-    contend(theirs, path, move |zk, log| {
+async fn rw_against_curator(
+    backend: Backend,
+    theirs: CuratorRecipe,
+    ours_write: bool,
+    path: &'static str,
+) {
+    contend(backend, theirs, path, move |zk, log| {
         tokio::spawn(async move {
             let rw = ReadWriteLock::new(&zk, path);
             let lock = if ours_write {
@@ -215,20 +201,18 @@ async fn rw_against_curator(theirs: CuratorRecipe, ours_write: bool, path: &'sta
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn our_reader_waits_for_curators_writer_and_the_other_way_round() {
-    rw_against_curator(CuratorRecipe::WriteLock, false, "/interop/rw-1").await;
-    rw_against_curator(CuratorRecipe::ReadLock, true, "/interop/rw-2").await;
-    rw_against_curator(CuratorRecipe::WriteLock, true, "/interop/rw-3").await;
+async fn our_reader_waits_for_curators_writer_and_the_other_way_round(backend: Backend) {
+    rw_against_curator(backend, CuratorRecipe::WriteLock, false, "/interop/rw-1").await;
+    rw_against_curator(backend, CuratorRecipe::ReadLock, true, "/interop/rw-2").await;
+    rw_against_curator(backend, CuratorRecipe::WriteLock, true, "/interop/rw-3").await;
 }
 
 /// Two Curator threads and two of our tasks share a semaphore of 2 leases: never more than 2
 /// hold at once, and at times 2 do.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn semaphore_leases_never_exceed_the_maximum_across_both_sides() {
+async fn semaphore_leases_never_exceed_the_maximum_across_both_sides(backend: Backend) {
     let path = "/interop/semaphore";
-    let curator = CuratorContender::compile("semaphore").expect("Curator contender");
-    let server = TestServer::start().expect("server");
+    let curator = curator("semaphore", backend);
+    let server = server_on(backend);
     let log = curator.file("markers.log");
     let java = curator
         .spawn(
@@ -280,11 +264,10 @@ async fn semaphore_leases_never_exceed_the_maximum_across_both_sides() {
 
 /// Two Curator threads and two of our tasks in one double barrier of 4: nobody is through
 /// `enter` before all four arrived, nor through `leave` before all four started leaving.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_double_barrier_of_curator_and_our_members() {
+async fn a_double_barrier_of_curator_and_our_members(backend: Backend) {
     let path = "/interop/double";
-    let curator = CuratorContender::compile("double").expect("Curator contender");
-    let server = TestServer::start().expect("server");
+    let curator = curator("double", backend);
+    let server = server_on(backend);
     let log = curator.file("markers.log");
     let java = curator
         .spawn(
@@ -363,12 +346,11 @@ async fn a_double_barrier_of_curator_and_our_members() {
 
 /// Our tree cache and Curator's `CuratorCache` watch one tree through 300 random creates,
 /// updates and deletes; afterwards both hold exactly the server's tree.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn our_tree_cache_and_curators_reach_the_same_tree() {
+async fn our_tree_cache_and_curators_reach_the_same_tree(backend: Backend) {
     use zk_client::{CreateOptions, Error};
     let path = "/interop/cache";
-    let curator = CuratorContender::compile("cache").expect("Curator contender");
-    let server = TestServer::start().expect("server");
+    let curator = curator("cache", backend);
+    let server = server_on(backend);
     let zk = ClientBuilder::new(server.connect_string())
         .session_timeout(Duration::from_secs(10))
         .connect()

@@ -3,16 +3,21 @@
 //! every recipe's duration and around every acquire. Each of these panicked with "overflow when adding duration to
 //! instant" before (the connect timeout inside the connection task, where `connect()` then
 //! returned `Closed`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
+
+mod common;
 
 use std::time::Duration;
 
+use common::{on_both, server_on};
 use zk_client::ClientBuilder;
 use zk_recipes::{Barrier, DoubleBarrier, LeaderLatch, Lock, Semaphore};
-use zk_testkit::TestServer;
+use zk_testkit::Backend;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn duration_max_is_no_limit_in_the_client_and_every_recipe() {
-    let server = TestServer::start().expect("server");
+on_both!(duration_max_is_no_limit_in_the_client_and_every_recipe,);
+
+async fn duration_max_is_no_limit_in_the_client_and_every_recipe(backend: Backend) {
+    let server = server_on(backend);
     let huge = Duration::MAX;
     let zk = ClientBuilder::new(server.connect_string())
         .session_timeout(huge)

@@ -3,13 +3,23 @@
 //! holder partitioned from an ensemble.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::{on_both, server_on};
 use zk_client::{Client, ClientBuilder, Op};
 use zk_recipes::{Lock, Loss};
-use zk_testkit::{Ensemble, Proxy, TestServer};
+use zk_testkit::Backend;
+use zk_testkit::{Ensemble, Proxy};
+
+on_both!(
+    a_thousand_waiters_and_one_release_make_one_notification,
+    a_cut_during_the_acquires_create_leaves_one_node,
+    by_default_a_holder_is_told_as_soon_as_its_connection_is_lost,
+);
 
 async fn client(connect: &str, timeout: Duration) -> Client {
     ClientBuilder::new(connect)
@@ -31,11 +41,10 @@ where
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_thousand_waiters_and_one_release_make_one_notification() {
+async fn a_thousand_waiters_and_one_release_make_one_notification(backend: Backend) {
     const CLIENTS: usize = 10;
     const PER_CLIENT: usize = 100;
-    let server = TestServer::start().expect("server");
+    let server = server_on(backend);
     let proxy = Proxy::start(server.addr()).expect("proxy");
     let holder = client(&server.connect_string(), Duration::from_secs(30)).await;
     let guard = Lock::new(&holder, "/locks/herd")
@@ -96,9 +105,8 @@ async fn a_thousand_waiters_and_one_release_make_one_notification() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cut_during_the_acquires_create_leaves_one_node() {
-    let server = TestServer::start().expect("server");
+async fn a_cut_during_the_acquires_create_leaves_one_node(backend: Backend) {
+    let server = server_on(backend);
     let proxy = Proxy::start(server.addr()).expect("proxy");
     let zk = client(&proxy.connect_string(), Duration::from_secs(30)).await;
     let admin = client(&server.connect_string(), Duration::from_secs(30)).await;
@@ -170,9 +178,8 @@ async fn the_holder_keeps_the_lock_when_its_server_is_killed() {
     ens.restart(member).expect("restart");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn by_default_a_holder_is_told_as_soon_as_its_connection_is_lost() {
-    let server = TestServer::start().expect("server");
+async fn by_default_a_holder_is_told_as_soon_as_its_connection_is_lost(backend: Backend) {
+    let server = server_on(backend);
     let proxy = Proxy::start(server.addr()).expect("proxy");
     let holder = client(&proxy.connect_string(), Duration::from_secs(10)).await;
     let guard = Lock::new(&holder, "/locks/d")

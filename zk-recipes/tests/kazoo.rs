@@ -8,25 +8,27 @@ mod common;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use common::{on_both, server_on};
 use zk_client::Client;
 use zk_recipes::{LeaderLatch, Lock};
-use zk_testkit::{KazooContender, KazooRecipe};
+use zk_testkit::{Backend, KazooContender, KazooRecipe};
 
 const ROUNDS: usize = 15;
 
-/// On real ZooKeeper, or (`embedded`) on the embedded server.
-async fn contend_on(
-    embedded: bool,
+on_both!(
+    our_kazoo_lock_and_kazoos_exclude_each_other,
+    our_kazoo_election_and_kazoos_take_turns,
+);
+
+/// kazoo's `recipe` and ours (`ours`) take turns on `path`, on a server of `backend`.
+async fn contend(
+    backend: Backend,
     recipe: KazooRecipe,
     path: &str,
     ours: impl FnOnce(Client, PathBuf) -> tokio::task::JoinHandle<()>,
 ) {
-    let kazoo = KazooContender::install(&format!(
-        "{recipe:?}{}",
-        if embedded { "-embedded" } else { "" }
-    ))
-    .expect("kazoo");
-    let server = common::Server::start(embedded);
+    let kazoo = KazooContender::install(&format!("{recipe:?}-{backend:?}")).expect("kazoo");
+    let server = server_on(backend);
     let log = kazoo.file("markers.log");
     let python = kazoo
         .spawn(&server.connect_string(), recipe, path, ROUNDS, &log)
@@ -42,9 +44,9 @@ async fn contend_on(
     .await;
 }
 
-async fn lock(embedded: bool) {
+async fn our_kazoo_lock_and_kazoos_exclude_each_other(backend: Backend) {
     let path = "/interop/kazoo-lock";
-    contend_on(embedded, KazooRecipe::Lock, path, |zk, log| {
+    contend(backend, KazooRecipe::Lock, path, |zk, log| {
         tokio::spawn(async move {
             let lock = Lock::new(&zk, path).kazoo().data("rust");
             for _ in 0..ROUNDS {
@@ -65,20 +67,9 @@ async fn lock(embedded: bool) {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn our_kazoo_lock_and_kazoos_exclude_each_other() {
-    lock(false).await;
-}
-
-/// The same on the embedded server: the other client sees no difference.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn our_kazoo_lock_and_kazoos_exclude_each_other_on_the_embedded_server() {
-    lock(true).await;
-}
-
-async fn election(embedded: bool) {
+async fn our_kazoo_election_and_kazoos_take_turns(backend: Backend) {
     let path = "/interop/kazoo-election";
-    contend_on(embedded, KazooRecipe::Election, path, |zk, log| {
+    contend(backend, KazooRecipe::Election, path, |zk, log| {
         tokio::spawn(async move {
             for i in 0..ROUNDS {
                 let latch = LeaderLatch::new(&zk, path).id(&format!("rust-{i}")).kazoo();
@@ -92,15 +83,4 @@ async fn election(embedded: bool) {
         })
     })
     .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn our_kazoo_election_and_kazoos_take_turns() {
-    election(false).await;
-}
-
-/// The same on the embedded server: the other client sees no difference.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn our_kazoo_election_and_kazoos_take_turns_on_the_embedded_server() {
-    election(true).await;
 }

@@ -1,20 +1,28 @@
-//! The lock and the leader latch against a real ZooKeeper: exclusion under contention, one
+//! The lock and the leader latch on both servers: exclusion under contention, one
 //! waiter woken per release, timeouts and cancelled acquires leaving no node, fencing tokens,
 //! loss reported on deletion and expiry, and the read-write lock (partitions are in
 //! `faults.rs`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
+mod common;
+
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::{on_both, server_on};
 use zk_client::{Client, ClientBuilder, CreateOptions, Op};
 use zk_recipes::{LeaderLatch, Lock, Loss};
-use zk_testkit::TestServer;
+use zk_testkit::Backend;
 
-fn server() -> TestServer {
-    TestServer::start().expect("a real ZooKeeper must start")
-}
+on_both!(
+    contenders_take_turns_and_never_overlap,
+    each_waiter_watches_only_its_predecessor,
+    a_timed_out_or_cancelled_acquire_leaves_no_node,
+    loss_is_reported_and_guarded_writes_fail_after_it,
+    leadership_moves_in_order_and_work_stops_on_loss,
+    readers_share_and_writers_wait_their_turn,
+);
 
 async fn client(connect: &str, timeout: Duration) -> Client {
     ClientBuilder::new(connect)
@@ -24,9 +32,8 @@ async fn client(connect: &str, timeout: Duration) -> Client {
         .expect("connect")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn contenders_take_turns_and_never_overlap() {
-    let server = server();
+async fn contenders_take_turns_and_never_overlap(backend: Backend) {
+    let server = server_on(backend);
     let inside = Arc::new(AtomicBool::new(false));
     let turns = Arc::new(AtomicUsize::new(0));
     let mut tasks = Vec::new();
@@ -65,9 +72,8 @@ async fn contenders_take_turns_and_never_overlap() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn each_waiter_watches_only_its_predecessor() {
-    let server = server();
+async fn each_waiter_watches_only_its_predecessor(backend: Backend) {
+    let server = server_on(backend);
     let holder = client(&server.connect_string(), Duration::from_secs(10)).await;
     let guard = Lock::new(&holder, "/locks/herd")
         .acquire()
@@ -122,9 +128,8 @@ async fn each_waiter_watches_only_its_predecessor() {
     assert_eq!(woken.load(Ordering::SeqCst), 20);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_timed_out_or_cancelled_acquire_leaves_no_node() {
-    let server = server();
+async fn a_timed_out_or_cancelled_acquire_leaves_no_node(backend: Backend) {
+    let server = server_on(backend);
     let a = client(&server.connect_string(), Duration::from_secs(10)).await;
     let b = client(&server.connect_string(), Duration::from_secs(10)).await;
     let held = Lock::new(&a, "/locks/t").acquire().await.expect("a");
@@ -174,9 +179,8 @@ async fn a_timed_out_or_cancelled_acquire_leaves_no_node() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn loss_is_reported_and_guarded_writes_fail_after_it() {
-    let server = server();
+async fn loss_is_reported_and_guarded_writes_fail_after_it(backend: Backend) {
+    let server = server_on(backend);
     let a = client(&server.connect_string(), Duration::from_secs(10)).await;
     let admin = client(&server.connect_string(), Duration::from_secs(10)).await;
     admin
@@ -231,9 +235,8 @@ async fn loss_is_reported_and_guarded_writes_fail_after_it() {
     assert_eq!(admin.get_data("/data").await.expect("get").0, b"3");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn leadership_moves_in_order_and_work_stops_on_loss() {
-    let server = server();
+async fn leadership_moves_in_order_and_work_stops_on_loss(backend: Backend) {
+    let server = server_on(backend);
     let a = client(&server.connect_string(), Duration::from_secs(10)).await;
     let b = client(&server.connect_string(), Duration::from_secs(10)).await;
     let la = LeaderLatch::new(&a, "/election/e").id("node-a");
@@ -292,9 +295,8 @@ async fn leadership_moves_in_order_and_work_stops_on_loss() {
     assert_eq!(a.get_children("/election/e").await, Ok(Vec::new()));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn readers_share_and_writers_wait_their_turn() {
-    let server = server();
+async fn readers_share_and_writers_wait_their_turn(backend: Backend) {
+    let server = server_on(backend);
     let cs = server.connect_string();
     let t = Duration::from_secs(10);
     let (a, b, c, d) = (

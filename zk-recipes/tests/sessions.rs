@@ -1,17 +1,24 @@
-//! Recipes across sessions, against a real ZooKeeper: the supervisor makes a new session after
+//! Recipes across sessions, on both servers: the supervisor makes a new session after
 //! an expiry; a group member's node is kept through an operator's delete and the expiry; a
 //! supervised tree cache moves to the new session and catches up; a lock held on the expired
 //! session reports the loss.
-
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
+
+mod common;
 
 use std::time::{Duration, Instant};
 
+use common::{on_both, server_on};
 use zk_client::{Client, ClientBuilder, CreateOptions};
 use zk_recipes::{
     CacheEvent, CacheEvents, GroupMember, Lock, Loss, PersistentNode, Supervisor, TreeCache,
 };
-use zk_testkit::TestServer;
+use zk_testkit::Backend;
+
+on_both!(
+    members_caches_and_locks_across_an_expiry,
+    on_a_plain_client_kept_things_end_with_the_session,
+);
 
 async fn eventually<F, Fut>(what: &str, mut f: F)
 where
@@ -38,9 +45,8 @@ async fn until_initialized(events: &mut CacheEvents) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn members_caches_and_locks_across_an_expiry() {
-    let server = TestServer::start().expect("server");
+async fn members_caches_and_locks_across_an_expiry(backend: Backend) {
+    let server = server_on(backend);
     let builder =
         ClientBuilder::new(server.connect_string()).session_timeout(Duration::from_secs(6));
     let supervisor = Supervisor::start(builder).await.expect("supervisor");
@@ -191,9 +197,8 @@ async fn members_caches_and_locks_across_an_expiry() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_a_plain_client_kept_things_end_with_the_session() {
-    let server = TestServer::start().expect("server");
+async fn on_a_plain_client_kept_things_end_with_the_session(backend: Backend) {
+    let server = server_on(backend);
     let zk = ClientBuilder::new(server.connect_string())
         .session_timeout(Duration::from_secs(6))
         .connect()

@@ -53,6 +53,7 @@ impl EmbeddedServer {
             return refuse(&format!("zoo.cfg line {line:?}"));
         }
         let mut builder = zk_server::Server::builder()
+            .four_letter_words(&["*"])
             .tick_time(Duration::from_millis(u64::from(options.tick_time_ms)))
             .extended_types(options.extended_types)
             .max_session_timeout(Duration::from_millis(u64::from(
@@ -81,9 +82,20 @@ impl EmbeddedServer {
         self.server.addr()
     }
 
-    /// Ends a client's session now, as an expiry (the password is not needed here; the
-    /// signature is [`crate::TestServer::expire_session`]'s).
-    pub fn expire_session(&self, session_id: i64, _password: &[u8]) -> Result<(), Error> {
+    /// Sends a four-letter word and returns the reply text (every word is allowed, as on
+    /// [`crate::TestServer`]).
+    pub fn four_letter_word(&self, word: &str) -> Result<String, Error> {
+        crate::four_letter_word(self.addr(), word)
+    }
+
+    /// Ends a client's session now, as an expiry. As with [`crate::TestServer::expire_session`],
+    /// the session's password must be the one the server gave it.
+    pub fn expire_session(&self, session_id: i64, password: &[u8]) -> Result<(), Error> {
+        if password != zk_server::sessions::password(session_id) {
+            return Err(Error::Expire(format!(
+                "session 0x{session_id:x}: wrong password"
+            )));
+        }
         if self.server.expire_session(session_id) {
             Ok(())
         } else {

@@ -5,7 +5,8 @@
 //!
 //! [`Ensemble::start`] runs three `QuorumPeerMain` members on loopback ports.
 //! [`EmbeddedServer::start`] runs the embedded server (`zk-server`) in-process instead, for
-//! tests that need a server but not ZooKeeper's JVM.
+//! tests that need a server but not ZooKeeper's JVM; [`AnyServer`] is either, so one test can
+//! run on both ([`Backend::ALL`]).
 //! [`TestServer::start`] runs a standalone ZooKeeper from the installed Debian `zookeeper`
 //! package (`/usr/share/java/zookeeper.jar`, Java on the `PATH`) in a fresh temporary directory
 //! on a free loopback port, waits until it answers, and stops it when dropped. TTL nodes and
@@ -23,6 +24,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod backend;
 mod child;
 mod curator;
 mod embedded;
@@ -38,6 +40,7 @@ mod server;
 mod tls;
 mod wire;
 
+pub use backend::{AnyServer, Backend};
 pub use child::{wait_recording, ChildGuard, Tcpdump};
 pub use curator::{
     check_turns, max_holders, CuratorContender, CuratorRecipe, Turns, CURATOR_PACKAGES,

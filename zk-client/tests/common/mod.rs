@@ -1,22 +1,67 @@
-//! Shared setup: a real server per test, and a connected client.
+//! Shared setup: a server per test (real ZooKeeper, or either backend through [`on_both`]), and
+//! a connected client.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros, unused_imports)]
 
 use std::time::Duration;
 
 use zk_client::{Client, ClientBuilder};
-use zk_testkit::TestServer;
+use zk_testkit::{AnyServer, Backend, TestServer};
 
-pub fn server() -> TestServer {
-    TestServer::start().expect("a real ZooKeeper must start (scripts/install-zookeeper.sh)")
+/// Declares each listed `async fn NAME(backend: Backend)` as two tests, `NAME::real` (ZooKeeper
+/// 3.8, the reference) and `NAME::embedded` (the embedded server): the same test must pass on
+/// both.
+macro_rules! on_both {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn real() {
+                super::$name(zk_testkit::Backend::Real).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn embedded() {
+                super::$name(zk_testkit::Backend::Embedded).await
+            }
+        }
+    )+};
+}
+pub(crate) use on_both;
+
+/// A server of `backend`; failing to start fails the test.
+pub fn server_on(backend: Backend) -> AnyServer {
+    AnyServer::start(backend).unwrap_or_else(|e| panic!("{backend} must start: {e}"))
 }
 
-pub async fn client(server: &TestServer) -> Client {
+/// Real ZooKeeper, for the tests only it can serve.
+pub fn server() -> AnyServer {
+    server_on(Backend::Real)
+}
+
+/// What a client is connected to: a server of either backend, or a real one started with
+/// options only it has.
+pub trait Serves {
+    fn connect_string(&self) -> String;
+}
+
+impl Serves for AnyServer {
+    fn connect_string(&self) -> String {
+        AnyServer::connect_string(self)
+    }
+}
+
+impl Serves for TestServer {
+    fn connect_string(&self) -> String {
+        TestServer::connect_string(self)
+    }
+}
+
+pub async fn client(server: &impl Serves) -> Client {
     connect(server, "").await
 }
 
 /// A client under `chroot` (e.g. `/app`, or "" for none), creating the chroot node first.
-pub async fn client_at(server: &TestServer, chroot: &str) -> Client {
+pub async fn client_at(server: &impl Serves, chroot: &str) -> Client {
     if !chroot.is_empty() {
         let root = connect(server, "").await;
         match root
@@ -31,7 +76,7 @@ pub async fn client_at(server: &TestServer, chroot: &str) -> Client {
     connect(server, chroot).await
 }
 
-async fn connect(server: &TestServer, chroot: &str) -> Client {
+async fn connect(server: &impl Serves, chroot: &str) -> Client {
     ClientBuilder::new(format!("{}{chroot}", server.connect_string()))
         .session_timeout(Duration::from_secs(5))
         .connect()
@@ -82,7 +127,7 @@ pub async fn reach(state: &mut zk_client::SessionStates, want: zk_client::Sessio
 pub async fn reach_on(
     state: &mut zk_client::SessionStates,
     want: zk_client::SessionState,
-    server: &TestServer,
+    server: &AnyServer,
 ) {
     if let Err(e) = wait_state(state, want).await {
         panic!("{e}; server log:\n{}", server.log_tail());

@@ -1,6 +1,7 @@
-//! What the interop tests share: the marker log both sides append to, and its checks.
+//! What the tests share: a server of either backend and the macro that runs a test on both;
+//! for the interop tests, the marker log both sides append to, and its checks.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros, unused_imports)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -8,7 +9,7 @@ use std::process::Child;
 use std::time::{Duration, Instant};
 
 use zk_client::{Client, ClientBuilder};
-use zk_testkit::{check_turns, EmbeddedServer, TestServer};
+use zk_testkit::{check_turns, AnyServer, Backend};
 
 /// Appends `<who> <what>` to the shared log.
 pub fn mark(log: &Path, who: &str, what: &str) {
@@ -77,26 +78,27 @@ pub async fn contend(
     assert_turns(log, "rust", theirs, rounds, 6);
 }
 
-/// A server of either kind: real ZooKeeper (the reference), or the embedded one (the other
-/// clients must see no difference).
-pub enum Server {
-    Real(TestServer),
-    Embedded(EmbeddedServer),
+/// Declares each listed `async fn NAME(backend: Backend)` as two tests, `NAME::real` (ZooKeeper
+/// 3.8, the reference) and `NAME::embedded` (the embedded server): the same test must pass on
+/// both.
+macro_rules! on_both {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn real() {
+                super::$name(zk_testkit::Backend::Real).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn embedded() {
+                super::$name(zk_testkit::Backend::Embedded).await
+            }
+        }
+    )+};
 }
+pub(crate) use on_both;
 
-impl Server {
-    pub fn start(embedded: bool) -> Server {
-        if embedded {
-            Server::Embedded(EmbeddedServer::start().expect("the embedded server"))
-        } else {
-            Server::Real(TestServer::start().expect("server"))
-        }
-    }
-
-    pub fn connect_string(&self) -> String {
-        match self {
-            Server::Real(s) => s.connect_string(),
-            Server::Embedded(s) => s.connect_string(),
-        }
-    }
+/// A server of `backend`; failing to start fails the test.
+pub fn server_on(backend: Backend) -> AnyServer {
+    AnyServer::start(backend).unwrap_or_else(|e| panic!("{backend} must start: {e}"))
 }
