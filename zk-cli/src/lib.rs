@@ -6,6 +6,6 @@
 
 pub mod capture;
 pub mod dump;
-pub mod ondisk;
+pub use zk_server::ondisk;
 pub mod quorum;
 pub mod show;

@@ -4,6 +4,7 @@
 //! ZooKeeper.
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::error::{code, CmdError};
@@ -36,6 +37,53 @@ pub struct ServerArgs {
     /// How often emptied containers and expired TTL nodes are deleted, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 60_000)]
     container_check: u64,
+    /// Serve the state of a ZooKeeper data directory (a `dataDir`, holding `version-2`),
+    /// recovered as ZooKeeper recovers it: the newest whole snapshot, then the logs after it.
+    /// Its sessions can be resumed by their clients. The directory is only read: what clients
+    /// change lives in memory.
+    #[arg(long, value_name = "DIR")]
+    load: Option<PathBuf>,
+    /// With --load: stop the recovery after this zxid (`0x...` or decimal), to look at the
+    /// state as it was then.
+    #[arg(long, value_name = "ZXID", requires = "load")]
+    up_to: Option<String>,
+}
+
+/// A zxid as operators write it: `0x` and hex (as ZooKeeper's files and logs print them), or
+/// decimal.
+fn parse_zxid(text: &str) -> Result<i64, CmdError> {
+    let parsed = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16).ok().map(|z| z as i64),
+        None => text.parse::<i64>().ok(),
+    };
+    parsed.filter(|z| *z >= 0).ok_or_else(|| {
+        CmdError::usage(format!("--up-to {text:?} is not a zxid (0x... or decimal)"))
+    })
+}
+
+/// The state `--load` asks for, and a line saying what was read.
+fn load(args: &ServerArgs) -> Result<Option<(zk_server::restore::Restored, String)>, CmdError> {
+    let Some(dir) = &args.load else {
+        return Ok(None);
+    };
+    if !dir.join("version-2").is_dir() {
+        return Err(CmdError::data(format!(
+            "--load {}: no version-2 directory there (a ZooKeeper dataDir holds one)",
+            dir.display()
+        )));
+    }
+    let up_to = args.up_to.as_deref().map(parse_zxid).transpose()?;
+    let (state, report) = zk_server::datadir::load(dir, up_to, args.extended_types)
+        .map_err(|e| CmdError::data(format!("--load: {e}")))?;
+    let said = format!(
+        "loaded {}: {report}; last zxid {:#x}, {} transaction(s) applied, {} session(s), {} node(s)",
+        dir.display(),
+        state.zxid,
+        state.applied,
+        state.sessions.len(),
+        state.tree.len()
+    );
+    Ok(Some((state, said)))
 }
 
 /// A word's bytes, when it has four (else bytes no command has).
@@ -74,6 +122,7 @@ pub async fn run(args: &ServerArgs, out: &mut dyn Write) -> Result<(), CmdError>
             "--4lw: {bad:?} is not a four-letter word"
         )));
     }
+    let loaded = load(args)?;
     let mut signals = Signals::install()?;
     let mut builder = zk_server::Server::builder()
         .host(&args.host)
@@ -84,6 +133,10 @@ pub async fn run(args: &ServerArgs, out: &mut dyn Write) -> Result<(), CmdError>
         .container_check_interval(Duration::from_millis(args.container_check));
     if let Some(d) = &args.super_digest {
         builder = builder.super_digest(d);
+    }
+    if let Some((state, said)) = loaded {
+        eprintln!("zk server: {said}");
+        builder = builder.restored(state);
     }
     let server = builder.start().await.map_err(|e| {
         CmdError::new(

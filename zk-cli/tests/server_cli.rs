@@ -148,3 +148,74 @@ fn zookeepers_zkcli_works_against_zk_server() {
     kill(pid, Signal::SIGTERM).expect("SIGTERM");
     assert!(server.0.wait().expect("wait").success());
 }
+
+/// Starts `zk server --port 0` with `args`; the server (killed on drop) and where it serves.
+fn serve(args: &[&str]) -> (Reaped, String) {
+    let mut server = Reaped(
+        Command::new(env!("CARGO_BIN_EXE_zk"))
+            .args(["server", "--port", "0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("zk server"),
+    );
+    let mut lines = BufReader::new(server.0.stdout.take().expect("stdout")).lines();
+    let first = lines.next().expect("a line").expect("text");
+    let addr = first
+        .strip_prefix("serving at ")
+        .unwrap_or_else(|| panic!("unexpected first line: {first}"))
+        .to_string();
+    (server, addr)
+}
+
+/// `zk server --load` serves what a real ZooKeeper left in its data directory, whole or up to
+/// a zxid; a directory that is not one, or a zxid that is not one, is refused by name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zk_server_loads_a_zookeeper_data_directory() {
+    let mut real = zk_testkit::TestServer::start().expect("ZooKeeper starts");
+    let zk = Client::connect(&real.connect_string())
+        .await
+        .expect("connect");
+    zk.create("/a", b"1", &CreateOptions::default())
+        .await
+        .expect("create");
+    let set = zk.set_data("/a", b"2", None).await.expect("set");
+    zk.create("/b", b"", &CreateOptions::default())
+        .await
+        .expect("create");
+    zk.close().await;
+    real.stop();
+    let dir = real.dir().join("data");
+    let dir = dir.to_str().expect("a UTF-8 path");
+
+    let (_whole, addr) = serve(&["--load", dir]);
+    let zk = Client::connect(&addr).await.expect("connect");
+    assert_eq!(zk.get_data("/a").await.expect("get").0, b"2");
+    assert!(zk.exists("/b").await.expect("exists").is_some());
+    zk.close().await;
+
+    let up_to = format!("{:#x}", set.mzxid);
+    let (_then, addr) = serve(&["--load", dir, "--up-to", &up_to]);
+    let zk = Client::connect(&addr).await.expect("connect");
+    assert_eq!(zk.get_data("/a").await.expect("get").0, b"2");
+    assert_eq!(zk.exists("/b").await.expect("exists"), None);
+    zk.close().await;
+
+    let nowhere = real.dir().join("nowhere");
+    let nowhere = nowhere.to_str().expect("a UTF-8 path");
+    for (args, code, what) in [
+        (vec!["--load", nowhere], 1, "no version-2 directory"),
+        (vec!["--load", dir, "--up-to", "0xzz"], 2, "is not a zxid"),
+        (vec!["--up-to", "5"], 2, "--load"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_zk"))
+            .args(["server", "--port", "0"])
+            .args(&args)
+            .output()
+            .expect("zk server");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+        assert!(err.contains(what), "{args:?}: {err}");
+    }
+}

@@ -176,6 +176,17 @@ impl Core {
         }
     }
 
+    /// Serves `state` (recovered from files, [`crate::datadir::load`]) from monotonic time
+    /// `now_ms`: its tree, its last zxid, and its sessions, each live for its whole timeout.
+    /// What the server held before is dropped.
+    pub fn restore(&mut self, state: crate::restore::Restored, now_ms: u64) {
+        self.tree = state.tree;
+        self.zxid = state.zxid;
+        for (id, timeout) in state.sessions {
+            self.sessions.restore(id, timeout, now_ms);
+        }
+    }
+
     fn wall(&self, now_ms: u64) -> i64 {
         // Saturating: a clock past any wall time is the last one, not a panic.
         self.wall_at_zero

@@ -20,6 +20,15 @@
 //! # Ok(()) }
 //! ```
 //!
+//! **ZooKeeper's data directories**: [`datadir::load`] recovers the state a real ZooKeeper
+//! left in its `dataDir` (its newest whole snapshot, then its transaction logs, as ZooKeeper
+//! 3.8 recovers, optionally up to a chosen zxid), and [`Builder::restored`] serves it, its
+//! sessions resumable by their clients; `zk server --load DIR [--up-to ZXID]` does both. The
+//! files are read with [`ondisk`] (which `zk txnlog` and `zk snapshot` use too) and replayed by
+//! [`restore`], without I/O. `tests/datadir.rs` holds it to ZooKeeper: a real server's files,
+//! recovered by ZooKeeper restarted on them and by this crate, read back the same (every node's
+//! data, Stat, ACL and children in order). Writing them (persistence) is not done yet.
+//!
 //! [`Server`] runs on the caller's tokio runtime; [`BlockingServer`]
 //! ([`Builder::start_blocking`]) on a thread of its own. Either can expire a session, drop
 //! every connection, stop (freeing its port) and restart on the same address with its tree.
@@ -52,12 +61,15 @@
 pub mod auth;
 mod blocking;
 pub mod core;
+pub mod datadir;
 pub mod java;
 pub mod multi;
 pub mod net;
+pub mod ondisk;
 pub mod owner;
 pub mod prep;
 pub mod reads;
+pub mod restore;
 pub mod sessions;
 pub mod tree;
 pub mod watches;

@@ -142,6 +142,7 @@ pub struct Builder {
     host: String,
     port: u16,
     config: Config,
+    state: Option<crate::restore::Restored>,
 }
 
 impl Default for Builder {
@@ -150,6 +151,7 @@ impl Default for Builder {
             host: "127.0.0.1".into(),
             port: 0,
             config: Config::default(),
+            state: None,
         }
     }
 }
@@ -217,6 +219,25 @@ impl Builder {
         self
     }
 
+    /// Starts from `state`, recovered from a ZooKeeper data directory
+    /// ([`crate::datadir::load`], with the same [`Builder::extended_types`]): its nodes, its
+    /// last zxid, and its sessions, which clients can resume with their ids and passwords
+    /// (they expire if none does within their timeout). The state lives in memory: nothing is
+    /// written back to the directory.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (state, report) = zk_server::datadir::load("/var/lib/zookeeper".as_ref(), None, false)?;
+    /// println!("loaded {report}");
+    /// let server = zk_server::Server::builder().restored(state).start().await?;
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn restored(mut self, state: crate::restore::Restored) -> Builder {
+        self.state = Some(state);
+        self
+    }
+
     /// Binds and starts serving on the caller's tokio runtime.
     pub async fn start(self) -> io::Result<Server> {
         let listener = TcpListener::bind((self.host.as_str(), self.port)).await?;
@@ -225,8 +246,12 @@ impl Builder {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
             .unwrap_or(0);
+        let mut core = Core::new(self.config.clone(), 0, wall);
+        if let Some(state) = self.state {
+            core.restore(state, 0);
+        }
         let shared = Arc::new(Shared {
-            core: Mutex::new(Core::new(self.config.clone(), 0, wall)),
+            core: Mutex::new(core),
             writers: Mutex::new(HashMap::new()),
             start: Instant::now(),
             config: self.config,

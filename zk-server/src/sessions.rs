@@ -113,6 +113,12 @@ impl Sessions {
         (t / self.tick_ms + 1) * self.tick_ms
     }
 
+    /// A session recovered from files (its id and negotiated timeout), live from `now_ms` for
+    /// its whole timeout, as ZooKeeper gives the sessions it recovers.
+    pub fn restore(&mut self, id: i64, timeout: i32, now_ms: u64) {
+        self.place(id, timeout, now_ms);
+    }
+
     fn place(&mut self, id: i64, timeout: i32, now_ms: u64) {
         let at = self.bucket(now_ms + u64::try_from(timeout).unwrap_or(0));
         if let Some((_, old)) = self.live.insert(id, (timeout, at)) {

@@ -18,6 +18,7 @@ use jute_schemas::protocol::perms;
 use crate::owner::Owner;
 
 mod journal;
+mod snapshot;
 use journal::{record, Undo};
 
 /// The paths ZooKeeper owns: not to be deleted or created under by clients' deletes.
@@ -344,6 +345,34 @@ impl DataTree {
         self.ephemerals.values().map(HashSetOrder::len).sum()
     }
 
+    /// Takes a session's set of ephemerals out of the tree (its nodes stay), as ZooKeeper's
+    /// `killSession` does before deleting them.
+    pub fn take_ephemerals(&mut self, session: i64) -> Option<HashSetOrder> {
+        self.ephemerals.remove(&session)
+    }
+
+    /// ZooKeeper's `setCversionPzxid`: the node's cversion becomes `cversion` (-1: one more),
+    /// with its pzxid `zxid`, if that moves it forward; whether the node exists.
+    pub fn set_cversion_pzxid(&mut self, path: &str, cversion: i32, zxid: i64) -> bool {
+        let Some(node) = self.nodes.get_mut(path) else {
+            return false;
+        };
+        let cversion = if cversion == -1 {
+            node.stat.cversion.wrapping_add(1)
+        } else {
+            cversion
+        };
+        if cversion > node.stat.cversion {
+            record(&mut self.journal, || Undo::Stat {
+                path: path.to_string(),
+                stat: node.stat.clone(),
+            });
+            node.stat.cversion = cversion;
+            node.stat.pzxid = zxid;
+        }
+        true
+    }
+
     /// The bytes of every node's path and data (`mntr`'s `zk_approximate_data_size`, as
     /// ZooKeeper's `DataTree.approximateDataSize` counts them).
     pub fn approximate_data_size(&self) -> u64 {
@@ -463,9 +492,18 @@ impl DataTree {
             path: parent_path.to_string(),
             stat: parent.stat.clone(),
         });
-        // As `DataTree.createNode`: the parent's cversion from the transaction, its pzxid.
-        parent.stat.cversion = parent_cversion;
-        parent.stat.pzxid = zxid;
+        // As `DataTree.createNode`: the parent's cversion from the transaction (-1: one more
+        // than it was, as old logs' creates carry), and its pzxid, unless a replay over a
+        // fuzzy snapshot finds the parent already past it.
+        let cversion = if parent_cversion == -1 {
+            parent.stat.cversion.wrapping_add(1)
+        } else {
+            parent_cversion
+        };
+        if cversion > parent.stat.cversion {
+            parent.stat.cversion = cversion;
+            parent.stat.pzxid = zxid;
+        }
         parent.stat.num_children = len_i32(parent.child_count());
         let stat = Stat {
             czxid: zxid,

@@ -42,6 +42,12 @@ pub struct Partial {
     pub log: TxnLog,
     /// The problem.
     pub error: FileError,
+    /// Whether ZooKeeper takes the problem for the end of the log and goes on with the next
+    /// one: a torn last entry (cut short, or without its end marker, as a write cut off by a
+    /// crash leaves it), or bytes after the zeros that end the log (which it never reads).
+    /// Otherwise the log is damaged where it is read (a checksum that does not match, a
+    /// record that does not decode), and ZooKeeper refuses it.
+    pub ends_log: bool,
 }
 
 /// Reads a whole log. A problem after the header returns what was read with it, so a tool can
@@ -55,6 +61,7 @@ pub fn read(bytes: &[u8]) -> Result<TxnLog, Box<Partial>> {
                 end: 0,
             },
             error,
+            ends_log: false,
         })
     })?;
     let mut log = TxnLog {
@@ -72,9 +79,21 @@ pub fn read(bytes: &[u8]) -> Result<TxnLog, Box<Partial>> {
             }
             Ok(None) => match after_the_end(bytes, pos) {
                 None => return Ok(log),
-                Some(error) => return Err(Box::new(Partial { log, error })),
+                Some(error) => {
+                    return Err(Box::new(Partial {
+                        log,
+                        error,
+                        ends_log: true,
+                    }))
+                }
             },
-            Err(error) => return Err(Box::new(Partial { log, error })),
+            Err((error, ends_log)) => {
+                return Err(Box::new(Partial {
+                    log,
+                    error,
+                    ends_log,
+                }))
+            }
         }
     }
 }
@@ -107,8 +126,11 @@ fn be_i32(b: &[u8]) -> i32 {
     i32::from_be_bytes(a)
 }
 
-/// Reads the entry at `pos`: `None` at the end of the entries.
-fn read_entry(bytes: &[u8], pos: usize) -> Result<Option<(Entry, usize)>, FileError> {
+/// Reads the entry at `pos`: `None` at the end of the entries; a problem, and whether it is a
+/// torn last entry.
+fn read_entry(bytes: &[u8], pos: usize) -> Result<Option<(Entry, usize)>, (FileError, bool)> {
+    let torn = |e: FileError| (e, true);
+    let damaged = |e: FileError| (e, false);
     let rest = &bytes[pos..];
     if rest.is_empty() {
         return Ok(None);
@@ -117,13 +139,13 @@ fn read_entry(bytes: &[u8], pos: usize) -> Result<Option<(Entry, usize)>, FileEr
         if rest.iter().all(|b| *b == 0) {
             return Ok(None);
         }
-        return Err(FileError::at(
+        return Err(torn(FileError::at(
             pos,
             format!(
                 "truncated entry: {} bytes, shorter than its 12-byte prefix",
                 rest.len()
             ),
-        ));
+        )));
     }
     let checksum = be_i64(rest);
     let len = be_i32(&rest[8..]);
@@ -132,78 +154,85 @@ fn read_entry(bytes: &[u8], pos: usize) -> Result<Option<(Entry, usize)>, FileEr
         if checksum == 0 {
             return Ok(None);
         }
-        return Err(FileError::at(
+        return Err(torn(FileError::at(
             pos,
             format!("entry of length 0 with checksum {checksum:#x}"),
-        ));
+        )));
     }
     let Ok(len) = usize::try_from(len) else {
-        return Err(FileError::at(
-            pos + 8,
-            format!("negative entry length {len}"),
-        ));
+        // -1 is Java's null buffer, which ZooKeeper reads as the end.
+        let e = FileError::at(pos + 8, format!("negative entry length {len}"));
+        return Err(if len == -1 { torn(e) } else { damaged(e) });
     };
     if len > limits().max_length {
-        return Err(FileError::at(
+        return Err(damaged(FileError::at(
             pos + 8,
             format!("entry length {len} is over the limit"),
-        ));
+        )));
     }
     let start = pos + 12;
     let Some(payload) = bytes.get(start..start + len) else {
-        return Err(FileError::at(
+        return Err(torn(FileError::at(
             pos,
             format!(
                 "truncated entry: length {len} runs past the end of the file ({} bytes left)",
                 bytes.len() - start
             ),
-        ));
+        )));
     };
     match bytes.get(start + len) {
         Some(b'B') => {}
         Some(other) => {
-            return Err(FileError::at(
+            return Err(torn(FileError::at(
                 start + len,
                 format!("entry end marker is {other:#04x}, not 0x42 ('B')"),
-            ))
+            )))
         }
         None => {
-            return Err(FileError::at(
+            return Err(torn(FileError::at(
                 start + len,
                 "truncated entry: the end marker 'B' is missing",
-            ))
+            )))
         }
     }
     let computed = adler32(payload);
     // Java writes the 32-bit Adler value as a long.
     if checksum != i64::from(computed) {
-        return Err(FileError::at(
+        return Err(damaged(FileError::at(
             pos,
             format!("checksum mismatch: stored {checksum:#x}, computed {computed:#x}"),
-        ));
+        )));
     }
     let mut r = Reader::with_limits(payload, limits());
-    let header = TxnHeader::decode(&mut r)
-        .map_err(|e| FileError::at(start + e.offset(), format!("bad TxnHeader: {e}")))?;
+    let header = TxnHeader::decode(&mut r).map_err(|e| {
+        damaged(FileError::at(
+            start + e.offset(),
+            format!("bad TxnHeader: {e}"),
+        ))
+    })?;
     let body_start = r.position();
     let (body, used) = txn::decode(header.r#type, &payload[body_start..]).map_err(|e| {
-        FileError::at(
+        damaged(FileError::at(
             start + body_start,
             format!("bad {} record: {e}", txn::type_name(header.r#type)),
-        )
+        ))
     })?;
     let after = &payload[body_start + used..];
     let digest = if after.is_empty() {
         None
     } else {
         let mut r = Reader::with_limits(after, limits());
-        let d = TxnDigest::decode(&mut r)
-            .map_err(|e| FileError::at(start + body_start + used, format!("bad TxnDigest: {e}")))?;
+        let d = TxnDigest::decode(&mut r).map_err(|e| {
+            damaged(FileError::at(
+                start + body_start + used,
+                format!("bad TxnDigest: {e}"),
+            ))
+        })?;
         if !r.is_empty() {
-            return Err(FileError::at(
+            return Err(damaged(FileError::at(
                 start + body_start + used + r.position(),
                 format!("{} unexpected bytes at the end of the entry", r.remaining()),
-            ));
+            )));
         }
         Some(d)
     };
