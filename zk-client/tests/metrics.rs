@@ -1,5 +1,5 @@
 //! The client's metrics through the `metrics` facade, read back with `metrics-util`'s
-//! debugging recorder after a known sequence on both servers: requests by op and
+//! debugging recorder after a known sequence against a real ZooKeeper: requests by op and
 //! outcome, their latency, bytes each way, connections, session states and the watch gauge;
 //! and its `tracing` output (connection events at info, a span per call at debug with its
 //! xid and sizes on the wire).
@@ -9,8 +9,6 @@
 
 mod common;
 
-use common::on_both;
-
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -19,9 +17,6 @@ use std::time::Duration;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 use zk_client::telemetry::names;
 use zk_client::{ClientBuilder, CreateOptions, Error};
-use zk_testkit::Backend;
-
-on_both!(a_known_sequence_shows_in_the_recorder,);
 
 /// `name{label=value,...}` → value; counters and gauges as numbers, histograms as their
 /// samples. Reading drains the recorder (counters count from zero again).
@@ -70,7 +65,8 @@ impl Captured {
     }
 }
 
-async fn a_known_sequence_shows_in_the_recorder(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_known_sequence_shows_in_the_recorder() {
     let recorder = DebuggingRecorder::new();
     let snapshotter = recorder.snapshotter();
     recorder
@@ -82,7 +78,7 @@ async fn a_known_sequence_shows_in_the_recorder(backend: Backend) {
         .with_max_level(tracing::Level::DEBUG)
         .with_writer(move || writer.clone())
         .init();
-    let server = common::server_on(backend);
+    let server = common::server();
 
     let zk = ClientBuilder::new(server.connect_string())
         .session_timeout(Duration::from_secs(10))

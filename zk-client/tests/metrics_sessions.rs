@@ -5,16 +5,11 @@
 
 mod common;
 
-use common::on_both;
-
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, SharedString, Unit};
 use zk_client::telemetry::names;
-use zk_testkit::Backend;
-
-on_both!(the_load_gauges_add_up_every_session,);
 
 /// The watch gauge as a recorder such as Prometheus's keeps it: read without being reset
 /// (metrics-util's debugging recorder resets a gauge on every snapshot).
@@ -74,12 +69,13 @@ async fn gauge_reads(gauge: &WatchGauge, want: f64) {
     }
 }
 
-async fn the_load_gauges_add_up_every_session(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_load_gauges_add_up_every_session() {
     let gauge = Arc::new(WatchGauge::default());
     metrics::set_global_recorder(Recorder(gauge.clone()))
         .expect("the only recorder of this process");
     let watch_gauge = &*gauge;
-    let server = common::server_on(backend);
+    let server = common::server();
     let holder = common::client(&server).await;
     let other = common::client(&server).await;
     let mut held = Vec::new();

@@ -67,9 +67,14 @@ pub struct LoadReport {
     pub skipped: Vec<String>,
     /// The logs read.
     pub logs: Vec<PathBuf>,
-    /// Torn last entries taken for the end of their log, and damage found after a log's end
-    /// (ZooKeeper reads past neither).
+    /// Torn last entries taken for the end of their log, damage found after a log's end
+    /// (ZooKeeper reads past neither), and a tree digest that differs from the files' (which
+    /// ZooKeeper logs as an error and starts anyway).
     pub notes: Vec<String>,
+    /// The zxids at which the recovered tree was checked against the digest the files carry
+    /// (the snapshot's, once the replay reaches the zxid it was taken at; the last applied
+    /// transaction's).
+    pub digests_checked: Vec<i64>,
 }
 
 impl fmt::Display for LoadReport {
@@ -79,6 +84,9 @@ impl fmt::Display for LoadReport {
             None => write!(f, "no snapshot (an empty directory)")?,
         }
         write!(f, ", {} log(s)", self.logs.len())?;
+        if let Some(last) = self.digests_checked.last() {
+            write!(f, ", the tree's digest checked up to zxid {last:#x}")?;
+        }
         for s in &self.skipped {
             write!(f, "; skipped {s}")?;
         }
@@ -135,6 +143,7 @@ pub fn load(
         (Vec::new(), Vec::new())
     };
     let mut state = None;
+    let mut snapshot_digest = None;
     let mut tried = Vec::new();
     for (zxid, path) in snapshots.iter().rev() {
         if up_to.is_some_and(|last| *zxid > last) {
@@ -142,16 +151,23 @@ pub fn load(
         }
         let snap = read(path).and_then(|bytes| {
             snapshot::read(&bytes)
-                .and_then(|s| Restored::from_snapshot(&s, *zxid, extended_types))
+                .and_then(|s| {
+                    let digest = s.digest.as_ref().and_then(|d| {
+                        let value = d.digest.parse::<i64>().ok()?;
+                        Some((d.zxid, d.version, value))
+                    });
+                    Ok((Restored::from_snapshot(&s, *zxid, extended_types)?, digest))
+                })
                 .map_err(|error| LoadError::File {
                     path: path.clone(),
                     error,
                 })
         });
         match snap {
-            Ok(s) => {
+            Ok((s, digest)) => {
                 report.snapshot = Some(path.clone());
                 state = Some(s);
+                snapshot_digest = digest;
                 break;
             }
             Err(e) => tried.push(e.to_string()),
@@ -182,6 +198,11 @@ pub fn load(
             ))
         }
     };
+    // A fuzzy snapshot's digest is its tree's once the replay reaches the zxid it names.
+    if snapshot_digest.is_some_and(|(zxid, _, _)| zxid == state.zxid) {
+        check_digest(&state, snapshot_digest.take(), &mut report);
+    }
+    let mut last_digest = None;
     // The log that holds the zxid after the snapshot's begins at or before it.
     let first = logs
         .iter()
@@ -208,6 +229,7 @@ pub fn load(
         for entry in &log.entries {
             let zxid = entry.header.zxid;
             if up_to.is_some_and(|last| zxid > last) {
+                check_digest(&state, last_digest, &mut report);
                 return Ok((state, report));
             }
             if zxid > state.zxid && zxid >> 32 == state.zxid >> 32 && zxid != state.zxid + 1 {
@@ -222,10 +244,46 @@ pub fn load(
                     },
                 });
             }
+            let before = state.zxid;
             state.apply(&entry.header, &entry.body);
+            if snapshot_digest.is_some_and(|(zxid, _, _)| zxid == state.zxid) {
+                check_digest(&state, snapshot_digest.take(), &mut report);
+            }
+            if state.zxid != before {
+                last_digest = match &entry.digest {
+                    Some(d) => Some((zxid, d.version, d.tree_digest)),
+                    // Failed writes and new sessions change no node, and carry no digest.
+                    None if matches!(entry.header.r#type, ERROR | CREATE_SESSION) => last_digest,
+                    None => None,
+                };
+            }
         }
     }
+    check_digest(&state, last_digest, &mut report);
     Ok((state, report))
+}
+
+/// The transaction types that change no node.
+const ERROR: i32 = -1;
+const CREATE_SESSION: i32 = -10;
+
+/// Compares the recovered tree with the digest of the last transaction applied that carries
+/// one (of a version this server computes) when nothing applied since changed a node; notes a
+/// difference.
+fn check_digest(state: &Restored, last: Option<(i64, i32, i64)>, report: &mut LoadReport) {
+    let Some((zxid, version, digest)) = last else {
+        return;
+    };
+    if version != crate::tree::DIGEST_VERSION {
+        return;
+    }
+    report.digests_checked.push(zxid);
+    let ours = state.tree.digest();
+    if ours != digest {
+        report.notes.push(format!(
+            "the tree's digest after zxid {zxid:#x} is {ours:#x}, the files say {digest:#x}"
+        ));
+    }
 }
 
 #[cfg(test)]

@@ -17,8 +17,10 @@ use jute_schemas::protocol::perms;
 
 use crate::owner::Owner;
 
+mod digest;
 mod journal;
 mod snapshot;
+pub use digest::{node_digest, DIGEST_VERSION};
 use journal::{record, Undo};
 
 /// The paths ZooKeeper owns: not to be deleted or created under by clients' deletes.

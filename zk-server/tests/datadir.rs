@@ -209,8 +209,13 @@ async fn both_servers_recover_the_same_state_from_zookeepers_files() {
         "only {snapshots} snapshots: the test needs several"
     );
     let (ours, report) = datadir::load(&dir, None, true).expect("load");
+
     assert!(!report.logs.is_empty(), "{report}");
     assert!(report.skipped.is_empty(), "{report}");
+    // The recovered tree's digest is the one ZooKeeper wrote: with its snapshot, and with the
+    // last transaction that carries one (failed writes carry none).
+    assert!(!report.digests_checked.is_empty(), "{report}");
+    assert!(report.notes.is_empty(), "{report}");
 
     server.restart().expect("ZooKeeper restarts on its files");
     let reader = connect(&server).await;
@@ -259,8 +264,10 @@ async fn both_servers_recover_the_same_state_from_zookeepers_files() {
     damaged_copies(&dir, &theirs);
 
     // Up to the middle of the workload: the tree as it was then.
-    let (then, _) = datadir::load(&dir, Some(middle_zxid - 1), true).expect("load up to");
+    let (then, report) = datadir::load(&dir, Some(middle_zxid - 1), true).expect("load up to");
     assert_eq!(then.zxid, middle_zxid - 1);
+    assert!(!report.digests_checked.is_empty(), "{report}");
+    assert!(report.notes.is_empty(), "{report}");
     assert_eq!(unordered(tree_of(&then)), middle);
     for zk in [zk, other, reader] {
         zk.close().await;
