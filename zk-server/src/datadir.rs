@@ -31,8 +31,9 @@ pub enum LoadError {
         /// What and where.
         error: FileError,
     },
-    /// Snapshots are there, none of them whole.
-    #[error("{}: no snapshot reads whole: {}", dir.display(), tried.join("; "))]
+    /// Snapshots are there, none of them usable (damaged, or, for a state up to a zxid, holding
+    /// transactions after it).
+    #[error("{}: no usable snapshot: {}", dir.display(), tried.join("; "))]
     NoValidSnapshot {
         /// The `version-2` directory.
         dir: PathBuf,
@@ -152,6 +153,19 @@ pub fn load(
         let snap = read(path).and_then(|bytes| {
             snapshot::read(&bytes)
                 .and_then(|s| {
+                    // A snapshot is fuzzy: it may hold transactions after the zxid in its
+                    // name, up to the one its digest was taken at. For a state up to a zxid,
+                    // it must hold none after it.
+                    let upto = written_up_to(&s);
+                    if let Some(last) = up_to.filter(|last| upto > *last) {
+                        return Err(FileError {
+                            offset: 0,
+                            what: format!(
+                                "holds transactions up to {upto:#x}, after {last:#x} (snapshots \
+                                 are fuzzy)"
+                            ),
+                        });
+                    }
                     let digest = s.digest.as_ref().and_then(|d| {
                         let value = d.digest.parse::<i64>().ok()?;
                         Some((d.zxid, d.version, value))
@@ -261,6 +275,20 @@ pub fn load(
     }
     check_digest(&state, last_digest, &mut report);
     Ok((state, report))
+}
+
+/// The last zxid a snapshot can hold: the one its digest was taken at (ZooKeeper 3.6+
+/// writes it when it finishes), else the newest zxid its nodes show.
+fn written_up_to(snap: &snapshot::Snapshot) -> i64 {
+    match &snap.digest {
+        Some(d) if d.zxid > 0 => d.zxid,
+        _ => snap
+            .nodes
+            .iter()
+            .map(|n| n.stat.czxid.max(n.stat.mzxid).max(n.stat.pzxid))
+            .max()
+            .unwrap_or(0),
+    }
 }
 
 /// The transaction types that change no node.

@@ -1,17 +1,20 @@
-//! A data tree from a snapshot's nodes, as ZooKeeper's `DataTree.deserialize` builds it: nodes
-//! in the file's order (each child added to its parent as it comes, which is the order the
-//! parent's set of children grows in), ACLs from the snapshot's ACL cache, and the sessions'
-//! ephemeral sets from the owners.
+//! Snapshots and the data tree: a tree from a snapshot's nodes, as ZooKeeper's
+//! `DataTree.deserialize` builds it (nodes in the file's order, each child added to its parent
+//! as it comes, which is the order the parent's set of children grows in; ACLs from the
+//! snapshot's ACL cache; the sessions' ephemeral sets from the owners), and a snapshot of the
+//! tree, as ZooKeeper 3.8's `FileSnap.serialize` writes one.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use jute_schemas::data::{Stat, ACL as Acl};
+use jute::Encode;
+use jute_schemas::data::{Stat, StatPersisted, ACL as Acl};
+use jute_schemas::persistence::FileHeader;
 use jute_schemas::protocol::perms;
 
 use super::{len_i32, split, world, DataTree, Node};
 use crate::ondisk::snapshot::Snapshot;
-use crate::ondisk::FileError;
+use crate::ondisk::{adler32, FileError, SNAPSHOT_MAGIC};
 use crate::owner::Owner;
 
 /// The ACL id ZooKeeper's cache gives the open ACL (`world:anyone`, every permission) without
@@ -82,4 +85,107 @@ impl DataTree {
         }
         Ok(tree)
     }
+}
+
+/// The nodes ZooKeeper's own tree makes with the ACL id -1 (open to anyone, not stored in the
+/// ACL cache).
+const UNCACHED: [&str; 3] = ["/", "/zookeeper", "/zookeeper/quota"];
+
+impl DataTree {
+    /// The tree as a ZooKeeper 3.8 snapshot file (`version-2/snapshot.<zxid>`): the header,
+    /// `sessions` (id, timeout), the ACL cache, every node in pre-order with children in the
+    /// order ZooKeeper lists them, a seal, the digest after `zxid` (the last transaction
+    /// applied), and a second seal. Written with an explicit stack: no recursion, however deep
+    /// the tree.
+    pub fn write_snapshot(&self, sessions: &[(i64, i32)], zxid: i64) -> Vec<u8> {
+        let mut out = Vec::new();
+        FileHeader {
+            magic: SNAPSHOT_MAGIC,
+            version: 2,
+            dbid: -1,
+        }
+        .encode(&mut out);
+        len_i32(sessions.len()).encode(&mut out);
+        for (id, timeout) in sessions {
+            id.encode(&mut out);
+            timeout.encode(&mut out);
+        }
+        // The ACL cache: an id for each distinct ACL, in the order the walk meets them.
+        let order = self.preorder();
+        let open = world(perms::ALL);
+        let mut ids: HashMap<*const Vec<Acl>, i64> = HashMap::new();
+        let mut cache: Vec<&Arc<Vec<Acl>>> = Vec::new();
+        for (path, node) in &order {
+            if UNCACHED.contains(&path.as_str()) && *node.acl == open {
+                continue;
+            }
+            ids.entry(Arc::as_ptr(&node.acl)).or_insert_with(|| {
+                cache.push(&node.acl);
+                len_i64(cache.len())
+            });
+        }
+        len_i32(cache.len()).encode(&mut out);
+        for (i, acl) in cache.iter().enumerate() {
+            len_i64(i + 1).encode(&mut out);
+            acl.as_slice().to_vec().encode(&mut out);
+        }
+        for (path, node) in &order {
+            let name = if path == "/" { "" } else { path.as_str() };
+            name.encode(&mut out);
+            node.data.as_slice().encode(&mut out);
+            ids.get(&Arc::as_ptr(&node.acl))
+                .copied()
+                .unwrap_or(OPEN_ACL_ID)
+                .encode(&mut out);
+            let s = &node.stat;
+            StatPersisted {
+                czxid: s.czxid,
+                mzxid: s.mzxid,
+                ctime: s.ctime,
+                mtime: s.mtime,
+                version: s.version,
+                cversion: s.cversion,
+                aversion: s.aversion,
+                ephemeral_owner: s.ephemeral_owner,
+                pzxid: s.pzxid,
+            }
+            .encode(&mut out);
+        }
+        "/".encode(&mut out);
+        seal(&mut out);
+        zxid.encode(&mut out);
+        super::DIGEST_VERSION.encode(&mut out);
+        self.digest().encode(&mut out);
+        seal(&mut out);
+        out
+    }
+
+    /// Every node, parents before children, children in listing order (ZooKeeper's
+    /// `serializeNode` walk).
+    fn preorder(&self) -> Vec<(String, &Node)> {
+        let mut order = Vec::with_capacity(self.nodes.len());
+        let mut stack = vec!["/".to_string()];
+        while let Some(path) = stack.pop() {
+            let Some(node) = self.nodes.get(&path) else {
+                continue;
+            };
+            let children = node.listed_children();
+            // Pushed in reverse so the first child comes out first.
+            for c in children.iter().rev() {
+                stack.push(super::child(&path, c));
+            }
+            order.push((path, node));
+        }
+        order
+    }
+}
+
+/// The Adler-32 of every byte so far, as a long, and the path "/".
+fn seal(out: &mut Vec<u8>) {
+    i64::from(adler32(out)).encode(out);
+    "/".encode(out);
+}
+
+fn len_i64(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
