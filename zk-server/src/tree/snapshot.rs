@@ -133,8 +133,9 @@ impl DataTree {
             let name = if path == "/" { "" } else { path.as_str() };
             name.encode(&mut out);
             node.data.as_slice().encode(&mut out);
-            ids.get(&Arc::as_ptr(&node.acl))
-                .copied()
+            let uncached = UNCACHED.contains(&path.as_str()) && *node.acl == open;
+            let id = ids.get(&Arc::as_ptr(&node.acl)).copied();
+            id.filter(|_| !uncached)
                 .unwrap_or(OPEN_ACL_ID)
                 .encode(&mut out);
             let s = &node.stat;
@@ -188,4 +189,99 @@ fn seal(out: &mut Vec<u8>) {
 
 fn len_i64(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Txn;
+    use super::*;
+    use crate::ondisk::snapshot;
+
+    fn sample() -> DataTree {
+        let mut t = DataTree::new(true);
+        let mut zxid = 0;
+        let mut create = |t: &mut DataTree, path: &str, owner: Owner, acl: Vec<Acl>| {
+            zxid += 1;
+            let parent = t.get(split(path).0).map_or(0, |p| p.stat.cversion);
+            let txn = Txn::Create {
+                path: path.into(),
+                data: path.as_bytes().to_vec(),
+                acl,
+                owner,
+                parent_cversion: parent + 1,
+            };
+            assert!(t.apply(&txn, zxid, 1_000 + zxid));
+        };
+        let read = world(perms::READ);
+        create(&mut t, "/a", Owner::None, world(perms::ALL));
+        create(&mut t, "/a/b", Owner::Session(7), read.clone());
+        create(&mut t, "/c", Owner::Container, read);
+        create(&mut t, "/c/d", Owner::Ttl(5_000), world(perms::ALL));
+        for i in 0..20 {
+            create(&mut t, &format!("/a/n{i}"), Owner::None, world(perms::ALL));
+        }
+        t
+    }
+
+    #[test]
+    fn a_written_snapshot_reads_back_as_the_same_tree() {
+        let tree = sample();
+        let bytes = tree.write_snapshot(&[(7, 4_000)], 24);
+        let snap = snapshot::read(&bytes).unwrap();
+        assert_eq!(snap.sessions, [(7, 4_000)]);
+        assert_eq!(snap.seals, 2);
+        assert_eq!(snap.digest.as_ref().map(|d| d.zxid), Some(24));
+        // The root and /zookeeper keep ZooKeeper's uncached open ACL (-1); the two ACLs in use
+        // elsewhere (open, and read-only, which /zookeeper/config shares) are cached once each.
+        assert_eq!(snap.acls.len(), 2, "{:?}", snap.acls);
+        assert_eq!(snap.nodes.first().map(|n| n.acl_id), Some(-1));
+        let back = DataTree::from_snapshot(&snap, true).unwrap();
+        // Node by node as clients see them (the children's arrival counters restart).
+        let seen = |t: &DataTree| -> Vec<_> {
+            t.snapshot()
+                .into_iter()
+                .map(|(p, n)| {
+                    (
+                        p,
+                        n.data.clone(),
+                        n.acl.clone(),
+                        n.stat.clone(),
+                        n.listed_children(),
+                    )
+                })
+                .collect()
+        };
+        assert!(seen(&back) == seen(&tree), "the trees differ");
+        assert_eq!(back.ephemerals(7), ["/a/b"]);
+        assert_eq!(back.digest(), tree.digest());
+    }
+
+    #[test]
+    fn damaged_snapshots_are_errors_not_panics() {
+        let bytes = sample().write_snapshot(&[(7, 4_000)], 24);
+        let mut seed: u64 = 0x5eed;
+        let mut next = move |n: usize| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as usize % n
+        };
+        for _ in 0..3_000 {
+            let mut damaged = bytes.clone();
+            match next(3) {
+                0 => damaged.truncate(next(bytes.len())),
+                _ => {
+                    for _ in 0..=next(4) {
+                        let at = next(damaged.len());
+                        damaged[at] = next(256) as u8;
+                    }
+                }
+            }
+            // The seals catch what the decoding does not; a tree that does not hold together
+            // is an error too. Neither may panic.
+            if let Ok(snap) = snapshot::read(&damaged) {
+                let _ = DataTree::from_snapshot(&snap, true);
+            }
+        }
+    }
 }
