@@ -21,12 +21,15 @@ use jute_schemas::protocol::{
 };
 
 use crate::auth::Identities;
+use crate::logged::{self, Asker, Logged};
 use crate::multi::{self, Done, MultiOp};
+use crate::ondisk::txn::TxnBody;
 use crate::prep::{self, Access, Create};
 use crate::reads;
 use crate::sessions::{Refused, Sessions};
 use crate::tree::{DataTree, Txn};
 use crate::watches::{Mode, Notification, WatchKind, Watches};
+use jute_schemas::txn::{CheckVersionTxn, ErrorTxn, TxnHeader};
 
 /// A connection, as the caller numbers them.
 pub type ConnId = u64;
@@ -38,6 +41,9 @@ pub enum Out {
     Frame(ConnId, Vec<u8>),
     /// Close the connection (after writing what came before).
     Close(ConnId),
+    /// A transaction as ZooKeeper logs it, one per zxid handed out, before the replies and
+    /// notifications it causes (a log is written ahead of the answers).
+    Log(Box<Logged>),
 }
 
 /// How the server is set up.
@@ -117,6 +123,8 @@ pub struct Core {
     requester: Identities,
     /// The wall clock (ms since the epoch) at monotonic time 0, for Stats' times.
     wall_at_zero: i64,
+    /// Who asked for the request being served (for its transaction's header).
+    asker: Asker,
 }
 
 fn encode(header: &impl Encode, body: &impl Encode) -> Vec<u8> {
@@ -173,6 +181,7 @@ impl Core {
             idents: HashMap::new(),
             requester: Identities::default(),
             wall_at_zero: wall_ms.saturating_sub(i64::try_from(now_ms).unwrap_or(i64::MAX)),
+            asker: Asker::default(),
         }
     }
 
@@ -259,7 +268,7 @@ impl Core {
     pub fn tick(&mut self, now_ms: u64) -> Vec<Out> {
         let mut out = Vec::new();
         for id in self.sessions.expire(now_ms) {
-            self.end_session(id, &mut out);
+            self.end_session(id, 0, now_ms, &mut out);
             if let Some(conn) = self.session_conn.remove(&id) {
                 self.conns.remove(&conn);
                 out.push(Out::Close(conn));
@@ -276,7 +285,7 @@ impl Core {
         }
         self.sessions.remove(id);
         let mut out = Vec::new();
-        self.end_session(id, &mut out);
+        self.end_session(id, 0, 0, &mut out);
         if let Some(conn) = self.session_conn.remove(&id) {
             self.conns.remove(&conn);
             out.push(Out::Close(conn));
@@ -289,6 +298,11 @@ impl Core {
     /// each delete is a transaction of its own, told to watchers as any delete is.
     pub fn reap(&mut self, now_ms: u64) -> Vec<Out> {
         let mut out = Vec::new();
+        self.asker = Asker {
+            session: 0,
+            cxid: 0,
+            op: logged::types::DELETE_CONTAINER,
+        };
         for path in self.tree.reapable(self.wall(now_ms)) {
             let txn = Txn::Delete { path };
             self.commit(&txn, now_ms, &mut out);
@@ -302,9 +316,18 @@ impl Core {
         self.sessions.renew_all(now_ms);
     }
 
-    fn end_session(&mut self, id: i64, out: &mut Vec<Out>) -> i64 {
+    /// Ends session `id` at a new zxid (asked for with xid `cxid`, 0 for an expiry): its
+    /// ephemerals go, its watches too, and its watchers are told; the zxid.
+    fn end_session(&mut self, id: i64, cxid: i32, now_ms: u64, out: &mut Vec<Out>) -> i64 {
         self.zxid += 1;
         let deleted = self.tree.ephemerals_listed(id);
+        let asker = Asker {
+            session: id,
+            cxid,
+            op: logged::types::CLOSE_SESSION,
+        };
+        let entry = logged::close_session(asker, self.zxid, self.wall(now_ms), deleted.clone());
+        out.push(Out::Log(Box::new(entry)));
         let txn = Txn::CloseSession { session: id };
         self.tree.apply(&txn, self.zxid, 0);
         self.watches.remove_session(id);
@@ -381,6 +404,8 @@ impl Core {
         let granted = if req.session_id == 0 {
             let (id, timeout, pw) = self.sessions.create(req.time_out, now_ms);
             self.zxid += 1; // createSession is a transaction
+            let entry = logged::create_session(id, self.zxid, self.wall(now_ms), timeout);
+            out.push(Out::Log(Box::new(entry)));
             Ok((id, timeout, pw.to_vec()))
         } else {
             match self
@@ -447,7 +472,10 @@ impl Core {
     /// Applies a prepared write at a new zxid and tells the watchers; the zxid.
     fn commit(&mut self, txn: &Txn, now_ms: u64, out: &mut Vec<Out>) -> i64 {
         self.zxid += 1;
-        self.tree.apply(txn, self.zxid, self.wall(now_ms));
+        let time = self.wall(now_ms);
+        let entry = logged::entry(self.asker, self.zxid, time, txn);
+        out.push(Out::Log(Box::new(entry)));
+        self.tree.apply(txn, self.zxid, time);
         let notes = self.watches.fire(txn, &[]);
         self.notify(&notes, true, out);
         self.zxid
@@ -473,6 +501,11 @@ impl Core {
             return;
         };
         self.requester = self.idents.get(&conn).cloned().unwrap_or_default();
+        self.asker = Asker {
+            session,
+            cxid: xid,
+            op: op.value(),
+        };
         match op {
             OpCode::Auth => self.authenticate(conn, xid, req.body, out),
             OpCode::Ping => {
@@ -480,7 +513,7 @@ impl Core {
                 out.push(self.reply(conn, xid::PING, zxid, ErrorCode::Ok, &ResponseBody::None));
             }
             OpCode::CloseSession => {
-                let zxid = self.end_session(session, out);
+                let zxid = self.end_session(session, xid, now_ms, out);
                 self.sessions.remove(session);
                 self.session_conn.remove(&session);
                 out.push(self.reply(conn, xid, zxid, ErrorCode::Ok, &ResponseBody::None));
@@ -935,6 +968,8 @@ impl Core {
             Err(e) => {
                 // A failed write is an error transaction: it spends a zxid.
                 self.zxid += 1;
+                let entry = logged::error(self.asker, self.zxid, self.wall(now_ms), e.value());
+                out.push(Out::Log(Box::new(entry)));
                 out.push(self.reply(conn, xid, self.zxid, e, &ResponseBody::None));
             }
         }
@@ -1010,6 +1045,48 @@ impl Core {
         let zxid = self.zxid;
         let time = self.wall(now_ms);
         let done = multi::multi(&mut self.tree, &ops, &self.requester, zxid, time);
+        let record = |d: &Done, op: &MultiOp<'_>, kind: &Option<OpCode>| match (d, op) {
+            (Done::Applied(txn, _), _) => logged::record(txn, kind.map_or(0, |k| k.value())),
+            (Done::Checked, MultiOp::Check { path, version }) => (
+                OpCode::Check.value(),
+                TxnBody::Check(CheckVersionTxn {
+                    path: Some((*path).to_string()),
+                    version: *version,
+                }),
+            ),
+            (Done::Checked, _) => (logged::types::ERROR, TxnBody::Raw(Vec::new())),
+        };
+        // As ZooKeeper logs a multi: each operation's record, or for a failed one, the records
+        // of those before the failure, then error records.
+        let (done_ops, errors) = match &done {
+            Ok(done) => (done.as_slice(), &[][..]),
+            Err(failed) => (
+                failed.before.as_slice(),
+                failed.codes.get(failed.before.len()..).unwrap_or_default(),
+            ),
+        };
+        let subs: Vec<(i32, TxnBody)> = done_ops
+            .iter()
+            .zip(&ops)
+            .zip(&kinds)
+            .map(|((d, op), kind)| record(d, op, kind))
+            .chain(
+                errors
+                    .iter()
+                    .map(|c| (logged::types::ERROR, TxnBody::Error(ErrorTxn { err: *c }))),
+            )
+            .collect();
+        let header = TxnHeader {
+            client_id: self.asker.session,
+            cxid: self.asker.cxid,
+            zxid,
+            time,
+            r#type: logged::types::MULTI,
+        };
+        out.push(Out::Log(Box::new(Logged {
+            header,
+            body: TxnBody::Multi(subs),
+        })));
         let results: Vec<MultiResult> = match done {
             Ok(done) => {
                 let mut results = Vec::with_capacity(done.len());
@@ -1023,10 +1100,11 @@ impl Core {
                 self.notify(&notes, true, out);
                 results
             }
-            Err(codes) => {
+            Err(failed) => {
                 // The undone deletes tell nobody.
                 self.tree.take_deleted_acls();
-                codes
+                failed
+                    .codes
                     .iter()
                     .map(|c| MultiResult {
                         header: MultiHeader {
@@ -1119,6 +1197,19 @@ mod tests {
         out
     }
 
+    /// What goes to connections, and what is logged.
+    fn split_log(outs: Vec<Out>) -> (Vec<Out>, Vec<Logged>) {
+        let mut sent = Vec::new();
+        let mut logged = Vec::new();
+        for o in outs {
+            match o {
+                Out::Log(l) => logged.push(*l),
+                o => sent.push(o),
+            }
+        }
+        (sent, logged)
+    }
+
     fn reply_header(out: &Out) -> ReplyHeader {
         ReplyHeader::decode(&mut Reader::new(body(out))).unwrap()
     }
@@ -1141,7 +1232,11 @@ mod tests {
             read_only: Some(false),
         }
         .encode(&mut hello);
-        let out = core.frame(1, &hello, 10);
+        let (out, logged) = split_log(core.frame(1, &hello, 10));
+        assert!(matches!(
+            &logged[..],
+            [Logged { header, body: TxnBody::CreateSession(_) }] if header.zxid == 1
+        ));
         let rsp = ConnectResponse::decode(&mut Reader::new(body(&out[0]))).unwrap();
         assert_eq!(rsp.time_out, 1_000);
         assert_eq!(rsp.session_id >> 56, 1);
@@ -1157,11 +1252,15 @@ mod tests {
             acl: Some(crate::tree::world(perms::ALL)),
             flags: CreateMode::Ephemeral.value(),
         };
-        let out = core.frame(1, &request(1, OpCode::Create2, &create), 20);
+        let (out, _) = split_log(core.frame(1, &request(1, OpCode::Create2, &create), 20));
         let h = reply_header(&out[0]);
         assert_eq!((h.xid, h.zxid, h.err), (1, 2, 0));
         // A failed write spends a zxid too.
-        let out = core.frame(1, &request(2, OpCode::Create2, &create), 30);
+        let (out, logged) = split_log(core.frame(1, &request(2, OpCode::Create2, &create), 30));
+        assert!(matches!(
+            &logged[..],
+            [Logged { header, body: TxnBody::Error(e) }] if (header.cxid, header.zxid, e.err) == (2, 3, ErrorCode::NodeExists.value())
+        ));
         let h = reply_header(&out[0]);
         assert_eq!(
             (h.xid, h.zxid, h.err),
@@ -1183,7 +1282,14 @@ mod tests {
         // Silence past the timeout: at the next tick boundary after 40 + 1,000 ms.
         assert!(core.tick(1_099).is_empty());
         assert_eq!(core.next_deadline(), Some(1_100));
-        assert_eq!(core.tick(1_100), vec![Out::Close(1)]);
+        let (out, logged) = split_log(core.tick(1_100));
+        assert_eq!(out, vec![Out::Close(1)]);
+        // The expiry is a closeSession, listing the ephemeral it deletes.
+        assert!(matches!(
+            &logged[..],
+            [Logged { header, body: TxnBody::CloseSession(Some(c)) }]
+                if header.zxid == 4 && c.paths2_delete.as_deref() == Some(&["/e".to_string()][..])
+        ));
         assert!(core.tree().get("/e").is_none());
         // Its connection is gone: a frame from it is ignored.
         assert!(core.frame(1, &hello, 1_200).is_empty());

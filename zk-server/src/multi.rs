@@ -67,15 +67,26 @@ fn check(tree: &DataTree, path: &str, version: i32, access: &dyn Access) -> Resu
     Ok(())
 }
 
-/// Runs `ops` as one multi at `zxid` and `time`: what each did, or the result code of each
-/// (and the tree untouched).
+/// A multi that failed: the result code of each operation, and what the operations before the
+/// failing one had prepared (ZooKeeper logs those as they were, then error records), the tree
+/// untouched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failed {
+    /// Each operation's result code.
+    pub codes: Vec<i32>,
+    /// What the operations before the failing one did, taken back.
+    pub before: Vec<Done>,
+}
+
+/// Runs `ops` as one multi at `zxid` and `time`: what each did, or why it failed (and the tree
+/// untouched).
 pub fn multi(
     tree: &mut DataTree,
     ops: &[MultiOp<'_>],
     access: &dyn Access,
     zxid: i64,
     time: i64,
-) -> Result<Vec<Done>, Vec<i32>> {
+) -> Result<Vec<Done>, Failed> {
     tree.begin();
     let mut done = Vec::with_capacity(ops.len());
     for (i, op) in ops.iter().enumerate() {
@@ -106,7 +117,10 @@ pub fn multi(
                 let mut codes = vec![ErrorCode::Ok.value(); i];
                 codes.push(code.value());
                 codes.resize(ops.len(), ErrorCode::RuntimeInconsistency.value());
-                return Err(codes);
+                return Err(Failed {
+                    codes,
+                    before: done,
+                });
             }
         }
     }
@@ -167,7 +181,10 @@ mod tests {
             10,
             0,
         );
-        assert_eq!(failed, Err(vec![0, 0, -103, -2]));
+        let failed = failed.unwrap_err();
+        assert_eq!(failed.codes, [0, 0, -103, -2]);
+        // The two that passed are kept, for the log.
+        assert_eq!(failed.before.len(), 2);
         assert_eq!(t.snapshot(), before);
         assert!(t.ephemerals(7).is_empty());
         // The same without the bad check applies at one zxid.
@@ -221,7 +238,11 @@ mod tests {
             12,
             0,
         );
-        assert_eq!(failed, Err(vec![0, -101]));
+        let failed = failed.unwrap_err();
+        assert_eq!(failed.codes, [0, -101]);
+        assert!(
+            matches!(&failed.before[..], [Done::Applied(Txn::Delete { path }, None)] if path == "/a/b")
+        );
         assert_eq!(t.snapshot(), before);
         assert_eq!(t.ephemerals(7), ["/a/b"]);
     }

@@ -130,6 +130,8 @@ impl Shared {
                     // Dropping the sender lets the writer finish what is queued, then close.
                     writers.remove(&conn);
                 }
+                // Nothing is kept on disk yet.
+                Out::Log(_) => {}
             }
         }
     }

@@ -329,7 +329,8 @@ async fn run(extended_types: bool) {
                     }
                 }
             }
-            (Err(Error::MultiFailed { index, error }), Err(codes)) => {
+            (Err(Error::MultiFailed { index, error }), Err(failed)) => {
+                let codes = failed.codes;
                 let first = codes.iter().position(|c| *c != 0).expect("a failing code");
                 assert_eq!((index, code(&error)), (first, codes[first]), "multi {i}");
                 assert!(

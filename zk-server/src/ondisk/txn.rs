@@ -9,7 +9,7 @@ use jute_schemas::txn::{
 use super::limits;
 
 /// A decoded transaction body.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TxnBody {
     /// -10.
     CreateSession(CreateSessionTxn),
