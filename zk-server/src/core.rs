@@ -159,6 +159,14 @@ fn bounds(config: &Config) -> Option<(i32, i32)> {
         .map(|max| (tick.saturating_mul(2), max))
 }
 
+/// An operation's op code as ZooKeeper logs it inside a multi: a create2 is a create there.
+fn multi_op(kind: Option<OpCode>) -> i32 {
+    match kind {
+        Some(OpCode::Create2) | None => OpCode::Create.value(),
+        Some(k) => k.value(),
+    }
+}
+
 fn mode_of(flags: i32, op: OpCode) -> Option<CreateMode> {
     if op == OpCode::CreateContainer {
         return Some(CreateMode::Container);
@@ -473,9 +481,9 @@ impl Core {
     fn commit(&mut self, txn: &Txn, now_ms: u64, out: &mut Vec<Out>) -> i64 {
         self.zxid += 1;
         let time = self.wall(now_ms);
-        let entry = logged::entry(self.asker, self.zxid, time, txn);
-        out.push(Out::Log(Box::new(entry)));
         self.tree.apply(txn, self.zxid, time);
+        let entry = logged::entry(self.asker, self.zxid, time, txn, self.tree.digest());
+        out.push(Out::Log(Box::new(entry)));
         let notes = self.watches.fire(txn, &[]);
         self.notify(&notes, true, out);
         self.zxid
@@ -1046,7 +1054,8 @@ impl Core {
         let time = self.wall(now_ms);
         let done = multi::multi(&mut self.tree, &ops, &self.requester, zxid, time);
         let record = |d: &Done, op: &MultiOp<'_>, kind: &Option<OpCode>| match (d, op) {
-            (Done::Applied(txn, _), _) => logged::record(txn, kind.map_or(0, |k| k.value())),
+            // Inside a multi, ZooKeeper reads a create2 as a create (`MultiOperationRecord`).
+            (Done::Applied(txn, _), _) => logged::record(txn, multi_op(*kind)),
             (Done::Checked, MultiOp::Check { path, version }) => (
                 OpCode::Check.value(),
                 TxnBody::Check(CheckVersionTxn {
@@ -1086,6 +1095,7 @@ impl Core {
         out.push(Out::Log(Box::new(Logged {
             header,
             body: TxnBody::Multi(subs),
+            digest: Some(logged::tree_digest(self.tree.digest())),
         })));
         let results: Vec<MultiResult> = match done {
             Ok(done) => {
@@ -1235,7 +1245,7 @@ mod tests {
         let (out, logged) = split_log(core.frame(1, &hello, 10));
         assert!(matches!(
             &logged[..],
-            [Logged { header, body: TxnBody::CreateSession(_) }] if header.zxid == 1
+            [Logged { header, body: TxnBody::CreateSession(_), digest: None }] if header.zxid == 1
         ));
         let rsp = ConnectResponse::decode(&mut Reader::new(body(&out[0]))).unwrap();
         assert_eq!(rsp.time_out, 1_000);
@@ -1259,7 +1269,7 @@ mod tests {
         let (out, logged) = split_log(core.frame(1, &request(2, OpCode::Create2, &create), 30));
         assert!(matches!(
             &logged[..],
-            [Logged { header, body: TxnBody::Error(e) }] if (header.cxid, header.zxid, e.err) == (2, 3, ErrorCode::NodeExists.value())
+            [Logged { header, body: TxnBody::Error(e), digest: None }] if (header.cxid, header.zxid, e.err) == (2, 3, ErrorCode::NodeExists.value())
         ));
         let h = reply_header(&out[0]);
         assert_eq!(
@@ -1287,7 +1297,7 @@ mod tests {
         // The expiry is a closeSession, listing the ephemeral it deletes.
         assert!(matches!(
             &logged[..],
-            [Logged { header, body: TxnBody::CloseSession(Some(c)) }]
+            [Logged { header, body: TxnBody::CloseSession(Some(c)), digest: None }]
                 if header.zxid == 4 && c.paths2_delete.as_deref() == Some(&["/e".to_string()][..])
         ));
         assert!(core.tree().get("/e").is_none());

@@ -6,7 +6,7 @@
 use jute_schemas::data::ACL as Acl;
 use jute_schemas::txn::{
     CloseSessionTxn, CreateContainerTxn, CreateSessionTxn, CreateTTLTxn, CreateTxn, DeleteTxn,
-    ErrorTxn, SetACLTxn, SetDataTxn, TxnHeader,
+    ErrorTxn, SetACLTxn, SetDataTxn, TxnDigest, TxnHeader,
 };
 
 use crate::ondisk::txn::TxnBody;
@@ -48,6 +48,10 @@ pub struct Logged {
     pub header: TxnHeader,
     /// The record.
     pub body: TxnBody,
+    /// The tree's digest after the transaction, for the types ZooKeeper writes one with
+    /// (creates, deletes, setData, setACL, multi; not failed writes, createSession or
+    /// closeSession).
+    pub digest: Option<TxnDigest>,
 }
 
 /// Who asked, for a transaction's header: the session (0 for the server's own), the request's
@@ -151,12 +155,25 @@ pub fn record(txn: &Txn, op: i32) -> (i32, TxnBody) {
     }
 }
 
-/// The entry for `txn` at `zxid` and wall time `time`.
-pub fn entry(asker: Asker, zxid: i64, time: i64, txn: &Txn) -> Logged {
+/// The entry for `txn` at `zxid` and wall time `time`, the tree's digest after it `digest`.
+pub fn entry(asker: Asker, zxid: i64, time: i64, txn: &Txn, digest: i64) -> Logged {
     let (ty, body) = record(txn, asker.op);
+    let digest = match txn {
+        Txn::CloseSession { .. } => None,
+        _ => Some(tree_digest(digest)),
+    };
     Logged {
         header: header(asker, zxid, time, ty),
         body,
+        digest,
+    }
+}
+
+/// A `TxnDigest` of ZooKeeper 3.8's version.
+pub fn tree_digest(digest: i64) -> TxnDigest {
+    TxnDigest {
+        version: crate::tree::DIGEST_VERSION,
+        tree_digest: digest,
     }
 }
 
@@ -165,6 +182,7 @@ pub fn error(asker: Asker, zxid: i64, time: i64, err: i32) -> Logged {
     Logged {
         header: header(asker, zxid, time, types::ERROR),
         body: TxnBody::Error(ErrorTxn { err }),
+        digest: None,
     }
 }
 
@@ -178,6 +196,7 @@ pub fn create_session(session: i64, zxid: i64, time: i64, timeout: i32) -> Logge
     Logged {
         header: header(asker, zxid, time, types::CREATE_SESSION),
         body: TxnBody::CreateSession(CreateSessionTxn { time_out: timeout }),
+        digest: None,
     }
 }
 
@@ -188,6 +207,7 @@ pub fn close_session(asker: Asker, zxid: i64, time: i64, paths: Vec<String>) -> 
         body: TxnBody::CloseSession(Some(CloseSessionTxn {
             paths2_delete: Some(paths),
         })),
+        digest: None,
     }
 }
 

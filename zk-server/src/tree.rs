@@ -190,6 +190,10 @@ pub struct DataTree {
     acls_live: usize,
     /// While a multi runs: how to take its changes back ([`DataTree::begin`]).
     journal: Option<Vec<Undo>>,
+    /// The digest ([`DataTree::digest`]), kept as the nodes change.
+    digest: i64,
+    /// The digest when the journal was opened.
+    digest_at_begin: i64,
 }
 
 impl Default for DataTree {
@@ -243,7 +247,10 @@ impl DataTree {
             ]),
             acls_live: 2,
             journal: None,
+            digest: 0,
+            digest_at_begin: 0,
         };
+        tree.digest = tree.recompute_digest();
         for path in SPECIAL_PATHS {
             tree.refresh_children_count(path);
         }
@@ -369,8 +376,11 @@ impl DataTree {
                 path: path.to_string(),
                 stat: node.stat.clone(),
             });
+            let before = node_digest(path, node);
             node.stat.cversion = cversion;
             node.stat.pzxid = zxid;
+            let after = node_digest(path, node);
+            self.digest = self.digest.wrapping_sub(before).wrapping_add(after);
         }
         true
     }
@@ -422,6 +432,50 @@ impl DataTree {
     /// gone, its node gone) changes nothing and returns `false`, as ZooKeeper's `processTxn`
     /// skips a `NoNode` when replaying.
     pub fn apply(&mut self, txn: &Txn, zxid: i64, time: i64) -> bool {
+        // The digest follows the nodes the transaction touches: theirs before, theirs after.
+        let touched = self.touched(txn);
+        let before = self.digest_of(&touched);
+        let applied = self.apply_txn(txn, zxid, time);
+        let after = self.digest_of(&touched);
+        self.digest = self.digest.wrapping_sub(before).wrapping_add(after);
+        applied
+    }
+
+    /// The nodes a transaction can change: the node and its parent; for a session's end, its
+    /// ephemerals and their parents.
+    fn touched(&self, txn: &Txn) -> Vec<String> {
+        let with_parent = |path: &str| {
+            let parent = split(path).0;
+            if parent == path || parent.is_empty() {
+                vec![path.to_string()]
+            } else {
+                vec![path.to_string(), parent.to_string()]
+            }
+        };
+        match txn {
+            Txn::Create { path, .. } | Txn::Delete { path } => with_parent(path),
+            Txn::SetData { path, .. } | Txn::SetAcl { path, .. } => vec![path.clone()],
+            Txn::CloseSession { session } => {
+                let mut paths: Vec<String> = self
+                    .ephemerals(*session)
+                    .iter()
+                    .flat_map(|p| with_parent(p))
+                    .collect();
+                paths.sort();
+                paths.dedup();
+                paths
+            }
+        }
+    }
+
+    fn digest_of(&self, paths: &[String]) -> i64 {
+        paths
+            .iter()
+            .filter_map(|p| self.nodes.get(p).map(|n| node_digest(p, n)))
+            .fold(0i64, i64::wrapping_add)
+    }
+
+    fn apply_txn(&mut self, txn: &Txn, zxid: i64, time: i64) -> bool {
         match txn {
             Txn::Create {
                 path,

@@ -113,6 +113,40 @@ pub fn decode(ty: i32, bytes: &[u8]) -> Result<(TxnBody, usize), String> {
 }
 
 impl TxnBody {
+    /// The record's bytes, as ZooKeeper serializes it into a log entry (a multi's operations
+    /// each as a `Txn` of its type and bytes; an old close without a record, none).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        use jute::Encode;
+        let mut out = Vec::new();
+        match self {
+            TxnBody::CreateSession(t) => t.encode(&mut out),
+            TxnBody::CloseSession(Some(t)) => t.encode(&mut out),
+            TxnBody::CloseSession(None) => {}
+            TxnBody::Create(t) => t.encode(&mut out),
+            TxnBody::CreateV0(t) => t.encode(&mut out),
+            TxnBody::CreateTtl(t) => t.encode(&mut out),
+            TxnBody::CreateContainer(t) => t.encode(&mut out),
+            TxnBody::Delete(t) => t.encode(&mut out),
+            TxnBody::SetData(t) => t.encode(&mut out),
+            TxnBody::SetAcl(t) => t.encode(&mut out),
+            TxnBody::Check(t) => t.encode(&mut out),
+            TxnBody::Error(t) => t.encode(&mut out),
+            TxnBody::Multi(ops) => MultiTxn {
+                txns: Some(
+                    ops.iter()
+                        .map(|(ty, body)| jute_schemas::txn::Txn {
+                            r#type: *ty,
+                            data: Some(body.to_bytes()),
+                        })
+                        .collect(),
+                ),
+            }
+            .encode(&mut out),
+            TxnBody::Raw(bytes) => out.extend_from_slice(bytes),
+        }
+        out
+    }
+
     /// The main path the transaction touches, if any.
     pub fn path(&self) -> Option<&str> {
         match self {

@@ -247,3 +247,36 @@ fn read_entry(bytes: &[u8], pos: usize) -> Result<Option<(Entry, usize)>, (FileE
         start + len + 1,
     )))
 }
+
+/// A log file's first bytes: the header ZooKeeper 3.8 writes (`ZKLG`, version 2, dbid 0).
+pub fn file_header() -> Vec<u8> {
+    use jute::Encode;
+    let mut out = Vec::new();
+    FileHeader {
+        magic: TXNLOG_MAGIC,
+        version: 2,
+        dbid: 0,
+    }
+    .encode(&mut out);
+    out
+}
+
+/// One entry as ZooKeeper writes it: the Adler-32 of the payload (as a long), the payload's
+/// length, the payload (the header, the record, and the digest when there is one), and `B`.
+pub fn encode_entry(header: &TxnHeader, body: &TxnBody, digest: Option<&TxnDigest>) -> Vec<u8> {
+    use jute::Encode;
+    let mut payload = Vec::new();
+    header.encode(&mut payload);
+    payload.extend_from_slice(&body.to_bytes());
+    if let Some(d) = digest {
+        d.encode(&mut payload);
+    }
+    let mut out = Vec::with_capacity(payload.len() + 13);
+    i64::from(adler32(&payload)).encode(&mut out);
+    i32::try_from(payload.len())
+        .unwrap_or(i32::MAX)
+        .encode(&mut out);
+    out.extend_from_slice(&payload);
+    out.push(b'B');
+    out
+}

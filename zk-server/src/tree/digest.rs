@@ -32,9 +32,14 @@ pub fn node_digest(path: &str, node: &Node) -> i64 {
 }
 
 impl DataTree {
-    /// The tree's digest (ZooKeeper's `NodeHashMapImpl` sum, wrapping as Java's `long`). It
-    /// walks every node: for checks, not for every request.
+    /// The tree's digest (ZooKeeper's `NodeHashMapImpl` sum, wrapping as Java's `long`), kept
+    /// as transactions change the nodes they touch.
     pub fn digest(&self) -> i64 {
+        self.digest
+    }
+
+    /// The digest computed afresh from every node (what [`DataTree::digest`] keeps).
+    pub fn recompute_digest(&self) -> i64 {
         self.nodes
             .iter()
             .map(|(p, n)| node_digest(p, n))

@@ -65,6 +65,7 @@ impl DataTree {
     /// [`DataTree::rollback`] until [`DataTree::commit`].
     pub fn begin(&mut self) {
         self.journal = Some(Vec::new());
+        self.digest_at_begin = self.digest;
     }
 
     /// Keeps the changes since [`DataTree::begin`] and closes the journal.
@@ -81,6 +82,7 @@ impl DataTree {
         for undo in journal.into_iter().rev() {
             self.undo(undo);
         }
+        self.digest = self.digest_at_begin;
     }
 
     fn undo(&mut self, undo: Undo) {
@@ -226,6 +228,7 @@ mod tests {
         t.rollback();
 
         assert_eq!(state(&t), before);
+        assert_eq!(t.digest(), t.recompute_digest());
         assert_eq!(t.get("/a").map(Node::listed_children), before_children);
         assert!(t.journal.is_none());
         // Closed: later changes are not recorded.

@@ -83,6 +83,7 @@ impl DataTree {
                 what: "the snapshot holds no root node".into(),
             });
         }
+        tree.digest = tree.recompute_digest();
         Ok(tree)
     }
 }
