@@ -27,13 +27,14 @@
 //! files are read with [`ondisk`] (which `zk txnlog` and `zk snapshot` use too) and replayed by
 //! [`restore`], without I/O. `tests/datadir.rs` holds it to ZooKeeper: a real server's files,
 //! recovered by ZooKeeper restarted on them and by this crate, read back the same (every node's
-//! data, Stat, ACL and children in order), and the recovered tree's digest
-//! ([`tree::DataTree::digest`], ZooKeeper's `DigestCalculator`) matches the one ZooKeeper
-//! wrote. [`tree::DataTree::write_snapshot`] writes a tree as a ZooKeeper 3.8 snapshot, which
+//! data, Stat, ACL and children in order), and the recovered tree is checked against the
+//! digests ZooKeeper wrote ([`tree::DataTree::digest`], its `DigestCalculator`, kept as the
+//! tree changes). [`tree::DataTree::write_snapshot`] writes a tree as a ZooKeeper 3.8 snapshot, which
 //! ZooKeeper's `SnapshotFormatter` and ZooKeeper itself read back; and the core emits, for
 //! every zxid it hands out, the transaction ZooKeeper would log ([`logged`], as
-//! [`core::Out::Log`], ahead of the answers), which replay to the core's own tree
-//! (`tests/logged.rs`). The server does not write these to disk yet: that is persistence, in
+//! [`core::Out::Log`], ahead of the answers, with the digest), which replay to the core's own
+//! tree and which ZooKeeper 3.8, given them as its files, recovers to the same tree without a
+//! digest mismatch (`tests/logged.rs`). The server does not write these to disk yet: that is persistence, in
 //! progress.
 //!
 //! [`Server`] runs on the caller's tokio runtime; [`BlockingServer`]
