@@ -1053,50 +1053,8 @@ impl Core {
         let zxid = self.zxid;
         let time = self.wall(now_ms);
         let done = multi::multi(&mut self.tree, &ops, &self.requester, zxid, time);
-        let record = |d: &Done, op: &MultiOp<'_>, kind: &Option<OpCode>| match (d, op) {
-            // Inside a multi, ZooKeeper reads a create2 as a create (`MultiOperationRecord`).
-            (Done::Applied(txn, _), _) => logged::record(txn, multi_op(*kind)),
-            (Done::Checked, MultiOp::Check { path, version }) => (
-                OpCode::Check.value(),
-                TxnBody::Check(CheckVersionTxn {
-                    path: Some((*path).to_string()),
-                    version: *version,
-                }),
-            ),
-            (Done::Checked, _) => (logged::types::ERROR, TxnBody::Raw(Vec::new())),
-        };
-        // As ZooKeeper logs a multi: each operation's record, or for a failed one, the records
-        // of those before the failure, then error records.
-        let (done_ops, errors) = match &done {
-            Ok(done) => (done.as_slice(), &[][..]),
-            Err(failed) => (
-                failed.before.as_slice(),
-                failed.codes.get(failed.before.len()..).unwrap_or_default(),
-            ),
-        };
-        let subs: Vec<(i32, TxnBody)> = done_ops
-            .iter()
-            .zip(&ops)
-            .zip(&kinds)
-            .map(|((d, op), kind)| record(d, op, kind))
-            .chain(
-                errors
-                    .iter()
-                    .map(|c| (logged::types::ERROR, TxnBody::Error(ErrorTxn { err: *c }))),
-            )
-            .collect();
-        let header = TxnHeader {
-            client_id: self.asker.session,
-            cxid: self.asker.cxid,
-            zxid,
-            time,
-            r#type: logged::types::MULTI,
-        };
-        out.push(Out::Log(Box::new(Logged {
-            header,
-            body: TxnBody::Multi(subs),
-            digest: Some(logged::tree_digest(self.tree.digest())),
-        })));
+        let entry = self.multi_entry(&done, &ops, &kinds, zxid, time);
+        out.push(Out::Log(Box::new(entry)));
         let results: Vec<MultiResult> = match done {
             Ok(done) => {
                 let mut results = Vec::with_capacity(done.len());
@@ -1136,6 +1094,60 @@ impl Core {
             },
         };
         out.push(self.reply(conn, xid, zxid, ErrorCode::Ok, &rsp));
+    }
+
+    /// A multi as ZooKeeper logs it: each operation's record, or for a failed one, the records
+    /// of those before the failure, then error records; with the tree's digest after it.
+    fn multi_entry(
+        &self,
+        done: &Result<Vec<Done>, multi::Failed>,
+        ops: &[MultiOp<'_>],
+        kinds: &[Option<OpCode>],
+        zxid: i64,
+        time: i64,
+    ) -> Logged {
+        let record = |d: &Done, op: &MultiOp<'_>, kind: &Option<OpCode>| match (d, op) {
+            // Inside a multi, ZooKeeper reads a create2 as a create (`MultiOperationRecord`).
+            (Done::Applied(txn, _), _) => logged::record(txn, multi_op(*kind)),
+            (Done::Checked, MultiOp::Check { path, version }) => (
+                OpCode::Check.value(),
+                TxnBody::Check(CheckVersionTxn {
+                    path: Some((*path).to_string()),
+                    version: *version,
+                }),
+            ),
+            (Done::Checked, _) => (logged::types::ERROR, TxnBody::Raw(Vec::new())),
+        };
+        let (done_ops, errors) = match done {
+            Ok(done) => (done.as_slice(), &[][..]),
+            Err(failed) => (
+                failed.before.as_slice(),
+                failed.codes.get(failed.before.len()..).unwrap_or_default(),
+            ),
+        };
+        let subs: Vec<(i32, TxnBody)> = done_ops
+            .iter()
+            .zip(ops)
+            .zip(kinds)
+            .map(|((d, op), kind)| record(d, op, kind))
+            .chain(
+                errors
+                    .iter()
+                    .map(|c| (logged::types::ERROR, TxnBody::Error(ErrorTxn { err: *c }))),
+            )
+            .collect();
+        let header = TxnHeader {
+            client_id: self.asker.session,
+            cxid: self.asker.cxid,
+            zxid,
+            time,
+            r#type: logged::types::MULTI,
+        };
+        Logged {
+            header,
+            body: TxnBody::Multi(subs),
+            digest: Some(logged::tree_digest(self.tree.digest())),
+        }
     }
 
     fn op_result(&self, done: &Done, kind: Option<OpCode>) -> MultiResult {
