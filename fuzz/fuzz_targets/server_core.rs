@@ -9,6 +9,7 @@ use jute::Encode;
 use jute_schemas::proto::ConnectRequest;
 use libfuzzer_sys::fuzz_target;
 use zk_server::core::{Config, Core, Out};
+use zk_server::ondisk::txnlog;
 use zk_server::words::{self, Counters};
 
 const WORDS: [&str; 8] = ["srvr", "stat", "cons", "wchs", "wchc", "wchp", "dump", "mntr"];
@@ -17,6 +18,7 @@ fuzz_target!(|data: &[u8]| {
     let config = Config {
         tick_ms: 10,
         extended_types: data.first().is_some_and(|b| b & 1 == 1),
+        log_transactions: data.first().is_some_and(|b| b & 2 == 2),
         max_request: 64 * 1024,
         container_check_ms: 10,
         ..Config::default()
@@ -64,6 +66,19 @@ fuzz_target!(|data: &[u8]| {
                     assert_eq!(len as usize, frame.len() - 4);
                 }
                 Out::Close(c) => core.disconnected(c),
+                // A logged transaction reads back, in ZooKeeper's log format, as it was.
+                Out::Log(entry) => {
+                    let mut file = txnlog::file_header();
+                    file.extend(txnlog::encode_entry(
+                        &entry.header,
+                        &entry.body,
+                        entry.digest.as_ref(),
+                    ));
+                    let log = txnlog::read(&file).expect("a logged transaction reads back");
+                    assert_eq!(log.entries.len(), 1);
+                    assert_eq!(log.entries[0].header, entry.header);
+                    assert_eq!(log.entries[0].body, entry.body);
+                }
             }
         }
     }

@@ -42,7 +42,8 @@ pub enum Out {
     /// Close the connection (after writing what came before).
     Close(ConnId),
     /// A transaction as ZooKeeper logs it, one per zxid handed out, before the replies and
-    /// notifications it causes (a log is written ahead of the answers).
+    /// notifications it causes (a log is written ahead of the answers); with
+    /// [`Config::log_transactions`].
     Log(Box<Logged>),
 }
 
@@ -67,6 +68,9 @@ pub struct Config {
     /// ZooKeeper's `zookeeper.DigestAuthenticationProvider.superDigest`. A connection that
     /// authenticates as it passes every ACL.
     pub super_digest: Option<String>,
+    /// Whether the core emits each transaction as ZooKeeper logs it ([`Out::Log`]); off unless
+    /// something keeps them (persistence), so the answers do not pay for records nobody reads.
+    pub log_transactions: bool,
 }
 
 impl Default for Config {
@@ -79,6 +83,7 @@ impl Default for Config {
             container_check_ms: 60_000,
             four_letter_words: vec!["srvr".into()],
             super_digest: None,
+            log_transactions: false,
         }
     }
 }
@@ -334,8 +339,11 @@ impl Core {
             cxid,
             op: logged::types::CLOSE_SESSION,
         };
-        let entry = logged::close_session(asker, self.zxid, self.wall(now_ms), deleted.clone());
-        out.push(Out::Log(Box::new(entry)));
+        if self.config.log_transactions {
+            let time = self.wall(now_ms);
+            let entry = logged::close_session(asker, self.zxid, time, deleted.clone());
+            out.push(Out::Log(Box::new(entry)));
+        }
         let txn = Txn::CloseSession { session: id };
         self.tree.apply(&txn, self.zxid, 0);
         self.watches.remove_session(id);
@@ -412,8 +420,10 @@ impl Core {
         let granted = if req.session_id == 0 {
             let (id, timeout, pw) = self.sessions.create(req.time_out, now_ms);
             self.zxid += 1; // createSession is a transaction
-            let entry = logged::create_session(id, self.zxid, self.wall(now_ms), timeout);
-            out.push(Out::Log(Box::new(entry)));
+            if self.config.log_transactions {
+                let entry = logged::create_session(id, self.zxid, self.wall(now_ms), timeout);
+                out.push(Out::Log(Box::new(entry)));
+            }
             Ok((id, timeout, pw.to_vec()))
         } else {
             match self
@@ -482,8 +492,10 @@ impl Core {
         self.zxid += 1;
         let time = self.wall(now_ms);
         self.tree.apply(txn, self.zxid, time);
-        let entry = logged::entry(self.asker, self.zxid, time, txn, self.tree.digest());
-        out.push(Out::Log(Box::new(entry)));
+        if self.config.log_transactions {
+            let entry = logged::entry(self.asker, self.zxid, time, txn, self.tree.digest());
+            out.push(Out::Log(Box::new(entry)));
+        }
         let notes = self.watches.fire(txn, &[]);
         self.notify(&notes, true, out);
         self.zxid
@@ -976,8 +988,11 @@ impl Core {
             Err(e) => {
                 // A failed write is an error transaction: it spends a zxid.
                 self.zxid += 1;
-                let entry = logged::error(self.asker, self.zxid, self.wall(now_ms), e.value());
-                out.push(Out::Log(Box::new(entry)));
+                if self.config.log_transactions {
+                    let time = self.wall(now_ms);
+                    let entry = logged::error(self.asker, self.zxid, time, e.value());
+                    out.push(Out::Log(Box::new(entry)));
+                }
                 out.push(self.reply(conn, xid, self.zxid, e, &ResponseBody::None));
             }
         }
@@ -1053,8 +1068,10 @@ impl Core {
         let zxid = self.zxid;
         let time = self.wall(now_ms);
         let done = multi::multi(&mut self.tree, &ops, &self.requester, zxid, time);
-        let entry = self.multi_entry(&done, &ops, &kinds, zxid, time);
-        out.push(Out::Log(Box::new(entry)));
+        if self.config.log_transactions {
+            let entry = self.multi_entry(&done, &ops, &kinds, zxid, time);
+            out.push(Out::Log(Box::new(entry)));
+        }
         let results: Vec<MultiResult> = match done {
             Ok(done) => {
                 let mut results = Vec::with_capacity(done.len());
@@ -1240,6 +1257,7 @@ mod tests {
     fn a_session_on_a_fake_clock_from_handshake_to_expiry() {
         let config = Config {
             tick_ms: 100,
+            log_transactions: true,
             ..Config::default()
         };
         let mut core = Core::new(config, 0, 1_700_000_000_000);

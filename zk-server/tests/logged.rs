@@ -150,6 +150,7 @@ fn workload(seed: u64, steps: i32) -> (Core, Vec<Logged>) {
     let config = Config {
         tick_ms: 100,
         extended_types: true,
+        log_transactions: true,
         ..Config::default()
     };
     let wall = 1_800_000_000_000;
