@@ -680,10 +680,11 @@ pub fn child(parent: &str, name: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn create(path: &str, owner: Owner, cversion: i32) -> Txn {
+    /// A create with data `d` and the open ACL (the journal's tests use it too).
+    pub(super) fn create(path: &str, owner: Owner, cversion: i32) -> Txn {
         Txn::Create {
             path: path.into(),
             data: b"d".to_vec(),

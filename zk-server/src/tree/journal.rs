@@ -151,20 +151,11 @@ impl DataTree {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::create;
     use super::super::{world, Txn};
     use super::*;
     use crate::owner::Owner;
     use jute_schemas::protocol::perms;
-
-    fn create(path: &str, owner: Owner, cversion: i32) -> Txn {
-        Txn::Create {
-            path: path.into(),
-            data: b"d".to_vec(),
-            acl: world(perms::ALL),
-            owner,
-            parent_cversion: cversion,
-        }
-    }
 
     fn delete(path: &str) -> Txn {
         Txn::Delete { path: path.into() }

@@ -46,20 +46,7 @@ impl DataTree {
             if tree.nodes.contains_key(&n.path) {
                 return Err(at("a second node with this path".into()));
             }
-            let s = &n.stat;
-            let stat = Stat {
-                czxid: s.czxid,
-                mzxid: s.mzxid,
-                ctime: s.ctime,
-                mtime: s.mtime,
-                version: s.version,
-                cversion: s.cversion,
-                aversion: s.aversion,
-                ephemeral_owner: s.ephemeral_owner,
-                data_length: 0,
-                num_children: 0,
-                pzxid: s.pzxid,
-            };
+            let stat = from_persisted(&n.stat);
             let data = n.data.clone().unwrap_or_default();
             if n.path != "/" {
                 let (parent, name) = split(&n.path);
@@ -68,7 +55,7 @@ impl DataTree {
                 };
                 p.add_child(name);
                 p.stat.num_children = len_i32(p.child_count());
-                if let Owner::Session(id) = Owner::decode(s.ephemeral_owner, extended_types) {
+                if let Owner::Session(id) = Owner::decode(n.stat.ephemeral_owner, extended_types) {
                     tree.ephemerals.entry(id).or_default().added(&n.path);
                 }
             } else if !tree.nodes.is_empty() {
@@ -139,19 +126,7 @@ impl DataTree {
             id.filter(|_| !uncached)
                 .unwrap_or(OPEN_ACL_ID)
                 .encode(&mut out);
-            let s = &node.stat;
-            StatPersisted {
-                czxid: s.czxid,
-                mzxid: s.mzxid,
-                ctime: s.ctime,
-                mtime: s.mtime,
-                version: s.version,
-                cversion: s.cversion,
-                aversion: s.aversion,
-                ephemeral_owner: s.ephemeral_owner,
-                pzxid: s.pzxid,
-            }
-            .encode(&mut out);
+            persisted(&node.stat).encode(&mut out);
         }
         "/".encode(&mut out);
         seal(&mut out);
@@ -179,6 +154,38 @@ impl DataTree {
             order.push((path, node));
         }
         order
+    }
+}
+
+/// A Stat as a snapshot keeps it (without the lengths, which the node's data and children give).
+fn persisted(s: &Stat) -> StatPersisted {
+    StatPersisted {
+        czxid: s.czxid,
+        mzxid: s.mzxid,
+        ctime: s.ctime,
+        mtime: s.mtime,
+        version: s.version,
+        cversion: s.cversion,
+        aversion: s.aversion,
+        ephemeral_owner: s.ephemeral_owner,
+        pzxid: s.pzxid,
+    }
+}
+
+/// A snapshot's Stat, its lengths 0 until the node's data and children set them.
+fn from_persisted(s: &StatPersisted) -> Stat {
+    Stat {
+        czxid: s.czxid,
+        mzxid: s.mzxid,
+        ctime: s.ctime,
+        mtime: s.mtime,
+        version: s.version,
+        cversion: s.cversion,
+        aversion: s.aversion,
+        ephemeral_owner: s.ephemeral_owner,
+        data_length: 0,
+        num_children: 0,
+        pzxid: s.pzxid,
     }
 }
 
