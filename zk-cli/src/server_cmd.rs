@@ -1,7 +1,7 @@
 //! `zk server`: the embedded ZooKeeper-compatible server (zk-server), in the foreground until
-//! a signal (SIGTERM, SIGINT, SIGHUP, SIGQUIT) stops it. For development and tests; it is in
-//! progress (see zk-server's crate docs for what it serves), and production runs on real
-//! ZooKeeper.
+//! a signal (SIGTERM, SIGINT, SIGHUP, SIGQUIT) stops it cleanly, or, with `--data-dir`, until
+//! its log cannot be written (then it exits with an error, having acknowledged nothing that is
+//! not on disk). For development and tests; production runs on real ZooKeeper.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -41,12 +41,44 @@ pub struct ServerArgs {
     /// recovered as ZooKeeper recovers it: the newest whole snapshot, then the logs after it.
     /// Its sessions can be resumed by their clients. The directory is only read: what clients
     /// change lives in memory.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "data_dir")]
     load: Option<PathBuf>,
     /// With --load: stop the recovery after this zxid (`0x...` or decimal), to look at the
     /// state as it was then.
     #[arg(long, value_name = "ZXID", requires = "load")]
     up_to: Option<String>,
+    /// Keep the state in DIR, a ZooKeeper dataDir (`DIR/version-2/log.*` and `snapshot.*`, in
+    /// ZooKeeper 3.8's formats; created when missing): recovered from it on start (from a
+    /// real ZooKeeper's files too), and every write on disk before it is answered. ZooKeeper
+    /// can start from the same directory.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// With --data-dir: answer writes without syncing the log to the disk (a killed server
+    /// loses nothing, a crashed machine can): for tests.
+    #[arg(long, requires = "data_dir")]
+    no_fsync: bool,
+    /// With --data-dir: ZooKeeper's snapCount: a snapshot after snapCount/2 to snapCount
+    /// transactions.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 100_000,
+        requires = "data_dir"
+    )]
+    snap_count: u64,
+    /// With --data-dir: the snapshots kept (with the logs they need) as newer ones are
+    /// written: ZooKeeper's autopurge.snapRetainCount (at least 3).
+    #[arg(long, value_name = "N", default_value_t = 3, requires = "data_dir")]
+    snap_retain_count: usize,
+    /// With --data-dir: how far ahead of the writes a log file is grown, in KiB (ZooKeeper's
+    /// zookeeper.preAllocSize).
+    #[arg(
+        long,
+        value_name = "KB",
+        default_value_t = 65_536,
+        requires = "data_dir"
+    )]
+    prealloc_kb: u64,
 }
 
 /// A zxid as operators write it: `0x` and hex (as ZooKeeper's files and logs print them), or
@@ -138,17 +170,38 @@ pub async fn run(args: &ServerArgs, out: &mut dyn Write) -> Result<(), CmdError>
         eprintln!("zk server: {said}");
         builder = builder.restored(state);
     }
-    let server = builder.start().await.map_err(|e| {
-        CmdError::new(
+    if let Some(dir) = &args.data_dir {
+        builder = builder
+            .data_dir(dir)
+            .fsync(!args.no_fsync)
+            .snap_count(args.snap_count)
+            .snap_retain_count(args.snap_retain_count)
+            .prealloc_size(args.prealloc_kb.saturating_mul(1024));
+    }
+    let server = builder.start().await.map_err(|e| match &args.data_dir {
+        Some(dir) if e.kind() != std::io::ErrorKind::AddrInUse => {
+            CmdError::data(format!("--data-dir {}: {e}", dir.display()))
+        }
+        _ => CmdError::new(
             code::CONNECTION,
             format!("cannot listen on {}:{}: {e}", args.host, args.port),
-        )
+        ),
     })?;
+    if let (Some(dir), Some(report)) = (&args.data_dir, server.load_report()) {
+        eprintln!("zk server: recovered {}: {report}", dir.display());
+    }
     let say = |e: std::io::Error| CmdError::data(e.to_string());
     writeln!(out, "serving at {}", server.connect_string()).map_err(say)?;
     out.flush().map_err(say)?;
-    let sig = signals.recv().await;
-    drop(server);
-    writeln!(out, "stopped by {sig}").map_err(say)?;
-    Ok(())
+    tokio::select! {
+        sig = signals.recv() => {
+            // Shut down cleanly: what was written is synced, the lock released.
+            server.shutdown().await;
+            writeln!(out, "stopped by {sig}").map_err(say)?;
+            Ok(())
+        }
+        why = server.failed() => Err(CmdError::data(format!(
+            "stopped serving: {why}; no write was acknowledged that is not on disk"
+        ))),
+    }
 }

@@ -204,6 +204,8 @@ impl Core {
     pub fn restore(&mut self, state: crate::restore::Restored, now_ms: u64) {
         self.tree = state.tree;
         self.zxid = state.zxid;
+        let wall = self.wall(now_ms);
+        self.sessions.ids_from_wall_clock(1, wall);
         for (id, timeout) in state.sessions {
             self.sessions.restore(id, timeout, now_ms);
         }

@@ -105,7 +105,7 @@ fn zxid_of(name: &str, prefix: &str) -> Option<i64> {
 }
 
 /// The files named `<prefix>.<hex zxid>` in `dir`, by zxid.
-fn files(dir: &Path, prefix: &str) -> Result<Vec<(i64, PathBuf)>, LoadError> {
+pub(crate) fn files(dir: &Path, prefix: &str) -> Result<Vec<(i64, PathBuf)>, LoadError> {
     let io = |source| LoadError::Io {
         path: dir.to_path_buf(),
         source,

@@ -76,6 +76,7 @@ pub mod multi;
 pub mod net;
 pub mod ondisk;
 pub mod owner;
+pub mod persist;
 pub mod prep;
 pub mod reads;
 pub mod restore;

@@ -66,6 +66,10 @@ struct Shared {
     sent: AtomicU64,
     /// The port it listens on.
     port: u16,
+    /// The data directory, when the server keeps one.
+    disk: Option<crate::persist::Disk>,
+    /// Why the server stopped acknowledging writes, once it has.
+    failure: tokio::sync::watch::Sender<Option<String>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -109,6 +113,26 @@ impl Shared {
         }
     }
 
+    /// Runs `f` on the core and sends what it says: at once, or, with a data directory, once
+    /// the transactions among it (and before it) are on disk.
+    fn with_core(&self, f: impl FnOnce(&mut Core) -> Vec<Out>) {
+        let direct = {
+            let mut core = lock(&self.core);
+            let outs = f(&mut core);
+            match &self.disk {
+                Some(disk) => disk.route(&core, outs),
+                None => Some(outs),
+            }
+        };
+        if let Some(outs) = direct {
+            self.dispatch(outs);
+        }
+    }
+
+    fn failed(&self) -> bool {
+        self.failure.borrow().is_some()
+    }
+
     /// Hands the core's output to the connections' writers.
     fn dispatch(&self, outs: Vec<Out>) {
         let mut writers = lock(&self.writers);
@@ -130,10 +154,31 @@ impl Shared {
                     // Dropping the sender lets the writer finish what is queued, then close.
                     writers.remove(&conn);
                 }
-                // Nothing is kept on disk yet.
+                // Written by the disk's writer, before these were handed here.
                 Out::Log(_) => {}
             }
         }
+    }
+}
+
+impl crate::persist::writer::Sink for Shared {
+    fn done(&self, outs: Vec<Out>, durable: bool) {
+        if durable {
+            self.dispatch(outs);
+        }
+        if let Some(disk) = &self.disk {
+            disk.finished();
+        }
+    }
+
+    fn fail(&self, why: String) {
+        if let Some(disk) = &self.disk {
+            disk.set_failed();
+        }
+        self.failure.send_replace(Some(why));
+        // Nothing more is answered: every connection is closed, and new ones are.
+        let writers: Vec<Writer> = lock(&self.writers).drain().map(|(_, w)| w).collect();
+        drop(writers);
     }
 }
 
@@ -145,6 +190,8 @@ pub struct Builder {
     port: u16,
     config: Config,
     state: Option<crate::restore::Restored>,
+    data_dir: Option<std::path::PathBuf>,
+    tuning: crate::persist::Tuning,
 }
 
 impl Default for Builder {
@@ -154,6 +201,8 @@ impl Default for Builder {
             port: 0,
             config: Config::default(),
             state: None,
+            data_dir: None,
+            tuning: crate::persist::Tuning::default(),
         }
     }
 }
@@ -240,8 +289,98 @@ impl Builder {
         self
     }
 
-    /// Binds and starts serving on the caller's tokio runtime.
-    pub async fn start(self) -> io::Result<Server> {
+    /// Keeps the server's state in `dir`, a ZooKeeper `dataDir` (`dir/version-2/log.*` and
+    /// `snapshot.*`, in ZooKeeper 3.8's formats): on start it recovers what the directory holds
+    /// (a real ZooKeeper's, or its own from an earlier run, even one killed mid-write), and
+    /// while it serves, a write is answered only once its transaction is in the log and synced
+    /// ([`Builder::fsync`]). ZooKeeper 3.8 can start from the same directory. See
+    /// [`crate::persist`].
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let dir = std::env::temp_dir().join(format!("zk-doc-{}", std::process::id()));
+    /// let server = zk_server::Server::builder().data_dir(&dir).start().await?;
+    /// let zk = zk_client::Client::connect(&server.connect_string()).await?;
+    /// zk.create("/kept", b"across restarts", &Default::default()).await?;
+    /// zk.close().await;
+    /// server.shutdown().await;
+    ///
+    /// let server = zk_server::Server::builder().data_dir(&dir).start().await?;
+    /// let zk = zk_client::Client::connect(&server.connect_string()).await?;
+    /// assert_eq!(zk.get_data("/kept").await?.0, b"across restarts");
+    /// # zk.close().await;
+    /// # server.shutdown().await;
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(demo()).unwrap();
+    /// ```
+    #[must_use]
+    pub fn data_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Builder {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// With [`Builder::data_dir`]: whether the log is synced to the disk before a write is
+    /// answered (default true). Off, a write is answered once the system has it, which
+    /// survives the server's process being killed but not the machine crashing: for tests.
+    #[must_use]
+    pub fn fsync(mut self, sync: bool) -> Builder {
+        self.tuning.fsync = sync;
+        self
+    }
+
+    /// With [`Builder::data_dir`]: ZooKeeper's `snapCount` (default 100,000): a snapshot is
+    /// taken after `snapCount / 2` to `snapCount` transactions (randomized).
+    #[must_use]
+    pub fn snap_count(mut self, count: u64) -> Builder {
+        self.tuning.snap_count = count;
+        self
+    }
+
+    /// With [`Builder::data_dir`]: how many snapshots retention keeps, with the logs they need
+    /// (`autopurge.snapRetainCount`; default and least 3).
+    #[must_use]
+    pub fn snap_retain_count(mut self, count: usize) -> Builder {
+        self.tuning.retain = count;
+        self
+    }
+
+    /// With [`Builder::data_dir`]: how far ahead of the writes a log file is grown, in bytes
+    /// (`zookeeper.preAllocSize`; default 64 MiB).
+    #[must_use]
+    pub fn prealloc_size(mut self, bytes: u64) -> Builder {
+        self.tuning.prealloc = bytes;
+        self
+    }
+
+    /// Binds and starts serving on the caller's tokio runtime. With a data directory, a
+    /// directory that cannot be recovered (or is in use) is an error of kind `InvalidData`
+    /// (or `WouldBlock`) naming the file and offset.
+    pub async fn start(mut self) -> io::Result<Server> {
+        let mut report = None;
+        let mut disk = None;
+        if let Some(dir) = &self.data_dir {
+            if self.state.is_some() {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "a server keeps a data directory or serves a restored state, not both",
+                ));
+            }
+            let opened = crate::persist::open(dir, &self.tuning, self.config.extended_types)?;
+            self.state = Some(opened.state);
+            report = Some(opened.report);
+            let seed = std::hash::BuildHasher::hash_one(
+                &std::collections::hash_map::RandomState::new(),
+                dir,
+            );
+            disk = Some(crate::persist::Disk::new(
+                dir,
+                &self.tuning,
+                opened.lock,
+                seed,
+            ));
+            self.config.log_transactions = true;
+        }
         let listener = TcpListener::bind((self.host.as_str(), self.port)).await?;
         let addr = listener.local_addr()?;
         let wall = std::time::SystemTime::now()
@@ -261,11 +400,17 @@ impl Builder {
             received: AtomicU64::new(0),
             sent: AtomicU64::new(0),
             port: addr.port(),
+            disk,
+            failure: tokio::sync::watch::Sender::new(None),
         });
+        if let Some(disk) = &shared.disk {
+            disk.start(shared.clone())?;
+        }
         let mut server = Server {
             addr,
             shared,
             tasks: Vec::new(),
+            report,
         };
         server.serve(listener);
         Ok(server)
@@ -292,6 +437,8 @@ pub struct Server {
     shared: Arc<Shared>,
     /// The accept loop and the expiry timer, while serving.
     tasks: Vec<JoinHandle<()>>,
+    /// What was recovered from the data directory.
+    report: Option<crate::datadir::LoadReport>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -332,13 +479,36 @@ impl Server {
     /// watchers are told, its connection is closed (the client then learns of the expiry).
     /// `false` when no such session lives.
     pub fn expire_session(&self, id: i64) -> bool {
-        let outs = lock(&self.shared.core).expire_session(id);
-        match outs {
-            Some(outs) => {
-                self.shared.dispatch(outs);
-                true
+        let mut found = false;
+        self.shared.with_core(|core| {
+            let outs = core.expire_session(id);
+            found = outs.is_some();
+            outs.unwrap_or_default()
+        });
+        found
+    }
+
+    /// With a data directory: what starting recovered from it.
+    pub fn load_report(&self) -> Option<&crate::datadir::LoadReport> {
+        self.report.as_ref()
+    }
+
+    /// Why the server stopped acknowledging writes (a write or sync of its log failed: a full
+    /// disk, an I/O error), once it has. It then closes every connection and serves no more.
+    pub fn failure(&self) -> Option<String> {
+        self.shared.failure.borrow().clone()
+    }
+
+    /// Waits until the server stops acknowledging writes ([`Server::failure`]), and says why.
+    pub async fn failed(&self) -> String {
+        let mut rx = self.shared.failure.subscribe();
+        loop {
+            if let Some(why) = rx.borrow_and_update().clone() {
+                return why;
             }
-            None => false,
+            if rx.changed().await.is_err() {
+                return "the server is gone".into();
+            }
         }
     }
 
@@ -375,9 +545,13 @@ impl Server {
         Ok(())
     }
 
-    /// Stops for good (as dropping it does, but waiting until the port is free).
+    /// Stops for good (as dropping it does, but waiting until the port is free). With a data
+    /// directory, what was written is synced and the directory's lock released.
     pub async fn shutdown(mut self) {
         self.stop().await;
+        if let Some(disk) = &self.shared.disk {
+            disk.flush().await;
+        }
     }
 }
 
@@ -387,6 +561,9 @@ impl Drop for Server {
             t.abort();
         }
         self.close_connections();
+        if let Some(disk) = &self.shared.disk {
+            disk.stop();
+        }
     }
 }
 
@@ -395,6 +572,10 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         let Ok((stream, peer)) = listener.accept().await else {
             continue;
         };
+        if shared.failed() {
+            // Serving no more: what it holds may not be on disk.
+            continue;
+        }
         let conn = shared.next_conn.fetch_add(1, Ordering::Relaxed) + 1;
         let _ = stream.set_nodelay(true);
         let (tx, rx) = mpsc::channel(QUEUE);
@@ -428,8 +609,8 @@ async fn tick_loop(shared: Arc<Shared>) {
     let mut every = tokio::time::interval(tick);
     loop {
         every.tick().await;
-        let outs = lock(&shared.core).tick(shared.now_ms());
-        shared.dispatch(outs);
+        let now = shared.now_ms();
+        shared.with_core(|core| core.tick(now));
     }
 }
 
@@ -442,8 +623,8 @@ async fn reap_loop(shared: Arc<Shared>) {
     let mut ticks = tokio::time::interval_at(first, every);
     loop {
         ticks.tick().await;
-        let outs = lock(&shared.core).reap(shared.now_ms());
-        shared.dispatch(outs);
+        let now = shared.now_ms();
+        shared.with_core(|core| core.reap(now));
     }
 }
 
@@ -515,12 +696,26 @@ async fn serve(conn: ConnId, stream: TcpStream, pipes: Pipes, shared: Arc<Shared
             Ok(Ok(_)) => {}
             _ => break,
         }
-        let outs = lock(&shared.core).frame(conn, &body, shared.now_ms());
-        let closing = outs.contains(&Out::Close(conn));
-        shared.dispatch(outs);
+        if shared.failed() {
+            break;
+        }
+        let now = shared.now_ms();
+        let mut closing = false;
+        shared.with_core(|core| {
+            let outs = core.frame(conn, &body, now);
+            closing = outs.contains(&Out::Close(conn));
+            outs
+        });
         if closing || !lock(&shared.writers).contains_key(&conn) {
             break;
         }
+        if let Some(disk) = &shared.disk {
+            disk.room().await;
+        }
+    }
+    if let Some(disk) = &shared.disk {
+        // What the core said before the close goes out first (it may wait for the disk).
+        disk.flush().await;
     }
     lock(&shared.writers).remove(&conn);
     lock(&shared.core).disconnected(conn);

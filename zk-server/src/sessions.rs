@@ -117,6 +117,25 @@ impl Sessions {
     /// its whole timeout, as ZooKeeper gives the sessions it recovers.
     pub fn restore(&mut self, id: i64, timeout: i32, now_ms: u64) {
         self.place(id, timeout, now_ms);
+        // A new session never takes a recovered one's id.
+        if id >= self.next_id {
+            self.next_id = id.wrapping_add(1);
+        }
+    }
+
+    /// New sessions' ids start from the wall clock `wall_ms` (as ZooKeeper's do), or after the
+    /// newest id in use when that is later: a server that keeps its sessions across restarts
+    /// never gives a new session the id (and so the password) of one from an earlier run.
+    pub fn ids_from_wall_clock(&mut self, server_id: u8, wall_ms: i64) {
+        let first = first_session_id(server_id, u64::try_from(wall_ms).unwrap_or(0));
+        self.next_id = self.next_id.max(first);
+    }
+
+    /// Every live session and its timeout, by id.
+    pub fn list(&self) -> Vec<(i64, i32)> {
+        let mut all: Vec<(i64, i32)> = self.live.iter().map(|(id, (t, _))| (*id, *t)).collect();
+        all.sort_unstable();
+        all
     }
 
     fn place(&mut self, id: i64, timeout: i32, now_ms: u64) {
