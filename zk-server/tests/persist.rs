@@ -2,7 +2,7 @@
 //! a restart, sessions and ephemerals included; ZooKeeper 3.8 starts from the same directory
 //! to the same tree, and its own tools read the files; retention keeps the newest snapshots;
 //! the directory is locked; damage is refused by name; a session not resumed after a restart
-//! expires.
+//! expires; the test kit's persistent embedded server restarts from its directory.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
 use std::path::{Path, PathBuf};
@@ -259,4 +259,39 @@ async fn the_directory_is_locked_and_damage_is_refused_by_name() {
         "{said}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_persistent_server_restarts_from_its_directory() {
+    let mut server =
+        zk_testkit::EmbeddedServer::start_persistent(&ServerOptions::default()).expect("starts");
+    let dir = server.data_dir().expect("a data directory").to_path_buf();
+    assert!(dir.join("version-2").is_dir());
+    let zk = ClientBuilder::new(server.connect_string())
+        .session_timeout(std::time::Duration::from_secs(30))
+        .connect()
+        .await
+        .unwrap();
+    zk.create("/kept", b"on disk", &CreateOptions::default())
+        .await
+        .unwrap();
+    zk.create("/mine", b"", &CreateOptions::new(CreateMode::Ephemeral))
+        .await
+        .unwrap();
+    server.stop();
+    let addr = server.addr();
+    assert!(
+        std::net::TcpStream::connect(addr).is_err(),
+        "a stopped server listens"
+    );
+    // Stopped, the server is gone: its lock is free.
+    let other = zk_server::Server::builder().data_dir(&dir).start().await;
+    drop(other.expect("the directory is free while it is stopped"));
+    server.restart().expect("restart");
+    // The same client, reconnecting to the same port, finds its session and its nodes.
+    assert_eq!(zk.get_data("/kept").await.unwrap().0, b"on disk");
+    assert!(zk.exists("/mine").await.unwrap().is_some());
+    zk.close().await;
+    drop(server);
+    assert!(!dir.exists(), "its temporary directory is removed on drop");
 }

@@ -55,11 +55,13 @@ impl AnyServer {
     }
 
     /// Starts one with `options`; the embedded server refuses those only ZooKeeper has
-    /// ([`EmbeddedServer::start_with`]).
+    /// ([`EmbeddedServer::start_with`]). Both keep their state in a data directory of their
+    /// own, so that [`AnyServer::stop`] and [`AnyServer::restart`] mean the same on both: the
+    /// embedded server is started with [`EmbeddedServer::start_persistent`].
     pub fn start_with(backend: Backend, options: ServerOptions) -> Result<AnyServer, Error> {
         Ok(match backend {
             Backend::Real => AnyServer::Real(TestServer::start_with(options)?),
-            Backend::Embedded => AnyServer::Embedded(EmbeddedServer::start_with(&options)?),
+            Backend::Embedded => AnyServer::Embedded(EmbeddedServer::start_persistent(&options)?),
         })
     }
 
@@ -98,7 +100,7 @@ impl AnyServer {
     }
 
     /// Stops serving and frees the port, keeping the tree: real ZooKeeper is killed (SIGKILL),
-    /// the embedded server stops listening and drops its connections.
+    /// the embedded server ends (its connections dropped), its state in its data directory.
     pub fn stop(&mut self) {
         match self {
             AnyServer::Real(s) => s.stop(),
@@ -106,7 +108,8 @@ impl AnyServer {
         }
     }
 
-    /// Serves again on the same port with the same tree; live sessions continue.
+    /// Serves again on the same port, recovering the tree and the live sessions from the
+    /// data directory; the sessions continue.
     pub fn restart(&mut self) -> Result<(), Error> {
         match self {
             AnyServer::Real(s) => s.restart(),

@@ -4,6 +4,8 @@
 //! faults) is not the point; the client's own behaviour stays tested against real ZooKeeper.
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::server::ServerOptions;
@@ -19,8 +21,35 @@ use crate::Error;
 /// ```
 #[derive(Debug)]
 pub struct EmbeddedServer {
-    server: zk_server::BlockingServer,
+    /// `None` while stopped with a data directory (the state is on disk only).
+    server: Option<zk_server::BlockingServer>,
+    /// How it was started, for a restart from its data directory.
+    builder: Box<zk_server::Builder>,
+    addr: SocketAddr,
+    data_dir: Option<DataDir>,
 }
+
+/// A data directory the server keeps, and whether it is removed on drop.
+#[derive(Debug)]
+struct DataDir {
+    path: PathBuf,
+    owned: bool,
+}
+
+impl Drop for EmbeddedServer {
+    fn drop(&mut self) {
+        // The server first: it holds the directory's lock and may still be writing.
+        drop(self.server.take());
+        if let Some(d) = &self.data_dir {
+            if d.owned {
+                let _ = std::fs::remove_dir_all(&d.path);
+            }
+        }
+    }
+}
+
+/// Numbers the data directories this process makes.
+static DIRS: AtomicU64 = AtomicU64::new(0);
 
 impl EmbeddedServer {
     /// Starts one with the default [`ServerOptions`] (TTL nodes allowed, as on the test kit's
@@ -35,6 +64,44 @@ impl EmbeddedServer {
     /// ZooKeeper has (TLS, SASL, other `zoo.cfg` lines or JVM properties) are refused, naming
     /// the option.
     pub fn start_with(options: &ServerOptions) -> Result<EmbeddedServer, Error> {
+        Self::start_on(options, None)
+    }
+
+    /// Starts one (as [`EmbeddedServer::start_with`]) that keeps its state in a data directory
+    /// of its own (a new temporary directory, removed when it is dropped), in ZooKeeper's
+    /// format: [`EmbeddedServer::stop`] then ends the server, and [`EmbeddedServer::restart`]
+    /// starts a new one on the directory and the same port, which recovers the tree and the
+    /// sessions from the files, as a restarted ZooKeeper does. Its log is not synced to the
+    /// disk (`fsync` off: a killed process loses nothing, only a crashed machine could).
+    pub fn start_persistent(options: &ServerOptions) -> Result<EmbeddedServer, Error> {
+        let path = std::env::temp_dir().join(format!(
+            "zk-testkit-embedded-{}-{}",
+            std::process::id(),
+            DIRS.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        Self::start_on(options, Some(DataDir { path, owned: true }))
+    }
+
+    /// As [`EmbeddedServer::start_persistent`], on `dir` (a ZooKeeper `dataDir`: created when
+    /// missing, recovered when it holds files, ZooKeeper's own included; kept when dropped).
+    pub fn start_in(options: &ServerOptions, dir: &Path) -> Result<EmbeddedServer, Error> {
+        let data_dir = DataDir {
+            path: dir.to_path_buf(),
+            owned: false,
+        };
+        Self::start_on(options, Some(data_dir))
+    }
+
+    /// The data directory, when it keeps one.
+    pub fn data_dir(&self) -> Option<&Path> {
+        self.data_dir.as_ref().map(|d| d.path.as_path())
+    }
+
+    fn start_on(
+        options: &ServerOptions,
+        data_dir: Option<DataDir>,
+    ) -> Result<EmbeddedServer, Error> {
         let refuse = |what: &str| {
             Err(Error::StartFailed(format!(
                 "the embedded server has no {what}: use TestServer"
@@ -66,20 +133,29 @@ impl EmbeddedServer {
                 return refuse(&format!("JVM property {key}"));
             }
         }
+        if let Some(d) = &data_dir {
+            builder = builder.data_dir(&d.path).fsync(false);
+        }
         let server = builder
+            .clone()
             .start_blocking()
             .map_err(Error::io("starting the embedded server"))?;
-        Ok(EmbeddedServer { server })
+        Ok(EmbeddedServer {
+            addr: server.addr(),
+            server: Some(server),
+            builder: Box::new(builder),
+            data_dir,
+        })
     }
 
     /// `127.0.0.1:PORT`.
     pub fn connect_string(&self) -> String {
-        self.server.connect_string()
+        self.addr.to_string()
     }
 
     /// The client address.
     pub fn addr(&self) -> SocketAddr {
-        self.server.addr()
+        self.addr
     }
 
     /// Sends a four-letter word and returns the reply text (every word is allowed, as on
@@ -96,7 +172,11 @@ impl EmbeddedServer {
                 "session 0x{session_id:x}: wrong password"
             )));
         }
-        if self.server.expire_session(session_id) {
+        if self
+            .server
+            .as_ref()
+            .is_some_and(|s| s.expire_session(session_id))
+        {
             Ok(())
         } else {
             Err(Error::Expire(format!(
@@ -107,19 +187,39 @@ impl EmbeddedServer {
 
     /// Closes every client connection, as a network that dropped them (sessions live on).
     pub fn close_connections(&self) {
-        self.server.close_connections();
+        if let Some(s) = &self.server {
+            s.close_connections();
+        }
     }
 
-    /// Stops serving (the port is freed, nothing expires), keeping the tree and sessions.
+    /// Stops serving (the port is freed, nothing expires), keeping the tree and sessions: in
+    /// memory, or, with a data directory, only there (the server ends, as a stopped
+    /// ZooKeeper).
     pub fn stop(&mut self) {
-        self.server.stop();
+        if self.data_dir.is_some() {
+            drop(self.server.take());
+        } else if let Some(s) = &self.server {
+            s.stop();
+        }
     }
 
     /// Serves again on the same port with the same tree; sessions get their whole timeout
-    /// again.
+    /// again. With a data directory, a new server recovers them from the files.
     pub fn restart(&mut self) -> Result<(), Error> {
-        self.server
-            .restart()
-            .map_err(Error::io("restarting the embedded server"))
+        match &self.server {
+            Some(s) if self.data_dir.is_none() => s
+                .restart()
+                .map_err(Error::io("restarting the embedded server")),
+            Some(_) => Ok(()),
+            None => {
+                let server = (*self.builder)
+                    .clone()
+                    .port(self.addr.port())
+                    .start_blocking()
+                    .map_err(Error::io("restarting the embedded server"))?;
+                self.server = Some(server);
+                Ok(())
+            }
+        }
     }
 }

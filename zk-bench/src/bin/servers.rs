@@ -9,6 +9,16 @@
 //!   session, 1 s of warm-up then 3 s measured, rounds alternating the servers; medians. Both
 //!   servers run as their own process (`zk server`, and the JVM with its default flags and a
 //!   1 GiB heap).
+//!   Ours keeps no data directory there; ZooKeeper syncs its log (its default), so these rows
+//!   compare an in-memory server with a durable one.
+//! - **durable throughput**: set-1k-c64 and create-delete-c64 again with ours keeping a data
+//!   directory (`zk server --data-dir`, fsync on, its default), both servers' directories on
+//!   the same disk: each write answered only once its log entry is synced, by both.
+//! - **recovery**: a data directory of 1,000,000 transactions in one log after an empty
+//!   snapshot (written by ours: 100,000 creates of 100 bytes, then 900,000 setData of 100
+//!   bytes, 64 in flight), copied afresh for each start; from starting the process on the copy
+//!   to the first answered request (both read the log, then write a snapshot, as ZooKeeper
+//!   does at every start). ZooKeeper's time from an empty directory is printed beside it.
 //! - **memory**: 100,000 nodes of 100 bytes created; ZooKeeper's heap in use after a full GC
 //!   (`jcmd GC.run`, `GC.heap_info`), and our whole process's resident memory (RSS), each
 //!   minus the same figure before the nodes.
@@ -52,11 +62,31 @@ fn free_port() -> Result<u16, Error> {
         .port())
 }
 
+/// Numbers the scratch directories.
+static DIRS: AtomicU64 = AtomicU64::new(0);
+
+fn scratch(what: &str) -> PathBuf {
+    std::env::temp_dir().join(format!(
+        "zk-bench-servers-{}-{what}-{}",
+        std::process::id(),
+        DIRS.fetch_add(1, Ordering::Relaxed)
+    ))
+}
+
 /// ZooKeeper 3.8 standalone as Debian installs it, with the JVM's default flags.
 fn start_zookeeper() -> Result<Proc, Error> {
+    start_zookeeper_on(None)
+}
+
+/// The same, on a data directory of its own (`data`: moved in as its `dataDir`).
+fn start_zookeeper_on(data: Option<PathBuf>) -> Result<Proc, Error> {
     zk_testkit::ensure_installed()?;
-    let dir = std::env::temp_dir().join(format!("zk-bench-servers-{}", std::process::id()));
-    std::fs::create_dir_all(dir.join("data"))?;
+    let dir = scratch("zookeeper");
+    std::fs::create_dir_all(&dir)?;
+    match data {
+        Some(d) => std::fs::rename(d, dir.join("data"))?,
+        None => std::fs::create_dir_all(dir.join("data"))?,
+    }
     let port = free_port()?;
     std::fs::write(
         dir.join("zoo.cfg"),
@@ -85,20 +115,27 @@ fn start_zookeeper() -> Result<Proc, Error> {
 
 /// `zk server` from the same target directory as this program.
 fn start_ours() -> Result<Proc, Error> {
+    start_ours_with(&[], None)
+}
+
+/// `zk server` with `args`, on `data` (a data directory, removed with it) when given.
+fn start_ours_with(args: &[&str], data: Option<PathBuf>) -> Result<Proc, Error> {
     let zk = std::env::current_exe()?
         .parent()
         .map(|d| d.join("zk"))
         .filter(|p| p.exists())
         .ok_or("no zk binary beside this one: cargo build --release -p zk-tools first")?;
     let port = free_port()?;
-    let child = Command::new(zk)
-        .args(["server", "--port", &port.to_string()])
-        .stdout(Stdio::null())
-        .spawn()?;
+    let mut cmd = Command::new(zk);
+    cmd.args(["server", "--port", &port.to_string()]).args(args);
+    if let Some(d) = &data {
+        cmd.arg("--data-dir").arg(d);
+    }
+    let child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn()?;
     Ok(Proc {
         child,
         addr: format!("127.0.0.1:{port}"),
-        _dir: None,
+        _dir: data,
     })
 }
 
@@ -281,6 +318,142 @@ async fn memory() -> Result<(u64, u64), Error> {
     Ok((ours_kib, zk_kib))
 }
 
+/// Runs `load` on both servers, `ROUNDS` rounds alternating which goes first; the medians.
+async fn compare(ours: &str, zk: &str, load: Load, label: &str) -> Result<(f64, f64), Error> {
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for round in 0..ROUNDS {
+        let order: [&str; 2] = if round % 2 == 0 {
+            [ours, zk]
+        } else {
+            [zk, ours]
+        };
+        for addr in order {
+            let v = throughput(addr, load).await?;
+            let who = if addr == ours { label } else { "ZooKeeper" };
+            eprintln!("{load:?} on {who}: {v:.0} ops/s");
+            if addr == ours {
+                a.push(v);
+            } else {
+                b.push(v);
+            }
+        }
+    }
+    Ok((median(a), median(b)))
+}
+
+/// Transactions in the recovery benchmark's log.
+const RECOVERY_TXNS: u64 = 1_000_000;
+/// Nodes they create (the rest set their data).
+const RECOVERY_NODES: u64 = 100_000;
+
+/// Writes the recovery benchmark's data directory with ours (no fsync: only the files
+/// matter), and returns it.
+async fn recovery_dir() -> Result<PathBuf, Error> {
+    let dir = scratch("recovery-source");
+    let port = free_port()?;
+    let zk_bin = std::env::current_exe()?
+        .parent()
+        .map(|d| d.join("zk"))
+        .ok_or("no zk binary")?;
+    let mut child = Command::new(zk_bin)
+        .args(["server", "--port", &port.to_string(), "--no-fsync"])
+        .args(["--snap-count", "10000000", "--data-dir"])
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let addr = format!("127.0.0.1:{port}");
+    let zk = first_answer(&addr).await?;
+    zk.create("/r", b"", &CreateOptions::default()).await?;
+    let next = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..IN_FLIGHT {
+        let (zk, next) = (zk.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                // One transaction is the create of /r; the session's own is another.
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i + 2 >= RECOVERY_TXNS {
+                    return Ok::<(), zk_client::Error>(());
+                }
+                let path = format!("/r/n{:06}", i % RECOVERY_NODES);
+                if i < RECOVERY_NODES {
+                    zk.create(&path, &[b'r'; 100], &CreateOptions::default())
+                        .await?;
+                } else {
+                    zk.set_data(&path, &[b's'; 100], None).await?;
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    drop(zk);
+    // SIGKILL: the log holds every answered write; no closeSession is added.
+    child.kill()?;
+    child.wait()?;
+    Ok(dir)
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> Result<(), Error> {
+    std::fs::create_dir_all(to.join("version-2"))?;
+    for e in std::fs::read_dir(from.join("version-2"))? {
+        let e = e?;
+        std::fs::copy(e.path(), to.join("version-2").join(e.file_name()))?;
+    }
+    Ok(())
+}
+
+/// Milliseconds from starting each server on a copy of the 1,000,000-transaction directory to
+/// its first answer (ours, ZooKeeper), and ZooKeeper's from an empty directory.
+async fn recovery() -> Result<(f64, f64, f64), Error> {
+    let source = recovery_dir().await?;
+    let log_mib: u64 = std::fs::read_dir(source.join("version-2"))?
+        .filter_map(|e| e.ok()?.metadata().ok())
+        .map(|m| m.len())
+        .sum::<u64>()
+        / (1024 * 1024);
+    eprintln!(
+        "recovery: {RECOVERY_TXNS} transactions, {log_mib} MiB of files (preallocation included)"
+    );
+    let (mut ours, mut theirs, mut empty) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..ROUNDS {
+        for first_ours in [round % 2 == 0, round % 2 != 0] {
+            let copy = scratch("recovery");
+            copy_dir(&source, &copy)?;
+            let t = Instant::now();
+            let server = if first_ours {
+                start_ours_with(&[], Some(copy))?
+            } else {
+                start_zookeeper_on(Some(copy))?
+            };
+            let zk = first_answer(&server.addr).await?;
+            let ms = t.elapsed().as_secs_f64() * 1000.0;
+            let seen = zk.get_all_children_number("/r").await?;
+            if seen != RECOVERY_NODES as i32 {
+                return Err(format!("recovered {seen} nodes under /r").into());
+            }
+            zk.close().await;
+            eprintln!(
+                "recovery by {}: {ms:.0} ms",
+                if first_ours { "ours" } else { "ZooKeeper" }
+            );
+            if first_ours {
+                ours.push(ms);
+            } else {
+                theirs.push(ms);
+            }
+        }
+        let t = Instant::now();
+        let zk = start_zookeeper()?;
+        first_answer(&zk.addr).await?.close().await;
+        empty.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let _ = std::fs::remove_dir_all(&source);
+    Ok((median(ours), median(theirs), median(empty)))
+}
+
 fn check_cores() -> String {
     std::thread::available_parallelism().map_or_else(|_| "?".into(), |n| n.to_string())
 }
@@ -296,34 +469,21 @@ async fn main() -> Result<(), Error> {
         let zk = start_zookeeper()?;
         first_answer(&zk.addr).await?.close().await;
         for load in loads {
-            let (mut a, mut b) = (Vec::new(), Vec::new());
-            for round in 0..ROUNDS {
-                // Alternate which goes first.
-                let order: [&str; 2] = if round % 2 == 0 {
-                    [&ours.addr, &zk.addr]
-                } else {
-                    [&zk.addr, &ours.addr]
-                };
-                for addr in order {
-                    let v = throughput(addr, load).await?;
-                    eprintln!(
-                        "{load:?} on {}: {v:.0} ops/s",
-                        if addr == ours.addr {
-                            "ours"
-                        } else {
-                            "ZooKeeper"
-                        }
-                    );
-                    if addr == ours.addr {
-                        a.push(v);
-                    } else {
-                        b.push(v);
-                    }
-                }
-            }
-            rows.push((load, median(a), median(b)));
+            let (a, b) = compare(&ours.addr, &zk.addr, load, "ours (in memory)").await?;
+            rows.push((load, a, b));
         }
     }
+    let mut durable = Vec::new();
+    {
+        let ours = start_ours_with(&[], Some(scratch("durable")))?;
+        let zk = start_zookeeper()?;
+        first_answer(&zk.addr).await?.close().await;
+        for load in [Load::Set, Load::CreateDelete] {
+            let (a, b) = compare(&ours.addr, &zk.addr, load, "ours (--data-dir)").await?;
+            durable.push((load, a, b));
+        }
+    }
+    let (ours_rec, zk_rec, zk_empty) = recovery().await?;
     let (ours_kib, zk_kib) = memory().await?;
     let name = |l: Load| match l {
         Load::Get => "get-1k-c64, ops/s",
@@ -337,8 +497,23 @@ async fn main() -> Result<(), Error> {
         zk_ms / ours_ms
     );
     for (load, a, b) in rows {
-        println!("| {} | {a:.0} | {b:.0} | {:.2}x |", name(load), a / b);
+        println!(
+            "| {}, ours in memory | {a:.0} | {b:.0} | {:.2}x |",
+            name(load),
+            a / b
+        );
     }
+    for (load, a, b) in durable {
+        println!(
+            "| {}, both fsync | {a:.0} | {b:.0} | {:.2}x |",
+            name(load),
+            a / b
+        );
+    }
+    println!(
+        "| recovery of 1,000,000 transactions to first answer, ms (ZooKeeper from empty: {zk_empty:.0}) | {ours_rec:.0} | {zk_rec:.0} | {:.1}x faster |",
+        zk_rec / ours_rec
+    );
     println!(
         "| 100,000 nodes of 100 bytes, MiB (ours: RSS; ZooKeeper: heap in use after GC) | {:.1} | {:.1} | {:.2}x |",
         ours_kib as f64 / 1024.0,
