@@ -48,6 +48,10 @@ struct Cli {
     /// Start a throwaway in-process server (zk-server, no JVM) and use it instead of -s.
     #[arg(long, global = true)]
     local: bool,
+    /// Allow a read-only server (a member cut off from its quorum, or `zk server --load
+    /// --read-only`): reads work, writes fail with NOTREADONLY (as `zkCli.sh -r`).
+    #[arg(short = 'r', long = "read-only", global = true)]
+    read_only: bool,
     /// Output one JSON value per result (per line), for scripts.
     #[arg(long = "json", id = "json_output", global = true)]
     json: bool,
@@ -150,6 +154,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CmdError> {
     let mut ctx = client::Ctx::new(hosts, Duration::from_millis(cli.timeout_ms), cli.json);
     ctx.tls = tls;
     ctx.sasl = sasl;
+    ctx.read_only = cli.read_only;
     let rt = runtime()?;
     if let Command::Shell = command {
         return client::shell::run(ctx, &rt).map_err(CmdError::data);

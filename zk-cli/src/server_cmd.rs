@@ -47,6 +47,11 @@ pub struct ServerArgs {
     /// state as it was then.
     #[arg(long, value_name = "ZXID", requires = "load")]
     up_to: Option<String>,
+    /// With --load: serve read-only, as ZooKeeper's read-only mode: only clients that allow a
+    /// read-only server connect (`zkCli.sh -r`, `zk --read-only`), every write is answered
+    /// NOTREADONLY, and the state stays exactly as loaded.
+    #[arg(long, requires = "load")]
+    read_only: bool,
     /// Keep the state in DIR, a ZooKeeper dataDir (`DIR/version-2/log.*` and `snapshot.*`, in
     /// ZooKeeper 3.8's formats; created when missing): recovered from it on start (from a
     /// real ZooKeeper's files too), and every write on disk before it is answered. ZooKeeper
@@ -168,7 +173,7 @@ pub async fn run(args: &ServerArgs, out: &mut dyn Write) -> Result<(), CmdError>
     }
     if let Some((state, said)) = loaded {
         eprintln!("zk server: {said}");
-        builder = builder.restored(state);
+        builder = builder.restored(state).read_only(args.read_only);
     }
     if let Some(dir) = &args.data_dir {
         builder = builder

@@ -202,12 +202,62 @@ async fn zk_server_loads_a_zookeeper_data_directory() {
     assert_eq!(zk.exists("/b").await.expect("exists"), None);
     zk.close().await;
 
+    // Read-only: only clients that allow a read-only server connect, writes are refused,
+    // and the state stays as loaded.
+    let (_ro, addr) = serve(&["--load", dir, "--up-to", &up_to, "--read-only"]);
+    let zk = zk_client::ClientBuilder::new(&addr)
+        .read_only(true)
+        .connect()
+        .await
+        .expect("a read-only client connects");
+    assert_eq!(zk.state(), zk_client::SessionState::ConnectedReadOnly);
+    assert_eq!(zk.get_data("/a").await.expect("get").0, b"2");
+    assert_eq!(
+        zk.create("/c", b"", &CreateOptions::default()).await,
+        Err(zk_client::Error::NotReadOnly)
+    );
+    assert_eq!(
+        zk.set_data("/a", b"3", None).await,
+        Err(zk_client::Error::NotReadOnly)
+    );
+    assert_eq!(zk.get_data("/a").await.expect("get").0, b"2");
+    zk.close().await;
+    let port: u16 = addr.rsplit(':').next().unwrap().parse().unwrap();
+    let srvr = zk_client::four_letter_word("127.0.0.1", port, "srvr", None, Duration::from_secs(5))
+        .await
+        .expect("srvr");
+    assert!(
+        String::from_utf8_lossy(&srvr).contains("Mode: read-only"),
+        "{srvr:?}"
+    );
+    let cli = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_zk"))
+            .args(["-s", &addr, "--timeout-ms", "3000"])
+            .args(args)
+            .output()
+            .expect("zk")
+    };
+    let got = cli(&["-r", "get", "/a"]);
+    assert!(got.status.success(), "{got:?}");
+    assert_eq!(String::from_utf8_lossy(&got.stdout).trim(), "2");
+    let refused = cli(&["-r", "create", "/c", "x"]);
+    assert!(!refused.status.success(), "{refused:?}");
+    let said = String::from_utf8_lossy(&refused.stderr).to_lowercase();
+    assert!(
+        said.contains("read-only") || said.contains("not_read_only"),
+        "{said}"
+    );
+    let not_allowed = cli(&["get", "/a"]);
+    assert!(!not_allowed.status.success(), "{not_allowed:?}");
+
     let nowhere = real.dir().join("nowhere");
     let nowhere = nowhere.to_str().expect("a UTF-8 path");
     for (args, code, what) in [
         (vec!["--load", nowhere], 1, "no version-2 directory"),
         (vec!["--load", dir, "--up-to", "0xzz"], 2, "is not a zxid"),
         (vec!["--up-to", "5"], 2, "--load"),
+        (vec!["--read-only"], 2, "--load"),
+        (vec!["--load", dir, "--data-dir", dir], 2, "--data-dir"),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_zk"))
             .args(["server", "--port", "0"])

@@ -71,6 +71,12 @@ pub struct Config {
     /// Whether the core emits each transaction as ZooKeeper logs it ([`Out::Log`]); off unless
     /// something keeps them (persistence), so the answers do not pay for records nobody reads.
     pub log_transactions: bool,
+    /// Serves read-only, as ZooKeeper's `ReadOnlyZooKeeperServer`: only clients that allow a
+    /// read-only server (`canBeReadOnly`) are taken, their sessions are the server's alone (no
+    /// transaction, no zxid), and every write (and sync, and check) is answered
+    /// `NOTREADONLY`. The tree never changes: not by a session's end, not by the container
+    /// manager. For looking at a recovered state as it was.
+    pub read_only: bool,
 }
 
 impl Default for Config {
@@ -84,6 +90,7 @@ impl Default for Config {
             four_letter_words: vec!["srvr".into()],
             super_digest: None,
             log_transactions: false,
+            read_only: false,
         }
     }
 }
@@ -172,6 +179,26 @@ fn multi_op(kind: Option<OpCode>) -> i32 {
     }
 }
 
+/// The requests a read-only server answers `NOTREADONLY` (ZooKeeper's
+/// `ReadOnlyRequestProcessor`).
+fn changes_state(op: OpCode) -> bool {
+    matches!(
+        op,
+        OpCode::Sync
+            | OpCode::Create
+            | OpCode::Create2
+            | OpCode::CreateTtl
+            | OpCode::CreateContainer
+            | OpCode::Delete
+            | OpCode::DeleteContainer
+            | OpCode::SetData
+            | OpCode::Reconfig
+            | OpCode::SetAcl
+            | OpCode::Multi
+            | OpCode::Check
+    )
+}
+
 fn mode_of(flags: i32, op: OpCode) -> Option<CreateMode> {
     if op == OpCode::CreateContainer {
         return Some(CreateMode::Container);
@@ -206,6 +233,11 @@ impl Core {
         self.zxid = state.zxid;
         let wall = self.wall(now_ms);
         self.sessions.ids_from_wall_clock(1, wall);
+        if self.config.read_only {
+            // Nobody takes the recovered sessions over, and they never end: their ephemerals
+            // stay as they were.
+            return;
+        }
         for (id, timeout) in state.sessions {
             self.sessions.restore(id, timeout, now_ms);
         }
@@ -313,6 +345,9 @@ impl Core {
     /// each delete is a transaction of its own, told to watchers as any delete is.
     pub fn reap(&mut self, now_ms: u64) -> Vec<Out> {
         let mut out = Vec::new();
+        if self.config.read_only {
+            return out;
+        }
         self.asker = Asker {
             session: 0,
             cxid: 0,
@@ -334,6 +369,11 @@ impl Core {
     /// Ends session `id` at a new zxid (asked for with xid `cxid`, 0 for an expiry): its
     /// ephemerals go, its watches too, and its watchers are told; the zxid.
     fn end_session(&mut self, id: i64, cxid: i32, now_ms: u64, out: &mut Vec<Out>) -> i64 {
+        if self.config.read_only {
+            // A read-only server's sessions own nothing and end without a transaction.
+            self.watches.remove_session(id);
+            return self.zxid;
+        }
         self.zxid += 1;
         let deleted = self.tree.ephemerals_listed(id);
         let asker = Asker {
@@ -418,11 +458,20 @@ impl Core {
             out.push(Out::Close(conn));
             return;
         }
+        // A read-only server takes only clients that allow one.
+        let read_only = self.config.read_only;
+        if read_only && req.read_only != Some(true) {
+            out.push(Out::Close(conn));
+            return;
+        }
         let passwd = req.passwd.unwrap_or_default();
         let granted = if req.session_id == 0 {
             let (id, timeout, pw) = self.sessions.create(req.time_out, now_ms);
-            self.zxid += 1; // createSession is a transaction
-            if self.config.log_transactions {
+            if !read_only {
+                // createSession is a transaction (a read-only server's sessions are its own).
+                self.zxid += 1;
+            }
+            if self.config.log_transactions && !read_only {
                 let entry = logged::create_session(id, self.zxid, self.wall(now_ms), timeout);
                 out.push(Out::Log(Box::new(entry)));
             }
@@ -442,7 +491,7 @@ impl Core {
                 time_out: *timeout,
                 session_id: *id,
                 passwd: Some(pw.clone()),
-                read_only: Some(false),
+                read_only: Some(read_only),
             },
             Err(()) => ConnectResponse {
                 protocol_version: 0,
@@ -528,6 +577,11 @@ impl Core {
             cxid: xid,
             op: op.value(),
         };
+        if self.config.read_only && changes_state(op) {
+            let zxid = self.zxid;
+            out.push(self.reply(conn, xid, zxid, ErrorCode::NotReadOnly, &ResponseBody::None));
+            return;
+        }
         match op {
             OpCode::Auth => self.authenticate(conn, xid, req.body, out),
             OpCode::Ping => {
@@ -1253,6 +1307,92 @@ mod tests {
 
     fn reply_header(out: &Out) -> ReplyHeader {
         ReplyHeader::decode(&mut Reader::new(body(out))).unwrap()
+    }
+
+    fn hello(read_only: bool) -> Vec<u8> {
+        let mut hello = Vec::new();
+        ConnectRequest {
+            protocol_version: 0,
+            last_zxid_seen: 0,
+            time_out: 1_000,
+            session_id: 0,
+            passwd: Some(vec![0; 16]),
+            read_only: Some(read_only),
+        }
+        .encode(&mut hello);
+        hello
+    }
+
+    #[test]
+    fn a_read_only_server_takes_read_only_clients_and_refuses_writes() {
+        let config = Config {
+            tick_ms: 100,
+            read_only: true,
+            log_transactions: true,
+            ..Config::default()
+        };
+        let mut core = Core::new(config, 0, 1_700_000_000_000);
+        let mut tree = DataTree::new(false);
+        let open = crate::tree::world(perms::ALL);
+        let txn = Txn::Create {
+            path: "/kept".into(),
+            data: b"v".to_vec(),
+            acl: open.clone(),
+            owner: crate::owner::Owner::Session(7),
+            parent_cversion: 1,
+        };
+        tree.apply(&txn, 5, 0);
+        let state = crate::restore::Restored {
+            tree,
+            sessions: [(7, 1_000)].into_iter().collect(),
+            zxid: 5,
+            applied: 1,
+        };
+        core.restore(state, 0);
+        // A client that does not allow a read-only server is closed, unanswered.
+        core.connected(1, None);
+        assert_eq!(core.frame(1, &hello(false), 10), vec![Out::Close(1)]);
+        // One that does gets a session of the server's own: no transaction, no zxid.
+        core.connected(2, None);
+        let out = core.frame(2, &hello(true), 10);
+        let rsp = ConnectResponse::decode(&mut Reader::new(body(&out[0]))).unwrap();
+        assert_eq!((rsp.read_only, core.last_zxid()), (Some(true), 5));
+        let create = CreateRequest {
+            path: Some("/new".into()),
+            data: Some(Vec::new()),
+            acl: Some(open),
+            flags: 0,
+        };
+        for (op, record) in [
+            (OpCode::Create2, RequestBody::Create(create)),
+            (
+                OpCode::Sync,
+                RequestBody::Sync(jute_schemas::proto::SyncRequest {
+                    path: Some("/".into()),
+                }),
+            ),
+        ] {
+            let out = core.frame(2, &request(1, op, &record), 20);
+            let h = reply_header(&out[0]);
+            assert_eq!(
+                (h.zxid, h.err),
+                (5, ErrorCode::NotReadOnly.value()),
+                "{op:?}"
+            );
+        }
+        let read = jute_schemas::proto::GetDataRequest {
+            path: Some("/kept".into()),
+            watch: false,
+        };
+        let out = core.frame(2, &request(2, OpCode::GetData, &read), 30);
+        assert_eq!(reply_header(&out[0]).err, 0);
+        // Its session ends and the recovered one never does, with no transaction: the tree
+        // stays as loaded.
+        let (out, logged) = split_log(core.tick(60_000));
+        assert_eq!((out, logged), (vec![Out::Close(2)], vec![]));
+        assert!(core.tree().get("/kept").is_some());
+        assert!(core.reap(120_000).is_empty());
+        assert_eq!(core.last_zxid(), 5);
     }
 
     #[test]

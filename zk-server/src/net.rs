@@ -353,6 +353,18 @@ impl Builder {
         self
     }
 
+    /// Serves read-only, as ZooKeeper's read-only server (`readonlymode.enabled`) does: only
+    /// clients that allow a read-only server connect (`ClientBuilder::read_only(true)` in
+    /// zk-client, `zkCli.sh -r`), and every write is answered `NOTREADONLY`; the tree never
+    /// changes (sessions end without deleting anything; the container manager rests). With
+    /// [`Builder::restored`], to look at a recovered state, up to a chosen zxid, as it was.
+    /// Not with [`Builder::data_dir`].
+    #[must_use]
+    pub fn read_only(mut self, read_only: bool) -> Builder {
+        self.config.read_only = read_only;
+        self
+    }
+
     /// Binds and starts serving on the caller's tokio runtime. With a data directory, a
     /// directory that cannot be recovered (or is in use) is an error of kind `InvalidData`
     /// (or `WouldBlock`) naming the file and offset.
@@ -360,10 +372,11 @@ impl Builder {
         let mut report = None;
         let mut disk = None;
         if let Some(dir) = &self.data_dir {
-            if self.state.is_some() {
+            if self.state.is_some() || self.config.read_only {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidInput,
-                    "a server keeps a data directory or serves a restored state, not both",
+                    "a server keeps a data directory, or serves a restored state (read-only or \
+                     not), not both",
                 ));
             }
             let opened = crate::persist::open(dir, &self.tuning, self.config.extended_types)?;

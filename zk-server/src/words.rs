@@ -92,6 +92,15 @@ pub fn answer(
     }
 }
 
+/// The server's state as `srvr` and `mntr` name it (ZooKeeper's `ServerState`).
+fn mode(core: &Core) -> &'static str {
+    if core.config().read_only {
+        "read-only"
+    } else {
+        "standalone"
+    }
+}
+
 fn srvr(core: &Core, conns: &[Connection], c: Counters, clients: Option<&str>) -> String {
     let mut out = format!("Zookeeper version: {VERSION}\n");
     if let Some(clients) = clients {
@@ -102,11 +111,12 @@ fn srvr(core: &Core, conns: &[Connection], c: Counters, clients: Option<&str>) -
     let _ = write!(
         out,
         "Latency min/avg/max: 0/0.0/0\nReceived: {}\nSent: {}\nConnections: {}\n\
-         Outstanding: 0\nZxid: 0x{:x}\nMode: standalone\nNode count: {}\n",
+         Outstanding: 0\nZxid: 0x{:x}\nMode: {}\nNode count: {}\n",
         c.received,
         c.sent,
         conns.len(),
         core.last_zxid(),
+        mode(core),
         node_count(core)
     );
     out
@@ -260,7 +270,7 @@ fn mntr(core: &Core, conns: &[Connection], c: Counters) -> String {
     let watches = core.watches().len();
     let lines: [(&str, String); 17] = [
         ("zk_version", VERSION.into()),
-        ("zk_server_state", "standalone".into()),
+        ("zk_server_state", mode(core).into()),
         ("zk_ephemerals_count", ephemerals.to_string()),
         ("zk_num_alive_connections", conns.len().to_string()),
         ("zk_avg_latency", "0.0".into()),

@@ -37,6 +37,8 @@ pub struct Ctx {
     /// In the shell: prints a background watch's events above the prompt (the line being
     /// typed is drawn again below them) instead of over it.
     pub printer: Option<EventPrinter>,
+    /// Whether a read-only server may be used (`-r`, as `zkCli.sh -r`).
+    pub read_only: bool,
 }
 
 /// Prints lines above the shell's prompt (rustyline's external printer).
@@ -69,6 +71,7 @@ impl Ctx {
             tls: None,
             sasl: None,
             printer: None,
+            read_only: false,
         }
     }
 
@@ -90,6 +93,7 @@ impl Ctx {
         }
         let mut builder = ClientBuilder::new(self.hosts.clone())
             .session_timeout(self.timeout)
+            .read_only(self.read_only)
             .fail_fast(true);
         if let Some(tls) = &self.tls {
             builder = builder.tls(tls.clone());
