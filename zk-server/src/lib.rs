@@ -1,6 +1,7 @@
 //! An embedded, ZooKeeper-compatible server, built on `jute-schemas`' records, without I/O in
-//! its logic (as the client's session is). One node, no replication and (yet) no persistence:
-//! for development, examples and tests; production runs on real ZooKeeper.
+//! its logic (as the client's session is). One node, no replication; its state in memory, or
+//! kept in a ZooKeeper data directory ([`Builder::data_dir`]): for development, examples and
+//! tests; production runs on real ZooKeeper.
 //!
 //! It serves a standalone ZooKeeper as clients see it: the handshake (new and resumed
 //! sessions, refusals), pings, closeSession and expiry by its clock; create in every mode
@@ -20,22 +21,36 @@
 //! # Ok(()) }
 //! ```
 //!
-//! **ZooKeeper's data directories**: [`datadir::load`] recovers the state a real ZooKeeper
-//! left in its `dataDir` (its newest whole snapshot, then its transaction logs, as ZooKeeper
-//! 3.8 recovers, optionally up to a chosen zxid), and [`Builder::restored`] serves it, its
-//! sessions resumable by their clients; `zk server --load DIR [--up-to ZXID]` does both. The
-//! files are read with [`ondisk`] (which `zk txnlog` and `zk snapshot` use too) and replayed by
-//! [`restore`], without I/O. `tests/datadir.rs` holds it to ZooKeeper: a real server's files,
-//! recovered by ZooKeeper restarted on them and by this crate, read back the same (every node's
-//! data, Stat, ACL and children in order), and the recovered tree is checked against the
-//! digests ZooKeeper wrote ([`tree::DataTree::digest`], its `DigestCalculator`, kept as the
-//! tree changes). [`tree::DataTree::write_snapshot`] writes a tree as a ZooKeeper 3.8 snapshot, which
-//! ZooKeeper's `SnapshotFormatter` and ZooKeeper itself read back; and the core emits, for
-//! every zxid it hands out, the transaction ZooKeeper would log ([`logged`], as
-//! [`core::Out::Log`], ahead of the answers, with the digest), which replay to the core's own
-//! tree and which ZooKeeper 3.8, given them as its files, recovers to the same tree without a
-//! digest mismatch (`tests/logged.rs`). The server does not write these to disk yet: that is persistence, in
-//! progress.
+//! **Persistence in ZooKeeper's format** ([`Builder::data_dir`], `zk server --data-dir DIR`):
+//! the server keeps its state in a ZooKeeper `dataDir` (`DIR/version-2/log.<zxid>` and
+//! `snapshot.<zxid>`, byte for byte as ZooKeeper 3.8 writes them), so ZooKeeper can start from
+//! a directory this server wrote and this server from one ZooKeeper wrote. A write is answered
+//! only once its transaction is in the log and synced, the transactions that arrived together
+//! sharing one sync (and no answer after it goes out before it); the log is preallocated and
+//! rolled at each snapshot, taken every `snapCount` transactions (randomized) on a thread of
+//! its own, and retention keeps the newest three with the logs they need. Started again
+//! (after a stop or a SIGKILL), it recovers the tree and the sessions as ZooKeeper does; a
+//! failed write or sync (a full disk) stops every acknowledgement and says why
+//! ([`Server::failure`]); the directory is locked against a second server. See [`persist`].
+//! `tests/persist.rs` has ZooKeeper 3.8 start from our directory (the same tree, no digest
+//! mismatch, a session taken over with its ephemerals) and its `TxnLogToolkit` and
+//! `SnapshotFormatter` read our files; zk-tools' `server_crash.rs` kills `zk server` with
+//! SIGKILL under pipelined writes and finds every acknowledged write after each restart.
+//!
+//! **Reading a data directory**: [`datadir::load`] recovers the state a real ZooKeeper left in
+//! its `dataDir` (its newest whole snapshot, then its transaction logs, as ZooKeeper 3.8
+//! recovers, optionally up to a chosen zxid), and [`Builder::restored`] serves it in memory, its
+//! sessions resumable by their clients, or read-only ([`Builder::read_only`]) to look at the
+//! state just before an incident; `zk server --load DIR [--up-to ZXID] [--read-only]`. The
+//! files are read with [`ondisk`] (which `zk txnlog` and `zk snapshot` use too) and replayed
+//! by [`restore`], without I/O. `tests/datadir.rs` holds it to ZooKeeper: a real server's
+//! files, recovered by ZooKeeper restarted on them and by this crate, read back the same
+//! (every node's data, Stat, ACL and children in order), and the recovered tree is checked
+//! against the digests ZooKeeper wrote ([`tree::DataTree::digest`], its `DigestCalculator`,
+//! kept as the tree changes). The core emits, for every zxid it hands out, the transaction
+//! ZooKeeper would log ([`logged`], as [`core::Out::Log`], ahead of the answers, with the
+//! digest); `tests/logged.rs` replays a random workload's log to the core's own tree, and
+//! ZooKeeper 3.8, given it as its files, recovers the same tree without a digest mismatch.
 //!
 //! [`Server`] runs on the caller's tokio runtime; [`BlockingServer`]
 //! ([`Builder::start_blocking`]) on a thread of its own. Either can expire a session, drop
