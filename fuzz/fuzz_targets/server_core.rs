@@ -1,8 +1,9 @@
 //! The embedded server's core fed as hostile clients would: up to four connections, each
 //! frame's owner, length and bytes taken from the input (a valid handshake first when the
 //! input asks, so the requests after it reach the request handling), with the clock moving
-//! and sessions expiring, nodes reaped and four-letter words answered in between. Never a panic; a frame the core makes always carries its
-//! own length.
+//! and sessions expiring, nodes reaped and four-letter words answered in between, on a server
+//! that logs its transactions or not, read-only or not. Never a panic; a frame the core makes
+//! always carries its own length.
 #![no_main]
 
 use jute::Encode;
@@ -19,6 +20,7 @@ fuzz_target!(|data: &[u8]| {
         tick_ms: 10,
         extended_types: data.first().is_some_and(|b| b & 1 == 1),
         log_transactions: data.first().is_some_and(|b| b & 2 == 2),
+        read_only: data.first().is_some_and(|b| b & 4 == 4),
         max_request: 64 * 1024,
         container_check_ms: 10,
         ..Config::default()
@@ -44,7 +46,8 @@ fuzz_target!(|data: &[u8]| {
                 time_out: 100,
                 session_id: 0,
                 passwd: Some(vec![0; 16]),
-                read_only: Some(false),
+                // A read-only server takes only clients that allow one.
+                read_only: Some(data.first().is_some_and(|b| b & 4 == 4)),
             }
             .encode(&mut hello);
             core.connected(conn, None);
