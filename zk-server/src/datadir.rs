@@ -138,11 +138,25 @@ pub fn load(
 ) -> Result<(Restored, LoadReport), LoadError> {
     let dir = dir.join("version-2");
     let mut report = LoadReport::default();
-    let (snapshots, logs) = if dir.is_dir() {
+    let (snapshots, mut logs) = if dir.is_dir() {
         (files(&dir, "snapshot")?, files(&dir, "log")?)
     } else {
         (Vec::new(), Vec::new())
     };
+    // A log shorter than its header was being begun when its server stopped: it holds no
+    // transaction, and it is passed over (as ZooKeeper does since ZOOKEEPER-1621, deleting it;
+    // 3.8.0 refuses to start from it).
+    logs.retain(|(_, path)| {
+        let short = std::fs::metadata(path).is_ok_and(|m| m.len() < HEADER_LEN);
+        if short {
+            report.notes.push(format!(
+                "{}: shorter than a log's header (a log being begun when its server stopped): \
+                 no transactions",
+                path.display()
+            ));
+        }
+        !short
+    });
     let mut state = None;
     let mut snapshot_digest = None;
     let mut tried = Vec::new();
@@ -290,6 +304,9 @@ fn written_up_to(snap: &snapshot::Snapshot) -> i64 {
             .unwrap_or(0),
     }
 }
+
+/// A file header's length (magic, version, dbid).
+const HEADER_LEN: u64 = 16;
 
 /// The transaction types that change no node.
 const ERROR: i32 = -1;

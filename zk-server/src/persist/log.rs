@@ -79,21 +79,27 @@ impl LogFiles {
         Ok(())
     }
 
-    /// A new file for the entries from `zxid` on. A file of that name can be there only when
+    /// A new file for the entries from `zxid` on, begun with its header under a temporary
+    /// name and renamed, so that a crash never leaves a log file without a whole header (which
+    /// ZooKeeper 3.8 refuses to start from). A file of that name can be there only when
     /// recovery found nothing usable in it (a first entry a crash cut short), and it is
     /// replaced, as ZooKeeper replaces it.
     fn open(&self, zxid: i64) -> io::Result<Current> {
         let path = self.dir.join(format!("log.{:x}", zxid as u64));
+        let tmp = self.dir.join(format!("log.{:x}.tmp", zxid as u64));
         let mut file = OpenOptions::new()
             .create(true)
             .truncate(true)
             .write(true)
-            .open(&path)
-            .map_err(|e| named(&path, e))?;
+            .open(&tmp)
+            .map_err(|e| named(&tmp, e))?;
         let header = txnlog::file_header();
-        file.write_all(&header).map_err(|e| named(&path, e))?;
+        file.write_all(&header).map_err(|e| named(&tmp, e))?;
         if self.fsync {
-            file.sync_all().map_err(|e| named(&path, e))?;
+            file.sync_all().map_err(|e| named(&tmp, e))?;
+        }
+        std::fs::rename(&tmp, &path).map_err(|e| named(&path, e))?;
+        if self.fsync {
             sync_dir(&self.dir)?;
         }
         Ok(Current {

@@ -83,6 +83,7 @@ pub fn open(dir: &Path, tuning: &Tuning, extended_types: bool) -> io::Result<Ope
     std::fs::create_dir_all(&version2)
         .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", version2.display())))?;
     let lock = lock::lock(dir)?;
+    remove_leftovers(&version2)?;
     let (state, report) = crate::datadir::load(dir, None, extended_types).map_err(other)?;
     let taken = snap::Taken {
         tree: state.tree.clone(),
@@ -96,6 +97,31 @@ pub fn open(dir: &Path, tuning: &Tuning, extended_types: bool) -> io::Result<Ope
         report,
         lock,
     })
+}
+
+/// Deletes what a crash can leave of a file being begun: `*.tmp` (a snapshot or a log's
+/// header, written under a temporary name and renamed once whole), and a log shorter than its
+/// header (ZooKeeper's own, begun when it stopped: no transaction is in it, and ZooKeeper
+/// 3.8.0 would refuse to start from it; later versions delete it too, ZOOKEEPER-1621).
+fn remove_leftovers(version2: &Path) -> io::Result<()> {
+    let named = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", version2.display()));
+    for entry in std::fs::read_dir(version2).map_err(named)? {
+        let entry = entry.map_err(named)?;
+        let path = entry.path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let begun = name.starts_with("log.") || name.starts_with("snapshot.");
+        let headless = name.starts_with("log.")
+            && !name.ends_with(".tmp")
+            && entry.metadata().is_ok_and(|m| m.len() < 16);
+        if (begun && name.ends_with(".tmp")) || headless {
+            std::fs::remove_file(&path)
+                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+        }
+    }
+    Ok(())
 }
 
 /// The most batches waiting for the disk before connections stop reading requests.
