@@ -2,7 +2,7 @@
 //! writes, and restarted on the same directory each time: every acknowledged write is there,
 //! nothing unacknowledged is half-applied (a multi's two creates are both there or neither),
 //! and sequence numbers never repeat. The default suite kills it a few times;
-//! `ZK_CRASH_ROUNDS=60` is the longer run (`ZK_CRASH_SEED` repeats one).
+//! `ZK_CRASH_ROUNDS=100` is the longer run (`ZK_CRASH_SEED` repeats one).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test: failing is panicking
 
 use std::collections::{BTreeMap, BTreeSet};
