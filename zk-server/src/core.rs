@@ -1404,17 +1404,7 @@ mod tests {
         };
         let mut core = Core::new(config, 0, 1_700_000_000_000);
         core.connected(1, None);
-        let mut hello = Vec::new();
-        ConnectRequest {
-            protocol_version: 0,
-            last_zxid_seen: 0,
-            time_out: 1_000,
-            session_id: 0,
-            passwd: Some(vec![0; 16]),
-            read_only: Some(false),
-        }
-        .encode(&mut hello);
-        let (out, logged) = split_log(core.frame(1, &hello, 10));
+        let (out, logged) = split_log(core.frame(1, &hello(false), 10));
         assert!(matches!(
             &logged[..],
             [Logged { header, body: TxnBody::CreateSession(_), digest: None }] if header.zxid == 1
@@ -1474,6 +1464,6 @@ mod tests {
         ));
         assert!(core.tree().get("/e").is_none());
         // Its connection is gone: a frame from it is ignored.
-        assert!(core.frame(1, &hello, 1_200).is_empty());
+        assert!(core.frame(1, &hello(false), 1_200).is_empty());
     }
 }

@@ -143,20 +143,7 @@ pub fn load(
     } else {
         (Vec::new(), Vec::new())
     };
-    // A log shorter than its header was being begun when its server stopped: it holds no
-    // transaction, and it is passed over (as ZooKeeper does since ZOOKEEPER-1621, deleting it;
-    // 3.8.0 refuses to start from it).
-    logs.retain(|(_, path)| {
-        let short = std::fs::metadata(path).is_ok_and(|m| m.len() < HEADER_LEN);
-        if short {
-            report.notes.push(format!(
-                "{}: shorter than a log's header (a log being begun when its server stopped): \
-                 no transactions",
-                path.display()
-            ));
-        }
-        !short
-    });
+    pass_over_headless(&mut logs, &mut report);
     let mut state = None;
     let mut snapshot_digest = None;
     let mut tried = Vec::new();
@@ -289,6 +276,23 @@ pub fn load(
     }
     check_digest(&state, last_digest, &mut report);
     Ok((state, report))
+}
+
+/// Drops the logs shorter than their header from `logs`, noting each: a log being begun when
+/// its server stopped holds no transaction, and is passed over (as ZooKeeper does since
+/// ZOOKEEPER-1621, deleting it; 3.8.0 refuses to start from it).
+fn pass_over_headless(logs: &mut Vec<(i64, PathBuf)>, report: &mut LoadReport) {
+    logs.retain(|(_, path)| {
+        let short = std::fs::metadata(path).is_ok_and(|m| m.len() < HEADER_LEN);
+        if short {
+            report.notes.push(format!(
+                "{}: shorter than a log's header (a log being begun when its server stopped): \
+                 no transactions",
+                path.display()
+            ));
+        }
+        !short
+    });
 }
 
 /// The last zxid a snapshot can hold: the one its digest was taken at (ZooKeeper 3.6+
