@@ -141,7 +141,9 @@ pub struct Disk {
     failed: AtomicBool,
     /// Wakes connections waiting for room ([`MAX_IN_FLIGHT`]).
     room: tokio::sync::Notify,
-    _lock: lock::DirLock,
+    /// Held until [`Disk::stop`] (connection tasks may hold the server's state a moment
+    /// longer; the directory is free as soon as the writer is done).
+    lock: Mutex<Option<lock::DirLock>>,
 }
 
 fn lock_of<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -170,7 +172,7 @@ impl Disk {
             snapping,
             failed: AtomicBool::new(false),
             room: tokio::sync::Notify::new(),
-            _lock: lock,
+            lock: Mutex::new(Some(lock)),
         }
     }
 
@@ -265,5 +267,7 @@ impl Disk {
         if let Some(t) = lock_of(&self.thread).take() {
             let _ = t.join();
         }
+        // Nothing writes to the directory any more: another server may take it.
+        lock_of(&self.lock).take();
     }
 }
